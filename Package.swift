@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// Loupe: a Jupyter kernel for looking inside CLIP's vision transformer with
+// sparse autoencoders. Dependencies point one way:
+//   Tensor <- CLIP, SAE <- Analysis <- Language <- Kernel <- loupe
+//   Image (pixels and codecs) <- CLIP, Render;  Render <- Language;  JSON everywhere
+import PackageDescription
+
+/// A system library found through pkg-config, with the Debian package that provides it.
+func system(_ name: String, _ pkgConfig: String, _ debian: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig,
+                   providers: [.apt([debian])])
+}
+
+let package = Package(
+    name: "Loupe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "loupe", targets: ["loupe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        system("CBLAS", "openblas", "libopenblas-dev"),
+        system("CZMQ", "libzmq", "libzmq3-dev"),
+        system("CPNG", "libpng", "libpng-dev"),
+        system("CCrypto", "libcrypto", "libssl-dev"),
+        system("CJPEG", "libjpeg", "libjpeg62-turbo-dev"),
+        system("CFreeType", "freetype2", "libfreetype-dev"),
+
+        .target(name: "LoupeJSON"),
+        .target(name: "LoupeImage", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
+        .target(name: "LoupeLanguage", dependencies: ["LoupeRender", "LoupeJSON"]),
+        .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeJSON", "CZMQ", "CCrypto"]),
+        .executableTarget(name: "loupe", dependencies: [
+            "LoupeKernel", "LoupeLanguage", "LoupeRender",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LoupeJSONTests", dependencies: ["LoupeJSON"]),
+        .testTarget(name: "LoupeImageTests", dependencies: ["LoupeImage"]),
+        .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender"]),
+        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage"]),
+        .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
