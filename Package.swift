@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "LoupeJSON"),
         .target(name: "LoupeImage", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
+        .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON"]),
         .target(name: "LoupeLanguage", dependencies: ["LoupeRender", "LoupeJSON"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeJSON", "CZMQ", "CCrypto"]),
         .executableTarget(name: "loupe", dependencies: [
@@ -40,7 +41,8 @@ let package = Package(
 
         .testTarget(name: "LoupeJSONTests", dependencies: ["LoupeJSON"]),
         .testTarget(name: "LoupeImageTests", dependencies: ["LoupeImage"]),
-        .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender"]),
+        .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "CPNG"]),
+        .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "CPNG"]),
         .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage"]),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel"]),
     ],

@@ -1,0 +1,28 @@
+/// Size, titles and axis scales shared by all charts.
+public struct ChartOptions: Sendable {
+    public var width: Int
+    public var height: Int
+    public var title: String?
+    public var xLabel: String?
+    public var yLabel: String?
+    public var logX: Bool
+    public var logY: Bool
+    /// Tick-label size in pixels; `nil` picks one from the chart's height.
+    public var fontSize: Double?
+
+    public init(width: Int = 640, height: Int = 400, title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
+                logX: Bool = false, logY: Bool = false, fontSize: Double? = nil) {
+        self.width = width; self.height = height
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
+        self.logX = logX; self.logY = logY
+        self.fontSize = fontSize
+    }
+
+    var textSize: Double { fontSize ?? min(13, max(8, Double(height) / 30)) }
+}
+
+public struct ChartError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import LoupeImage
+
+/// One line on a line chart.
+public struct LineSeries: Sendable {
+    public var name: String
+    public var x: [Double]
+    public var y: [Double]
+    public var colour: Colour?
+
+    public init(name: String, x: [Double], y: [Double], colour: Colour? = nil) {
+        self.name = name; self.x = x; self.y = y; self.colour = colour
+    }
+
+    /// Values against their index (0, 1, 2...), e.g. a loss per step.
+    public init(name: String, y: [Double], colour: Colour? = nil) {
+        self.init(name: name, x: y.indices.map(Double.init), y: y, colour: colour)
+    }
+}
+
+extension Chart {
+    /// Lines through each series' points, with a legend when there is more
+    /// than one series or a series has a name. Non-finite points (and
+    /// non-positive ones on a log axis) break the line.
+    public static func lines(_ series: [LineSeries], options: ChartOptions = ChartOptions(),
+                             lineWidth: Double = 1.75) throws -> RGBImage {
+        for s in series where s.x.count != s.y.count {
+            throw ChartError("series '\(s.name)' has \(s.x.count) x values but \(s.y.count) y values")
+        }
+        func usable(_ v: Double, _ log: Bool) -> Bool { v.isFinite && (!log || v > 0) }
+        var xs: [Double] = [], ys: [Double] = []
+        for s in series {
+            for (a, b) in zip(s.x, s.y) where usable(a, options.logX) && usable(b, options.logY) { xs.append(a); ys.append(b) }
+        }
+        let xAxis = options.logX ? Axis.logarithmic(xs.min() ?? 1, xs.max() ?? 10)
+                                 : Axis.linear(xs.min() ?? 0, xs.max() ?? 1, target: 6, pad: false)
+        let yAxis = options.logY ? Axis.logarithmic(ys.min() ?? 1, ys.max() ?? 10)
+                                 : Axis.linear(ys.min() ?? 0, ys.max() ?? 1, target: 5)
+        var frame = try ChartFrame(options: options, x: xAxis, y: yAxis)
+        for (k, s) in series.enumerated() {
+            let colour = s.colour ?? Colour.series[k % Colour.series.count]
+            var run: [Point] = []
+            func flush() {
+                if run.count == 1 { frame.canvas.fillCircle(centre: run[0], radius: lineWidth, colour) }
+                else if run.count > 1 { frame.canvas.polyline(run, colour, width: lineWidth) }
+                run.removeAll()
+            }
+            for (a, b) in zip(s.x, s.y) {
+                if usable(a, options.logX) && usable(b, options.logY) { run.append(Point(frame.px(a), frame.py(b))) }
+                else { flush() }
+            }
+            flush()
+        }
+        if xs.isEmpty { frame.noData() }
+        if series.count > 1 || series.contains(where: { !$0.name.isEmpty }) { frame.legend(series) }
+        return frame.finish()
+    }
+}
+
+extension ChartFrame {
+    /// A boxed key in the plot's top-right corner.
+    mutating func legend(_ series: [LineSeries]) {
+        let named = series.enumerated().filter { !$0.element.name.isEmpty }
+        guard !named.isEmpty else { return }
+        let line = size * 1.3, swatch = size * 1.4
+        let textWidth = named.map { font.measure($0.element.name, size: size) }.max() ?? 0
+        let w = swatch + textWidth + size * 1.2
+        let h = line * Double(named.count) + size * 0.5
+        let box = Rect(x: plot.maxX - w - 4, y: plot.y + 4, width: w, height: h)
+        canvas.fill(box, .white, alpha: 0.85)
+        canvas.stroke(box, .grid)
+        for (row, (k, s)) in named.enumerated() {
+            let cy = box.y + size * 0.25 + line * (Double(row) + 0.5)
+            let colour = s.colour ?? Colour.series[k % Colour.series.count]
+            canvas.line(from: Point(box.x + size * 0.4, cy), to: Point(box.x + size * 0.4 + swatch, cy), colour, width: 2)
+            canvas.text(s.name, at: Point(box.x + size * 0.8 + swatch, cy), font: font, size: size, horizontal: .left, vertical: .middle)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import LoupeImage
+import LoupeRender
+import XCTest
+
+final class ChartTests: XCTestCase {
+    func testHistogramBinning() {
+        let h = Histogram([0, 0.1, 0.5, 0.9, 1, .nan, 2], bins: 2, range: 0...1)
+        XCTAssertEqual(h.edges, [0, 0.5, 1])
+        XCTAssertEqual(h.counts, [2, 3])   // 1.0 lands in the last bin
+        XCTAssertEqual(h.skipped, 2)       // NaN and 2
+        let logH = Histogram([0.001, 0.01, 0.1, 1, -1, 0], bins: 3, logX: true)
+        XCTAssertEqual(logH.counts.reduce(0, +), 4)
+        XCTAssertEqual(logH.skipped, 2)
+        XCTAssertEqual(logH.edges[1], 0.01, accuracy: 1e-12)
+    }
+
+    func testChartsHaveTheRequestedSize() throws {
+        let o = ChartOptions(width: 300, height: 200, title: "t")
+        XCTAssertEqual(try Chart.histogram([1, 2, 3], options: o).width, 300)
+        XCTAssertEqual(try Chart.bars(labels: ["a"], values: [1], options: o).height, 200)
+        XCTAssertEqual(try Chart.lines([LineSeries(name: "", y: [1, 2])], options: o).width, 300)
+    }
+
+    func testEmptyAndDegenerateInputsStillRender() throws {
+        let o = ChartOptions(width: 200, height: 120)
+        _ = try Chart.histogram([], options: o)
+        _ = try Chart.histogram([5, 5, 5], options: o)
+        _ = try Chart.histogram([0, -1], options: ChartOptions(width: 200, height: 120, logX: true, logY: true))
+        _ = try Chart.lines([], options: o)
+        _ = try Chart.lines([LineSeries(name: "nan", y: [.nan, 1, .infinity, 2])], options: o)
+        _ = try Chart.bars(labels: [], values: [], options: o)
+    }
+
+    func testBadInputsThrowClearErrors() {
+        XCTAssertThrowsError(try Chart.bars(labels: ["a", "b"], values: [1])) { XCTAssertTrue("\($0)".contains("one value per label")) }
+        XCTAssertThrowsError(try Chart.lines([LineSeries(name: "s", x: [1, 2], y: [1])]))
+        XCTAssertThrowsError(try Chart.histogram([1], options: ChartOptions(width: 10, height: 10)))
+        let img = RGBImage(width: 8, height: 8)
+        XCTAssertThrowsError(try Heatmap.overlay(image: img, values: [1, 2, 3], rows: 2, columns: 2)) {
+            XCTAssertTrue("\($0)".contains("rows x columns"))
+        }
+        XCTAssertThrowsError(try ImageGrid.render([]))
+        XCTAssertThrowsError(try ImageGrid.render([img], captions: ["a", "b"]))
+    }
+
+    func testHeatmapColoursFollowTheValues() throws {
+        // Left half low, right half high, full opacity, no colour bar: the
+        // picture is exactly the colormap's ends.
+        let img = RGBImage(width: 20, height: 20, fill: (128, 128, 128))
+        let out = try Heatmap.overlay(image: img, values: [0, 1, 0, 1], rows: 2, columns: 2, colormap: .viridis,
+                                      alpha: 1, displaySize: 20, colourBar: false)
+        let pad = 4
+        XCTAssertTrue(out[pad + 2, pad + 2] == Colormap.viridis.colour(0).tuple)
+        XCTAssertTrue(out[pad + 17, pad + 2] == Colormap.viridis.colour(1).tuple)
+    }
+
+    func testNaNCellsLeaveTheImageVisible() throws {
+        let img = RGBImage(width: 10, height: 10, fill: (10, 20, 30))
+        let out = try Heatmap.overlay(image: img, values: [.nan], rows: 1, columns: 1, displaySize: 10, colourBar: false)
+        XCTAssertTrue(out[8, 8] == (10, 20, 30))
+    }
+
+    func testGridLayout() throws {
+        let img = RGBImage(width: 10, height: 10, fill: (255, 0, 0))
+        let out = try ImageGrid.render(Array(repeating: img, count: 5), columns: 3, cellSize: 20, padding: 4)
+        XCTAssertEqual(out.width, 3 * 24 + 4)
+        XCTAssertEqual(out.height, 2 * 24 + 4)
+        XCTAssertTrue(out[4 + 10, 4 + 10] == (255, 0, 0))   // first cell filled
+        XCTAssertTrue(out[4 + 2 * 24 + 10, 4 + 24 + 10] == (255, 255, 255))  // sixth cell empty
+    }
+
+    func testResampleGrid() {
+        let up = Resample.grid([0, 1], rows: 1, columns: 2, width: 4, height: 1, interpolation: .nearest)
+        XCTAssertEqual(up, [0, 0, 1, 1])
+        let smooth = Resample.grid([0, 1], rows: 1, columns: 2, width: 4, height: 1, interpolation: .bilinear)
+        XCTAssertEqual(smooth, [0, 0.25, 0.75, 1])
+    }
+}
