@@ -1,0 +1,102 @@
+import LoupeJSON
+
+/// Publishes a running command's output with its request as parent.
+final class IOPubOutput: KernelOutput {
+    let kernel: Kernel
+    let parent: JSON
+    let silent: Bool
+
+    init(kernel: Kernel, parent: JSON, silent: Bool) {
+        self.kernel = kernel
+        self.parent = parent
+        self.silent = silent
+    }
+
+    func stream(_ name: String, _ text: String) {
+        guard !silent, !text.isEmpty else { return }
+        kernel.publish("stream", ["name": .string(name), "text": .string(text)], parent: parent)
+    }
+
+    func display(data: [String: JSON], metadata: [String: JSON], displayID: String?, update: Bool) {
+        guard !silent else { return }
+        var content: JSON = ["data": .object(data), "metadata": .object(metadata), "transient": [:]]
+        if let id = displayID, case .object(var o) = content {
+            o["transient"] = ["display_id": .string(id)]
+            content = .object(o)
+        }
+        kernel.publish(update ? "update_display_data" : "display_data", content, parent: parent)
+    }
+
+    func clearOutput(wait: Bool) {
+        guard !silent else { return }
+        kernel.publish("clear_output", ["wait": .bool(wait)], parent: parent)
+    }
+}
+
+extension Kernel {
+    func execute(_ request: Message, on socket: ZMQSocket) {
+        let content = request.content
+        guard let code = content["code"]?.stringValue else {
+            reply(request, on: socket, "execute_reply", [
+                "status": "error", "ename": "ProtocolError", "evalue": "execute_request has no 'code' string",
+                "traceback": [], "execution_count": .int(executionCount),
+            ])
+            return
+        }
+        let silent = content["silent"]?.boolValue ?? false
+        let storeHistory = silent ? false : (content["store_history"]?.boolValue ?? true)
+        if storeHistory { executionCount += 1 }
+        let count = executionCount
+        if !silent {
+            publish("execute_input", ["code": .string(code), "execution_count": .int(count)], parent: request.header)
+        }
+        if storeHistory { history.record(line: count, input: code) }
+
+        let output = IOPubOutput(kernel: self, parent: request.header, silent: silent)
+        let outcome = interpreter.execute(code, silent: silent, output: output)
+        switch outcome {
+        case .ok(let result, let payload):
+            if let result, !silent {
+                publish("execute_result", ["execution_count": .int(count), "data": .object(result.data),
+                                           "metadata": .object(result.metadata)], parent: request.header)
+                if storeHistory, let text = result.data["text/plain"]?.stringValue { history.recordOutput(line: count, text) }
+            }
+            var expressions: [String: JSON] = [:]
+            for (name, expression) in content["user_expressions"]?.objectValue ?? [:] {
+                expressions[name] = interpreter.evaluate(expression.stringValue ?? "")
+            }
+            reply(request, on: socket, "execute_reply", [
+                "status": "ok", "execution_count": .int(count), "payload": .array(payload),
+                "user_expressions": .object(expressions),
+            ])
+        case .error(let name, let value, let traceback, let payload):
+            if !silent {
+                publish("error", ["ename": .string(name), "evalue": .string(value),
+                                  "traceback": .array(traceback.map(JSON.string))], parent: request.header)
+            }
+            reply(request, on: socket, "execute_reply", [
+                "status": "error", "execution_count": .int(count), "ename": .string(name), "evalue": .string(value),
+                "traceback": .array(traceback.map(JSON.string)), "payload": .array(payload), "user_expressions": [:],
+            ])
+            if content["stop_on_error"]?.boolValue ?? true { abortQueuedExecutions(on: socket) }
+        }
+    }
+
+    /// After a failed execute with `stop_on_error`, executes already queued
+    /// are answered "aborted" rather than run; other requests are served.
+    func abortQueuedExecutions(on socket: ZMQSocket) {
+        while let frames = try? socket.receive(timeoutMs: 0) {
+            guard let message = try? codec.decode(frames) else {
+                handle(frames, on: socket, channel: "shell")
+                continue
+            }
+            guard message.type == "execute_request" else {
+                handle(frames, on: socket, channel: "shell")
+                continue
+            }
+            publish("status", ["execution_state": "busy"], parent: message.header)
+            reply(message, on: socket, "execute_reply", ["status": "aborted", "execution_count": .int(executionCount)])
+            publish("status", ["execution_state": "idle"], parent: message.header)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import LoupeImage
+import LoupeJSON
+import LoupeRender
+
+/// An image value: shown inline as a PNG.
+public final class ImageObject: HostObject {
+    public let image: RGBImage
+    public let caption: String?
+    public var typeName: String { "Image" }
+
+    public init(_ image: RGBImage, caption: String? = nil) {
+        self.image = image
+        self.caption = caption
+    }
+
+    public func display() -> DisplayBundle {
+        let text = "Image \(image.width)×\(image.height)" + (caption.map { ": \($0)" } ?? "")
+        return DisplayBundle.png(image, text: text)
+    }
+}
+
+extension DisplayBundle {
+    /// text/plain plus image/png, with the pixel size in the metadata as
+    /// Jupyter front ends expect.
+    public static func png(_ image: RGBImage, text: String) -> DisplayBundle {
+        guard let bytes = try? image.pngData() else { return DisplayBundle(text: text + " (PNG encoding failed)") }
+        return DisplayBundle(text: text, data: ["image/png": .string(Data(bytes).base64EncodedString())],
+                             metadata: ["image/png": ["width": .int(image.width), "height": .int(image.height)]])
+    }
+}
+
+func registerGraphics(_ r: Registry) {
+    let image = BuiltinType("Image", doc: "An RGB image, shown inline as a PNG.", isGlobal: false)
+    image.addProperty(BuiltinProperty("width", type: "Int", doc: "Width in pixels.") { v in
+        guard case .object(let o) = v, let img = o as? ImageObject else { return .none }
+        return .int(img.image.width)
+    })
+    image.addProperty(BuiltinProperty("height", type: "Int", doc: "Height in pixels.") { v in
+        guard case .object(let o) = v, let img = o as? ImageObject else { return .none }
+        return .int(img.image.height)
+    })
+    r.add(image)
+    r.add(BuiltinFunction("logo", [Parameter("size", type: "Int", default: .int(128), doc: "side in pixels, 8 to 1024")],
+                          returns: "Image", doc: "Loupe's logo, drawn at the given size.") { ctx in
+        let size = try ctx.int("size")
+        guard (8...1024).contains(size) else { throw ctx.valueError("size", "size must be between 8 and 1024, got \(size)") }
+        return .object(ImageObject(Logo.draw(size: size), caption: "Loupe"))
+    })
+}

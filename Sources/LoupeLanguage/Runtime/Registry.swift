@@ -1,0 +1,155 @@
+/// One parameter of a builtin: its call-site label (nil for an unlabeled
+/// argument), a name for documentation, a type for documentation and errors,
+/// and a default when it may be left out.
+public struct Parameter: Sendable {
+    public let label: String?
+    public let name: String
+    public let type: String
+    public let defaultValue: Value?
+    public let variadic: Bool
+    public let doc: String
+
+    public init(_ label: String?, name: String? = nil, type: String, default defaultValue: Value? = nil,
+                variadic: Bool = false, doc: String = "") {
+        self.label = label
+        self.name = name ?? label ?? "value"
+        self.type = type
+        self.defaultValue = defaultValue
+        self.variadic = variadic
+        self.doc = doc
+    }
+
+    /// `labels: [String]`, `_ image: Image`, `count: Int = 16`.
+    public var signature: String {
+        var s = label.map { $0 == name ? "\($0): \(type)" : "\($0) \(name): \(type)" } ?? "_ \(name): \(type)"
+        if variadic { s += "..." }
+        if let d = defaultValue { s += " = \(d.sourceText)" }
+        return s
+    }
+
+    var isClosure: Bool { type.hasPrefix("Closure") }
+}
+
+/// A function the language provides: a global (`print`), a static member
+/// (`CLIP.load`) or a method (`clip.classify`). The same record drives
+/// evaluation, completion, inspection, `help` and the reference page.
+public final class BuiltinFunction: @unchecked Sendable {
+    public let name: String
+    public let parameters: [Parameter]
+    public let returns: String
+    public let doc: String
+    /// The owning type for methods and static members, for signatures.
+    public internal(set) var owner: String?
+    public internal(set) var isStatic = false
+    /// A mutating method returns the receiver's new value, which the
+    /// evaluator writes back (`xs.append(4)` on a `var`).
+    public let isMutating: Bool
+    let body: (inout CallContext) throws -> Value
+
+    public init(_ name: String, _ parameters: [Parameter] = [], returns: String = "Void", doc: String,
+                mutating: Bool = false, body: @escaping (inout CallContext) throws -> Value) {
+        self.name = name
+        self.isMutating = mutating
+        self.parameters = parameters
+        self.returns = returns
+        self.doc = doc
+        self.body = body
+    }
+
+    /// `classify(_ image: Image, labels: [String]) -> Table`
+    public var signature: String {
+        let prefix = owner.map { isStatic ? "\($0)." : "\($0.prefix(1).lowercased() + $0.dropFirst())." } ?? ""
+        let params = parameters.map(\.signature).joined(separator: ", ")
+        return "\(prefix)\(name)(\(params))" + (returns == "Void" ? "" : " -> \(returns)")
+    }
+
+    /// The label list shown in errors: `classify(_:labels:)`.
+    public var selector: String {
+        name + "(" + parameters.map { ($0.label ?? "_") + ":" }.joined() + ")"
+    }
+}
+
+/// A read-only member computed from its receiver: `xs.count`, `clip.layers`.
+public struct BuiltinProperty: @unchecked Sendable {
+    public let name: String
+    public let type: String
+    public let doc: String
+    let get: (Value) throws -> Value
+
+    public init(_ name: String, type: String, doc: String, get: @escaping (Value) throws -> Value) {
+        self.name = name
+        self.type = type
+        self.doc = doc
+        self.get = get
+    }
+}
+
+/// A type the language knows: its documentation, static members, methods and
+/// properties.
+public final class BuiltinType: @unchecked Sendable {
+    public let name: String
+    public let doc: String
+    public private(set) var staticMembers: [String: BuiltinFunction] = [:]
+    public private(set) var methods: [String: BuiltinFunction] = [:]
+    public private(set) var properties: [String: BuiltinProperty] = [:]
+    /// Whether the name is a value a cell can use (`CLIP`, `Dataset`) or only
+    /// describes values (`Int`, `Array`).
+    public let isGlobal: Bool
+
+    public init(_ name: String, doc: String, isGlobal: Bool = true) {
+        self.name = name
+        self.doc = doc
+        self.isGlobal = isGlobal
+    }
+
+    public func addStatic(_ f: BuiltinFunction) {
+        f.owner = name
+        f.isStatic = true
+        staticMembers[f.name] = f
+    }
+
+    public func addMethod(_ f: BuiltinFunction) {
+        f.owner = name
+        methods[f.name] = f
+    }
+
+    public func addProperty(_ p: BuiltinProperty) { properties[p.name] = p }
+
+    /// Every member name, for completion and suggestions.
+    public var memberNames: [String] {
+        Array(methods.keys) + Array(properties.keys)
+    }
+}
+
+/// The single registry of builtins. Evaluation, completion, inspection,
+/// `help` and the generated reference all read it, so they cannot drift apart.
+public final class Registry: @unchecked Sendable {
+    public private(set) var functions: [String: BuiltinFunction] = [:]
+    public private(set) var types: [String: BuiltinType] = [:]
+
+    public init() {}
+
+    public func add(_ f: BuiltinFunction) { functions[f.name] = f }
+    public func add(_ t: BuiltinType) { types[t.name] = t }
+
+    public func type(_ name: String) -> BuiltinType {
+        if let t = types[name] { return t }
+        let t = BuiltinType(name, doc: "", isGlobal: false)
+        types[name] = t
+        return t
+    }
+
+    /// Names a cell can refer to without declaring them.
+    public var globalNames: [String] {
+        Array(functions.keys) + types.values.filter(\.isGlobal).map(\.name)
+    }
+
+    /// The registry with every builtin of the language.
+    public static let standard: Registry = {
+        let r = Registry()
+        registerCore(r)
+        registerCollections(r)
+        registerGraphics(r)
+        return r
+    }()
+}

@@ -1,0 +1,53 @@
+/// What running a cell produced.
+public enum CellOutcome {
+    /// Ran to the end; `result` is the last expression's display, if any.
+    case success(result: DisplayBundle?, pages: [DisplayBundle])
+    /// Stopped with an error; `traceback` has the caret lines.
+    case failure(error: LoupeError, traceback: [String], pages: [DisplayBundle])
+}
+
+/// One resident session: the interpreter and everything the cells defined.
+/// The kernel and `loupe run` both drive it through this type.
+public final class Session {
+    public let interpreter: Interpreter
+
+    public init(output: OutputSink = DiscardingSink(), registry: Registry = .standard) {
+        interpreter = Interpreter(registry: registry, output: output)
+    }
+
+    public var output: OutputSink {
+        get { interpreter.output }
+        set { interpreter.output = newValue }
+    }
+
+    /// Runs a cell. Errors never escape: they come back as a failure with a
+    /// traceback, and the session keeps every variable it had.
+    public func run(_ code: String, color: Bool = true) -> CellOutcome {
+        Interrupt.clear()
+        do {
+            let value = try interpreter.run(code)
+            return .success(result: value.isVoid ? nil : value.display(), pages: interpreter.pages)
+        } catch let error as LoupeError {
+            return .failure(error: error, traceback: Diagnostics.traceback(error, source: interpreter.source, color: color),
+                            pages: interpreter.pages)
+        } catch {
+            let e = LoupeError(.value, "\(error)")
+            return .failure(error: e, traceback: Diagnostics.traceback(e, source: interpreter.source, color: color), pages: interpreter.pages)
+        }
+    }
+
+    /// Evaluates one expression quietly, for `user_expressions`.
+    public func evaluate(_ expression: String) -> Result<DisplayBundle, LoupeError> {
+        let saved = interpreter.output
+        interpreter.output = DiscardingSink()
+        defer { interpreter.output = saved }
+        switch run(expression, color: false) {
+        case .success(let result, _): return .success(result ?? DisplayBundle(text: ""))
+        case .failure(let error, _, _): return .failure(error)
+        }
+    }
+
+    public func complete(_ code: String, cursor: Int) -> Completion { interpreter.complete(code, cursor: cursor) }
+    public func inspect(_ code: String, cursor: Int) -> DisplayBundle? { interpreter.inspect(code, cursor: cursor) }
+    public func completeness(of code: String) -> Completeness { Interpreter.completeness(of: code) }
+}

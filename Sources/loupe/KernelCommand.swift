@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import LoupeKernel
+import LoupeLanguage
+
+struct KernelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernel", abstract: "Run the Jupyter kernel (Jupyter starts this from the kernelspec).")
+
+    @Option(name: .short, help: "The connection file Jupyter wrote.")
+    var connectionFile: String
+
+    func run() throws {
+        let info = try ConnectionInfo.load(path: connectionFile)
+        let kernel = Kernel(connection: info, interpreter: LanguageInterpreter())
+        // SIGINT stops the running command at its next check; the session stays.
+        signal(SIGINT) { _ in Interrupt.request() }
+        try kernel.start()
+        // If a shutdown arrives while a command ignores the interrupt, leave anyway.
+        let watchdog = Thread {
+            while !kernel.isStopping { Thread.sleep(forTimeInterval: 0.1) }
+            Thread.sleep(forTimeInterval: 3)
+            Foundation.exit(0)
+        }
+        watchdog.start()
+        kernel.serveShell()
+    }
+}

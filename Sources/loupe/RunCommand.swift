@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import LoupeJSON
+import LoupeLanguage
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a .loupe script with the same evaluator as the kernel.")
+
+    @ArgumentParser.Argument(help: "The script to run.")
+    var script: String
+    @Flag(help: "Write each output's MIME bundle as one JSON line instead of plain text.")
+    var json = false
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: script) else {
+            throw ValidationError("cannot read \(script)")
+        }
+        let sink = ScriptOutput(json: json)
+        let session = Session(output: sink)
+        signal(SIGINT) { _ in Interrupt.request() }
+        switch session.run(String(decoding: data, as: UTF8.self), color: false) {
+        case .success(let result, let pages):
+            for page in pages { sink.display(page, id: nil, update: false) }
+            if let result { sink.display(result, id: nil, update: false) }
+        case .failure(_, let traceback, _):
+            FileHandle.standardError.write(Data((traceback.joined(separator: "\n") + "\n").utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Prints outputs as text, or as JSON lines `{"type": ..., "data": {...}}`.
+final class ScriptOutput: OutputSink {
+    let json: Bool
+    init(json: Bool) { self.json = json }
+
+    func emit(_ value: JSON) { print(value.serialized()) }
+
+    func stream(_ text: String, toStandardError: Bool) {
+        if json { emit(["type": "stream", "name": .string(toStandardError ? "stderr" : "stdout"), "text": .string(text)]); return }
+        let handle = toStandardError ? FileHandle.standardError : FileHandle.standardOutput
+        handle.write(Data(text.utf8))
+    }
+
+    func display(_ bundle: DisplayBundle, id: String?, update: Bool) {
+        if json {
+            emit(["type": update ? "update_display_data" : "display_data", "data": .object(bundle.data),
+                  "metadata": .object(bundle.metadata)])
+        } else if !update {
+            print(bundle.plainText)
+        }
+    }
+
+    func clearOutput(wait: Bool) {
+        if json { emit(["type": "clear_output"]) }
+    }
+}
