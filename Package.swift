@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "LoupeJSONTests", dependencies: ["LoupeJSON"]),
         .testTarget(name: "LoupeImageTests", dependencies: ["LoupeImage"]),
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "CPNG"]),
-        .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "CPNG"]),
+        .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "LoupeJSON", "CPNG"]),
         .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage"]),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel"]),
     ],

@@ -1,0 +1,125 @@
+import LoupeImage
+
+/// How shapes and backgrounds are paired.
+public enum WorldSplit: Equatable, Sendable {
+    /// Shape and background drawn independently.
+    case uniform
+    /// A shape's group matches the background's habitat with probability
+    /// `agreement` (the Waterbirds analogue at 0.95; 0.5 is uniform in
+    /// habitat, below 0.5 reverses the correlation for a test split).
+    case correlated(agreement: Double)
+}
+
+public struct WorldConfig: Equatable, Sendable {
+    public var split: WorldSplit
+    /// Chance that a scene has a word drawn on it.
+    public var wordProbability: Double
+    /// Chance of a second object.
+    public var secondObjectProbability: Double
+    /// Words to draw, chosen uniformly.
+    public var words: [String]
+
+    public init(split: WorldSplit = .uniform, wordProbability: Double = 0.25, secondObjectProbability: Double = 0.25,
+                words: [String] = SceneVocabulary.words) {
+        self.split = split
+        self.wordProbability = wordProbability
+        self.secondObjectProbability = secondObjectProbability
+        self.words = words
+    }
+
+    /// One object, no words: the simplest world.
+    public static let plain = WorldConfig(wordProbability: 0, secondObjectProbability: 0)
+}
+
+/// A rendered scene with what it shows.
+public struct Scene: Sendable {
+    public let attributes: SceneAttributes
+    public let image: RGBImage
+    public var caption: String { attributes.caption }
+
+    public init(attributes: SceneAttributes, image: RGBImage) {
+        self.attributes = attributes
+        self.image = image
+    }
+
+    /// Draws the scene that `attributes` describe.
+    public init(attributes: SceneAttributes) throws {
+        self.init(attributes: attributes, image: try SceneRenderer.render(attributes))
+    }
+}
+
+/// Scene `i` of a seed is a pure function of (seed, config, i): scenes can
+/// be generated in any order, in parallel, or one at a time.
+public struct SceneGenerator: Sendable {
+    public let seed: UInt64
+    public let config: WorldConfig
+
+    public init(seed: UInt64, config: WorldConfig = WorldConfig()) {
+        self.seed = seed
+        self.config = config
+    }
+
+    /// The attributes of scene `index`, without drawing it (cheap).
+    public func attributes(at index: Int) -> SceneAttributes {
+        var rng = SplitMix64(seed: seed, index: index)
+        let shape: Shape, background: Background
+        switch config.split {
+        case .uniform:
+            shape = rng.pick(Shape.allCases)
+            background = rng.pick(Background.allCases)
+        case .correlated(let agreement):
+            let group = rng.pick(ShapeGroup.allCases)
+            let agrees = rng.chance(agreement)
+            let habitat: Habitat = agrees ? (group == .water ? .water : .land) : (group == .water ? .land : .water)
+            shape = rng.pick(group.shapes)
+            background = rng.pick(habitat.backgrounds)
+        }
+        let object = SceneObject(shape: shape, colour: rng.pick(ObjectColour.allCases),
+                                 size: rng.pick(ObjectSize.allCases), position: rng.pick(Position.allCases))
+        var second: SceneObject?
+        if rng.chance(config.secondObjectProbability) {
+            // A few tries to find a second object that fits beside the first.
+            for _ in 0..<8 {
+                let o = SceneObject(shape: rng.pick(Shape.allCases), colour: rng.pick(ObjectColour.allCases),
+                                    size: rng.pick(ObjectSize.allCases), position: rng.pick(Position.allCases))
+                if Layout.fits(o, beside: object) && (o.shape != object.shape || o.colour != object.colour) {
+                    second = o
+                    break
+                }
+            }
+        }
+        var word: String?
+        if !config.words.isEmpty && rng.chance(config.wordProbability) { word = rng.pick(config.words) }
+        return SceneAttributes(index: index, object: object, second: second, background: background, word: word,
+                               detailSeed: rng.next())
+    }
+
+    /// Scene `index`, drawn.
+    /// Throws only if a word must be drawn and the DejaVu font is missing.
+    public func scene(at index: Int) throws -> Scene {
+        let a = attributes(at: index)
+        return Scene(attributes: a, image: try SceneRenderer.render(a))
+    }
+
+    /// The same scene with `word` drawn on it (replacing any word it had);
+    /// nothing else in the picture changes.
+    public static func typographic(_ scene: Scene, word: String) throws -> Scene {
+        var a = scene.attributes
+        a.word = word
+        return Scene(attributes: a, image: try SceneRenderer.render(a))
+    }
+
+    /// Indices in 0..<count whose attributes satisfy every (attribute, value)
+    /// pair, e.g. `[("background", "water"), ("size", "large")]`. Unknown
+    /// attributes or values throw with the valid choices.
+    public func indices(count: Int, where conditions: [(String, String)]) throws -> [Int] {
+        var out: [Int] = []
+        for i in 0..<count {
+            let a = attributes(at: i)
+            var ok = true
+            for (k, v) in conditions where try !a.matches(k, v) { ok = false; break }
+            if ok { out.append(i) }
+        }
+        return out
+    }
+}

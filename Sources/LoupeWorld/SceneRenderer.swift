@@ -1,0 +1,59 @@
+import LoupeImage
+import LoupeRender
+
+/// Draws scenes from their attributes: background, object(s), then the word.
+public enum SceneRenderer {
+    /// Scenes are square, this many pixels a side.
+    public static let size = Layout.size
+
+    public static func render(_ a: SceneAttributes) throws -> RGBImage {
+        var canvas = Canvas(image: Backgrounds.draw(a.background, seed: a.detailSeed))
+        draw(a.object, slot: 0, seed: a.detailSeed, on: &canvas)
+        if let second = a.second { draw(second, slot: 1, seed: a.detailSeed, on: &canvas) }
+        if let word = a.word { try drawWord(word, attributes: a, on: &canvas) }
+        return canvas.image
+    }
+
+    static func draw(_ o: SceneObject, slot: Int, seed: UInt64, on canvas: inout Canvas) {
+        var rng = SplitMix64(seed: seed, index: 200 + slot)
+        let c = Layout.centre(o, slot: slot, seed: seed)
+        let outline = ShapeOutline.polygon(o.shape, centre: c, radius: o.size.radius)
+        // A slight per-scene shade so a colour name covers a small range.
+        let (r, g, b) = o.colour.rgb
+        let k = rng.uniform(0.9, 1.06)
+        let fill = Colour(unit: r * k / 255, g * k / 255, b * k / 255)
+        // Soft shadow, then body, then an edge that contrasts with the body.
+        let shadow = outline.map { Point($0.x + 2.5, $0.y + 3) }
+        canvas.fill(polygon: shadow, .black, alpha: 0.25)
+        canvas.fill(polygon: outline, fill)
+        let edge: Colour = fill.luminance < 0.3 ? Colour(225, 225, 225) : Colour(30, 30, 30)
+        canvas.polyline(outline, edge, width: o.size == .large ? 2.2 : 1.6, alpha: 0.85, closed: true)
+    }
+
+    /// The word goes in the top or bottom band, whichever the objects leave
+    /// freer, in bold with a contrasting outline so it reads on any backdrop.
+    static func drawWord(_ word: String, attributes a: SceneAttributes, on canvas: inout Canvas) throws {
+        let font = try Font.sansBold()
+        var size = 32.0
+        let maxWidth = Double(Layout.size) - 24
+        while size > 12 && font.measure(word, size: size) > maxWidth { size -= 2 }
+        var rng = SplitMix64(seed: a.detailSeed, index: 300)
+        let darkText = rng.chance(0.5)
+        let tieBreak = rng.chance(0.5)
+        let bands: [Double] = [34, 196]   // band centres (y)
+        func crowding(_ y: Double) -> Double {
+            var total = 0.0
+            for (slot, o) in [a.object, a.second].compactMap({ $0 }).enumerated() {
+                let c = Layout.centre(o, slot: slot, seed: a.detailSeed)
+                let top = max(c.y - o.size.radius, y - size / 2), bottom = min(c.y + o.size.radius, y + size / 2)
+                total += max(0, bottom - top) * o.size.radius
+            }
+            return total
+        }
+        let top = crowding(bands[0]), bottom = crowding(bands[1])
+        let y = top < bottom ? bands[0] : (bottom < top ? bands[1] : (tieBreak ? bands[0] : bands[1]))
+        let x = Double(Layout.size) / 2 + rng.uniform(-12, 12)
+        canvas.text(word, at: Point(x, y), font: font, size: size, darkText ? Colour(20, 20, 20) : .white,
+                    horizontal: .centre, vertical: .middle, outline: darkText ? .white : Colour(20, 20, 20), outlineWidth: 2)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import LoupeImage
+import LoupeJSON
+
+public struct SceneWriteError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Writes scenes to a folder as PNG files plus scenes.jsonl and scenes.csv.
+/// Every file is written under a temporary name and renamed into place, so
+/// an interrupted run never leaves a half-written file.
+public enum SceneWriter {
+    /// File name of scene `index`.
+    public static func fileName(_ index: Int) -> String {
+        let digits = String(index)
+        return "scene-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".png"
+    }
+
+    /// Generates and writes scenes 0..<count of `seed`. Scenes are drawn in
+    /// parallel batches; after each batch `progress(done, count)` is called
+    /// and may return false to stop early, in which case the scenes done so
+    /// far are written and listed. Returns the attributes written.
+    @discardableResult
+    public static func writeScenes(count: Int, seed: UInt64, config: WorldConfig = WorldConfig(), to folder: String,
+                                   progress: ((Int, Int) -> Bool)? = nil) throws -> [SceneAttributes] {
+        let generator = SceneGenerator(seed: seed, config: config)
+        return try write(count: count, to: folder, progress: progress) { try generator.scene(at: $0) }
+    }
+
+    /// Writes already-made scenes (e.g. typographic copies), named by position in the array.
+    @discardableResult
+    public static func write(_ scenes: [Scene], to folder: String) throws -> [SceneAttributes] {
+        try write(count: scenes.count, to: folder, progress: nil) { scenes[$0] }
+    }
+
+    static func write(count: Int, to folder: String, progress: ((Int, Int) -> Bool)?,
+                      make: @escaping @Sendable (Int) throws -> Scene) throws -> [SceneAttributes] {
+        guard count >= 0 else { throw SceneWriteError(message: "scene count must not be negative (got \(count))") }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let batch = 64
+        var written: [SceneAttributes] = []
+        var start = 0
+        while start < count {
+            let end = min(count, start + batch)
+            let results = Slots<Result<SceneAttributes, Error>>(count: end - start)
+            DispatchQueue.concurrentPerform(iterations: end - start) { k in
+                let i = start + k
+                results[k] = Result {
+                    let scene = try make(i)
+                    try writeAtomically(scene.image.pngData(), to: (folder as NSString).appendingPathComponent(fileName(i)))
+                    return scene.attributes
+                }
+            }
+            for r in results.values { written.append(try r!.get()) }
+            start = end
+            if let progress, !progress(end, count) { break }
+        }
+        var jsonl = "", csv = SceneMetadata.csvHeader + "\n"
+        for (i, a) in written.enumerated() {
+            jsonl += SceneMetadata.json(a, file: fileName(i)).serialized() + "\n"
+            csv += SceneMetadata.csvLine(a, file: fileName(i)) + "\n"
+        }
+        try writeAtomically(Array(jsonl.utf8), to: (folder as NSString).appendingPathComponent("scenes.jsonl"))
+        try writeAtomically(Array(csv.utf8), to: (folder as NSString).appendingPathComponent("scenes.csv"))
+        return written
+    }
+
+    /// Writes to a temporary name in the same folder, then renames over the
+    /// target: rename within one file system is atomic.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else {
+            throw SceneWriteError(message: "could not write \(temp)")
+        }
+        if rename(temp, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temp)
+            throw SceneWriteError(message: "could not move \(temp) to \(path): \(reason)")
+        }
+    }
+}
+
+/// Fixed-size result slots filled from concurrent workers, each writing only its own index.
+private final class Slots<T>: @unchecked Sendable {
+    private var storage: [T?]
+    private let lock = NSLock()
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    subscript(i: Int) -> T? {
+        get { lock.lock(); defer { lock.unlock() }; return storage[i] }
+        set { lock.lock(); storage[i] = newValue; lock.unlock() }
+    }
+    var values: [T?] { lock.lock(); defer { lock.unlock() }; return storage }
+}
