@@ -1,0 +1,71 @@
+import LoupeImage
+import LoupeTensor
+
+/// A (layer, site) pair naming one captured activation.
+public struct ActivationKey: Hashable, Sendable, CustomStringConvertible {
+    public let layer: Int
+    public let site: ActivationSite
+    public init(layer: Int, site: ActivationSite) { self.layer = layer; self.site = site }
+    public var description: String { "layer \(layer) \(site.rawValue)" }
+}
+
+extension CLIPModel {
+    /// Captures image-tower activations for every requested (layer, site),
+    /// keeping the selected tokens: each result is [images, tokens, width].
+    /// Layers past the deepest requested one are not computed. `progress`
+    /// receives images done after each batch; returning false stops early
+    /// and the results cover the images finished so far.
+    public func activations(pixels: Tensor, keys: [ActivationKey], tokens: TokenSelection = .all,
+                            hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
+                            progress: ((Int) -> Bool)? = nil) throws -> [ActivationKey: Tensor] {
+        for key in keys where key.layer < 0 || key.layer >= config.vision.layers {
+            throw CLIPError(file: path, problem: "layer \(key.layer) does not exist",
+                            fix: "This model has layers 0...\(config.vision.layers - 1).")
+        }
+        let count = pixels.shape[0]
+        let selected = tokens.range(tokens: config.visionTokens)
+        let width = config.vision.width
+        var outputs: [ActivationKey: Tensor] = [:]
+        for key in keys { outputs[key] = Tensor(zeros: [count, selected.count, width]) }
+        // Capture runs after any caller hooks at the same site, so it records
+        // the activations as modified (e.g. with an SAE latent clamped).
+        var all = hooks
+        for key in Set(keys) {
+            let out = outputs[key]!
+            all.add(layer: key.layer, site: key.site) { buf in
+                for b in 0..<buf.batch {
+                    let dst = out.pointer + (buf.firstItem + b) * selected.count * width
+                    dst.update(from: buf.pointer + (b * buf.tokens + selected.lowerBound) * width, count: selected.count * width)
+                }
+            }
+        }
+        let deepest = keys.map(\.layer).max() ?? 0
+        var start = 0
+        while start < count {
+            let end = min(count, start + max(1, batchSize))
+            _ = vision.forward(pixels: pixels.rows(start..<end), hooks: all, firstItem: start,
+                               stopAfter: hooks.isEmpty ? deepest : nil)
+            start = end
+            if let progress, !progress(start), start < count {
+                // Keep only the finished images.
+                for key in keys { outputs[key] = outputs[key]!.rows(0..<start) }
+                break
+            }
+        }
+        return outputs
+    }
+
+    /// Activations at one layer and site for decoded images: [images, tokens, width].
+    public func activations(images: [DecodedImage], layer: Int, site: ActivationSite = .residPost,
+                            tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
+                            batchSize: Int = defaultBatchSize, progress: ((Int) -> Bool)? = nil) throws -> Tensor {
+        let key = ActivationKey(layer: layer, site: site)
+        return try activations(pixels: pixels(images), keys: [key], tokens: tokens, hooks: hooks,
+                               batchSize: batchSize, progress: progress)[key]!
+    }
+
+    public func activations(images: [RGBImage], layer: Int, site: ActivationSite = .residPost,
+                            tokens: TokenSelection = .all, hooks: HookSet = HookSet()) throws -> Tensor {
+        try activations(images: images.map(DecodedImage.init), layer: layer, site: site, tokens: tokens, hooks: hooks)
+    }
+}

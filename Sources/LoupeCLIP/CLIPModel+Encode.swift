@@ -1,0 +1,128 @@
+import Foundation
+import LoupeImage
+import LoupeTensor
+
+extension CLIPModel {
+    /// Default number of images per forward batch.
+    public static let defaultBatchSize = 32
+
+    /// Preprocesses images into a pixel batch [count, 3, size, size].
+    public func pixels(_ images: [DecodedImage]) -> Tensor { preprocessor.batch(images) }
+
+    /// Runs the image tower over preprocessed pixels [count, 3, size, size]
+    /// in batches, calling `hooks` at every block; `progress` gets the
+    /// number of images done after each batch and may return false to stop
+    /// (the images finished so far are returned). Returns projected,
+    /// unnormalised embeddings [done, embedDim].
+    public func encodeImages(pixels: Tensor, hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
+                             progress: ((Int) -> Bool)? = nil) -> Tensor {
+        let count = pixels.shape[0]
+        var parts: [Tensor] = []
+        var start = 0
+        while start < count {
+            let end = min(count, start + max(1, batchSize))
+            let batch = pixels.rows(start..<end)
+            if let out = vision.forward(pixels: batch, hooks: hooks, firstItem: start) { parts.append(out) }
+            start = end
+            if let progress, !progress(start) { break }
+        }
+        return parts.isEmpty ? Tensor(zeros: [0, config.embedDim]) : Tensor.concatenate(parts)
+    }
+
+    /// Image embeddings [count, embedDim], L2-normalised unless `normalize` is false.
+    public func embed(images: [DecodedImage], normalize: Bool = true, hooks: HookSet = HookSet(),
+                      batchSize: Int = defaultBatchSize) -> Tensor {
+        var parts: [Tensor] = []
+        var start = 0
+        while start < images.count {
+            let end = min(images.count, start + max(1, batchSize))
+            let batch = preprocessor.batch(Array(images[start..<end]))
+            if let out = vision.forward(pixels: batch, hooks: hooks, firstItem: start) { parts.append(out) }
+            start = end
+        }
+        let out = parts.isEmpty ? Tensor(zeros: [0, config.embedDim]) : Tensor.concatenate(parts)
+        if normalize { CLIPModel.normalizeRows(out) }
+        return out
+    }
+
+    public func embed(images: [RGBImage], normalize: Bool = true, hooks: HookSet = HookSet()) -> Tensor {
+        embed(images: images.map(DecodedImage.init), normalize: normalize, hooks: hooks)
+    }
+
+    /// Text embeddings [count, embedDim], L2-normalised unless `normalize` is false.
+    public func embed(texts: [String], normalize: Bool = true) throws -> Tensor {
+        guard let text else {
+            throw CLIPError(file: path, problem: "this checkpoint has no text tower", fix: "Load a full CLIP checkpoint to embed text.")
+        }
+        let tok = try tokenizer()
+        let ids = texts.map { tok.tokenize($0, contextLength: config.contextLength) }
+        return try embed(tokenIDs: ids, normalize: normalize, tower: text)
+    }
+
+    /// Text embeddings from token ids [count][contextLength].
+    public func embed(tokenIDs: [[Int32]], normalize: Bool = true) throws -> Tensor {
+        guard let text else {
+            throw CLIPError(file: path, problem: "this checkpoint has no text tower", fix: "Load a full CLIP checkpoint to embed text.")
+        }
+        return try embed(tokenIDs: tokenIDs, normalize: normalize, tower: text)
+    }
+
+    func embed(tokenIDs: [[Int32]], normalize: Bool, tower: TextTower) throws -> Tensor {
+        for (i, ids) in tokenIDs.enumerated() {
+            guard ids.count == config.contextLength else {
+                throw CLIPError(file: "text input \(i)", problem: "has \(ids.count) token ids, not \(config.contextLength)",
+                                fix: "Tokenize with the model's context length.")
+            }
+            if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+                throw CLIPError(file: "text input \(i)", problem: "token id \(bad) is outside the vocabulary of \(config.vocabSize)",
+                                fix: "Tokenize with CLIP's tokenizer.")
+            }
+        }
+        var parts: [Tensor] = []
+        var start = 0
+        while start < tokenIDs.count {
+            let end = min(tokenIDs.count, start + 64)
+            parts.append(tower.forward(tokens: Array(tokenIDs[start..<end])))
+            start = end
+        }
+        let out = parts.isEmpty ? Tensor(zeros: [0, config.embedDim]) : Tensor.concatenate(parts)
+        if normalize { CLIPModel.normalizeRows(out) }
+        return out
+    }
+
+    /// Divides each row by its L2 norm in place.
+    public static func normalizeRows(_ t: Tensor) {
+        let width = t.shape.last ?? 0
+        for r in 0..<(t.count / max(width, 1)) {
+            let row = t.pointer + r * width
+            var sum: Float = 0
+            for i in 0..<width { sum += row[i] * row[i] }
+            let inv = sum > 0 ? 1 / sum.squareRoot() : 0
+            for i in 0..<width { row[i] *= inv }
+        }
+    }
+
+    /// Zero-shot probabilities [images, labels]: softmax over labels of
+    /// logitScale · cos(image, label text).
+    public func classify(images: [DecodedImage], labels: [String], hooks: HookSet = HookSet()) throws -> Tensor {
+        guard !labels.isEmpty else {
+            throw CLIPError(file: "classify", problem: "no labels given", fix: "Pass at least one label, e.g. labels: [\"a cat\", \"a dog\"].")
+        }
+        let textEmb = try embed(texts: labels)
+        let imageEmb = embed(images: images, hooks: hooks)
+        return zeroShot(imageEmbeddings: imageEmb, textEmbeddings: textEmb)
+    }
+
+    public func classify(_ image: RGBImage, labels: [String], hooks: HookSet = HookSet()) throws -> [Float] {
+        try classify(images: [DecodedImage(image)], labels: labels, hooks: hooks).toArray()
+    }
+
+    /// softmax(logitScale · I · Tᵀ) per row, for normalised embeddings.
+    public func zeroShot(imageEmbeddings: Tensor, textEmbeddings: Tensor) -> Tensor {
+        let logits = imageEmbeddings.matmul(textEmbeddings, transposeOther: true)
+        let n = logits.count
+        for i in 0..<n { logits.pointer[i] *= logitScale }
+        Kernels.softmax(logits.pointer, rows: logits.shape[0], count: logits.shape[1])
+        return logits
+    }
+}

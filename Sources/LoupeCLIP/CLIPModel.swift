@@ -1,0 +1,159 @@
+import Foundation
+import LoupeImage
+import LoupeJSON
+import LoupeTensor
+
+/// A CLIP model loaded from a checkpoint: image and text encoders sharing
+/// an embedding space, with hooks into every residual block of the image
+/// tower. Weights stay memory-mapped from the checkpoint file.
+public final class CLIPModel: @unchecked Sendable {
+    public let config: CLIPConfig
+    /// The checkpoint file the weights are mapped from.
+    public let path: String
+    /// Size of the checkpoint file in bytes.
+    public let fileSize: Int
+    public let preprocessor: CLIPPreprocessor
+    /// exp of the checkpoint's learned logit scale (100 for trained CLIP).
+    public let logitScale: Float
+    let vision: VisionTower
+    let text: TextTower?
+    let file: SafeTensorsFile
+    private var tokenizerStorage: CLIPTokenizer?
+    private let lock = NSLock()
+
+    /// Loads an open_clip `.safetensors` file, or a Hugging Face CLIP folder
+    /// (`config.json` + `model.safetensors`). The architecture is read from
+    /// tensor shapes and the config; see `CLIPLoadOptions` for overrides.
+    public convenience init(path: String, options: CLIPLoadOptions = CLIPLoadOptions()) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw CLIPError(file: path, problem: "no such file or folder",
+                            fix: "Pass an open_clip .safetensors file or a Hugging Face CLIP folder (config.json + model.safetensors).")
+        }
+        if isDir.boolValue {
+            let weights = (path as NSString).appendingPathComponent("model.safetensors")
+            let configPath = (path as NSString).appendingPathComponent("config.json")
+            guard FileManager.default.fileExists(atPath: weights) else {
+                let bin = (path as NSString).appendingPathComponent("pytorch_model.bin")
+                let hasBin = FileManager.default.fileExists(atPath: bin)
+                throw CLIPError(file: path, problem: "the folder has no model.safetensors" + (hasBin ? " (only pytorch_model.bin)" : ""),
+                                fix: hasBin ? "Convert it with transformers: CLIPModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)."
+                                            : "Pass a folder saved by transformers' CLIPModel.save_pretrained.")
+            }
+            guard FileManager.default.fileExists(atPath: configPath) else {
+                throw CLIPError(file: path, problem: "the folder has model.safetensors but no config.json",
+                                fix: "Copy the model's config.json next to model.safetensors.")
+            }
+            let config = try CLIPModel.readJSON(configPath)
+            let pre = (path as NSString).appendingPathComponent("preprocessor_config.json")
+            let preprocess = FileManager.default.fileExists(atPath: pre) ? try CLIPModel.readJSON(pre) : nil
+            try self.init(file: try SafeTensorsFile(path: weights), format: .huggingFace, config: config,
+                          preprocess: preprocess, options: options)
+        } else {
+            let file = try SafeTensorsFile(path: path)
+            // open_clip keeps its config either in the file's metadata or in an
+            // open_clip_config.json beside it (the layout of published weights).
+            var config: JSON?
+            if let embedded = file.metadata["open_clip_config"] {
+                do { config = try JSON.parse(embedded) } catch {
+                    throw CLIPError(file: path, problem: "the embedded open_clip_config metadata is not valid JSON (\(error))",
+                                    fix: "Re-export the checkpoint with a valid config.")
+                }
+            } else {
+                let sibling = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("open_clip_config.json")
+                if FileManager.default.fileExists(atPath: sibling) { config = try CLIPModel.readJSON(sibling) }
+            }
+            if file.has("vision_model.embeddings.patch_embedding.weight") {
+                throw CLIPError(file: path, problem: "this is a Hugging Face CLIP checkpoint",
+                                fix: "Load the folder that holds it together with its config.json, not the file alone.")
+            }
+            try self.init(file: file, format: .openCLIP, config: config, preprocess: config?["preprocess_cfg"], options: options)
+        }
+    }
+
+    init(file: SafeTensorsFile, format: CheckpointFormat, config: JSON?, preprocess: JSON?, options: CLIPLoadOptions) throws {
+        let loader = CheckpointLoader(file: file, format: format, config: config, preprocess: preprocess, options: options)
+        let (cfg, visionWeights, textWeights) = try loader.load()
+        self.config = cfg
+        self.file = file
+        self.path = file.path
+        self.fileSize = file.fileSize
+        self.preprocessor = CLIPPreprocessor(imageSize: cfg.imageSize, mean: cfg.mean, std: cfg.std)
+        self.vision = VisionTower(config: cfg, weights: visionWeights)
+        self.text = textWeights.map { TextTower(config: cfg.text!, weights: $0, contextLength: cfg.contextLength) }
+        let scaleName = format == .openCLIP ? "logit_scale" : "logit_scale"
+        if file.has(scaleName) {
+            let t = try file.tensor(scaleName)
+            guard t.count == 1 else {
+                throw CLIPError(file: file.path, tensor: scaleName, problem: "has \(t.count) values, not one", fix: "The checkpoint is inconsistent; re-export it.")
+            }
+            logitScale = Foundation.exp(t.pointer[0])
+        } else {
+            logitScale = 100
+        }
+    }
+
+    static func readJSON(_ path: String) throws -> JSON {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIPError(file: path, problem: "cannot read the file", fix: "Check its permissions.")
+        }
+        do { return try JSON.parse([UInt8](data)) } catch {
+            throw CLIPError(file: path, problem: "not valid JSON (\(error))", fix: "Fix or replace the file.")
+        }
+    }
+
+    /// The BPE tokenizer, loaded on first use.
+    public func tokenizer() throws -> CLIPTokenizer {
+        lock.lock(); defer { lock.unlock() }
+        if let t = tokenizerStorage { return t }
+        let t = try CLIPTokenizer.standard()
+        tokenizerStorage = t
+        return t
+    }
+
+    // MARK: description
+
+    /// Parameter count (all tensors in the checkpoint).
+    public var parameterCount: Int { file.entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+
+    /// One-paragraph summary for display: architecture, sizes, parameters.
+    public var summary: String {
+        let v = config.vision
+        var lines = [
+            "CLIP \(config.architectureName) (\(config.format.rawValue)) from \((path as NSString).lastPathComponent)",
+            "vision: \(v.layers) layers, width \(v.width), \(v.heads) heads, patch \(config.patchSize), image \(config.imageSize), \(config.visionTokens) tokens",
+        ]
+        if let t = config.text {
+            lines.append("text: \(t.layers) layers, width \(t.width), \(t.heads) heads, context \(config.contextLength), vocabulary \(config.vocabSize)")
+        } else {
+            lines.append("text: none (image tower only)")
+        }
+        lines.append("embedding \(config.embedDim), activation \(v.activation.rawValue) (\(config.activationSource)), logit scale \(String(format: "%.2f", logitScale))")
+        lines.append("\(Self.formatCount(parameterCount)) parameters, \(Self.formatBytes(fileSize)) mapped")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Summary fields as JSON (for tables and `application/json`).
+    public var summaryJSON: JSON {
+        var o: [String: JSON] = [
+            "architecture": .string(config.architectureName), "format": .string(config.format.rawValue),
+            "layers": .int(config.vision.layers), "width": .int(config.vision.width), "heads": .int(config.vision.heads),
+            "patch": .int(config.patchSize), "image_size": .int(config.imageSize), "tokens": .int(config.visionTokens),
+            "embed_dim": .int(config.embedDim), "activation": .string(config.vision.activation.rawValue),
+            "parameters": .int(parameterCount), "file_bytes": .int(fileSize), "path": .string(path),
+            "logit_scale": .double(Double(logitScale)),
+        ]
+        if let t = config.text {
+            o["text_layers"] = .int(t.layers); o["text_width"] = .int(t.width); o["context_length"] = .int(config.contextLength)
+        }
+        return .object(o)
+    }
+
+    static func formatCount(_ n: Int) -> String {
+        n >= 1_000_000 ? String(format: "%.1fM", Double(n) / 1e6) : (n >= 1000 ? String(format: "%.1fk", Double(n) / 1e3) : "\(n)")
+    }
+
+    static func formatBytes(_ n: Int) -> String {
+        n >= 1 << 20 ? String(format: "%.1f MiB", Double(n) / 1048576) : String(format: "%.1f KiB", Double(n) / 1024)
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+import LoupeJSON
+import LoupeTensor
+
+/// Reads the architecture and weights of a CLIP checkpoint in either
+/// open_clip or Hugging Face naming. Sizes come from tensor shapes; what
+/// shapes cannot tell (heads, activation, normalisation) comes from the
+/// config, then from the options, then from the format's documented default.
+struct CheckpointLoader {
+    let file: SafeTensorsFile
+    let format: CheckpointFormat
+    /// open_clip `model_cfg`, or Hugging Face `config.json`.
+    let config: JSON?
+    /// open_clip `preprocess_cfg`, or Hugging Face `preprocessor_config.json`.
+    let preprocess: JSON?
+    let options: CLIPLoadOptions
+
+    func fail(_ tensor: String?, _ problem: String, _ fix: String) -> CLIPError {
+        CLIPError(file: file.path, tensor: tensor, problem: problem, fix: fix)
+    }
+
+    func t(_ name: String, _ shape: [Int]? = nil) throws -> Tensor { try file.tensor(name, shape: shape) }
+
+    /// Number of `prefix<N>.` blocks, checking they run 0..<N without gaps.
+    func countBlocks(_ prefix: String) throws -> Int {
+        var seen = Set<Int>()
+        for key in file.entries.keys where key.hasPrefix(prefix) {
+            let rest = key.dropFirst(prefix.count)
+            if let dot = rest.firstIndex(of: "."), let n = Int(rest[..<dot]) { seen.insert(n) }
+        }
+        let n = seen.count
+        if let missing = (0..<n).first(where: { !seen.contains($0) }) {
+            throw fail("\(prefix)\(missing).*", "is missing while \(n) blocks are present",
+                       "The checkpoint is incomplete; re-export it.")
+        }
+        return n
+    }
+
+    func activation(_ configured: String?, source: inout String) throws -> Kernels.Activation {
+        if let forced = options.activation { source = "option"; return forced }
+        guard let configured else { return .gelu }
+        switch configured {
+        case "quick_gelu": source = "config"; return .quickGelu
+        case "gelu": source = "config"; return .gelu
+        default:
+            throw fail(nil, "activation '\(configured)' is not supported", "Loupe runs CLIP models with gelu or quick_gelu.")
+        }
+    }
+
+    func load() throws -> (CLIPConfig, VisionWeights, TextWeights?) {
+        switch format {
+        case .openCLIP: return try loadOpenCLIP()
+        case .huggingFace: return try loadHuggingFace()
+        }
+    }
+
+    // MARK: open_clip
+
+    func loadOpenCLIP() throws -> (CLIPConfig, VisionWeights, TextWeights?) {
+        let model = config?["model_cfg"] ?? config
+        let visionCfg = model?["vision_cfg"], textCfg = model?["text_cfg"]
+        for key in file.entries.keys where key.hasPrefix("visual.trunk.") || key.hasPrefix("visual.layer1.") {
+            throw fail(key, "belongs to a timm or ResNet image tower", "Loupe runs ViT towers in open_clip's own layout only.")
+        }
+        for key in file.entries.keys where key.contains(".ls_1.") || key.contains("attn_pool") {
+            throw fail(key, "belongs to a variant (LayerScale or attention pooling) Loupe does not run", "Use a standard CLIP ViT checkpoint.")
+        }
+        guard let conv = file.entries["visual.conv1.weight"] else {
+            throw fail("visual.conv1.weight", "missing, so this is not an open_clip ViT checkpoint",
+                       "Pass an open_clip .safetensors file (keys visual.conv1.weight, visual.transformer.resblocks.N...) or a Hugging Face CLIP folder.")
+        }
+        guard conv.shape.count == 4, conv.shape[1] == 3, conv.shape[2] == conv.shape[3] else {
+            throw fail("visual.conv1.weight", "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a CLIP ViT; re-export it.")
+        }
+        let width = conv.shape[0], patch = conv.shape[2]
+        let pos = try t("visual.positional_embedding")
+        let grid = Int(Double(pos.shape[0] - 1).squareRoot().rounded())
+        guard pos.rank == 2, pos.shape[1] == width, grid * grid + 1 == pos.shape[0] else {
+            throw fail("visual.positional_embedding", "has shape \(pos.shape), not [grid²+1, \(width)]", "The checkpoint is inconsistent; re-export it.")
+        }
+        var source = "assumed"
+        let quick = model?["quick_gelu"]?.boolValue
+        let act = try activation(quick.map { $0 ? "quick_gelu" : "gelu" }, source: &source)
+        if quick == nil && options.activation == nil { source = "assumed" }
+        let eps: Float = 1e-5
+        let vLayers = try countBlocks("visual.transformer.resblocks.")
+        let headWidth = visionCfg?["head_width"]?.intValue ?? 64
+        let vHeads = options.visionHeads ?? max(1, width / headWidth)
+        let vMLP = file.entries["visual.transformer.resblocks.0.mlp.c_fc.weight"]?.shape.first ?? 4 * width
+        let vision = TowerConfig(width: width, layers: vLayers, heads: vHeads, mlpWidth: vMLP, activation: act, layerNormEps: eps)
+        try checkHeads(vision, "vision")
+
+        var blocks: [BlockWeights] = []
+        for i in 0..<vLayers { blocks.append(try openCLIPBlock("visual.transformer.resblocks.\(i).", vision)) }
+        let convT = try t("visual.conv1.weight")
+        let proj: LinearWeights? = file.has("visual.proj")
+            ? LinearWeights(weight: try t("visual.proj"), bias: nil, inputMajor: true) : nil
+        if let proj, proj.weight.shape[0] != width {
+            throw fail("visual.proj", "has shape \(proj.weight.shape), first dimension should be \(width)", "The checkpoint is inconsistent; re-export it.")
+        }
+        let visionWeights = VisionWeights(
+            patchWeight: convT.reshaped([width, 3 * patch * patch]), patchBias: nil,
+            classEmbedding: try t("visual.class_embedding", [width]), positional: pos,
+            lnPre: try ln("visual.ln_pre", width, eps), blocks: blocks, lnPost: try ln("visual.ln_post", width, eps),
+            projection: proj)
+
+        var text: TowerConfig?
+        var textWeights: TextWeights?
+        var context = 77, vocab = 49408
+        if let emb = file.entries["token_embedding.weight"] {
+            let tw = emb.shape[1]
+            vocab = emb.shape[0]
+            let tpos = try t("positional_embedding")
+            context = tpos.shape[0]
+            let tLayers = try countBlocks("transformer.resblocks.")
+            let tHeads = options.textHeads ?? textCfg?["heads"]?.intValue ?? max(1, tw / 64)
+            let tMLP = file.entries["transformer.resblocks.0.mlp.c_fc.weight"]?.shape.first ?? 4 * tw
+            let tc = TowerConfig(width: tw, layers: tLayers, heads: tHeads, mlpWidth: tMLP, activation: act, layerNormEps: eps)
+            try checkHeads(tc, "text")
+            var tBlocks: [BlockWeights] = []
+            for i in 0..<tLayers { tBlocks.append(try openCLIPBlock("transformer.resblocks.\(i).", tc)) }
+            let tproj: LinearWeights? = file.has("text_projection")
+                ? LinearWeights(weight: try t("text_projection"), bias: nil, inputMajor: true) : nil
+            text = tc
+            textWeights = TextWeights(tokenEmbedding: try t("token_embedding.weight"), positional: tpos, blocks: tBlocks,
+                                      lnFinal: try ln("ln_final", tw, eps), projection: tproj)
+        }
+        let embed = visionWeights.projection?.outFeatures ?? width
+        if let p = textWeights?.projection, p.outFeatures != embed {
+            throw fail("text_projection", "projects to \(p.outFeatures) dimensions but the image side projects to \(embed)", "The checkpoint is inconsistent; re-export it.")
+        }
+        let (mean, std) = try normalisation(preprocess?["mean"], preprocess?["std"])
+        let cfg = CLIPConfig(format: .openCLIP, vision: vision, patchSize: patch, imageSize: grid * patch, embedDim: embed,
+                             text: text, contextLength: context, vocabSize: vocab, mean: mean, std: std, activationSource: source)
+        return (cfg, visionWeights, textWeights)
+    }
+
+    func openCLIPBlock(_ p: String, _ c: TowerConfig) throws -> BlockWeights {
+        let w = c.width
+        return BlockWeights(
+            ln1: try ln(p + "ln_1", w, c.layerNormEps),
+            qkvParts: [(LinearWeights(weight: try t(p + "attn.in_proj_weight", [3 * w, w]), bias: nil, inputMajor: false), 0)],
+            qkvBias: try t(p + "attn.in_proj_bias", [3 * w]),
+            outProj: try linear(p + "attn.out_proj", w, w),
+            ln2: try ln(p + "ln_2", w, c.layerNormEps),
+            fc1: try linear(p + "mlp.c_fc", c.mlpWidth, w),
+            fc2: try linear(p + "mlp.c_proj", w, c.mlpWidth))
+    }
+
+    // MARK: Hugging Face
+
+    func loadHuggingFace() throws -> (CLIPConfig, VisionWeights, TextWeights?) {
+        let vcfg = config?["vision_config"], tcfg = config?["text_config"]
+        let embName = "vision_model.embeddings.patch_embedding.weight"
+        guard let conv = file.entries[embName] else {
+            throw fail(embName, "missing, so this is not a Hugging Face CLIP checkpoint",
+                       "Pass a folder saved by transformers' CLIPModel.save_pretrained (config.json + model.safetensors).")
+        }
+        guard conv.shape.count == 4, conv.shape[1] == 3, conv.shape[2] == conv.shape[3] else {
+            throw fail(embName, "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a CLIP ViT; re-export it.")
+        }
+        let width = conv.shape[0], patch = conv.shape[2]
+        let pos = try t("vision_model.embeddings.position_embedding.weight")
+        let grid = Int(Double(pos.shape[0] - 1).squareRoot().rounded())
+        guard pos.rank == 2, pos.shape[1] == width, grid * grid + 1 == pos.shape[0] else {
+            throw fail("vision_model.embeddings.position_embedding.weight", "has shape \(pos.shape), not [grid²+1, \(width)]", "The checkpoint is inconsistent; re-export it.")
+        }
+        if let configured = vcfg?["patch_size"]?.intValue, configured != patch {
+            throw fail(embName, "has patch size \(patch) but config.json says \(configured)", "Fix config.json or re-export the folder.")
+        }
+        // transformers' own defaults for fields a saved config may omit.
+        var source = "config"
+        let vAct = try activation(vcfg?["hidden_act"]?.stringValue ?? "quick_gelu", source: &source)
+        let vEps = Float(vcfg?["layer_norm_eps"]?.doubleValue ?? 1e-5)
+        let vLayers = try countBlocks("vision_model.encoder.layers.")
+        let vHeads = options.visionHeads ?? vcfg?["num_attention_heads"]?.intValue ?? 12
+        let vMLP = file.entries["vision_model.encoder.layers.0.mlp.fc1.weight"]?.shape.first ?? 4 * width
+        let vision = TowerConfig(width: width, layers: vLayers, heads: vHeads, mlpWidth: vMLP, activation: vAct, layerNormEps: vEps)
+        try checkHeads(vision, "vision")
+        var blocks: [BlockWeights] = []
+        for i in 0..<vLayers { blocks.append(try hfBlock("vision_model.encoder.layers.\(i).", vision)) }
+        let proj: LinearWeights? = file.has("visual_projection.weight")
+            ? LinearWeights(weight: try t("visual_projection.weight"), bias: nil, inputMajor: false) : nil
+        if let proj, proj.inFeatures != width {
+            throw fail("visual_projection.weight", "has shape \(proj.weight.shape), second dimension should be \(width)", "The checkpoint is inconsistent; re-export it.")
+        }
+        let convT = try t(embName)
+        let visionWeights = VisionWeights(
+            patchWeight: convT.reshaped([width, 3 * patch * patch]),
+            patchBias: file.has("vision_model.embeddings.patch_embedding.bias") ? try t("vision_model.embeddings.patch_embedding.bias", [width]) : nil,
+            classEmbedding: try t("vision_model.embeddings.class_embedding", [width]), positional: pos,
+            lnPre: try ln("vision_model.pre_layrnorm", width, vEps), blocks: blocks,
+            lnPost: try ln("vision_model.post_layernorm", width, vEps), projection: proj)
+
+        var text: TowerConfig?
+        var textWeights: TextWeights?
+        var context = 77, vocab = 49408
+        if let emb = file.entries["text_model.embeddings.token_embedding.weight"] {
+            let tw = emb.shape[1]
+            vocab = emb.shape[0]
+            let tpos = try t("text_model.embeddings.position_embedding.weight")
+            context = tpos.shape[0]
+            let tAct = try activation(tcfg?["hidden_act"]?.stringValue ?? "quick_gelu", source: &source)
+            let tEps = Float(tcfg?["layer_norm_eps"]?.doubleValue ?? 1e-5)
+            let tLayers = try countBlocks("text_model.encoder.layers.")
+            let tHeads = options.textHeads ?? tcfg?["num_attention_heads"]?.intValue ?? 8
+            let tMLP = file.entries["text_model.encoder.layers.0.mlp.fc1.weight"]?.shape.first ?? 4 * tw
+            let tc = TowerConfig(width: tw, layers: tLayers, heads: tHeads, mlpWidth: tMLP, activation: tAct, layerNormEps: tEps)
+            try checkHeads(tc, "text")
+            var tBlocks: [BlockWeights] = []
+            for i in 0..<tLayers { tBlocks.append(try hfBlock("text_model.encoder.layers.\(i).", tc)) }
+            let tproj: LinearWeights? = file.has("text_projection.weight")
+                ? LinearWeights(weight: try t("text_projection.weight"), bias: nil, inputMajor: false) : nil
+            text = tc
+            textWeights = TextWeights(tokenEmbedding: try t("text_model.embeddings.token_embedding.weight"), positional: tpos,
+                                      blocks: tBlocks, lnFinal: try ln("text_model.final_layer_norm", tw, tEps), projection: tproj)
+        }
+        let embed = visionWeights.projection?.outFeatures ?? width
+        if let p = textWeights?.projection, p.outFeatures != embed {
+            throw fail("text_projection.weight", "projects to \(p.outFeatures) dimensions but the image side projects to \(embed)", "The checkpoint is inconsistent; re-export it.")
+        }
+        let (mean, std) = try normalisation(preprocess?["image_mean"], preprocess?["image_std"])
+        let cfg = CLIPConfig(format: .huggingFace, vision: vision, patchSize: patch, imageSize: grid * patch, embedDim: embed,
+                             text: text, contextLength: context, vocabSize: vocab, mean: mean, std: std, activationSource: source)
+        return (cfg, visionWeights, textWeights)
+    }
+
+    func hfBlock(_ p: String, _ c: TowerConfig) throws -> BlockWeights {
+        let w = c.width
+        let q = try linear(p + "self_attn.q_proj", w, w)
+        let k = try linear(p + "self_attn.k_proj", w, w)
+        let v = try linear(p + "self_attn.v_proj", w, w)
+        // The three biases side by side, matching the packed QKV buffer.
+        let bias = Tensor(zeros: [3 * w])
+        for (i, part) in [q, k, v].enumerated() {
+            if let b = part.bias { (bias.pointer + i * w).update(from: b.pointer, count: w) }
+        }
+        func noBias(_ l: LinearWeights) -> LinearWeights { LinearWeights(weight: l.weight, bias: nil, inputMajor: false) }
+        return BlockWeights(
+            ln1: try ln(p + "layer_norm1", w, c.layerNormEps),
+            qkvParts: [(noBias(q), 0), (noBias(k), w), (noBias(v), 2 * w)], qkvBias: bias,
+            outProj: try linear(p + "self_attn.out_proj", w, w),
+            ln2: try ln(p + "layer_norm2", w, c.layerNormEps),
+            fc1: try linear(p + "mlp.fc1", c.mlpWidth, w),
+            fc2: try linear(p + "mlp.fc2", w, c.mlpWidth))
+    }
+
+    // MARK: shared pieces
+
+    func ln(_ name: String, _ width: Int, _ eps: Float) throws -> LayerNormWeights {
+        LayerNormWeights(gamma: try t(name + ".weight", [width]), beta: try t(name + ".bias", [width]), eps: eps)
+    }
+
+    func linear(_ name: String, _ out: Int, _ inp: Int) throws -> LinearWeights {
+        LinearWeights(weight: try t(name + ".weight", [out, inp]),
+                      bias: file.has(name + ".bias") ? try t(name + ".bias", [out]) : nil, inputMajor: false)
+    }
+
+    func checkHeads(_ c: TowerConfig, _ tower: String) throws {
+        guard c.heads > 0, c.width % c.heads == 0 else {
+            throw fail(nil, "the \(tower) tower's width \(c.width) is not divisible by \(c.heads) attention heads",
+                       "Fix the head count in the config, or pass \(tower)Heads: in the load options.")
+        }
+    }
+
+    func normalisation(_ mean: JSON?, _ std: JSON?) throws -> ([Float], [Float]) {
+        let m = mean?.arrayValue?.compactMap { $0.doubleValue }.map(Float.init) ?? CLIPConfig.openAIMean
+        let s = std?.arrayValue?.compactMap { $0.doubleValue }.map(Float.init) ?? CLIPConfig.openAIStd
+        guard m.count == 3, s.count == 3, s.allSatisfy({ $0 > 0 }) else {
+            throw fail(nil, "the preprocessing config's mean/std are not three positive numbers each", "Fix the mean and std in the config.")
+        }
+        return (m, s)
+    }
+}

@@ -1,0 +1,95 @@
+import LoupeTensor
+
+/// Points in a residual block where activations can be read or replaced.
+public enum ActivationSite: String, CaseIterable, Sendable {
+    /// The residual stream entering the block (after ln_pre for block 0).
+    case residPre = "resid_pre"
+    /// The attention branch's output (after out-projection and bias), before it is added.
+    case attnOut = "attn_out"
+    /// The MLP branch's output, before it is added.
+    case mlpOut = "mlp_out"
+    /// The residual stream leaving the block.
+    case residPost = "resid_post"
+}
+
+/// Which tokens of a sequence to keep.
+public enum TokenSelection: String, Sendable {
+    /// The class token only (token 0).
+    case cls
+    /// The patch tokens (1..<tokens), in raster order.
+    case spatial
+    /// Every token.
+    case all
+
+    public func range(tokens: Int) -> Range<Int> {
+        switch self {
+        case .cls: return 0..<1
+        case .spatial: return 1..<tokens
+        case .all: return 0..<tokens
+        }
+    }
+}
+
+/// The activations at one (layer, site) for one batch: [batch, tokens, width],
+/// row-major and writable. Writing changes what the rest of the forward pass
+/// sees. The memory is valid only during the hook call.
+public struct ActivationBuffer {
+    public let layer: Int
+    public let site: ActivationSite
+    public let batch: Int
+    public let tokens: Int
+    public let width: Int
+    /// Index of this batch's first image among all images of the call.
+    public let firstItem: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    public subscript(item: Int, token: Int, channel: Int) -> Float {
+        get { pointer[(item * tokens + token) * width + channel] }
+        nonmutating set { pointer[(item * tokens + token) * width + channel] = newValue }
+    }
+
+    /// The selected tokens copied out as [batch, selected, width].
+    public func copy(_ selection: TokenSelection) -> Tensor {
+        let range = selection.range(tokens: tokens)
+        let out = Tensor(zeros: [batch, range.count, width])
+        for b in 0..<batch {
+            (out.pointer + b * range.count * width)
+                .update(from: pointer + (b * tokens + range.lowerBound) * width, count: range.count * width)
+        }
+        return out
+    }
+}
+
+/// A function called at a (layer, site) during a forward pass.
+public typealias ActivationHook = (ActivationBuffer) -> Void
+
+/// Hooks registered for a forward pass: each runs when its layer (nil: any)
+/// and site match, in registration order.
+public struct HookSet {
+    struct Entry { let layer: Int?; let site: ActivationSite; let body: ActivationHook }
+    var entries: [Entry] = []
+
+    public init() {}
+
+    /// Adds `body` for `site` at `layer` (or every layer when nil).
+    public mutating func add(layer: Int?, site: ActivationSite, _ body: @escaping ActivationHook) {
+        entries.append(Entry(layer: layer, site: site, body: body))
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    func has(layer: Int, site: ActivationSite) -> Bool {
+        entries.contains { $0.site == site && ($0.layer == nil || $0.layer == layer) }
+    }
+
+    func run(_ buffer: ActivationBuffer) {
+        for e in entries where e.site == buffer.site && (e.layer == nil || e.layer == buffer.layer) { e.body(buffer) }
+    }
+
+    /// The deepest layer any hook needs, or nil when a hook spans every layer.
+    var deepestLayer: Int? {
+        var deepest = -1
+        for e in entries { guard let l = e.layer else { return nil }; deepest = max(deepest, l) }
+        return deepest
+    }
+}

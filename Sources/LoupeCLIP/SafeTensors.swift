@@ -1,0 +1,150 @@
+import Foundation
+import LoupeJSON
+import LoupeTensor
+
+/// A `.safetensors` checkpoint: an 8-byte little-endian header length, a
+/// JSON header naming each tensor's dtype, shape and byte range, then the
+/// raw data. Every entry is validated when the file is opened, so a corrupt
+/// or truncated file is refused up front rather than crashing a forward pass.
+public final class SafeTensorsFile: @unchecked Sendable {
+    public enum DType: String, Sendable {
+        case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8", bool = "BOOL"
+        var size: Int {
+            switch self {
+            case .f32, .i32: return 4
+            case .f16, .bf16: return 2
+            case .f64, .i64: return 8
+            case .u8, .bool: return 1
+            }
+        }
+    }
+
+    public struct Entry: Sendable {
+        public let name: String
+        public let dtype: DType
+        public let shape: [Int]
+        let offset: Int   // absolute offset in the file
+        let length: Int
+    }
+
+    public let path: String
+    public let entries: [String: Entry]
+    /// The header's `__metadata__` strings (e.g. an embedded model config).
+    public let metadata: [String: String]
+    let file: MappedFile
+
+    /// Bytes of the whole file.
+    public var fileSize: Int { file.size }
+
+    /// Opens and validates a safetensors file (memory-mapped, nothing copied).
+    public init(path: String) throws {
+        self.path = path
+        file = try MappedFile(path: path)
+        let name = (path as NSString).lastPathComponent
+        let redo = "Re-download or re-export it (safetensors.torch.save_file)."
+        guard file.size >= 8 else {
+            throw CLIPError(file: path, problem: "only \(file.size) bytes, too short for a safetensors header", fix: "The file is truncated. \(redo)")
+        }
+        let headerLength = Int(min(UInt64(littleEndian: file.base.loadUnaligned(as: UInt64.self)), UInt64(Int.max / 2)))
+        guard headerLength <= file.size - 8 else {
+            throw CLIPError(file: path, problem: "the header claims \(headerLength) bytes but the file has only \(file.size - 8) after the length field",
+                            fix: "The file is truncated or not a safetensors file. \(redo)")
+        }
+        guard headerLength <= 100_000_000 else {
+            throw CLIPError(file: path, problem: "the header is \(headerLength) bytes, far beyond any real checkpoint", fix: "This is not a safetensors file. \(redo)")
+        }
+        let headerBytes = UnsafeRawBufferPointer(start: file.base + 8, count: headerLength)
+        let header: JSON
+        do { header = try JSON.parse(headerBytes) } catch {
+            throw CLIPError(file: path, problem: "the header is not valid JSON (\(error))", fix: "The file is corrupt or not a safetensors file. \(redo)")
+        }
+        guard let object = header.objectValue else {
+            throw CLIPError(file: path, problem: "the header is not a JSON object", fix: "The file is corrupt. \(redo)")
+        }
+        let dataStart = 8 + headerLength
+        let dataSize = file.size - dataStart
+        var entries: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
+        for (key, value) in object {
+            if key == "__metadata__" {
+                for (k, v) in value.objectValue ?? [:] { if let s = v.stringValue { metadata[k] = s } }
+                continue
+            }
+            func bad(_ problem: String) -> CLIPError {
+                CLIPError(file: path, tensor: key, problem: problem, fix: "The file is corrupt. \(redo)")
+            }
+            guard let dtypeName = value["dtype"]?.stringValue else { throw bad("the header entry has no dtype") }
+            guard let dtype = DType(rawValue: dtypeName) else {
+                throw CLIPError(file: path, tensor: key, problem: "unsupported dtype \(dtypeName)",
+                                fix: "Convert the checkpoint to float32, float16 or bfloat16.")
+            }
+            guard let shapeJSON = value["shape"]?.arrayValue else { throw bad("the header entry has no shape") }
+            let shape = shapeJSON.compactMap { $0.intValue }
+            guard shape.count == shapeJSON.count, shape.allSatisfy({ $0 >= 0 && $0 < (1 << 40) }) else { throw bad("the shape \(shapeJSON.map { $0.serialized() }) is not a list of sizes") }
+            guard let offsets = value["data_offsets"]?.arrayValue, offsets.count == 2,
+                  let begin = offsets[0].intValue, let end = offsets[1].intValue else {
+                throw bad("data_offsets is missing or not a pair of integers")
+            }
+            guard begin >= 0, begin <= end else { throw bad("data_offsets [\(begin), \(end)] are reversed or negative") }
+            guard end <= dataSize else {
+                throw CLIPError(file: path, tensor: key, problem: "data_offsets [\(begin), \(end)] run past the end of the data (\(dataSize) bytes in \(name))",
+                                fix: "The file is truncated. \(redo)")
+            }
+            let expected = shape.reduce(1, *) * dtype.size
+            guard end - begin == expected else {
+                throw bad("holds \(end - begin) bytes but shape \(shape) in \(dtypeName) needs \(expected)")
+            }
+            entries[key] = Entry(name: key, dtype: dtype, shape: shape, offset: dataStart + begin, length: expected)
+        }
+        self.entries = entries
+        self.metadata = metadata
+    }
+
+    public func has(_ name: String) -> Bool { entries[name] != nil }
+
+    /// The tensor as Float32. Aligned F32 data is used in place from the
+    /// mapped file; F16/BF16 (or misaligned F32) is converted into new memory.
+    public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
+        guard let e = entries[name] else {
+            throw CLIPError(file: path, tensor: name, problem: "missing",
+                            fix: "This checkpoint lacks a tensor the architecture needs; check it is a complete CLIP checkpoint (open_clip or Hugging Face layout).")
+        }
+        if let expected, expected != e.shape {
+            throw CLIPError(file: path, tensor: name, problem: "has shape \(e.shape) but \(expected) was expected from the rest of the model",
+                            fix: "The checkpoint is inconsistent (mixed models?) or its config.json disagrees with its tensors; re-export it.")
+        }
+        let count = e.shape.reduce(1, *)
+        let src = file.base + e.offset
+        switch e.dtype {
+        case .f32:
+            if Int(bitPattern: src) % MemoryLayout<Float>.alignment == 0 {
+                let p = UnsafeMutablePointer(mutating: src.assumingMemoryBound(to: Float.self))
+                return Tensor(shape: e.shape, storage: TensorStorage(borrowing: p, count: count, owner: file))
+            }
+            let t = Tensor(zeros: e.shape)
+            memcpy(t.pointer, src, count * 4)
+            return t
+        case .f16, .bf16:
+            let t = Tensor(zeros: e.shape)
+            HalfFloat.convert(src, count: count, bfloat: e.dtype == .bf16, into: t.pointer)
+            return t
+        case .f64:
+            let t = Tensor(zeros: e.shape)
+            for i in 0..<count { t.pointer[i] = Float(src.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+            return t
+        default:
+            throw CLIPError(file: path, tensor: name, problem: "has integer dtype \(e.dtype.rawValue) where floating-point weights are needed",
+                            fix: "Re-export the checkpoint with floating-point weights.")
+        }
+    }
+}
+
+extension SafeTensorsFile {
+    /// The raw bytes of a tensor (any dtype), e.g. 8-bit image data.
+    public func bytes(_ name: String) throws -> [UInt8] {
+        guard let e = entries[name] else {
+            throw CLIPError(file: path, tensor: name, problem: "missing", fix: "Check the tensor name.")
+        }
+        return Array(UnsafeRawBufferPointer(start: file.base + e.offset, count: e.length))
+    }
+}

@@ -1,0 +1,103 @@
+import LoupeTensor
+
+/// CLIP's image encoder: patch embedding, class token and positions,
+/// ln_pre, residual blocks, ln_post on the class token, projection.
+struct VisionTower {
+    let config: CLIPConfig
+    let weights: VisionWeights
+
+    /// Encodes preprocessed pixels [batch, 3, size, size]. Returns the
+    /// projected (not normalised) embeddings [batch, embedDim], or nil when
+    /// `stopAfter` ended the pass early (only the hooks saw activations).
+    func forward(pixels: Tensor, hooks: HookSet, firstItem: Int = 0, stopAfter: Int? = nil) -> Tensor? {
+        let s = config.imageSize, p = config.patchSize, g = config.gridSize
+        precondition(pixels.rank == 4 && pixels.shape[1] == 3 && pixels.shape[2] == s && pixels.shape[3] == s,
+                     "vision input must be [batch, 3, \(s), \(s)], got \(pixels.shape)")
+        let batch = pixels.shape[0], tokens = config.visionTokens, width = config.vision.width
+        let patchLen = 3 * p * p
+
+        // Patches laid out as rows of (channel, ky, kx), the conv kernel's order,
+        // so the convolution is one matrix product.
+        let patches = Tensor(zeros: [batch * g * g, patchLen])
+        Parallel.forEach(batch * g * g, grain: 16) { range in
+            for row in range {
+                let b = row / (g * g), py = (row % (g * g)) / g, px = row % g
+                let dst = patches.pointer + row * patchLen
+                for c in 0..<3 {
+                    for ky in 0..<p {
+                        let src = pixels.pointer + ((b * 3 + c) * s + py * p + ky) * s + px * p
+                        (dst + (c * p + ky) * p).update(from: src, count: p)
+                    }
+                }
+            }
+        }
+        let embedded = Tensor(zeros: [batch * g * g, width])
+        BLAS.gemm(m: batch * g * g, n: width, k: patchLen, a: patches.pointer, lda: patchLen,
+                  b: weights.patchWeight.pointer, ldb: patchLen, transB: true, c: embedded.pointer, ldc: width)
+        if let bias = weights.patchBias {
+            Kernels.addBias(embedded.pointer, rows: batch * g * g, width: width, bias: bias.pointer)
+        }
+
+        let x = Tensor(zeros: [batch * tokens, width])
+        let pos = weights.positional.pointer, cls = weights.classEmbedding.pointer
+        for b in 0..<batch {
+            let row0 = x.pointer + b * tokens * width
+            for d in 0..<width { row0[d] = cls[d] + pos[d] }
+            for t in 1..<tokens {
+                let dst = row0 + t * width, src = embedded.pointer + (b * g * g + t - 1) * width, pe = pos + t * width
+                for d in 0..<width { dst[d] = src[d] + pe[d] }
+            }
+        }
+        weights.lnPre.apply(x.pointer, rows: batch * tokens, into: x.pointer)
+
+        let last = min(stopAfter ?? (weights.blocks.count - 1), weights.blocks.count - 1)
+        let ws = BlockWorkspace(rows: batch * tokens, width: width, mlpWidth: config.vision.mlpWidth)
+        Transformer.run(x.pointer, batch: batch, tokens: tokens, config: config.vision,
+                        blocks: weights.blocks[0...last], causal: false, hooks: hooks, firstItem: firstItem, workspace: ws)
+        if last < weights.blocks.count - 1 { return nil }
+
+        // ln_post is per token, so normalising only the class tokens is exact.
+        let pooled = Tensor(zeros: [batch, width])
+        for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + b * tokens * width, count: width) }
+        weights.lnPost.apply(pooled.pointer, rows: batch, into: pooled.pointer)
+        guard let proj = weights.projection else { return pooled }
+        let out = Tensor(zeros: [batch, proj.outFeatures])
+        proj.apply(pooled.pointer, rows: batch, into: out.pointer)
+        return out
+    }
+}
+
+/// CLIP's causal text encoder, pooled at the end-of-text token.
+struct TextTower {
+    let config: TowerConfig
+    let weights: TextWeights
+    let contextLength: Int
+
+    /// Encodes token ids [batch][context] into projected embeddings [batch, embedDim].
+    func forward(tokens: [[Int32]]) -> Tensor {
+        let batch = tokens.count, width = config.width
+        // The pooled token is the highest id (end-of-text); with causal
+        // attention nothing after it can change it, so later positions are skipped.
+        let eot = tokens.map { ids in ids.indices.max { ids[$0] < ids[$1] || (ids[$0] == ids[$1] && $0 > $1) } ?? 0 }
+        let length = min(contextLength, (eot.max() ?? 0) + 1)
+        let x = Tensor(zeros: [batch * length, width])
+        let emb = weights.tokenEmbedding.pointer, pos = weights.positional.pointer
+        for b in 0..<batch {
+            for t in 0..<length {
+                let id = Int(tokens[b][t])
+                let dst = x.pointer + (b * length + t) * width
+                for d in 0..<width { dst[d] = emb[id * width + d] + pos[t * width + d] }
+            }
+        }
+        let ws = BlockWorkspace(rows: batch * length, width: width, mlpWidth: config.mlpWidth)
+        Transformer.run(x.pointer, batch: batch, tokens: length, config: config, blocks: weights.blocks[...],
+                        causal: true, hooks: HookSet(), firstItem: 0, workspace: ws)
+        let pooled = Tensor(zeros: [batch, width])
+        for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + (b * length + eot[b]) * width, count: width) }
+        weights.lnFinal.apply(pooled.pointer, rows: batch, into: pooled.pointer)
+        guard let proj = weights.projection else { return pooled }
+        let out = Tensor(zeros: [batch, proj.outFeatures])
+        proj.apply(pooled.pointer, rows: batch, into: out.pointer)
+        return out
+    }
+}

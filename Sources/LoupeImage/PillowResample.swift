@@ -1,0 +1,194 @@
+import Foundation
+
+/// Resizing that reproduces PIL's `Image.resize` bit for bit on 8-bit
+/// images, because CLIP's reference preprocessing (torchvision on PIL
+/// images) is defined by it: a separable convolution, horizontal pass then
+/// vertical, coefficients in 22-bit fixed point, and rounding to 8 bits
+/// after each pass.
+public enum PillowResample {
+    public enum Filter: Sendable {
+        /// Keys' cubic with a = -0.5, antialiased when shrinking (PIL's BICUBIC).
+        case bicubic
+        /// Nearest neighbour, as PIL applies to palette and 1-bit images.
+        case nearest
+    }
+
+    static let precisionBits = 22
+
+    /// Resizes interleaved 8-bit samples with `channels` per pixel.
+    public static func resize(_ samples: [UInt8], width: Int, height: Int, channels: Int,
+                              to outWidth: Int, _ outHeight: Int, filter: Filter) -> [UInt8] {
+        precondition(samples.count == width * height * channels, "sample count does not match the size")
+        precondition(outWidth > 0 && outHeight > 0, "output size must be positive")
+        if outWidth == width && outHeight == height { return samples }
+        switch filter {
+        case .nearest:
+            return nearest(samples, width: width, height: height, channels: channels, outWidth, outHeight)
+        case .bicubic:
+            let vertical = coefficients(inSize: height, outSize: outHeight)
+            guard outWidth != width else {
+                return verticalPass(samples, width: width, channels: channels, outHeight: outHeight, coeffs: vertical)
+            }
+            // Only the rows the vertical pass will read are resampled horizontally.
+            let first = vertical.bounds[0]
+            let last = vertical.bounds[2 * (outHeight - 1)] + vertical.bounds[2 * (outHeight - 1) + 1]
+            let horizontal = coefficients(inSize: width, outSize: outWidth)
+            let stretched = horizontalPass(samples, width: width, rows: first..<last, channels: channels,
+                                           outWidth: outWidth, coeffs: horizontal)
+            guard outHeight != height else { return stretched }
+            var shifted = vertical
+            for i in 0..<outHeight { shifted.bounds[2 * i] -= first }
+            return verticalPass(stretched, width: outWidth, channels: channels, outHeight: outHeight, coeffs: shifted)
+        }
+    }
+
+    struct Coefficients {
+        var bounds: [Int]      // (start, count) per output sample
+        var weights: [Int32]   // ksize per output sample, fixed point
+        var ksize: Int
+    }
+
+    @inline(__always)
+    static func bicubic(_ xIn: Double) -> Double {
+        let a = -0.5
+        let x = xIn < 0 ? -xIn : xIn
+        if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
+        if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
+        return 0
+    }
+
+    /// Filter taps for resampling `inSize` samples onto `outSize`, with the
+    /// same double-precision arithmetic (and order of operations) as PIL.
+    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+        let scale = Double(inSize) / Double(outSize)
+        let filterScale = max(scale, 1)
+        let support = 2.0 * filterScale
+        let ksize = Int(support.rounded(.up)) * 2 + 1
+        var bounds = [Int](repeating: 0, count: outSize * 2)
+        var weights = [Int32](repeating: 0, count: outSize * ksize)
+        var k = [Double](repeating: 0, count: ksize)
+        for xx in 0..<outSize {
+            let center = (Double(xx) + 0.5) * scale
+            let ss = 1.0 / filterScale
+            var xmin = Int(center - support + 0.5)   // truncation toward zero, as C's (int)
+            if xmin < 0 { xmin = 0 }
+            var xmax = Int(center + support + 0.5)
+            if xmax > inSize { xmax = inSize }
+            xmax -= xmin
+            var ww = 0.0
+            for x in 0..<xmax {
+                let w = bicubic((Double(x + xmin) - center + 0.5) * ss)
+                k[x] = w
+                ww += w
+            }
+            for x in 0..<ksize {
+                var v = x < xmax ? k[x] : 0
+                if x < xmax && ww != 0 { v /= ww }
+                let fixed = v * Double(1 << precisionBits)
+                weights[xx * ksize + x] = Int32(v < 0 ? (-0.5 + fixed).rounded(.towardZero) : (0.5 + fixed).rounded(.towardZero))
+            }
+            bounds[2 * xx] = xmin
+            bounds[2 * xx + 1] = xmax
+        }
+        return Coefficients(bounds: bounds, weights: weights, ksize: ksize)
+    }
+
+    /// Fixed-point sum back to 8 bits: floor shift, then clamp (PIL's clip8).
+    @inline(__always)
+    static func clip8(_ v: Int) -> UInt8 {
+        let s = v >> precisionBits
+        return s < 0 ? 0 : (s > 255 ? 255 : UInt8(s))
+    }
+
+    static func horizontalPass(_ src: [UInt8], width: Int, rows: Range<Int>, channels: Int,
+                               outWidth: Int, coeffs: Coefficients) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
+        src.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                for (yy, y) in rows.enumerated() {
+                    let row = y * width * channels
+                    for xx in 0..<outWidth {
+                        let xmin = coeffs.bounds[2 * xx], count = coeffs.bounds[2 * xx + 1]
+                        let kbase = xx * coeffs.ksize
+                        for c in 0..<channels {
+                            var acc = 1 << (precisionBits - 1)
+                            for x in 0..<count {
+                                acc += Int(s[row + (x + xmin) * channels + c]) * Int(coeffs.weights[kbase + x])
+                            }
+                            o[(yy * outWidth + xx) * channels + c] = clip8(acc)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func verticalPass(_ src: [UInt8], width: Int, channels: Int, outHeight: Int,
+                             coeffs: Coefficients) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outHeight * width * channels)
+        let rowLen = width * channels
+        src.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                for yy in 0..<outHeight {
+                    let ymin = coeffs.bounds[2 * yy], count = coeffs.bounds[2 * yy + 1]
+                    let kbase = yy * coeffs.ksize
+                    for i in 0..<rowLen {
+                        var acc = 1 << (precisionBits - 1)
+                        for y in 0..<count {
+                            acc += Int(s[(y + ymin) * rowLen + i]) * Int(coeffs.weights[kbase + y])
+                        }
+                        o[yy * rowLen + i] = clip8(acc)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// PIL's nearest-neighbour scaling: source coordinate accumulated in
+    /// double precision from the pixel centre, then truncated.
+    static func nearest(_ src: [UInt8], width: Int, height: Int, channels: Int, _ outWidth: Int, _ outHeight: Int) -> [UInt8] {
+        func table(_ inSize: Int, _ outSize: Int) -> [Int] {
+            let step = Double(inSize) / Double(outSize)
+            var pos = step * 0.5
+            var t = [Int](repeating: 0, count: outSize)
+            for i in 0..<outSize {
+                t[i] = min(inSize - 1, max(0, pos < 0 ? -1 : Int(pos)))
+                pos += step
+            }
+            return t
+        }
+        let xs = table(width, outWidth), ys = table(height, outHeight)
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
+        for y in 0..<outHeight {
+            for x in 0..<outWidth {
+                let s = (ys[y] * width + xs[x]) * channels, d = (y * outWidth + x) * channels
+                for c in 0..<channels { out[d + c] = src[s + c] }
+            }
+        }
+        return out
+    }
+}
+
+extension PillowResample {
+    /// PIL resizes images with alpha in premultiplied form (RGBa), then
+    /// divides back; this reproduces both conversions with PIL's rounding.
+    public static func premultiply(_ rgba: inout [UInt8]) {
+        for i in stride(from: 0, to: rgba.count, by: 4) {
+            let a = Int(rgba[i + 3])
+            for c in 0..<3 {
+                let t = Int(rgba[i + c]) * a + 128
+                rgba[i + c] = UInt8(((t >> 8) + t) >> 8)
+            }
+        }
+    }
+
+    public static func unpremultiply(_ rgba: inout [UInt8]) {
+        for i in stride(from: 0, to: rgba.count, by: 4) {
+            let a = Int(rgba[i + 3])
+            if a == 0 || a == 255 { continue }
+            for c in 0..<3 { rgba[i + c] = UInt8(min(255, 255 * Int(rgba[i + c]) / a)) }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+/// Element-wise and row-wise kernels on raw row-major buffers. Each splits
+/// its rows over cores with `Parallel.forEach`; the SIMD bodies handle 16
+/// values per step and a scalar tail.
+public enum Kernels {
+    /// Activation functions found in CLIP checkpoints.
+    public enum Activation: String, Sendable, CaseIterable {
+        /// x·Φ(x) with the exact error function (PyTorch's nn.GELU()).
+        case gelu
+        /// x·σ(1.702x), used by OpenAI's original CLIP weights.
+        case quickGelu = "quick_gelu"
+    }
+
+    /// Layer normalisation of each `width`-long row: (x-μ)/√(σ²+eps)·γ + β.
+    public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int,
+                                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
+                                 out: UnsafeMutablePointer<Float>) {
+        Parallel.forEach(rows, grain: 8) { range in
+            for r in range {
+                let src = x + r * width, dst = out + r * width
+                // Two passes (mean, then centred squares) as PyTorch does, so the
+                // variance is not the difference of two large sums.
+                var acc = Vec(), i = 0
+                while i + 16 <= width { acc += load(src + i); i += 16 }
+                var sum = acc.sum()
+                while i < width { sum += src[i]; i += 1 }
+                let mean = sum / Float(width)
+                var acc2 = Vec(); i = 0
+                let m = Vec(repeating: mean)
+                while i + 16 <= width { let d = load(src + i) - m; acc2 += d * d; i += 16 }
+                var sq = acc2.sum()
+                while i < width { let d = src[i] - mean; sq += d * d; i += 1 }
+                let rstd = 1 / (sq / Float(width) + eps).squareRoot()
+                let rs = Vec(repeating: rstd)
+                i = 0
+                while i + 16 <= width {
+                    store((load(src + i) - m) * rs * load(gamma + i) + load(beta + i), dst + i); i += 16
+                }
+                while i < width { dst[i] = (src[i] - mean) * rstd * gamma[i] + beta[i]; i += 1 }
+            }
+        }
+    }
+
+    /// In place: x[r, :] = act(x[r, :] + bias).
+    public static func biasActivation(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                                      bias: UnsafePointer<Float>?, activation: Activation) {
+        Parallel.forEach(rows, grain: 4) { range in
+            for r in range {
+                let row = x + r * width
+                var i = 0
+                while i + 16 <= width {
+                    var v = load(row + i)
+                    if let bias { v += load(bias + i) }
+                    store(apply(activation, v), row + i); i += 16
+                }
+                while i < width {
+                    var v = Vec(repeating: row[i])
+                    if let bias { v += Vec(repeating: bias[i]) }
+                    row[i] = apply(activation, v)[0]; i += 1
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func apply(_ activation: Activation, _ v: Vec) -> Vec {
+        switch activation {
+        case .gelu: return 0.5 * v * VectorMath.onePlusErf(v * 0.70710678118654752)
+        case .quickGelu: return v / (1 + VectorMath.exp(-1.702 * v))
+        }
+    }
+
+    /// In place: x[r, :] += bias (if any).
+    public static func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+        Parallel.forEach(rows, grain: 16) { range in
+            for r in range {
+                let row = x + r * width
+                var i = 0
+                while i + 16 <= width { store(load(row + i) + load(bias + i), row + i); i += 16 }
+                while i < width { row[i] += bias[i]; i += 1 }
+            }
+        }
+    }
+
+    /// In place: y += x, over `count` values.
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        Parallel.forEach(count, grain: 1 << 14) { range in
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound { store(load(y + i) + load(x + i), y + i); i += 16 }
+            while i < range.upperBound { y[i] += x[i]; i += 1 }
+        }
+    }
+
+    /// Softmax of one row in place (max-subtracted, so large logits are safe).
+    @inline(__always)
+    public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        var mx = -Float.infinity
+        for i in 0..<count { mx = max(mx, row[i]) }
+        let m = Vec(repeating: mx)
+        var acc = Vec(), i = 0
+        while i + 16 <= count { let e = VectorMath.exp(load(row + i) - m); store(e, row + i); acc += e; i += 16 }
+        var sum = acc.sum()
+        if i < count {
+            var tail = Vec(repeating: -Float.infinity)
+            for j in i..<count { tail[j - i] = row[j] }
+            let e = VectorMath.exp(tail - m)
+            for j in i..<count { row[j] = e[j - i]; sum += e[j - i] }
+        }
+        let inv = 1 / sum
+        for j in 0..<count { row[j] *= inv }
+    }
+
+    /// Softmax of every row of a [rows, count] buffer in place.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, count: Int) {
+        Parallel.forEach(rows, grain: 16) { range in
+            for r in range { softmaxRow(x + r * count, count: count) }
+        }
+    }
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Vec {
+        UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
+    }
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> Vec {
+        UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
+    }
+    @inline(__always) static func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+    }
+}
+
+extension Kernels {
+    /// In place: y[r, :] += x[r, :] + bias (bias optional), one pass.
+    public static func addWithBias(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                   into y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        guard let bias else { add(x, into: y, count: rows * width); return }
+        Parallel.forEach(rows, grain: 16) { range in
+            for r in range {
+                let xs = x + r * width, ys = y + r * width
+                var i = 0
+                while i + 16 <= width { store(load(ys + i) + (load(xs + i) + load(bias + i)), ys + i); i += 16 }
+                while i < width { ys[i] += xs[i] + bias[i]; i += 1 }
+            }
+        }
+    }
+}

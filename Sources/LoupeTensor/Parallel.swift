@@ -1,0 +1,23 @@
+import Foundation
+
+/// Splits work over the machine's cores. Each chunk is a contiguous range so
+/// that kernels stream through memory; chunks are only made when there is
+/// enough work to pay for waking another thread.
+public enum Parallel {
+    /// Worker count used by the element-wise kernels.
+    public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Calls `body` on disjoint ranges covering 0..<n, possibly concurrently.
+    /// `grain` is the smallest range worth a thread of its own.
+    public static func forEach(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard n > 0 else { return }
+        let chunks = min(threads, max(1, n / max(grain, 1)))
+        if chunks <= 1 { body(0..<n); return }
+        // Over-decompose a little so an unlucky slow chunk does not stall the rest.
+        let pieces = min(n, chunks * 4)
+        DispatchQueue.concurrentPerform(iterations: pieces) { i in
+            let lo = n * i / pieces, hi = n * (i + 1) / pieces
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// Memory behind a tensor: either a 64-byte aligned buffer this process
+/// allocated, or a borrowed region (e.g. a memory-mapped checkpoint) kept
+/// alive by `owner`. Borrowed regions may be read-only pages: never write
+/// through the pointer of a tensor you did not allocate.
+public final class TensorStorage: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+    private let owner: AnyObject?
+    private let allocated: Bool
+
+    /// A zero-filled buffer of `count` floats.
+    public init(count: Int) {
+        precondition(count >= 0, "tensor size must be non-negative")
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        var raw: UnsafeMutableRawPointer?
+        // 64-byte alignment keeps SIMD loads and BLAS panels on cache lines.
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            fatalError("out of memory allocating \(bytes) bytes for a tensor")
+        }
+        memset(raw, 0, bytes)
+        self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        self.count = count
+        self.owner = nil
+        self.allocated = true
+    }
+
+    /// Wraps memory owned by someone else; `owner` is retained for as long
+    /// as this storage lives.
+    public init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+        self.pointer = pointer
+        self.count = count
+        self.owner = owner
+        self.allocated = false
+    }
+
+    deinit { if allocated { free(pointer) } }
+}
+
+/// A dense, row-major Float32 tensor. Value semantics are not enforced:
+/// tensors share storage when copied, and kernels write through `pointer`
+/// explicitly, which keeps the hot loops free of copy-on-write checks.
+public struct Tensor: @unchecked Sendable, CustomStringConvertible {
+    public let shape: [Int]
+    public let storage: TensorStorage
+
+    public var count: Int { shape.reduce(1, *) }
+    public var rank: Int { shape.count }
+    public var pointer: UnsafeMutablePointer<Float> { storage.pointer }
+
+    /// A zero-filled tensor.
+    public init(zeros shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.storage = TensorStorage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor holding `values` (row-major) with the given shape.
+    public init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        self.init(zeros: shape)
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { pointer.update(from: base, count: values.count) }
+        }
+    }
+
+    /// A tensor over existing storage (no copy).
+    public init(shape: [Int], storage: TensorStorage) {
+        precondition(shape.reduce(1, *) <= storage.count, "shape \(shape) exceeds storage of \(storage.count)")
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// The same storage seen with another shape of equal size.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        return Tensor(shape: newShape, storage: storage)
+    }
+
+    /// A copy of the elements as an array.
+    public func toArray() -> [Float] {
+        Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    /// A deep copy with its own storage.
+    public func copy() -> Tensor {
+        let t = Tensor(zeros: shape)
+        t.pointer.update(from: pointer, count: count)
+        return t
+    }
+
+    public subscript(_ index: Int...) -> Float {
+        get { pointer[flatIndex(index)] }
+        nonmutating set { pointer[flatIndex(index)] = newValue }
+    }
+
+    private func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index \(index) has wrong rank for shape \(shape)")
+        var flat = 0
+        for (i, d) in zip(index, shape) {
+            precondition(i >= 0 && i < d, "index \(index) out of range for shape \(shape)")
+            flat = flat * d + i
+        }
+        return flat
+    }
+
+    /// Rows [start, start+count) of the leading dimension, copied.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "row range out of bounds")
+        let inner = shape.dropFirst().reduce(1, *)
+        let t = Tensor(zeros: [range.count] + shape.dropFirst())
+        t.pointer.update(from: pointer + range.lowerBound * inner, count: range.count * inner)
+        return t
+    }
+
+    /// Stacks tensors of equal trailing shape along the leading dimension.
+    public static func concatenate(_ parts: [Tensor]) -> Tensor {
+        guard let first = parts.first else { return Tensor(zeros: [0]) }
+        let tail = Array(first.shape.dropFirst())
+        precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == tail }, "concatenate needs equal trailing shapes")
+        let out = Tensor(zeros: [parts.reduce(0) { $0 + $1.shape[0] }] + tail)
+        var offset = 0
+        for p in parts {
+            (out.pointer + offset).update(from: p.pointer, count: p.count)
+            offset += p.count
+        }
+        return out
+    }
+
+    public var description: String {
+        let preview = (0..<min(count, 6)).map { String(format: "%.4g", pointer[$0]) }.joined(separator: ", ")
+        return "Tensor\(shape) [\(preview)\(count > 6 ? ", …" : "")]"
+    }
+}

@@ -1,0 +1,113 @@
+import LoupeCLIP
+import LoupeTensor
+import XCTest
+
+final class HookTests: XCTestCase {
+    func model() throws -> (CLIPModel, Tensor) {
+        let m = try CLIPModel(path: Fixtures.path("openclip_p16_gelu.safetensors"))
+        return (m, try Fixtures.reference("openclip_p16_gelu").tensor("pixels"))
+    }
+
+    func testHooksSeeEveryLayerAndSiteInOrder() throws {
+        let (m, pixels) = try model()
+        var seen: [String] = []
+        var hooks = HookSet()
+        for site in ActivationSite.allCases {
+            hooks.add(layer: nil, site: site) { buf in
+                seen.append("\(buf.layer).\(buf.site.rawValue)")
+                XCTAssertEqual([buf.batch, buf.tokens, buf.width], [3, 17, 64])
+            }
+        }
+        _ = m.encodeImages(pixels: pixels, hooks: hooks)
+        XCTAssertEqual(seen, ["0.resid_pre", "0.attn_out", "0.mlp_out", "0.resid_post",
+                              "1.resid_pre", "1.attn_out", "1.mlp_out", "1.resid_post"])
+    }
+
+    func testReplacingTheResidualStreamChangesLaterLayers() throws {
+        let (m, pixels) = try model()
+        let clean = m.encodeImages(pixels: pixels)
+        // Rewriting a value with itself must change nothing.
+        var identity = HookSet()
+        identity.add(layer: 0, site: .residPost) { buf in buf[0, 3, 5] = buf[0, 3, 5] }
+        XCTAssertEqual(m.encodeImages(pixels: pixels, hooks: identity).toArray(), clean.toArray())
+
+        // Zeroing image 0's stream after layer 0 changes image 0 only.
+        var ablate = HookSet()
+        ablate.add(layer: 0, site: .residPost) { buf in
+            for t in 0..<buf.tokens { for d in 0..<buf.width where buf.firstItem == 0 { buf[0, t, d] = 0 } }
+        }
+        let changed = m.encodeImages(pixels: pixels, hooks: ablate, batchSize: 3)
+        let w = m.config.embedDim
+        XCTAssertGreaterThan(zip(changed.toArray().prefix(w), clean.toArray().prefix(w)).map { abs($0 - $1) }.max()!, 1e-3)
+        XCTAssertEqual(Array(changed.toArray()[w...]), Array(clean.toArray()[w...]))
+
+        // Capture after the hook sees the ablated stream.
+        let acts = try m.activations(pixels: pixels, keys: [ActivationKey(layer: 1, site: .residPre)], hooks: ablate)
+        let reference = try m.activations(pixels: pixels, keys: [ActivationKey(layer: 1, site: .residPre)])
+        let first = acts.values.first!
+        XCTAssertEqual(first.toArray().prefix(17 * 64).allSatisfy { $0 == 0 }, true)
+        XCTAssertNotEqual(reference.values.first!.toArray().prefix(10), first.toArray().prefix(10))
+    }
+
+    func testBranchHookChangesWhatIsAdded() throws {
+        let (m, pixels) = try model()
+        let key = ActivationKey(layer: 1, site: .residPre)
+        let base = try m.activations(pixels: pixels, keys: [key, ActivationKey(layer: 0, site: .residPost)])
+        var zeroMLP = HookSet()
+        zeroMLP.add(layer: 0, site: .mlpOut) { buf in
+            for i in 0..<(buf.batch * buf.tokens * buf.width) { buf.pointer[i] = 0 }
+        }
+        let noMLP = try m.activations(pixels: pixels, keys: [key, ActivationKey(layer: 0, site: .mlpOut)], hooks: zeroMLP)
+        // resid_post(0) - mlp_out(0) is what remains when the MLP adds nothing.
+        let withMLP = try m.activations(pixels: pixels, keys: [ActivationKey(layer: 0, site: .mlpOut)])
+        let expected = Tensor(zeros: base[key]!.shape)
+        for i in 0..<expected.count { expected.pointer[i] = base[key]!.pointer[i] - withMLP.values.first!.pointer[i] }
+        assertClose(noMLP[key]!, expected, rtol: 1e-5, "stream without the MLP branch")
+    }
+
+    func testTokenSelectionAndEarlyStop() throws {
+        let (m, pixels) = try model()
+        let all = try m.activations(pixels: pixels, keys: [ActivationKey(layer: 0, site: .residPost)], tokens: .all).values.first!
+        let cls = try m.activations(pixels: pixels, keys: [ActivationKey(layer: 0, site: .residPost)], tokens: .cls).values.first!
+        let spatial = try m.activations(pixels: pixels, keys: [ActivationKey(layer: 0, site: .residPost)], tokens: .spatial).values.first!
+        XCTAssertEqual(cls.shape, [3, 1, 64])
+        XCTAssertEqual(spatial.shape, [3, 16, 64])
+        XCTAssertEqual(cls[2, 0, 7], all[2, 0, 7])
+        XCTAssertEqual(spatial[1, 4, 9], all[1, 5, 9])
+        var calls = 0
+        let partial = try m.activations(pixels: pixels, keys: [ActivationKey(layer: 1, site: .residPost)], batchSize: 1) { done in
+            calls += 1
+            return done < 2
+        }
+        XCTAssertEqual(calls, 2)
+        XCTAssertEqual(partial.values.first!.shape, [2, 17, 64])
+        XCTAssertThrowsError(try m.activations(pixels: pixels, keys: [ActivationKey(layer: 5, site: .residPost)])) { error in
+            XCTAssertTrue("\(error)".contains("layers 0...1"), "\(error)")
+        }
+    }
+
+    func testZeroShotProbabilities() throws {
+        let m = try CLIPModel(path: Fixtures.path("hf_tiny_bf16"))
+        let ref = try Fixtures.reference("hf_tiny_bf16")
+        let img = m.encodeImages(pixels: try ref.tensor("pixels"))
+        CLIPModel.normalizeRows(img)
+        let txt = try ref.tensor("text_embeds").copy()
+        CLIPModel.normalizeRows(txt)
+        let probs = m.zeroShot(imageEmbeddings: img, textEmbeddings: txt)
+        XCTAssertEqual(probs.shape, [2, 6])
+        for r in 0..<2 {
+            var logits: [Double] = []
+            for c in 0..<6 {
+                var dot: Double = 0
+                for d in 0..<m.config.embedDim { dot += Double(img[r, d]) * Double(txt[c, d]) }
+                logits.append(Double(m.logitScale) * dot)
+            }
+            let mx = logits.max()!
+            let z = logits.map { Foundation.exp($0 - mx) }.reduce(0, +)
+            for c in 0..<6 { XCTAssertEqual(Double(probs[r, c]), Foundation.exp(logits[c] - mx) / z, accuracy: 1e-5) }
+        }
+        let table = try m.classify(images: [], labels: ["a"])
+        XCTAssertEqual(table.shape, [0, 1])
+        XCTAssertThrowsError(try m.classify(images: [], labels: []))
+    }
+}
