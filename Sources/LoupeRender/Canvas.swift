@@ -32,7 +32,8 @@ public struct Canvas: Sendable {
 
     @inline(__always)
     static func mix(_ dst: UInt8, _ src: UInt8, _ a: Double) -> UInt8 {
-        UInt8((Double(dst) + (Double(src) - Double(dst)) * a).rounded())
+        // The result lies in 0...255, so adding 0.5 and truncating rounds it.
+        UInt8(Double(dst) + (Double(src) - Double(dst)) * a + 0.5)
     }
 
     public mutating func clear(_ colour: Colour) {

@@ -11,9 +11,10 @@ enum Backgrounds {
         let s = seed
         @inline(__always) func put(_ x: Int, _ y: Int, _ r: Double, _ g: Double, _ b: Double) {
             let i = (y * n + x) * 3
-            px[i] = UInt8(min(255, max(0, r.rounded())))
-            px[i + 1] = UInt8(min(255, max(0, g.rounded())))
-            px[i + 2] = UInt8(min(255, max(0, b.rounded())))
+            // Round half up by truncation; clamping takes care of negatives.
+            px[i] = UInt8(clamping: Int(min(255, r) + 0.5))
+            px[i + 1] = UInt8(clamping: Int(min(255, g) + 0.5))
+            px[i + 2] = UInt8(clamping: Int(min(255, b) + 0.5))
         }
         for y in 0..<n {
             let fy = Double(y)

@@ -49,7 +49,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 enum Hash {
     @inline(__always)
     static func unit(_ x: Int, _ y: Int, _ seed: UInt64) -> Double {
-        let h = SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(bitPattern: Int64(x)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: Int64(y))))
+        // One finaliser round over a mix of the coordinates: plenty for textures.
+        let h = SplitMix64.mix(seed &+ UInt64(bitPattern: Int64(x)) &* 0x9E37_79B9_7F4A_7C15
+                               &+ UInt64(bitPattern: Int64(y)) &* 0xC2B2_AE3D_27D4_EB4F)
         return Double(h >> 11) * 0x1p-53
     }
 }
@@ -61,17 +63,23 @@ enum Noise {
 
     /// Value noise with lattice spacing 1, in [0, 1).
     static func value(_ x: Double, _ y: Double, _ seed: UInt64) -> Double {
-        let fx = x.rounded(.down), fy = y.rounded(.down)
-        let ix = Int(fx), iy = Int(fy)
+        // floor without a libm call: truncate, then step down for negatives.
+        var ix = Int(x), iy = Int(y)
+        if Double(ix) > x { ix -= 1 }
+        if Double(iy) > y { iy -= 1 }
+        let fx = Double(ix), fy = Double(iy)
         let tx = smooth(x - fx), ty = smooth(y - fy)
         let a = Hash.unit(ix, iy, seed), b = Hash.unit(ix + 1, iy, seed)
         let c = Hash.unit(ix, iy + 1, seed), d = Hash.unit(ix + 1, iy + 1, seed)
         return (a + (b - a) * tx) + ((c + (d - c) * tx) - (a + (b - a) * tx)) * ty
     }
 
-    /// Three octaves of value noise, in [0, 1).
+    /// Three octaves of value noise, in [0, 1). Each octave is turned
+    /// against the last so the lattice's square grid does not show.
     static func fractal(_ x: Double, _ y: Double, _ seed: UInt64) -> Double {
-        (value(x, y, seed) * 4 + value(x * 2, y * 2, seed &+ 1) * 2 + value(x * 4, y * 4, seed &+ 2)) / 7
+        let x2 = (0.8 * x - 0.6 * y) * 2, y2 = (0.6 * x + 0.8 * y) * 2
+        let x3 = (0.8 * x2 - 0.6 * y2) * 2, y3 = (0.6 * x2 + 0.8 * y2) * 2
+        return (value(x, y, seed) * 4 + value(x2, y2, seed &+ 1) * 2 + value(x3, y3, seed &+ 2)) / 7
     }
 
     static func smoothstep(_ lo: Double, _ hi: Double, _ x: Double) -> Double {

@@ -30,8 +30,8 @@ public enum SceneRenderer {
         canvas.polyline(outline, edge, width: o.size == .large ? 2.2 : 1.6, alpha: 0.85, closed: true)
     }
 
-    /// The word goes in the top or bottom band, whichever the objects leave
-    /// freer, in bold with a contrasting outline so it reads on any backdrop.
+    /// The word goes in the band (top, bottom or middle) that the objects
+    /// leave freest, in bold with a contrasting outline so it reads on any backdrop.
     static func drawWord(_ word: String, attributes a: SceneAttributes, on canvas: inout Canvas) throws {
         let font = try Font.sansBold()
         var size = 32.0
@@ -40,7 +40,8 @@ public enum SceneRenderer {
         var rng = SplitMix64(seed: a.detailSeed, index: 300)
         let darkText = rng.chance(0.5)
         let tieBreak = rng.chance(0.5)
-        let bands: [Double] = [34, 196]   // band centres (y)
+        // Band centres (y): the edges first, the middle when both edges are taken.
+        let bands: [Double] = tieBreak ? [34, 196, 112] : [196, 34, 112]
         func crowding(_ y: Double) -> Double {
             var total = 0.0
             for (slot, o) in [a.object, a.second].compactMap({ $0 }).enumerated() {
@@ -50,8 +51,11 @@ public enum SceneRenderer {
             }
             return total
         }
-        let top = crowding(bands[0]), bottom = crowding(bands[1])
-        let y = top < bottom ? bands[0] : (bottom < top ? bands[1] : (tieBreak ? bands[0] : bands[1]))
+        var y = bands[0], least = crowding(bands[0])
+        for b in bands.dropFirst() {
+            let c = crowding(b)
+            if c < least { least = c; y = b }
+        }
         let x = Double(Layout.size) / 2 + rng.uniform(-12, 12)
         canvas.text(word, at: Point(x, y), font: font, size: size, darkText ? Colour(20, 20, 20) : .white,
                     horizontal: .centre, vertical: .middle, outline: darkText ? .white : Colour(20, 20, 20), outlineWidth: 2)
