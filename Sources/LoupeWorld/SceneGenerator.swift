@@ -1,3 +1,4 @@
+import Foundation
 import LoupeImage
 
 /// How shapes and backgrounds are paired.
@@ -122,4 +123,25 @@ public struct SceneGenerator: Sendable {
         }
         return out
     }
+}
+
+extension SceneGenerator {
+    /// Several scenes drawn in parallel, in the order of `indices`.
+    public func scenes<C: Collection>(_ indices: C) throws -> [Scene] where C.Element == Int {
+        let list = Array(indices)
+        let out = SceneSlots(count: list.count)
+        DispatchQueue.concurrentPerform(iterations: list.count) { k in
+            out.set(k, Result { try self.scene(at: list[k]) })
+        }
+        return try out.results().map { try $0.get() }
+    }
+}
+
+/// Results filled in by concurrent workers, each writing only its own index.
+final class SceneSlots: @unchecked Sendable {
+    private var storage: [Result<Scene, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<Scene, Error>) { lock.lock(); storage[i] = r; lock.unlock() }
+    func results() -> [Result<Scene, Error>] { lock.lock(); defer { lock.unlock() }; return storage.map { $0! } }
 }

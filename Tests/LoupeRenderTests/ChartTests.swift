@@ -76,3 +76,15 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(smooth, [0, 0.25, 0.75, 1])
     }
 }
+
+final class HighlightTests: XCTestCase {
+    func testActivePatchesStayBrightAndOthersDim() throws {
+        let img = RGBImage(width: 20, height: 20, fill: (200, 200, 200))
+        let out = try Heatmap.highlight(image: img, values: [1, 0, 0, 0], rows: 2, columns: 2, colour: Colour(255, 0, 0))
+        XCTAssertEqual(out.width, 20)
+        XCTAssertTrue(out[5, 5] == (200, 200, 200))     // inside the active patch
+        XCTAssertTrue(out[0, 0] == (255, 0, 0))         // its outline
+        XCTAssertLessThan(Int(out[15, 15].0), 100)       // dimmed
+        XCTAssertThrowsError(try Heatmap.highlight(image: img, values: [1], rows: 2, columns: 2))
+    }
+}

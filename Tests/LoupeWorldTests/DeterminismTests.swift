@@ -53,3 +53,12 @@ final class SceneGoldenTests: XCTestCase {
         try GoldenImage.assertMatches(s.image, "scene-seed7-12")
     }
 }
+
+final class BatchTests: XCTestCase {
+    func testParallelBatchMatchesOneByOne() throws {
+        let g = SceneGenerator(seed: 31)
+        let batch = try g.scenes([4, 0, 9])
+        XCTAssertEqual(batch.map(\.attributes.index), [4, 0, 9])
+        XCTAssertEqual(batch[2].image.pixels, try g.scene(at: 9).image.pixels)
+    }
+}
