@@ -12,11 +12,8 @@ public enum Attention {
         let scale = 1 / Float(headDim).squareRoot()
         let ld = 3 * width
         let jobs = batch * heads
-        // Each (image, head) product is small; running many of them side by
-        // side on single-threaded BLAS beats one at a time on threaded BLAS.
-        let savedThreads = BLAS.threads
-        if Parallel.threads > 1 { BLAS.threads = 1 }
-        defer { if Parallel.threads > 1 { BLAS.threads = savedThreads } }
+        // Each (image, head) product is small: run many of them side by side,
+        // each as one single-threaded BLAS call.
         let workers = min(Parallel.threads, jobs)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: tokens * tokens)
@@ -25,7 +22,7 @@ public enum Attention {
             while job < jobs {
                 let b = job / heads, h = job % heads
                 let base = qkv + b * tokens * ld + h * headDim
-                BLAS.gemm(m: tokens, n: tokens, k: headDim, a: base, lda: ld,
+                BLAS.serialGemm(m: tokens, n: tokens, k: headDim, a: base, lda: ld,
                           b: base + width, ldb: ld, transB: true,
                           c: scores, ldc: tokens, alpha: scale)
                 for i in 0..<tokens {
@@ -37,7 +34,7 @@ public enum Attention {
                         Kernels.softmaxRow(row, count: tokens)
                     }
                 }
-                BLAS.gemm(m: tokens, n: headDim, k: tokens, a: scores, lda: tokens,
+                BLAS.serialGemm(m: tokens, n: headDim, k: tokens, a: scores, lda: tokens,
                           b: base + 2 * width, ldb: ld,
                           c: out + b * tokens * width + h * headDim, ldc: width)
                 job += workers

@@ -1,3 +1,8 @@
+import CLoupeKernels
+
+/// 16 floats: the unit the Swift-side kernels step through memory with.
+public typealias Vec = SIMD16<Float>
+
 /// Element-wise and row-wise kernels on raw row-major buffers. Each splits
 /// its rows over cores with `Parallel.forEach`; the SIMD bodies handle 16
 /// values per step and a scalar tail.
@@ -44,30 +49,13 @@ public enum Kernels {
     public static func biasActivation(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                                       bias: UnsafePointer<Float>?, activation: Activation) {
         Parallel.forEach(rows, grain: 4) { range in
-            for r in range {
-                let row = x + r * width
-                var i = 0
-                while i + 16 <= width {
-                    var v = load(row + i)
-                    if let bias { v += load(bias + i) }
-                    store(apply(activation, v), row + i); i += 16
-                }
-                while i < width {
-                    var v = Vec(repeating: row[i])
-                    if let bias { v += Vec(repeating: bias[i]) }
-                    row[i] = apply(activation, v)[0]; i += 1
-                }
-            }
+            loupe_bias_activation(x + range.lowerBound * width, range.count, width, bias,
+                                  activation == .gelu ? 0 : 1)
         }
     }
 
-    @inline(__always)
-    static func apply(_ activation: Activation, _ v: Vec) -> Vec {
-        switch activation {
-        case .gelu: return 0.5 * v * VectorMath.onePlusErf(v * 0.70710678118654752)
-        case .quickGelu: return v / (1 + VectorMath.exp(-1.702 * v))
-        }
-    }
+    /// Instruction set the vector kernels use on this machine.
+    public static var instructionSet: String { String(cString: loupe_kernels_isa()) }
 
     /// In place: x[r, :] += bias (if any).
     public static func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
@@ -93,20 +81,7 @@ public enum Kernels {
     /// Softmax of one row in place (max-subtracted, so large logits are safe).
     @inline(__always)
     public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        var mx = -Float.infinity
-        for i in 0..<count { mx = max(mx, row[i]) }
-        let m = Vec(repeating: mx)
-        var acc = Vec(), i = 0
-        while i + 16 <= count { let e = VectorMath.exp(load(row + i) - m); store(e, row + i); acc += e; i += 16 }
-        var sum = acc.sum()
-        if i < count {
-            var tail = Vec(repeating: -Float.infinity)
-            for j in i..<count { tail[j - i] = row[j] }
-            let e = VectorMath.exp(tail - m)
-            for j in i..<count { row[j] = e[j - i]; sum += e[j - i] }
-        }
-        let inv = 1 / sum
-        for j in 0..<count { row[j] *= inv }
+        loupe_softmax_row(row, count)
     }
 
     /// Softmax of every row of a [rows, count] buffer in place.

@@ -1,0 +1,19 @@
+#ifndef LOUPE_CKERNELS_H
+#define LOUPE_CKERNELS_H
+
+/* Element-wise kernels whose speed depends on wide vector units. They are
+ * compiled several times for different instruction sets (AVX-512, AVX2+FMA,
+ * baseline) and the widest one the CPU supports is picked at run time, so
+ * one binary runs everywhere and still uses what the machine has. */
+
+/* x[r][i] = act(x[r][i] + bias[i]) for r in [0, rows); bias may be NULL.
+ * activation: 0 = GELU with the error function, 1 = x * sigmoid(1.702 x). */
+void loupe_bias_activation(float *x, long rows, long width, const float *bias, int activation);
+
+/* Softmax of one row in place, max-subtracted. */
+void loupe_softmax_row(float *row, long count);
+
+/* The instruction set the kernels run with: "avx512", "avx2" or "baseline". */
+const char *loupe_kernels_isa(void);
+
+#endif

@@ -1,0 +1,111 @@
+import Foundation
+import LoupeTensor
+
+/// What `runCLIPBenchmark` measured.
+public struct CLIPBenchmarkResult: Sendable {
+    public let architecture: String
+    public let batchSize: Int
+    public let batches: Int
+    /// Images per second through the image tower with every layer's
+    /// resid_post captured for all tokens.
+    public let imagesPerSecond: Double
+    /// Arithmetic rate of those forward passes (matrix products only).
+    public let forwardGFLOPS: Double
+    /// sgemm rate on the tower's largest product shape, alone.
+    public let sgemmPeakGFLOPS: Double
+    /// Resident memory right after loading (weights mapped, not yet touched).
+    public let residentAfterLoad: Int
+    /// Peak resident memory over the whole run, capture buffers included.
+    public let peakResident: Int
+    public let fileSize: Int
+    public let blasCore: String
+    public let threads: Int
+
+    /// Share of the sgemm rate the whole forward pass achieves.
+    public var sgemmShare: Double { forwardGFLOPS / sgemmPeakGFLOPS }
+
+    /// The figures as a JSON-ready dictionary (numbers and strings).
+    public var fields: [(String, String)] {
+        [("architecture", architecture), ("batch", "\(batchSize)"), ("batches", "\(batches)"),
+         ("images_per_s", String(format: "%.2f", imagesPerSecond)),
+         ("forward_gflops", String(format: "%.1f", forwardGFLOPS)),
+         ("sgemm_peak_gflops", String(format: "%.1f", sgemmPeakGFLOPS)),
+         ("sgemm_share", String(format: "%.2f", sgemmShare)),
+         ("rss_after_load_mib", String(format: "%.1f", Double(residentAfterLoad) / 1048576)),
+         ("peak_rss_mib", String(format: "%.1f", Double(peakResident) / 1048576)),
+         ("file_mib", String(format: "%.1f", Double(fileSize) / 1048576)),
+         ("blas_core", blasCore), ("threads", "\(threads)")]
+    }
+}
+
+/// Benchmarks the image tower of the checkpoint at `checkpoint`: `batches`
+/// timed forward passes (after one warm-up) of `batchSize` random images,
+/// capturing resid_post at every layer for every token, as activation
+/// collection for SAE training does.
+public func runCLIPBenchmark(checkpoint: String, batchSize: Int = 32, batches: Int = 3) throws -> CLIPBenchmarkResult {
+    let model = try CLIPModel(path: checkpoint)
+    let afterLoad = ProcessMemory.resident()
+    let c = model.config
+    let pixels = Tensor(zeros: [batchSize, 3, c.imageSize, c.imageSize])
+    var seed: UInt64 = 42
+    for i in 0..<pixels.count {
+        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        pixels.pointer[i] = Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1
+    }
+    let keys = (0..<c.vision.layers).map { ActivationKey(layer: $0, site: .residPost) }
+    let captured = (0..<c.vision.layers).map { _ in Tensor(zeros: [batchSize, c.visionTokens, c.vision.width]) }
+    var hooks = HookSet()
+    hooks.add(layer: nil, site: .residPost) { buf in
+        captured[buf.layer].pointer.update(from: buf.pointer, count: buf.batch * buf.tokens * buf.width)
+    }
+    _ = keys
+    _ = model.encodeImages(pixels: pixels, hooks: hooks, batchSize: batchSize)   // warm-up: pages in the weights
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<batches { _ = model.encodeImages(pixels: pixels, hooks: hooks, batchSize: batchSize) }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let flops = visionFLOPs(c) * Double(batchSize * batches)
+    return CLIPBenchmarkResult(
+        architecture: c.architectureName, batchSize: batchSize, batches: batches,
+        imagesPerSecond: Double(batchSize * batches) / seconds, forwardGFLOPS: flops / seconds / 1e9,
+        sgemmPeakGFLOPS: sgemmRate(m: batchSize * c.visionTokens, n: c.vision.mlpWidth, k: c.vision.width),
+        residentAfterLoad: afterLoad, peakResident: ProcessMemory.peakResident(), fileSize: model.fileSize,
+        blasCore: BLAS.coreName, threads: Parallel.threads)
+}
+
+/// Multiply-add work of one image through the image tower, counted as 2 flops each.
+func visionFLOPs(_ c: CLIPConfig) -> Double {
+    let t = Double(c.visionTokens), d = Double(c.vision.width), m = Double(c.vision.mlpWidth)
+    let patches = Double(c.gridSize * c.gridSize) * 3 * Double(c.patchSize * c.patchSize) * d
+    let perLayer = t * d * 3 * d + 2 * t * t * d + t * d * d + 2 * t * d * m
+    return 2 * (patches + Double(c.vision.layers) * perLayer + d * Double(c.embedDim))
+}
+
+/// Best sgemm rate over a few runs of one [m×k]·[n×k]ᵀ product.
+func sgemmRate(m: Int, n: Int, k: Int) -> Double {
+    let a = Tensor(zeros: [m, k]), b = Tensor(zeros: [n, k]), c = Tensor(zeros: [m, n])
+    for i in 0..<a.count { a.pointer[i] = Float(i % 7) * 0.1 }
+    for i in 0..<b.count { b.pointer[i] = Float(i % 5) * 0.1 }
+    var best = 0.0
+    for _ in 0..<5 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        BLAS.gemm(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, transB: true, c: c.pointer, ldc: n)
+        let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        best = max(best, 2 * Double(m) * Double(n) * Double(k) / s / 1e9)
+    }
+    return best
+}
+
+/// This process's memory as the kernel reports it (Linux /proc; 0 elsewhere).
+public enum ProcessMemory {
+    public static func resident() -> Int { field("VmRSS:") }
+    public static func peakResident() -> Int { field("VmHWM:") }
+
+    static func field(_ name: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+}
