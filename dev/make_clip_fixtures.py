@@ -265,8 +265,9 @@ def build_tokens():
     return tok
 
 
-def build_full():
-    """Full-size random ViT-B/32 and B/16 for local checks (not committed)."""
+def build_full(tokenizer):
+    """Full-size random ViT-B/32 and B/16 with reference outputs, for local
+    checks of the real shapes (not committed: hundreds of MB)."""
     work = os.path.join(ROOT, "dev", "work")
     os.makedirs(work, exist_ok=True)
     for arch in ("ViT-B-32", "ViT-B-16"):
@@ -275,6 +276,15 @@ def build_full():
         meta = {"open_clip_config": json.dumps({"model_cfg": cfg})}
         save_file({k: v.contiguous() for k, v in model.state_dict().items()},
                   os.path.join(work, f"{arch}.safetensors"), metadata=meta)
+        pixels = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(5))
+        acts, emb = capture_openclip(model, pixels)
+        last = len(model.visual.transformer.resblocks) - 1
+        ids = tokenizer(TEXTS[:4])
+        with torch.no_grad():
+            text_emb = model.encode_text(ids)
+        save_file({"pixels": pixels, "image_embeds": emb, f"resid_post.{last}": acts[f"resid_post.{last}"],
+                   "resid_pre.0": acts["resid_pre.0"], "token_ids": ids.float(), "text_embeds": text_emb},
+                  os.path.join(work, f"{arch}.reference.safetensors"))
         print("wrote", os.path.join(work, f"{arch}.safetensors"))
 
 
@@ -298,7 +308,7 @@ def main():
     build_hf("hf_tiny_bf16", seed=31, tokenizer=tok, texts=TEXTS[:6])
     build_images()
     if args.full:
-        build_full()
+        build_full(tok)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,30 @@
+import Foundation
+import LoupeCLIP
+import LoupeTensor
+import XCTest
+
+/// Full-size ViT-B/32 and B/16 against open_clip, when the checkpoints built
+/// by `dev/make_clip_fixtures.py --full` are present (they are too large to
+/// commit): LOUPE_CLIP_FULL_DIR=dev/work swift test --filter FullSizeParity
+final class FullSizeParityTests: XCTestCase {
+    func check(_ arch: String) throws {
+        guard let dir = ProcessInfo.processInfo.environment["LOUPE_CLIP_FULL_DIR"] else {
+            throw XCTSkip("set LOUPE_CLIP_FULL_DIR to the folder with full-size checkpoints")
+        }
+        let model = try CLIPModel(path: "\(dir)/\(arch).safetensors")
+        let ref = try SafeTensorsFile(path: "\(dir)/\(arch).reference.safetensors")
+        let pixels = try ref.tensor("pixels")
+        let last = model.config.vision.layers - 1
+        let keys = [ActivationKey(layer: 0, site: .residPre), ActivationKey(layer: last, site: .residPost)]
+        let acts = try model.activations(pixels: pixels, keys: keys)
+        assertClose(acts[keys[0]]!, try ref.tensor("resid_pre.0"), "\(arch) resid_pre 0")
+        assertClose(acts[keys[1]]!, try ref.tensor("resid_post.\(last)"), rtol: 1e-4, "\(arch) resid_post \(last)")
+        assertClose(model.encodeImages(pixels: pixels), try ref.tensor("image_embeds"), rtol: 1e-4, "\(arch) image embeddings")
+        let ids = try ref.tensor("token_ids")
+        let rows = (0..<ids.shape[0]).map { r in (0..<ids.shape[1]).map { Int32(ids[r, $0]) } }
+        assertClose(try model.embed(tokenIDs: rows, normalize: false), try ref.tensor("text_embeds"), rtol: 1e-4, "\(arch) text")
+    }
+
+    func testViTB32() throws { try check("ViT-B-32") }
+    func testViTB16() throws { try check("ViT-B-16") }
+}
