@@ -18,11 +18,21 @@ extension CLIPModel {
     public func activations(pixels: Tensor, keys: [ActivationKey], tokens: TokenSelection = .all,
                             hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
                             progress: ((Int) -> Bool)? = nil) throws -> [ActivationKey: Tensor] {
+        try activations(count: pixels.shape[0], pixels: { pixels.rows($0) }, keys: keys, tokens: tokens,
+                        hooks: hooks, batchSize: batchSize, progress: progress)
+    }
+
+    /// The same, with pixels made one batch at a time by `pixels(range)`
+    /// ([range.count, 3, size, size]), so a large image set is never held
+    /// preprocessed in memory all at once.
+    public func activations(count: Int, pixels: (Range<Int>) -> Tensor, keys: [ActivationKey],
+                            tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
+                            batchSize: Int = defaultBatchSize,
+                            progress: ((Int) -> Bool)? = nil) throws -> [ActivationKey: Tensor] {
         for key in keys where key.layer < 0 || key.layer >= config.vision.layers {
             throw CLIPError(file: path, problem: "layer \(key.layer) does not exist",
                             fix: "This model has layers 0...\(config.vision.layers - 1).")
         }
-        let count = pixels.shape[0]
         let selected = tokens.range(tokens: config.visionTokens)
         let width = config.vision.width
         var outputs: [ActivationKey: Tensor] = [:]
@@ -43,8 +53,13 @@ extension CLIPModel {
         var start = 0
         while start < count {
             let end = min(count, start + max(1, batchSize))
-            _ = vision.forward(pixels: pixels.rows(start..<end), hooks: all, firstItem: start,
-                               stopAfter: hooks.isEmpty ? deepest : nil)
+            let batch = pixels(start..<end)
+            guard batch.rank == 4, batch.shape[0] == end - start else {
+                throw CLIPError(file: "activations", problem: "the pixel provider returned \(batch.shape) for images \(start)..<\(end)",
+                                fix: "Return [\(end - start), 3, \(config.imageSize), \(config.imageSize)].")
+            }
+            // Layers past the deepest one anybody watches cannot change what is captured.
+            _ = vision.forward(pixels: batch, hooks: all, firstItem: start, stopAfter: hooks.deepestLayer.map { max($0, deepest) })
             start = end
             if let progress, !progress(start), start < count {
                 // Keep only the finished images.
@@ -60,8 +75,8 @@ extension CLIPModel {
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize, progress: ((Int) -> Bool)? = nil) throws -> Tensor {
         let key = ActivationKey(layer: layer, site: site)
-        return try activations(pixels: pixels(images), keys: [key], tokens: tokens, hooks: hooks,
-                               batchSize: batchSize, progress: progress)[key]!
+        return try activations(count: images.count, pixels: { preprocessor.batch(Array(images[$0])) }, keys: [key],
+                               tokens: tokens, hooks: hooks, batchSize: batchSize, progress: progress)[key]!
     }
 
     public func activations(images: [RGBImage], layer: Int, site: ActivationSite = .residPost,

@@ -64,7 +64,12 @@ public struct CLIPPreprocessor: Sendable {
         let per = 3 * imageSize * imageSize
         let out = Tensor(zeros: [images.count, 3, imageSize, imageSize])
         Parallel.forEach(images.count) { range in
-            for i in range { (out.pointer + i * per).update(from: pixels(images[i]).pointer, count: per) }
+            for i in range {
+                // A named, extended lifetime: a temporary tensor could be freed
+                // as soon as its pointer is read.
+                let one = pixels(images[i])
+                withExtendedLifetime(one) { (out.pointer + i * per).update(from: one.pointer, count: per) }
+            }
         }
         return out
     }

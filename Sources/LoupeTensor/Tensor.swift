@@ -47,6 +47,9 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
 
     public var count: Int { shape.reduce(1, *) }
     public var rank: Int { shape.count }
+    /// The first element. Valid only while this tensor (or its storage) is
+    /// alive: hold the tensor in a named variable, or use
+    /// `withExtendedLifetime`, never read it off a temporary.
     public var pointer: UnsafeMutablePointer<Float> { storage.pointer }
 
     /// A zero-filled tensor.

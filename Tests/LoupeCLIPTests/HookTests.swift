@@ -1,4 +1,5 @@
 import LoupeCLIP
+import LoupeImage
 import LoupeTensor
 import XCTest
 
@@ -109,5 +110,21 @@ final class HookTests: XCTestCase {
         let table = try m.classify(images: [], labels: ["a"])
         XCTAssertEqual(table.shape, [0, 1])
         XCTAssertThrowsError(try m.classify(images: [], labels: []))
+    }
+}
+
+final class BatchedInputTests: XCTestCase {
+    func testDecodedImagesFlowThroughInBatches() throws {
+        let m = try CLIPModel(path: Fixtures.path("openclip_p16_gelu.safetensors"))
+        let names = ["rgb.png", "gray.jpg", "cmyk.jpg", "palette.png", "rgba.png"]
+        let images = try names.map { try ImageFile.read(Fixtures.path("images/\($0)")) }
+        let all = try m.activations(images: images, layer: 1, tokens: .cls, batchSize: 5)
+        let small = try m.activations(images: images, layer: 1, tokens: .cls, batchSize: 2)
+        XCTAssertEqual(all.shape, [5, 1, 64])
+        assertClose(small, all, rtol: 1e-5, "batch size must not change results")
+        // Embeddings agree with the activations path's preprocessing.
+        let emb = m.embed(images: images, normalize: false)
+        let direct = m.encodeImages(pixels: m.pixels(images))
+        assertClose(emb, direct, rtol: 1e-6, "embed(images:) vs encodeImages(pixels:)")
     }
 }
