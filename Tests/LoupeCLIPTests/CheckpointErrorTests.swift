@@ -34,7 +34,7 @@ final class CheckpointErrorTests: XCTestCase {
     func expectError(_ bytes: [UInt8], name: String = "broken.safetensors", mentions: [String],
                      file: StaticString = #filePath, line: UInt = #line) {
         let path = (dir as NSString).appendingPathComponent(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         XCTAssertThrowsError(try CLIPModel(path: path), file: file, line: line) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(name), "error does not name the file: \(text)", file: file, line: line)
