@@ -113,6 +113,11 @@ extension CLIPModel {
         return zeroShot(imageEmbeddings: imageEmb, textEmbeddings: textEmb)
     }
 
+    public func classify(images: [RGBImage], labels: [String], hooks: HookSet = HookSet()) throws -> Tensor {
+        try classify(images: images.map(DecodedImage.init), labels: labels, hooks: hooks)
+    }
+
+    /// Zero-shot probabilities of one image over `labels`.
     public func classify(_ image: RGBImage, labels: [String], hooks: HookSet = HookSet()) throws -> [Float] {
         try classify(images: [DecodedImage(image)], labels: labels, hooks: hooks).toArray()
     }

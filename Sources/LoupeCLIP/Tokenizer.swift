@@ -16,13 +16,30 @@ public final class CLIPTokenizer: @unchecked Sendable {
 
     struct Pair: Hashable { let a: String; let b: String }
 
-    /// The tokenizer with the vocabulary shipped in Loupe's resources.
+    /// The tokenizer with the vocabulary shipped with Loupe.
     public static func standard() throws -> CLIPTokenizer {
-        guard let url = Bundle.module.url(forResource: "bpe_simple_vocab_16e6.txt", withExtension: "gz") else {
-            throw CLIPError(file: "bpe_simple_vocab_16e6.txt.gz", problem: "the vocabulary resource is missing from the installation",
-                            fix: "Rebuild Loupe; the file ships in Sources/LoupeCLIP/Resources.")
+        try CLIPTokenizer(vocabularyPath: try vocabularyFile())
+    }
+
+    static let vocabularyName = "bpe_simple_vocab_16e6.txt.gz"
+
+    /// Finds the shipped vocabulary without `Bundle.module`, whose accessor
+    /// stops the process when the resource folder was not installed beside
+    /// the binary. Order: $LOUPE_BPE_VOCAB, the SwiftPM resource folder next
+    /// to the executable, then the source tree this file was built from.
+    static func vocabularyFile() throws -> String {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["LOUPE_BPE_VOCAB"] { candidates.append(env) }
+        let exeDir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for dir in [exeDir, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
+            candidates.append(dir.appendingPathComponent("Loupe_LoupeCLIP.resources/\(vocabularyName)").path)
+            candidates.append(dir.appendingPathComponent("Loupe_LoupeCLIP.bundle/Contents/Resources/\(vocabularyName)").path)
         }
-        return try CLIPTokenizer(vocabularyPath: url.path)
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Resources/\(vocabularyName)").path)
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+        throw CLIPError(file: vocabularyName, problem: "the BPE vocabulary was not found (looked in: \(candidates.joined(separator: ", ")))",
+                        fix: "Keep the Loupe_LoupeCLIP.resources folder next to the loupe binary, or set LOUPE_BPE_VOCAB to the file's path.")
     }
 
     /// Loads merges from a `bpe_simple_vocab_16e6.txt.gz` file.
