@@ -1,3 +1,4 @@
+import Foundation
 import LoupeTensor
 
 /// Scratch memory for running residual blocks over [rows, width]
@@ -5,12 +6,36 @@ import LoupeTensor
 final class BlockWorkspace {
     let normed: Tensor, qkv: Tensor, attention: Tensor, branch: Tensor, hidden: Tensor
 
+    let rows: Int
+
+    // Every buffer is fully written by a kernel before it is read.
     init(rows: Int, width: Int, mlpWidth: Int) {
-        normed = Tensor(zeros: [rows, width])
-        qkv = Tensor(zeros: [rows, 3 * width])
-        attention = Tensor(zeros: [rows, width])
-        branch = Tensor(zeros: [rows, width])
-        hidden = Tensor(zeros: [rows, mlpWidth])
+        self.rows = rows
+        normed = Tensor(uninitialized: [rows, width])
+        qkv = Tensor(uninitialized: [rows, 3 * width])
+        attention = Tensor(uninitialized: [rows, width])
+        branch = Tensor(uninitialized: [rows, width])
+        hidden = Tensor(uninitialized: [rows, mlpWidth])
+    }
+}
+
+/// Keeps the last workspace so batch after batch of the same size reuses
+/// memory that is already paged in.
+final class WorkspaceCache: @unchecked Sendable {
+    private var cached: BlockWorkspace?
+    private let lock = NSLock()
+
+    func take(rows: Int, width: Int, mlpWidth: Int) -> BlockWorkspace {
+        lock.lock(); defer { lock.unlock() }
+        if let ws = cached, ws.rows == rows, ws.normed.shape[1] == width, ws.hidden.shape[1] == mlpWidth {
+            cached = nil
+            return ws
+        }
+        return BlockWorkspace(rows: rows, width: width, mlpWidth: mlpWidth)
+    }
+
+    func give(_ ws: BlockWorkspace) {
+        lock.lock(); cached = ws; lock.unlock()
     }
 }
 

@@ -5,6 +5,7 @@ import LoupeTensor
 struct VisionTower {
     let config: CLIPConfig
     let weights: VisionWeights
+    let workspaces = WorkspaceCache()
 
     /// Encodes preprocessed pixels [batch, 3, size, size]. Returns the
     /// projected (not normalised) embeddings [batch, embedDim], or nil when
@@ -18,7 +19,7 @@ struct VisionTower {
 
         // Patches laid out as rows of (channel, ky, kx), the conv kernel's order,
         // so the convolution is one matrix product.
-        let patches = Tensor(zeros: [batch * g * g, patchLen])
+        let patches = Tensor(uninitialized: [batch * g * g, patchLen])
         Parallel.forEach(batch * g * g, grain: 16) { range in
             for row in range {
                 let b = row / (g * g), py = (row % (g * g)) / g, px = row % g
@@ -31,14 +32,14 @@ struct VisionTower {
                 }
             }
         }
-        let embedded = Tensor(zeros: [batch * g * g, width])
+        let embedded = Tensor(uninitialized: [batch * g * g, width])
         BLAS.gemm(m: batch * g * g, n: width, k: patchLen, a: patches.pointer, lda: patchLen,
                   b: weights.patchWeight.pointer, ldb: patchLen, transB: true, c: embedded.pointer, ldc: width)
         if let bias = weights.patchBias {
             Kernels.addBias(embedded.pointer, rows: batch * g * g, width: width, bias: bias.pointer)
         }
 
-        let x = Tensor(zeros: [batch * tokens, width])
+        let x = Tensor(uninitialized: [batch * tokens, width])
         let pos = weights.positional.pointer, cls = weights.classEmbedding.pointer
         for b in 0..<batch {
             let row0 = x.pointer + b * tokens * width
@@ -51,9 +52,10 @@ struct VisionTower {
         weights.lnPre.apply(x.pointer, rows: batch * tokens, into: x.pointer)
 
         let last = min(stopAfter ?? (weights.blocks.count - 1), weights.blocks.count - 1)
-        let ws = BlockWorkspace(rows: batch * tokens, width: width, mlpWidth: config.vision.mlpWidth)
+        let ws = workspaces.take(rows: batch * tokens, width: width, mlpWidth: config.vision.mlpWidth)
         Transformer.run(x.pointer, batch: batch, tokens: tokens, config: config.vision,
                         blocks: weights.blocks[0...last], causal: false, hooks: hooks, firstItem: firstItem, workspace: ws)
+        workspaces.give(ws)
         if last < weights.blocks.count - 1 { return nil }
 
         // ln_post is per token, so normalising only the class tokens is exact.

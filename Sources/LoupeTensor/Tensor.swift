@@ -10,8 +10,9 @@ public final class TensorStorage: @unchecked Sendable {
     private let owner: AnyObject?
     private let allocated: Bool
 
-    /// A zero-filled buffer of `count` floats.
-    public init(count: Int) {
+    /// A buffer of `count` floats, zero-filled unless `zeroed` is false (for
+    /// buffers every element of which is written before it is read).
+    public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "tensor size must be non-negative")
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         var raw: UnsafeMutableRawPointer?
@@ -19,7 +20,7 @@ public final class TensorStorage: @unchecked Sendable {
         guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
             fatalError("out of memory allocating \(bytes) bytes for a tensor")
         }
-        memset(raw, 0, bytes)
+        if zeroed { memset(raw, 0, bytes) }
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
         self.owner = nil
@@ -57,6 +58,14 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         self.storage = TensorStorage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor whose contents are undefined until written: for outputs and
+    /// scratch space that a kernel fills completely.
+    public init(uninitialized shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.storage = TensorStorage(count: shape.reduce(1, *), zeroed: false)
     }
 
     /// A tensor holding `values` (row-major) with the given shape.

@@ -107,9 +107,9 @@ final class HookTests: XCTestCase {
             let z = logits.map { Foundation.exp($0 - mx) }.reduce(0, +)
             for c in 0..<6 { XCTAssertEqual(Double(probs[r, c]), Foundation.exp(logits[c] - mx) / z, accuracy: 1e-5) }
         }
-        let table = try m.classify(images: [], labels: ["a"])
+        let table = try m.classify(images: [DecodedImage](), labels: ["a"])
         XCTAssertEqual(table.shape, [0, 1])
-        XCTAssertThrowsError(try m.classify(images: [], labels: []))
+        XCTAssertThrowsError(try m.classify(images: [DecodedImage](), labels: []))
     }
 }
 
