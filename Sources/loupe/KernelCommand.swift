@@ -7,7 +7,7 @@ struct KernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel", abstract: "Run the Jupyter kernel (Jupyter starts this from the kernelspec).")
 
-    @Option(name: .short, help: "The connection file Jupyter wrote.")
+    @Option(name: [.customShort("f"), .customLong("connection-file")], help: "The connection file Jupyter wrote.")
     var connectionFile: String
 
     func run() throws {

@@ -75,6 +75,8 @@ public final class Kernel: @unchecked Sendable {
     public func serveShell() {
         serve(shell, channel: "shell")
         if controlStarted { controlDone.wait() }
+        // Releases the heartbeat thread from its blocking receive.
+        context.shutdown()
     }
 
     public var isStopping: Bool { stateLock.withLock { stopping } }

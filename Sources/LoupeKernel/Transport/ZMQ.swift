@@ -18,21 +18,28 @@ public final class ZMQContext: @unchecked Sendable {
         handle = zmq_ctx_new()
     }
 
+    /// Runs once every socket is gone: sockets keep their context alive.
     deinit { zmq_ctx_term(handle) }
+
+    /// Makes blocking calls on every socket of this context return at once,
+    /// so threads parked in `receive` can finish.
+    public func shutdown() { zmq_ctx_shutdown(handle) }
 
     public func socket(_ type: Int32) throws -> ZMQSocket {
         guard let s = zmq_socket(handle, type) else { throw ZMQError.last("zmq_socket") }
-        return ZMQSocket(s)
+        return ZMQSocket(s, context: self)
     }
 }
 
 /// One socket. Messages are lists of frames.
 public final class ZMQSocket: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    let context: ZMQContext
     private var closed = false
 
-    init(_ handle: UnsafeMutableRawPointer) {
+    init(_ handle: UnsafeMutableRawPointer, context: ZMQContext) {
         self.handle = handle
+        self.context = context
         setInt(ZMQ_LINGER, 0)
     }
 

@@ -25,8 +25,8 @@ func registerCollections(_ r: Registry) {
     for t in sequences {
         t.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of elements.") { .int(elements($0).count) })
         t.addProperty(BuiltinProperty("isEmpty", type: "Bool", doc: "Whether there are no elements.") { .bool(elements($0).isEmpty) })
-        t.addProperty(BuiltinProperty("first", type: "Any?", doc: "The first element, or nil.") { elements($0).first ?? .none })
-        t.addProperty(BuiltinProperty("last", type: "Any?", doc: "The last element, or nil.") { elements($0).last ?? .none })
+        t.addProperty(BuiltinProperty("first", type: "Any?", doc: "The first element, or nil.") { elements($0).first ?? .null })
+        t.addProperty(BuiltinProperty("last", type: "Any?", doc: "The last element, or nil.") { elements($0).last ?? .null })
         t.addMethod(BuiltinFunction("map", [Parameter(nil, name: "transform", type: "Closure (element) -> Any")], returns: "Array",
                                     doc: "A new array with the closure applied to each element: `xs.map { $0 * 2 }`.") { ctx in
             .array(try elements(ctx.receiver).map { try ctx.checkInterrupt(); return try ctx.call("transform", [$0]) })

@@ -30,7 +30,7 @@ func registerCore(_ r: Registry) {
         return .void
     })
     r.add(BuiltinFunction("help", [
-        Parameter(nil, name: "topic", type: "Any", default: Value.none, doc: "a builtin, a type, a value or a name as a string"),
+        Parameter(nil, name: "topic", type: "Any", default: Value.null, doc: "a builtin, a type, a value or a name as a string"),
     ], doc: "Shows documentation in the pager: signatures, labels, defaults and descriptions.") { ctx in
         let text = Help.text(for: ctx.value("topic"), registry: ctx.interpreter.registry)
         ctx.interpreter.pages.append(DisplayBundle(text: text))

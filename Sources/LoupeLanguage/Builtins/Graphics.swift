@@ -33,11 +33,11 @@ extension DisplayBundle {
 func registerGraphics(_ r: Registry) {
     let image = BuiltinType("Image", doc: "An RGB image, shown inline as a PNG.", isGlobal: false)
     image.addProperty(BuiltinProperty("width", type: "Int", doc: "Width in pixels.") { v in
-        guard case .object(let o) = v, let img = o as? ImageObject else { return .none }
+        guard case .object(let o) = v, let img = o as? ImageObject else { return .null }
         return .int(img.image.width)
     })
     image.addProperty(BuiltinProperty("height", type: "Int", doc: "Height in pixels.") { v in
-        guard case .object(let o) = v, let img = o as? ImageObject else { return .none }
+        guard case .object(let o) = v, let img = o as? ImageObject else { return .null }
         return .int(img.image.height)
     })
     r.add(image)

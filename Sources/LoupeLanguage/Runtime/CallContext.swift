@@ -12,10 +12,10 @@ public struct CallContext {
     public var variadic: [Value]
 
     /// The argument bound to the parameter with this label (or name, for unlabeled ones).
-    public func value(_ key: String) -> Value { values[key] ?? .none }
+    public func value(_ key: String) -> Value { values[key] ?? .null }
 
     public func has(_ key: String) -> Bool {
-        if let v = values[key], case .none = v { return false }
+        if let v = values[key], case .null = v { return false }
         return values[key] != nil
     }
 

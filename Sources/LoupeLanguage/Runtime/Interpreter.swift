@@ -78,7 +78,17 @@ public final class Interpreter {
             let v = try evaluate(e)
             _ = v
         case .forIn(let name, let sequenceExpr, let body, _):
-            let sequence = try iterate(try evaluate(sequenceExpr), span: sequenceExpr.span)
+            let value = try evaluate(sequenceExpr)
+            // Ranges are walked lazily: `0..<1_000_000_000` must not become an array.
+            if case .range(let lo, let hi, let closed) = value {
+                for i in Value.indices(lower: lo, upper: hi, closed: closed) {
+                    try Interrupt.check()
+                    let flow = try inScope([name: Binding(value: .int(i), mutable: false)]) { try executeBlock(body) }
+                    if flow == .breakLoop { break }
+                }
+                return .normal
+            }
+            let sequence = try iterate(value, span: sequenceExpr.span)
             for element in sequence {
                 try Interrupt.check()
                 let flow = try inScope([name: Binding(value: element, mutable: false)]) { try executeBlock(body) }
@@ -252,7 +262,7 @@ public final class Interpreter {
         if let f = registry.functions[name] { return .function(bound(f, receiver: .void)) }
         if let t = registry.types[name], t.isGlobal || !t.staticMembers.isEmpty { return .type(t) }
         let candidates = Array(globals.keys) + scopes.flatMap(\.keys) + registry.globalNames
-        throw LoupeError(.name, "unknown name '\(name)'\(suggestion(for: name, in: candidates))", at: span)
+        throw LoupeError(.name, "unknown name '\(abbreviated(name))'\(suggestion(for: name, in: candidates))", at: span)
     }
 
     func member(of value: Value, _ name: String, span: SourceSpan, baseSpan: SourceSpan) throws -> Value {

@@ -40,6 +40,8 @@ public struct LoupeError: Error, CustomStringConvertible, Sendable {
 /// Suggests the candidate closest to a misspelt name, if one is close enough
 /// to be a plausible typo.
 public func nearestName(to name: String, in candidates: some Sequence<String>) -> String? {
+    // Names this long are not typos of a builtin; skip the quadratic search.
+    guard name.count <= 64 else { return nil }
     let target = Array(name.lowercased())
     var best: (String, Int)?
     for candidate in candidates {
@@ -76,4 +78,9 @@ func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         (prevPrev, prev, current) = (prev, current, prevPrev)
     }
     return prev[b.count]
+}
+
+/// A name short enough to quote in a message.
+func abbreviated(_ name: String, limit: Int = 40) -> String {
+    name.count <= limit ? name : String(name.prefix(limit)) + "…"
 }

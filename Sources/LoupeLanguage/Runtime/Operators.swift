@@ -100,7 +100,7 @@ enum Subscripts {
             guard chars.indices.contains(i) else { throw outOfRange(i, chars.count, span) }
             return .string(String(chars[i]))
         case let (.dictionary(entries), key):
-            return entries.first(where: { Value.equal($0.key, key) })?.value ?? .none
+            return entries.first(where: { Value.equal($0.key, key) })?.value ?? .null
         case let (.object(o), _):
             if let f = interpreter.registry.types[o.typeName]?.methods["subscript"] {
                 let ctx = try f.bind([(nil, nil, index, span)], receiver: container, interpreter: interpreter, span: span)
@@ -119,7 +119,7 @@ enum Subscripts {
             return .array(items)
         case (.dictionary(var entries), let key):
             if let i = entries.firstIndex(where: { Value.equal($0.key, key) }) {
-                if case .none = value { entries.remove(at: i) } else { entries[i].value = value }
+                if case .null = value { entries.remove(at: i) } else { entries[i].value = value }
             } else if !isNone(value) {
                 entries.append((key, value))
             }
@@ -129,7 +129,7 @@ enum Subscripts {
         }
     }
 
-    static func isNone(_ v: Value) -> Bool { if case .none = v { return true }; return false }
+    static func isNone(_ v: Value) -> Bool { if case .null = v { return true }; return false }
 
     static func outOfRange(_ i: Int, _ count: Int, _ span: SourceSpan) -> LoupeError {
         LoupeError(.index, count == 0 ? "index \(i) is out of range: the collection is empty"

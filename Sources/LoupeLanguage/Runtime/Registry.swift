@@ -150,6 +150,7 @@ public final class Registry: @unchecked Sendable {
         registerCore(r)
         registerCollections(r)
         registerGraphics(r)
+        registerDatasets(r)
         return r
     }()
 }

@@ -5,7 +5,7 @@ import LoupeJSON
 public enum Value: @unchecked Sendable {
     /// The result of a statement or a call with nothing to return; never displayed.
     case void
-    case none
+    case null
     case bool(Bool)
     case int(Int)
     case double(Double)
@@ -24,7 +24,7 @@ public enum Value: @unchecked Sendable {
     public var typeName: String {
         switch self {
         case .void: return "Void"
-        case .none: return "nil"
+        case .null: return "nil"
         case .bool: return "Bool"
         case .int: return "Int"
         case .double: return "Double"
@@ -81,7 +81,7 @@ extension Value {
     /// Structural equality for plain values; identity for objects.
     public static func equal(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
-        case (.none, .none), (.void, .void): return true
+        case (.null, .null), (.void, .void): return true
         case let (.bool(x), .bool(y)): return x == y
         case let (.int(x), .int(y)): return x == y
         case let (.double(x), .double(y)): return x == y

@@ -11,7 +11,7 @@ extension Value {
     public var repr: String {
         switch self {
         case .void: return ""
-        case .none: return "nil"
+        case .null: return "nil"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
         case .double(let d): return Value.format(d)
@@ -70,7 +70,7 @@ extension Value {
     /// A JSON rendering of plain values, nil for values JSON cannot hold.
     public var json: JSON? {
         switch self {
-        case .none: return .null
+        case .null: return .null
         case .bool(let b): return .bool(b)
         case .int(let i): return .int(i)
         case .double(let d): return .double(d)

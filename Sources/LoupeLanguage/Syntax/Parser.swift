@@ -278,7 +278,7 @@ public struct Parser {
         case .double(let d): _ = advance(); return .literal(.double(d), t.span)
         case .keyword("true"): _ = advance(); return .literal(.bool(true), t.span)
         case .keyword("false"): _ = advance(); return .literal(.bool(false), t.span)
-        case .keyword("nil"): _ = advance(); return .literal(.none, t.span)
+        case .keyword("nil"): _ = advance(); return .literal(.null, t.span)
         case .string(let pieces):
             _ = advance()
             return try stringLiteral(pieces, t.span)

@@ -5,10 +5,22 @@ public enum Diagnostics {
         let red = color ? "\u{1B}[0;31m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
         var lines = ["\(red)\(bold)\(error.kind.rawValue)\(reset): \(error.message)"]
         guard let span = error.span, !source.scalars.isEmpty else { return lines }
-        let (line, column) = source.location(of: span.start)
-        let text = source.line(line)
+        let (line, fullColumn) = source.location(of: span.start)
+        var text = source.line(line)
         let end = source.location(of: span.end)
-        let width = end.line == line ? max(1, end.column - column) : max(1, text.unicodeScalars.count - column)
+        var column = fullColumn
+        var width = end.line == line ? max(1, end.column - column) : max(1, text.unicodeScalars.count - column)
+        // Very long lines are cut to a window around the fault.
+        let window = 160
+        if text.unicodeScalars.count > window {
+            let scalars = Array(text.unicodeScalars)
+            let from = max(0, min(column - 20, scalars.count - window))
+            var cut = String.UnicodeScalarView()
+            cut.append(contentsOf: scalars[from..<min(scalars.count, from + window)])
+            text = (from > 0 ? "…" : "") + String(cut) + (from + window < scalars.count ? "…" : "")
+            column = column - from + (from > 0 ? 1 : 0)
+            width = min(width, window - (column - (from > 0 ? 1 : 0)))
+        }
         let gutter = String(line)
         let pad = String(repeating: " ", count: gutter.count)
         lines.append("\(pad) |")

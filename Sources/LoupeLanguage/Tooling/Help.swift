@@ -3,7 +3,7 @@
 public enum Help {
     public static func text(for topic: Value, registry: Registry) -> String {
         switch topic {
-        case .none: return overview(registry)
+        case .null: return overview(registry)
         case .function(let f):
             if let b = f.builtin { return describe(b) }
             return "\(f.describe)\n\nA closure written in this session."

@@ -1,0 +1,66 @@
+# Loupe: `make demo` and `make test` do all set-up on a fresh Debian machine
+# with Swift installed. Every target is idempotent and quiet when done.
+SHELL := /bin/bash
+.DEFAULT_GOAL := demo
+
+DEB_PACKAGES := pkg-config libzmq3-dev libopenblas-dev libpng-dev libssl-dev \
+                libjpeg62-turbo-dev libfreetype-dev fonts-dejavu-core zlib1g-dev
+VENV    := .venv
+PY      := $(VENV)/bin/python
+BIN     := .build/release/loupe
+SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
+# Jupyter finds the kernelspec in the virtual environment's share/jupyter.
+export JUPYTER_PLATFORM_DIRS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: deps apt venv build kernelspec test swift-test jupyter-test demo lab bench clean
+
+deps: apt venv
+
+apt:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-test.txt
+	@echo "Creating $(VENV) with the pinned Jupyter test tools"
+	@python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	@touch $@
+
+build: apt
+	@swift build -c release --product loupe 2>&1 | grep -vE '^(Building|Build of|\[[0-9]+/[0-9]+\])' || true
+	@test -x $(BIN) || { echo "build failed: run 'swift build -c release' to see why"; exit 1; }
+
+kernelspec: build venv
+	@$(BIN) install --prefix $(VENV) >/dev/null
+
+swift-test: apt
+	swift test -c release 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
+
+jupyter-test: kernelspec
+	$(PY) -m pytest -q Tests/Jupyter
+
+test: swift-test jupyter-test
+
+demo: kernelspec
+	@mkdir -p out
+	@$(PY) -m jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=loupe \
+	    --output-dir out --output 01-tour notebooks/01-tour.ipynb --log-level WARN
+	@$(PY) -m jupyter nbconvert --to html --output-dir out out/01-tour.ipynb --log-level WARN
+	@echo "Executed tour: out/01-tour.ipynb and out/01-tour.html"
+	@echo "Open it live with: make lab"
+
+lab: kernelspec
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-lab.txt
+	$(PY) -m jupyter lab notebooks
+
+bench: kernelspec
+	$(PY) bench/kernel_bench.py
+
+clean:
+	rm -rf .build out $(VENV)

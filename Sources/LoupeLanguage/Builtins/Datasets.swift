@@ -1,0 +1,216 @@
+import Foundation
+import LoupeImage
+import LoupeRender
+import LoupeWorld
+
+/// Where a dataset's images come from. Images are made on demand, so a
+/// dataset of thousands of scenes costs nothing until it is looked at.
+public protocol ImageSource: AnyObject {
+    var description: String { get }
+    func image(at index: Int) throws -> RGBImage
+    func caption(at index: Int) -> String
+    /// Attribute names this source can filter on, with their valid values
+    /// (nil values: free text).
+    var attributeNames: [String] { get }
+    func validValues(of attribute: String) -> [String]?
+    func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool
+}
+
+/// The toy world: procedurally drawn scenes with known attributes.
+final class SceneSource: ImageSource {
+    let generator: SceneGenerator
+    /// When set, every scene is drawn with this word on it.
+    let typographicWord: String?
+    private var cache: [Int: RGBImage] = [:]
+    private let lock = NSLock()
+
+    init(generator: SceneGenerator, typographicWord: String? = nil) {
+        self.generator = generator
+        self.typographicWord = typographicWord
+    }
+
+    var description: String {
+        let split: String
+        switch generator.config.split {
+        case .uniform: split = ""
+        case .correlated(let a): split = ", shape and background agree \(Int((a * 100).rounded()))%"
+        @unknown default: split = ""
+        }
+        return "scenes (seed \(generator.seed)\(split))" + (typographicWord.map { " with the word \"\($0)\" drawn" } ?? "")
+    }
+
+    func attributes(at index: Int) -> SceneAttributes {
+        var a = generator.attributes(at: index)
+        if let word = typographicWord { a.word = word }
+        return a
+    }
+
+    func image(at index: Int) throws -> RGBImage {
+        if let hit = lock.withLock({ cache[index] }) { return hit }
+        let image = try SceneRenderer.render(attributes(at: index))
+        lock.withLock { cache[index] = image }
+        return image
+    }
+
+    func caption(at index: Int) -> String { attributes(at: index).caption }
+    var attributeNames: [String] { SceneVocabulary.attributes }
+    func validValues(of attribute: String) -> [String]? { SceneVocabulary.values(of: attribute) }
+    func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool {
+        try attributes(at: index).matches(attribute, value)
+    }
+}
+
+/// A dataset value: a source and the indices of it this dataset holds.
+public final class DatasetObject: HostObject, SequenceObject {
+    public let source: ImageSource
+    public let indices: [Int]
+    public var typeName: String { "Dataset" }
+
+    init(source: ImageSource, indices: [Int]) {
+        self.source = source
+        self.indices = indices
+    }
+
+    public var count: Int { indices.count }
+
+    public func image(_ i: Int) throws -> RGBImage { try source.image(at: indices[i]) }
+    public func caption(_ i: Int) -> String { source.caption(at: indices[i]) }
+
+    public func item(_ i: Int) throws -> ImageObject { ImageObject(try image(i), caption: caption(i)) }
+
+    public func elements() throws -> [Value] { try (0..<count).map { .object(try item($0)) } }
+
+    /// Up to 16 images as a captioned grid.
+    public func display() -> DisplayBundle {
+        let text = "Dataset: \(count) image\(count == 1 ? "" : "s") from \(source.description)"
+        guard count > 0 else { return DisplayBundle(text: text) }
+        let shown = min(count, 16)
+        do {
+            let images = try (0..<shown).map { try image($0) }
+            let grid = try ImageGrid.render(images, captions: (0..<shown).map { caption($0) }, cellSize: 112)
+            return DisplayBundle.png(grid, text: text + (count > shown ? " (first \(shown) shown)" : ""))
+        } catch {
+            return DisplayBundle(text: text + " (could not draw a preview: \(error))")
+        }
+    }
+}
+
+func registerDatasets(_ r: Registry) {
+    let dataset = BuiltinType("Dataset", doc: "A collection of images with captions and attributes, made on demand. "
+                              + "Index it for an image (`scenes[3]`), slice it for a grid (`scenes[0..<16]`), filter it by attribute.")
+    dataset.addStatic(BuiltinFunction("scenes", [
+        Parameter("count", type: "Int", default: .int(256), doc: "how many scenes (1 to 1,000,000)"),
+        Parameter("seed", type: "Int", default: .int(0), doc: "the same seed always gives the same scenes"),
+        Parameter("agreement", type: "Double", default: .null,
+                  doc: "if set (e.g. 0.95), the shape group matches the background habitat this often: the Waterbirds-style split"),
+        Parameter("words", type: "Double", default: .double(0.25), doc: "fraction of scenes with a word drawn on them"),
+        Parameter("pairs", type: "Double", default: .double(0.25), doc: "fraction of scenes with a second object"),
+    ], returns: "Dataset", doc: "The toy world: seeded, procedurally drawn scenes of shapes on textured backgrounds, "
+       + "each with a caption and its attributes (shape, colour, size, position, background, habitat, group, word).") { ctx in
+        let count = try ctx.int("count")
+        guard (1...1_000_000).contains(count) else { throw ctx.valueError("count", "count must be between 1 and 1,000,000, got \(count)") }
+        let seed = try ctx.int("seed")
+        guard seed >= 0 else { throw ctx.valueError("seed", "seed must not be negative, got \(seed)") }
+        var split = WorldSplit.uniform
+        if ctx.has("agreement") {
+            let a = try ctx.double("agreement")
+            guard (0...1).contains(a) else { throw ctx.valueError("agreement", "agreement is a fraction between 0 and 1, got \(a)") }
+            split = .correlated(agreement: a)
+        }
+        let words = try ctx.double("words"), pairs = try ctx.double("pairs")
+        for (key, v) in [("words", words), ("pairs", pairs)] where !(0...1).contains(v) {
+            throw ctx.valueError(key, "\(key) is a fraction between 0 and 1, got \(v)")
+        }
+        let config = WorldConfig(split: split, wordProbability: words, secondObjectProbability: pairs)
+        let source = SceneSource(generator: SceneGenerator(seed: UInt64(seed), config: config))
+        return .object(DatasetObject(source: source, indices: Array(0..<count)))
+    })
+
+    func receiver(_ ctx: CallContext) -> DatasetObject { (ctx.receiver.objectValue as? DatasetObject)! }
+
+    dataset.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of images.") { v in
+        .int((v.objectValue as? DatasetObject)?.count ?? 0)
+    })
+    dataset.addProperty(BuiltinProperty("captions", type: "[String]", doc: "Every image's caption.") { v in
+        guard let d = v.objectValue as? DatasetObject else { return .null }
+        return .array((0..<d.count).map { .string(d.caption($0)) })
+    })
+    dataset.addMethod(BuiltinFunction("subscript", [Parameter(nil, name: "index", type: "Int or Range")], returns: "Image or Dataset",
+                                      doc: "`d[3]` is one image; `d[0..<16]` is a smaller dataset, shown as a grid.") { ctx in
+        let d = receiver(ctx)
+        switch ctx.value("index") {
+        case .int(let i):
+            guard i >= 0, i < d.count else {
+                throw ctx.valueError("index", "index \(i) is out of range 0..<\(d.count)")
+            }
+            return .object(try d.item(i))
+        case .range(let lo, let hi, let closed):
+            let r = Value.indices(lower: lo, upper: hi, closed: closed)
+            guard r.lowerBound >= 0, r.upperBound <= d.count else {
+                throw ctx.valueError("index", "slice \(ctx.value("index").repr) is outside 0..<\(d.count)")
+            }
+            return .object(DatasetObject(source: d.source, indices: Array(d.indices[r])))
+        case let v:
+            throw ctx.typeError("index", expected: "an Int or a Range", got: v)
+        }
+    })
+    let attributeLabels = SceneVocabulary.attributes + ["color"]
+    dataset.addMethod(BuiltinFunction("filter", attributeLabels.map { Parameter($0, type: "String", default: .null) },
+                                      returns: "Dataset", doc: "The images whose attributes have the given values: "
+                                      + "`scenes.filter(background: \"water\", size: \"large\")`. `background: \"land\"` or "
+                                      + "`\"water\"` also match a whole habitat; `word: \"any\"` or `\"none\"` match on having a word.") { ctx in
+        let d = receiver(ctx)
+        var conditions: [(String, String)] = []
+        for label in attributeLabels where ctx.has(label) {
+            let value = try ctx.string(label)
+            if let valid = d.source.validValues(of: label), !valid.contains(value.lowercased()),
+               !(label == "background" && ["water", "land"].contains(value.lowercased())) {
+                let plural = label == "colour" || label == "color" ? "colours" : label + "s"
+                let hint = nearestName(to: value, in: valid).map { "; did you mean '\($0)'?" } ?? ""
+                throw ctx.valueError(label, "'\(value)' is not a \(label)\(hint); \(plural) are " + valid.joined(separator: ", "))
+            }
+            conditions.append((label, value))
+        }
+        guard !conditions.isEmpty else {
+            throw LoupeError(.argument, "filter needs at least one attribute, e.g. filter(background: \"water\"); attributes are "
+                             + SceneVocabulary.attributes.map { "'\($0):'" }.joined(separator: ", "), at: ctx.span)
+        }
+        var kept: [Int] = []
+        for index in d.indices {
+            var ok = true
+            for (k, v) in conditions where try !d.source.matches(index, k, v) { ok = false; break }
+            if ok { kept.append(index) }
+        }
+        return .object(DatasetObject(source: d.source, indices: kept))
+    })
+    dataset.addMethod(BuiltinFunction("typographic", [Parameter(nil, name: "word", type: "String", doc: "the word to draw")],
+                                      returns: "Dataset", doc: "The same scenes with a word drawn on each: a typographic attack.") { ctx in
+        let d = receiver(ctx)
+        guard let scenes = d.source as? SceneSource else {
+            throw LoupeError(.type, "typographic copies can be made of toy-world scenes only", at: ctx.span)
+        }
+        let word = try ctx.string("word")
+        guard !word.trimmingCharacters(in: .whitespaces).isEmpty, word.count <= 24 else {
+            throw ctx.valueError("word", "the word must be 1 to 24 characters")
+        }
+        return .object(DatasetObject(source: SceneSource(generator: scenes.generator, typographicWord: word), indices: d.indices))
+    })
+    dataset.addMethod(BuiltinFunction("grid", [
+        Parameter("count", type: "Int", default: .int(16)), Parameter("columns", type: "Int", default: .null),
+        Parameter("size", type: "Int", default: .int(112), doc: "cell size in pixels"),
+    ], returns: "Image", doc: "The first images as a captioned grid.") { ctx in
+        let d = receiver(ctx)
+        let n = min(d.count, try ctx.int("count"))
+        guard n > 0 else { throw LoupeError(.value, "the dataset is empty", at: ctx.span) }
+        let size = try ctx.int("size")
+        guard (16...448).contains(size) else { throw ctx.valueError("size", "size must be between 16 and 448") }
+        let grid = try ImageGrid.render(try (0..<n).map { try d.image($0) }, captions: (0..<n).map { d.caption($0) },
+                                        columns: ctx.has("columns") ? try ctx.int("columns") : nil, cellSize: size)
+        return .object(ImageObject(grid, caption: "\(n) images"))
+    })
+    r.add(dataset)
+}
+
+extension Value {
+    var objectValue: HostObject? { if case .object(let o) = self { return o }; return nil }
+}

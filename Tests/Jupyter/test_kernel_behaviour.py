@@ -1,0 +1,135 @@
+"""What the conformance suite does not cover: interrupts, forged and malformed
+messages, stop_on_error, restart and shutdown, all against a real kernel."""
+import json
+import threading
+import time
+
+import zmq
+from jupyter_client.session import Session
+
+from conftest import run
+
+
+def test_sigint_interrupts_a_long_command_and_keeps_variables(kernel):
+    km, kc = kernel
+    run(kc, "let kept = 41 + 1")
+    threading.Timer(0.5, km.interrupt_kernel).start()
+    started = time.monotonic()
+    reply, _ = run(kc, "sleep(30)")
+    assert reply["status"] == "error" and reply["ename"] == "Interrupted"
+    assert time.monotonic() - started < 5
+    reply, outputs = run(kc, "kept")
+    assert reply["status"] == "ok"
+    assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["42"]
+
+
+def test_interrupt_request_on_control_stops_a_busy_loop(kernel):
+    _, kc = kernel
+    run(kc, "var total = 0")
+    msg_id = kc.execute("for i in 0..<1000000000 { total = total + 1 }")
+    time.sleep(0.5)
+    request = kc.session.msg("interrupt_request", {})
+    kc.control_channel.send(request)
+    assert kc.control_channel.get_msg(timeout=5)["content"]["status"] == "ok"
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["ename"] == "Interrupted"
+    reply, outputs = run(kc, "total > 0")
+    assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["true"]
+
+
+def test_forged_and_unsigned_messages_are_ignored(kernel):
+    _, kc = kernel
+    run(kc, "var touched = false")
+    forger = Session(key=b"not-the-key")
+    forger.send(kc.shell_channel.socket, "execute_request",
+                {"code": "touched = true", "silent": False, "store_history": True,
+                 "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    unsigned = Session(key=b"")
+    unsigned.send(kc.shell_channel.socket, "execute_request",
+                  {"code": "touched = true", "silent": False, "store_history": True,
+                   "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    time.sleep(0.5)
+    assert not kc.shell_channel.msg_ready()
+    reply, outputs = run(kc, "touched")
+    assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["false"]
+
+
+def test_malformed_frames_do_not_crash_the_kernel(kernel):
+    km, kc = kernel
+    info = km.get_connection_info()
+    context = zmq.Context.instance()
+    raw = context.socket(zmq.DEALER)
+    raw.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+    signer = Session(key=info["key"])
+    delim = b"<IDS|MSG>"
+
+    def signed(*parts):
+        return [delim, signer.sign(list(parts))] + list(parts)
+
+    raw.send_multipart([b"only one frame"])
+    raw.send_multipart([delim, b"", b"{}"])
+    raw.send_multipart(signed(b"{not json", b"{}", b"{}", b"{}"))
+    raw.send_multipart(signed(b'{"msg_type": "\xff\xfe"}', b"{}", b"{}", b"{}"))
+    header = json.dumps({"msg_id": "x", "msg_type": "execute_request", "session": "s", "username": "u",
+                         "date": "2026-01-01T00:00:00Z", "version": "5.3"}).encode()
+    raw.send_multipart(signed(header, b"{}", b"{}", b'{"code": "' + b"x" * 30_000_000 + b'"}'))
+    raw.send_multipart(signed(header, b"{}", b"{}", b'{"silent": false}'))
+    time.sleep(1)
+    raw.close(linger=0)
+    reply = kc.kernel_info(reply=True, timeout=10)
+    assert reply["content"]["status"] == "ok"
+    assert km.is_alive()
+
+
+def test_stop_on_error_aborts_queued_executes(kernel):
+    _, kc = kernel
+    failing = kc.execute("sleep(0.5)\nundefinedName")
+    queued = kc.execute('print("never")')
+    replies = {}
+    while len(replies) < 2:
+        msg = kc.get_shell_msg(timeout=10)
+        replies[msg["parent_header"]["msg_id"]] = msg["content"]
+    assert replies[failing]["status"] == "error"
+    assert replies[queued]["status"] == "aborted"
+    reply, _ = run(kc, "1")
+    assert reply["status"] == "ok"
+
+
+def test_errors_point_at_the_source_with_a_caret(kernel):
+    _, kc = kernel
+    reply, outputs = run(kc, 'let width = 3\nlogo(siz: 4)')
+    errors = [m for m in outputs if m["msg_type"] == "error"]
+    assert len(errors) == 1
+    assert errors[0]["content"]["evalue"] == "unknown label 'siz:' in logo(size:); did you mean 'size:'?"
+    plain = [line for line in errors[0]["content"]["traceback"]]
+    assert any("logo(siz: 4)" in line for line in plain)
+    assert any("^^^^" in line for line in plain)
+    reply, _ = run(kc, "width")
+    assert reply["status"] == "ok"
+
+
+def test_user_expressions_and_silent_execution(kernel):
+    _, kc = kernel
+    reply, _ = run(kc, "let n = 5", user_expressions={"double": "n * 2", "bad": "nope"})
+    expressions = reply["user_expressions"]
+    assert expressions["double"]["data"]["text/plain"] == "10"
+    assert expressions["bad"]["status"] == "error"
+    count = reply["execution_count"]
+    reply, outputs = run(kc, 'print("quiet")', silent=True)
+    assert reply["execution_count"] == count
+    assert not [m for m in outputs if m["msg_type"] == "stream"]
+
+
+def test_restart_gives_a_fresh_session_and_shutdown_exits(kernel):
+    km, kc = kernel
+    run(kc, "let before = 1")
+    km.restart_kernel(now=False)
+    kc.wait_for_ready(timeout=30)
+    reply, _ = run(kc, "before")
+    assert reply["status"] == "error" and reply["ename"] == "NameError"
+    kc.shutdown()
+    deadline = time.monotonic() + 10
+    while km.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not km.is_alive()
