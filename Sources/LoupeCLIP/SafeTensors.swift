@@ -7,14 +7,18 @@ import LoupeTensor
 /// raw data. Every entry is validated when the file is opened, so a corrupt
 /// or truncated file is refused up front rather than crashing a forward pass.
 public final class SafeTensorsFile: @unchecked Sendable {
+    /// Every dtype the safetensors format defines; only the floating-point
+    /// ones can be read as weights, the rest are validated and skipped.
     public enum DType: String, Sendable {
-        case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8", bool = "BOOL"
+        case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
+        case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
+        case bool = "BOOL", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
         var size: Int {
             switch self {
-            case .f32, .i32: return 4
-            case .f16, .bf16: return 2
-            case .f64, .i64: return 8
-            case .u8, .bool: return 1
+            case .f64, .i64, .u64: return 8
+            case .f32, .i32, .u32: return 4
+            case .f16, .bf16, .i16, .u16: return 2
+            case .i8, .u8, .bool, .f8e4m3, .f8e5m2: return 1
             }
         }
     }
@@ -133,7 +137,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
             for i in 0..<count { t.pointer[i] = Float(src.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
             return t
         default:
-            throw CLIPError(file: path, tensor: name, problem: "has integer dtype \(e.dtype.rawValue) where floating-point weights are needed",
+            throw CLIPError(file: path, tensor: name, problem: "has dtype \(e.dtype.rawValue) where float32, float16 or bfloat16 weights are needed",
                             fix: "Re-export the checkpoint with floating-point weights.")
         }
     }
