@@ -78,10 +78,11 @@ struct CheckpointLoader {
         guard pos.rank == 2, pos.shape[1] == width, grid * grid + 1 == pos.shape[0] else {
             throw fail("visual.positional_embedding", "has shape \(pos.shape), not [grid²+1, \(width)]", "The checkpoint is inconsistent; re-export it.")
         }
+        // A model_cfg without "quick_gelu" means GELU (open_clip's default);
+        // with no config at all the activation is a guess, and says so.
         var source = "assumed"
-        let quick = model?["quick_gelu"]?.boolValue
+        let quick = model.map { $0["quick_gelu"]?.boolValue ?? false }
         let act = try activation(quick.map { $0 ? "quick_gelu" : "gelu" }, source: &source)
-        if quick == nil && options.activation == nil { source = "assumed" }
         let eps: Float = 1e-5
         let vLayers = try countBlocks("visual.transformer.resblocks.")
         let headWidth = visionCfg?["head_width"]?.intValue ?? 64
