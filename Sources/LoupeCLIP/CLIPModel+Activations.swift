@@ -39,6 +39,7 @@ extension CLIPModel {
         for key in keys { outputs[key] = Tensor(zeros: [count, selected.count, width]) }
         // Capture runs after any caller hooks at the same site, so it records
         // the activations as modified (e.g. with an SAE latent clamped).
+        let hooks = self.hooks(adding: hooks)
         var all = hooks
         for key in Set(keys) {
             let out = outputs[key]!
@@ -80,7 +81,9 @@ extension CLIPModel {
     }
 
     public func activations(images: [RGBImage], layer: Int, site: ActivationSite = .residPost,
-                            tokens: TokenSelection = .all, hooks: HookSet = HookSet()) throws -> Tensor {
-        try activations(images: images.map(DecodedImage.init), layer: layer, site: site, tokens: tokens, hooks: hooks)
+                            tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
+                            batchSize: Int = defaultBatchSize, progress: ((Int) -> Bool)? = nil) throws -> Tensor {
+        try activations(images: images.map(DecodedImage.init), layer: layer, site: site, tokens: tokens, hooks: hooks,
+                        batchSize: batchSize, progress: progress)
     }
 }

@@ -17,6 +17,7 @@ extension CLIPModel {
     public func encodeImages(pixels: Tensor, hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
                              progress: ((Int) -> Bool)? = nil) -> Tensor {
         let count = pixels.shape[0]
+        let hooks = self.hooks(adding: hooks)
         var parts: [Tensor] = []
         var start = 0
         while start < count {
@@ -32,6 +33,7 @@ extension CLIPModel {
     /// Image embeddings [count, embedDim], L2-normalised unless `normalize` is false.
     public func embed(images: [DecodedImage], normalize: Bool = true, hooks: HookSet = HookSet(),
                       batchSize: Int = defaultBatchSize) -> Tensor {
+        let hooks = self.hooks(adding: hooks)
         var parts: [Tensor] = []
         var start = 0
         while start < images.count {

@@ -20,6 +20,7 @@ public final class CLIPModel: @unchecked Sendable {
     let file: SafeTensorsFile
     private var tokenizerStorage: CLIPTokenizer?
     private let lock = NSLock()
+    private var scopedHooks = HookSet()
 
     /// Loads an open_clip `.safetensors` file, or a Hugging Face CLIP folder
     /// (`config.json` + `model.safetensors`). The architecture is read from
@@ -100,6 +101,27 @@ public final class CLIPModel: @unchecked Sendable {
         do { return try JSON.parse([UInt8](data)) } catch {
             throw CLIPError(file: path, problem: "not valid JSON (\(error))", fix: "Fix or replace the file.")
         }
+    }
+
+    /// Runs `body` with `hooks` applied to every image-tower forward pass
+    /// made inside it (embed, classify, activations): the basis of
+    /// "with this SAE latent clamped, do ...". Scopes nest; inner hooks run
+    /// after outer ones, and per-call hooks after both.
+    public func withHooks<T>(_ hooks: HookSet, _ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        let saved = scopedHooks
+        scopedHooks.append(contentsOf: hooks)
+        lock.unlock()
+        defer { lock.lock(); scopedHooks = saved; lock.unlock() }
+        return try body()
+    }
+
+    /// The scoped hooks followed by `call`'s own.
+    func hooks(adding call: HookSet) -> HookSet {
+        lock.lock(); defer { lock.unlock() }
+        var all = scopedHooks
+        all.append(contentsOf: call)
+        return all
     }
 
     /// The BPE tokenizer, loaded on first use.

@@ -78,6 +78,9 @@ public struct HookSet {
 
     public var isEmpty: Bool { entries.isEmpty }
 
+    /// Adds all of `other`'s hooks after this set's own.
+    public mutating func append(contentsOf other: HookSet) { entries += other.entries }
+
     func has(layer: Int, site: ActivationSite) -> Bool {
         entries.contains { $0.site == site && ($0.layer == nil || $0.layer == layer) }
     }

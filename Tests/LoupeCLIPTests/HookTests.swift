@@ -128,3 +128,23 @@ final class BatchedInputTests: XCTestCase {
         assertClose(emb, direct, rtol: 1e-6, "embed(images:) vs encodeImages(pixels:)")
     }
 }
+
+final class ScopedHookTests: XCTestCase {
+    func testWithHooksAppliesToEveryForwardInside() throws {
+        let m = try CLIPModel(path: Fixtures.path("openclip_p16_gelu.safetensors"))
+        let pixels = try Fixtures.reference("openclip_p16_gelu").tensor("pixels")
+        var ablate = HookSet()
+        ablate.add(layer: 0, site: .residPost) { buf in
+            for i in 0..<(buf.batch * buf.tokens * buf.width) { buf.pointer[i] = 0 }
+        }
+        let clean = m.encodeImages(pixels: pixels)
+        let inside = m.withHooks(ablate) { m.encodeImages(pixels: pixels) }
+        let explicit = m.encodeImages(pixels: pixels, hooks: ablate)
+        XCTAssertEqual(inside.toArray(), explicit.toArray())
+        XCTAssertNotEqual(inside.toArray(), clean.toArray())
+        XCTAssertEqual(m.encodeImages(pixels: pixels).toArray(), clean.toArray(), "hooks must not outlive the scope")
+        let key = ActivationKey(layer: 1, site: .residPre)
+        let captured = try m.withHooks(ablate) { try m.activations(pixels: pixels, keys: [key]) }[key]!
+        XCTAssertTrue(captured.toArray().allSatisfy { $0 == 0 }, "capture sees the scoped edit")
+    }
+}
