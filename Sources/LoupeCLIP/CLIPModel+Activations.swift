@@ -80,6 +80,7 @@ extension CLIPModel {
                                tokens: tokens, hooks: hooks, batchSize: batchSize, progress: progress)[key]!
     }
 
+    /// Activations at one layer and site for RGB pictures: [images, tokens, width].
     public func activations(images: [RGBImage], layer: Int, site: ActivationSite = .residPost,
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize, progress: ((Int) -> Bool)? = nil) throws -> Tensor {

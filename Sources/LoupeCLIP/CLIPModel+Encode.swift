@@ -47,6 +47,7 @@ extension CLIPModel {
         return out
     }
 
+    /// Image embeddings of generated or already-decoded RGB pictures.
     public func embed(images: [RGBImage], normalize: Bool = true, hooks: HookSet = HookSet()) -> Tensor {
         embed(images: images.map(DecodedImage.init), normalize: normalize, hooks: hooks)
     }
@@ -115,6 +116,7 @@ extension CLIPModel {
         return zeroShot(imageEmbeddings: imageEmb, textEmbeddings: textEmb)
     }
 
+    /// Zero-shot probabilities [images, labels] for RGB pictures.
     public func classify(images: [RGBImage], labels: [String], hooks: HookSet = HookSet()) throws -> Tensor {
         try classify(images: images.map(DecodedImage.init), labels: labels, hooks: hooks)
     }

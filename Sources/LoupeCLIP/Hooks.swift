@@ -21,6 +21,7 @@ public enum TokenSelection: String, Sendable {
     /// Every token.
     case all
 
+    /// The token indices this selection keeps out of `tokens`.
     public func range(tokens: Int) -> Range<Int> {
         switch self {
         case .cls: return 0..<1
@@ -43,6 +44,7 @@ public struct ActivationBuffer {
     public let firstItem: Int
     public let pointer: UnsafeMutablePointer<Float>
 
+    /// One activation value, readable and writable.
     public subscript(item: Int, token: Int, channel: Int) -> Float {
         get { pointer[(item * tokens + token) * width + channel] }
         nonmutating set { pointer[(item * tokens + token) * width + channel] = newValue }
@@ -69,6 +71,7 @@ public struct HookSet {
     struct Entry { let layer: Int?; let site: ActivationSite; let body: ActivationHook }
     var entries: [Entry] = []
 
+    /// An empty set: a plain forward pass.
     public init() {}
 
     /// Adds `body` for `site` at `layer` (or every layer when nil).

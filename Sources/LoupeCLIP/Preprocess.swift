@@ -57,6 +57,7 @@ public struct CLIPPreprocessor: Sendable {
         return out
     }
 
+    /// Normalised pixels [3, size, size] for an RGB picture.
     public func pixels(_ image: RGBImage) -> Tensor { pixels(DecodedImage(image)) }
 
     /// A batch [count, 3, size, size].

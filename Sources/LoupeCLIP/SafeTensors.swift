@@ -104,6 +104,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         self.metadata = metadata
     }
 
+    /// Whether the file holds a tensor of that name.
     public func has(_ name: String) -> Bool { entries[name] != nil }
 
     /// The tensor as Float32. Aligned F32 data is used in place from the
