@@ -1,0 +1,24 @@
+"""Every notebook in notebooks/ runs headless through the installed kernelspec:
+no cell may produce an error, and each cell gives the MIME types its
+metadata (`loupe.expect`) promises."""
+import pathlib
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_and_shows_what_it_promises(path):
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="loupe", timeout=600, allow_errors=True).execute()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"cell {index} failed: {errors[0]['ename']}: {errors[0]['evalue']}"
+        shown = {mime for o in cell.outputs for mime in o.get("data", {})}
+        for mime in cell.metadata.get("loupe", {}).get("expect", []):
+            assert mime in shown, f"cell {index} should show {mime}, showed {sorted(shown)}"
