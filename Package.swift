@@ -13,7 +13,7 @@ func system(_ name: String, _ pkgConfig: String, _ debian: String) -> Target {
 
 let package = Package(
     name: "Loupe",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
     ],
@@ -38,7 +38,7 @@ let package = Package(
                 resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")]),
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON"]),
-        .target(name: "LoupeLanguage", dependencies: ["LoupeRender", "LoupeJSON"]),
+        .target(name: "LoupeLanguage", dependencies: ["LoupeRender", "LoupeWorld", "LoupeJSON"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeJSON", "CZMQ", "CCrypto"]),
         .executableTarget(name: "loupe", dependencies: [
             "LoupeKernel", "LoupeLanguage", "LoupeRender",
