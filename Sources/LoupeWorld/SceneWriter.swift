@@ -34,8 +34,11 @@ public enum SceneWriter {
         try write(count: scenes.count, to: folder, progress: nil) { scenes[$0] }
     }
 
-    static func write(count: Int, to folder: String, progress: ((Int, Int) -> Bool)?,
-                      make: @escaping @Sendable (Int) throws -> Scene) throws -> [SceneAttributes] {
+    /// Writes `count` scenes made by `make(i)` as scene-00000i.png, in
+    /// parallel batches, then the metadata files. `progress(done, total)`
+    /// returning false stops early, keeping what is written.
+    public static func write(count: Int, to folder: String, progress: ((Int, Int) -> Bool)?,
+                             make: @escaping @Sendable (Int) throws -> Scene) throws -> [SceneAttributes] {
         guard count >= 0 else { throw SceneWriteError(message: "scene count must not be negative (got \(count))") }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let batch = 64

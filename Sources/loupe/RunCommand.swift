@@ -21,9 +21,11 @@ struct RunCommand: ParsableCommand {
         signal(SIGINT) { _ in Interrupt.request() }
         switch session.run(String(decoding: data, as: UTF8.self), color: false) {
         case .success(let result, let pages):
+            sink.flushLiveDisplays()
             for page in pages { sink.display(page, id: nil, update: false) }
             if let result { sink.display(result, id: nil, update: false) }
         case .failure(_, let traceback, _):
+            sink.flushLiveDisplays()
             FileHandle.standardError.write(Data((traceback.joined(separator: "\n") + "\n").utf8))
             throw ExitCode.failure
         }
@@ -39,17 +41,30 @@ final class ScriptOutput: OutputSink {
 
     func stream(_ text: String, toStandardError: Bool) {
         if json { emit(["type": "stream", "name": .string(toStandardError ? "stderr" : "stdout"), "text": .string(text)]); return }
+        flushLiveDisplays()
         let handle = toStandardError ? FileHandle.standardError : FileHandle.standardOutput
         handle.write(Data(text.utf8))
     }
+
+    /// Live displays (progress) in text mode: only their last state is printed.
+    var live: [(id: String, text: String)] = []
 
     func display(_ bundle: DisplayBundle, id: String?, update: Bool) {
         if json {
             emit(["type": update ? "update_display_data" : "display_data", "data": .object(bundle.data),
                   "metadata": .object(bundle.metadata)])
-        } else if !update {
+        } else if let id {
+            if let i = live.firstIndex(where: { $0.id == id }) { live[i].text = bundle.plainText }
+            else { live.append((id, bundle.plainText)) }
+        } else {
+            flushLiveDisplays()
             print(bundle.plainText)
         }
+    }
+
+    func flushLiveDisplays() {
+        for display in live { print(display.text) }
+        live.removeAll()
     }
 
     func clearOutput(wait: Bool) {

@@ -17,7 +17,7 @@ public protocol ImageSource: AnyObject {
 }
 
 /// The toy world: procedurally drawn scenes with known attributes.
-final class SceneSource: ImageSource {
+final class SceneSource: ImageSource, @unchecked Sendable {
     let generator: SceneGenerator
     /// When set, every scene is drawn with this word on it.
     let typographicWord: String?
@@ -207,6 +207,30 @@ func registerDatasets(_ r: Registry) {
         let grid = try ImageGrid.render(try (0..<n).map { try d.image($0) }, captions: (0..<n).map { d.caption($0) },
                                         columns: ctx.has("columns") ? try ctx.int("columns") : nil, cellSize: size)
         return .object(ImageObject(grid, caption: "\(n) images"))
+    })
+    dataset.addMethod(BuiltinFunction("save", [Parameter(nil, name: "folder", type: "String", doc: "where to write; created if missing")],
+                                      returns: "Void", doc: "Writes toy-world scenes as PNG files plus scenes.jsonl and scenes.csv "
+                                      + "(captions and attributes), each file atomically, with a progress display.") { ctx in
+        let d = receiver(ctx)
+        guard let scenes = d.source as? SceneSource else {
+            throw LoupeError(.type, "save writes toy-world scenes; other datasets are already files", at: ctx.span)
+        }
+        let folder = try ctx.string("folder")
+        let indices = d.indices
+        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Writing scenes", total: indices.count)
+        var done = 0
+        do {
+            _ = try SceneWriter.write(count: indices.count, to: folder, progress: { written, _ in
+                done = written
+                progress.update(done: written)
+                return !Interrupt.isRequested
+            }) { i in Scene(attributes: scenes.attributes(at: indices[i]), image: try scenes.image(at: indices[i])) }
+        } catch {
+            throw LoupeError(.io, "could not write scenes to \(folder): \(error)")
+        }
+        progress.finish(done: done, details: [("folder", folder)], interrupted: Interrupt.isRequested)
+        try ctx.checkInterrupt()
+        return .void
     })
     r.add(dataset)
 }
