@@ -37,7 +37,10 @@ final class ScriptOutput: OutputSink {
     let json: Bool
     init(json: Bool) { self.json = json }
 
-    func emit(_ value: JSON) { print(value.serialized()) }
+    func emit(_ value: JSON) { line(value.serialized()) }
+
+    /// Unbuffered, so text from print and from displays keeps its order.
+    func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 
     func stream(_ text: String, toStandardError: Bool) {
         if json { emit(["type": "stream", "name": .string(toStandardError ? "stderr" : "stdout"), "text": .string(text)]); return }
@@ -58,12 +61,12 @@ final class ScriptOutput: OutputSink {
             else { live.append((id, bundle.plainText)) }
         } else {
             flushLiveDisplays()
-            print(bundle.plainText)
+            line(bundle.plainText)
         }
     }
 
     func flushLiveDisplays() {
-        for display in live { print(display.text) }
+        for display in live { line(display.text) }
         live.removeAll()
     }
 
