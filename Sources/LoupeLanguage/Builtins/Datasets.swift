@@ -166,7 +166,7 @@ func registerDatasets(_ r: Registry) {
             if let valid = d.source.validValues(of: label), !valid.contains(value.lowercased()),
                !(label == "background" && ["water", "land"].contains(value.lowercased())) {
                 let plural = label == "colour" || label == "color" ? "colours" : label + "s"
-                let hint = nearestName(to: value, in: valid).map { "; did you mean '\($0)'?" } ?? ""
+                let hint = nearestName(to: value, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
                 throw ctx.valueError(label, "'\(value)' is not a \(label)\(hint); \(plural) are " + valid.joined(separator: ", "))
             }
             conditions.append((label, value))

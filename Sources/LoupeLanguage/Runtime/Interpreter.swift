@@ -143,7 +143,7 @@ public final class Interpreter {
             if let seq = o as? SequenceObject { return try seq.elements() }
             fallthrough
         default:
-            throw LoupeError(.type, "cannot loop over a \(value.typeName); loop over an array, a range or a dataset", at: span)
+            throw LoupeError(.type, "cannot loop over \(article(value.typeName)) \(value.typeName); loop over an array, a range or a dataset", at: span)
         }
     }
 
@@ -275,7 +275,7 @@ public final class Interpreter {
         let type = registry.types[value.memberTypeName]
         if let p = type?.properties[name] { return try p.get(value) }
         if let f = type?.methods[name] { return .function(bound(f, receiver: value)) }
-        throw LoupeError(.name, "a \(value.typeName) has no member '\(name)'\(suggestion(for: name, in: type?.memberNames ?? []))",
+        throw LoupeError(.name, "\(article(value.typeName)) \(value.typeName) has no member '\(name)'\(suggestion(for: name, in: type?.memberNames ?? []))",
                          at: span)
     }
 
@@ -325,7 +325,7 @@ public final class Interpreter {
             let names = t.staticMembers.keys.sorted().map { "\(t.name).\($0)(...)" }
             throw LoupeError(.type, "'\(t.name)' is a type and cannot be called" + (names.isEmpty ? "" : "; use " + names.joined(separator: " or ")), at: span)
         default:
-            throw LoupeError(.type, "a \(value.typeName) cannot be called", at: span)
+            throw LoupeError(.type, "\(article(value.typeName).capitalized) \(value.typeName) cannot be called", at: span)
         }
     }
 

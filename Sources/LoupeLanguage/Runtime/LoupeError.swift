@@ -84,3 +84,9 @@ func editDistance(_ a: [Character], _ b: [Character]) -> Int {
 func abbreviated(_ name: String, limit: Int = 40) -> String {
     name.count <= limit ? name : String(name.prefix(limit)) + "…"
 }
+
+/// "a" or "an" before a type name.
+func article(_ word: String) -> String {
+    guard let first = word.lowercased().first else { return "a" }
+    return "aeiou".contains(first) ? "an" : "a"
+}

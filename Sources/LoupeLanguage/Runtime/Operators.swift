@@ -108,7 +108,7 @@ enum Subscripts {
             }
         default: break
         }
-        throw LoupeError(.type, "a \(container.typeName) cannot be indexed by a \(index.typeName)", at: span)
+        throw LoupeError(.type, "\(article(container.typeName).capitalized) \(container.typeName) cannot be indexed by \(article(index.typeName)) \(index.typeName)", at: span)
     }
 
     static func set(_ container: Value, _ index: Value, _ value: Value, span: SourceSpan) throws -> Value {

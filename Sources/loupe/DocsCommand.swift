@@ -1,0 +1,16 @@
+import ArgumentParser
+import Foundation
+import LoupeKernel
+import LoupeLanguage
+
+struct DocsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docs", abstract: "Write the language reference, generated from the builtin registry.")
+
+    @Option(help: "Where to write it.") var out = "docs/reference.md"
+
+    func run() throws {
+        try writeAtomically(Array(Reference.markdown().utf8), to: out)
+        print("Wrote \(out)")
+    }
+}
