@@ -11,7 +11,8 @@ public final class LanguageInterpreter: KernelInterpreter {
     public var implementationVersion: String { KernelInfo.version }
     public var languageInfo: JSON { KernelInfo.languageInfo }
     public var banner: String { KernelInfo.banner }
-    public var helpLinks: [JSON] { [["text": "Loupe language reference", "url": "https://loupe.invalid/docs/reference.md"]] }
+    /// No hosted documentation yet; docs/reference.md ships with the source.
+    public var helpLinks: [JSON] { [] }
 
     public func execute(_ code: String, silent: Bool, output: KernelOutput) -> ExecutionOutcome {
         session.output = OutputBridge(output)
