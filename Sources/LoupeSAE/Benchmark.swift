@@ -1,0 +1,113 @@
+import Foundation
+import LoupeJSON
+import LoupeTensor
+
+/// Settings of the SAE training benchmark: TopK training throughput at
+/// CLIP ViT-B widths, optionally beside SAELens on the same machine.
+public struct SAEBenchmarkOptions: Sendable {
+    public var dIn = 768
+    public var widths = [12_288, 49_152]
+    public var k = 32
+    public var batchSize = 4096
+    /// Timed steps per width, after `warmupSteps` untimed ones.
+    public var steps = 3
+    public var warmupSteps = 1
+    /// Python with SAELens installed (e.g. dev/.venv-sae/bin/python); nil skips the peer.
+    public var peerPython: String? = nil
+    public var peerScript = "bench/sae_peer.py"
+    public init() {}
+}
+
+public struct SAEBenchmarkReport: Sendable {
+    public struct Row: Sendable {
+        public var width: Int
+        public var loupeTokensPerSecond: Double
+        public var peerTokensPerSecond: Double?
+        public var speedup: Double? { peerTokensPerSecond.map { loupeTokensPerSecond / $0 } }
+    }
+    public var options: SAEBenchmarkOptions
+    public var rows: [Row]
+    public var machine: String
+    public var peerVersion: String?
+
+    public var text: String {
+        var lines = ["SAE training, TopK k=\(options.k), d_in \(options.dIn), batch \(options.batchSize), "
+                     + "\(options.steps) timed steps · \(machine)"]
+        lines.append("width      Loupe tok/s   SAELens tok/s   speed-up")
+        for r in rows {
+            let peer = r.peerTokensPerSecond.map { String(format: "%13.0f", $0) } ?? "            –"
+            let up = r.speedup.map { String(format: "%9.2fx", $0) } ?? "         –"
+            lines.append(String(format: "%-8d %13.0f", r.width, r.loupeTokensPerSecond) + "   " + peer + "  " + up)
+        }
+        if let v = peerVersion { lines.append("peer: \(v)") }
+        return lines.joined(separator: "\n")
+    }
+
+    public var json: JSON {
+        ["d_in": .int(options.dIn), "k": .int(options.k), "batch": .int(options.batchSize), "steps": .int(options.steps),
+         "machine": .string(machine), "peer": peerVersion.map { .string($0) } ?? .null,
+         "rows": .array(rows.map { r in
+             ["width": .int(r.width), "loupe_tokens_per_second": .double(r.loupeTokensPerSecond),
+              "saelens_tokens_per_second": r.peerTokensPerSecond.map { .double($0) } ?? .null,
+              "speedup": r.speedup.map { .double($0) } ?? .null]
+         })]
+    }
+}
+
+/// Measures Loupe's TopK training throughput (the full trainer loop: batch
+/// from the shuffle buffer, step, Adam, decoder normalisation, dead-latent
+/// tracking) and, when a Python is given, SAELens's through bench/sae_peer.py
+/// in the same run.
+public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions(),
+                            log: @escaping (String) -> Void = { _ in }) throws -> SAEBenchmarkReport {
+    var rows: [SAEBenchmarkReport.Row] = []
+    var rng = SeededRandom(seed: 1)
+    let data = (0..<(2 * options.batchSize * options.dIn)).map { _ in Float(rng.nextNormal()) }
+    let source = try MatrixActivationSource(values: data, width: options.dIn)
+    for width in options.widths {
+        var o = SAETrainingOptions(architecture: TopKArchitecture(k: options.k), width: width,
+                                   steps: options.warmupSteps + options.steps)
+        o.batchSize = options.batchSize
+        o.initSampleRows = 256
+        o.bufferBatches = 2
+        var marks: [Date] = []
+        _ = try SAETrainer.train(source: source, options: o) { p in
+            marks.append(Date())
+            log("Loupe width \(width): step \(p.step)/\(p.totalSteps), \(Int(p.tokensPerSecond)) tokens/s")
+        }
+        // From the end of the last warm-up step to the end of the run.
+        let first = options.warmupSteps > 0 ? marks[options.warmupSteps - 1] : marks[0]
+        let timed = options.warmupSteps > 0 ? options.steps : options.steps - 1
+        let seconds = marks.last!.timeIntervalSince(first)
+        rows.append(.init(width: width, loupeTokensPerSecond: Double(timed * options.batchSize) / seconds, peerTokensPerSecond: nil))
+    }
+
+    var peerVersion: String? = nil
+    if let python = options.peerPython {
+        log("running SAELens peer (\(options.peerScript))...")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [options.peerScript, "--d-in", "\(options.dIn)", "--k", "\(options.k)", "--batch", "\(options.batchSize)",
+                             "--steps", "\(options.steps)", "--warmup", "\(options.warmupSteps)", "--widths"] + options.widths.map { "\($0)" }
+        let out = Pipe()
+        process.standardOutput = out
+        do { try process.run() } catch {
+            throw SAEError("cannot run the SAELens peer with '\(python)': \(error); install it with "
+                + "python3 -m venv dev/.venv-sae && dev/.venv-sae/bin/pip install -r dev/requirements-sae.txt")
+        }
+        let bytes = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let result = try? JSON.parse(Array(bytes)) else {
+            throw SAEError("the SAELens peer failed (exit \(process.terminationStatus)); run \(options.peerScript) by hand to see why")
+        }
+        peerVersion = "sae_lens \(result["version"]?.stringValue ?? "?"), torch \(result["torch"]?.stringValue ?? "?"), "
+            + "\(result["threads"]?.intValue ?? 0) threads"
+        for r in result["results"]?.arrayValue ?? [] {
+            if let w = r["width"]?.intValue, let i = rows.firstIndex(where: { $0.width == w }) {
+                rows[i].peerTokensPerSecond = r["tokens_per_second"]?.doubleValue
+            }
+        }
+    }
+    let machine = "\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS \(BLAS.coreName)"
+    return SAEBenchmarkReport(options: options, rows: rows, machine: machine, peerVersion: peerVersion)
+}

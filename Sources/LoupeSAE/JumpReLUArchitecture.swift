@@ -1,0 +1,62 @@
+import LoupeJSON
+
+/// JumpReLU: z_j = pre_j if pre_j > θ_j, else 0, with a learned per-latent
+/// threshold θ (trained in log space) and an L0 penalty. The step has no
+/// useful derivative, so θ's gradient uses straight-through estimators with
+/// a rectangle kernel of width `bandwidth` around the threshold:
+///   ∂z/∂θ ≈ −(θ/ε)·rect((pre−θ)/ε),   ∂H(pre−θ)/∂θ ≈ −(1/ε)·rect((pre−θ)/ε).
+public struct JumpReLUArchitecture: SAEArchitecture {
+    public static let architectureName = "jumprelu"
+    public var l0Coefficient: Float
+    public var bandwidth: Float
+    public var initialThreshold: Float
+
+    public init(l0Coefficient: Float = 1, bandwidth: Float = 0.05, initialThreshold: Float = 0.01) {
+        self.l0Coefficient = l0Coefficient; self.bandwidth = bandwidth; self.initialThreshold = initialThreshold
+    }
+
+    public static func fromConfig(_ cfg: JSON) throws -> JumpReLUArchitecture {
+        JumpReLUArchitecture(l0Coefficient: Float(try configDouble(cfg, "l0_coefficient", default: 1)),
+                             bandwidth: Float(try configDouble(cfg, "jumprelu_bandwidth", default: 0.05)),
+                             initialThreshold: Float(try configDouble(cfg, "jumprelu_init_threshold", default: 0.01)))
+    }
+
+    public var configFields: [String: JSON] { [:] }
+    public var usesThreshold: Bool { true }
+    public var trainsThreshold: Bool { true }
+    public var description: String { "JumpReLU (L0 coefficient \(l0Coefficient), bandwidth \(bandwidth))" }
+
+    public func validate(dIn: Int, dSAE: Int) throws {
+        guard bandwidth > 0 else { throw SAEError("JumpReLU needs a positive bandwidth, got \(bandwidth)") }
+        guard initialThreshold > 0 else { throw SAEError("JumpReLU needs a positive initial threshold (it is trained in log space), got \(initialThreshold)") }
+    }
+
+    public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
+        Selection.aboveThreshold(pre, rows: rows, width: dSAE, threshold: threshold)
+    }
+
+    public func penalty(_ c: PenaltyContext) -> Double {
+        let eps = bandwidth, half = bandwidth / 2
+        let stepGrad = c.coefficient / (eps * Float(c.rows))
+        let chunks = partition(c.rows, grain: 16)
+        var partials = [[Float]](repeating: [], count: chunks.count)
+        partials.withUnsafeMutableBufferPointer { parts in
+            let parts = parts.baseAddress!
+            forEachChunk(chunks) { ci, range in
+                var local = [Float](repeating: 0, count: c.dSAE)
+                for r in range {
+                    let row = c.pre + r * c.dSAE
+                    for j in 0..<c.dSAE {
+                        let theta = c.threshold[j]
+                        let u = row[j] - theta
+                        guard u > -half && u < half else { continue }
+                        local[j] += -(theta / eps) * c.reconstructionGradient(r, j) - stepGrad
+                    }
+                }
+                parts[ci] = local
+            }
+        }
+        for p in partials { for j in 0..<c.dSAE { c.dThreshold[j] += p[j] } }
+        return Double(c.coefficient) * Double(c.codes.nonZeroCount) / Double(c.rows)
+    }
+}

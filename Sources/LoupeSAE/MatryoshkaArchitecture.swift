@@ -1,0 +1,64 @@
+import LoupeJSON
+
+/// Matryoshka BatchTopK: BatchTopK codes, but the loss scores the
+/// reconstruction of every nested prefix of latents (the first `widths[0]`,
+/// the first `widths[1]`, ..., all of them), so early latents learn general
+/// features that work on their own and later groups refine them. Saved, like
+/// BatchTopK, as JumpReLU with the running threshold.
+public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture {
+    public static let architectureName = "matryoshka_batchtopk"
+    public var k: Int
+    /// Cumulative prefix widths, ascending; the last must equal the SAE width.
+    public var widths: [Int]
+    public var thresholdRate: Float
+
+    public init(k: Int, widths: [Int], thresholdRate: Float = 0.01) {
+        self.k = k; self.widths = widths; self.thresholdRate = thresholdRate
+    }
+
+    /// Groups given by size (e.g. [128, 384, 3584]) rather than by prefix end.
+    public init(k: Int, groupSizes: [Int], thresholdRate: Float = 0.01) {
+        var total = 0
+        self.init(k: k, widths: groupSizes.map { total += $0; return total }, thresholdRate: thresholdRate)
+    }
+
+    public static func fromConfig(_ cfg: JSON) throws -> MatryoshkaBatchTopKArchitecture {
+        guard let list = cfg["matryoshka_widths"]?.arrayValue?.compactMap({ $0.intValue }), !list.isEmpty else {
+            throw SAEError("cfg.json for a Matryoshka SAE needs \"matryoshka_widths\", a list of prefix widths ending at d_sae")
+        }
+        return MatryoshkaBatchTopKArchitecture(k: try configInt(cfg, "k"), widths: list,
+                                               thresholdRate: Float(try configDouble(cfg, "topk_threshold_lr", default: 0.01)))
+    }
+
+    public var configFields: [String: JSON] {
+        ["k": .int(k), "matryoshka_widths": .array(widths.map { .int($0) }), "topk_threshold_lr": .double(Double(thresholdRate))]
+    }
+    public var usesAuxK: Bool { true }
+    public var usesThreshold: Bool { true }
+    public var inferenceArchitecture: any SAEArchitecture { JumpReLUArchitecture() }
+    public var description: String { "Matryoshka BatchTopK (k = \(k), prefixes \(widths))" }
+
+    public func lossGroupEnds(dSAE: Int) -> [Int] { widths }
+
+    public func validate(dIn: Int, dSAE: Int) throws {
+        guard k >= 1, k <= dSAE else { throw SAEError("Matryoshka BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
+        guard widths.last == dSAE else {
+            throw SAEError("Matryoshka prefix widths \(widths) must end at the SAE width \(dSAE); make the last group end there")
+        }
+        guard zip(widths, widths.dropFirst()).allSatisfy({ $0 < $1 }), widths[0] > 0 else {
+            throw SAEError("Matryoshka prefix widths \(widths) must be positive and strictly increasing")
+        }
+    }
+
+    public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
+        Selection.aboveThreshold(pre, rows: rows, width: dSAE, threshold: threshold)
+    }
+
+    public func trainingEncode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
+        Selection.batchTopK(pre, rows: rows, width: dSAE, total: k * rows)
+    }
+
+    public func afterStep(codes: SparseCodes, threshold: inout [Float]) {
+        updateRunningThreshold(codes: codes, threshold: &threshold, rate: thresholdRate)
+    }
+}

@@ -1,0 +1,33 @@
+import LoupeJSON
+
+/// ReLU with an L1 penalty (SAELens's "standard" SAE): z = ReLU(pre), and
+/// the loss adds l1 · Σ_j z_j per token. Decoder rows are kept at unit norm,
+/// so the decoder-norm weighting of the penalty is exactly one.
+public struct ReLUArchitecture: SAEArchitecture {
+    public static let architectureName = "standard"
+    public var l1Coefficient: Float
+
+    public init(l1Coefficient: Float = 5) { self.l1Coefficient = l1Coefficient }
+
+    public static func fromConfig(_ cfg: JSON) throws -> ReLUArchitecture {
+        ReLUArchitecture(l1Coefficient: Float(try configDouble(cfg, "l1_coefficient", default: 5)))
+    }
+
+    public var configFields: [String: JSON] { ["l1_coefficient": .double(Double(l1Coefficient))] }
+    public var description: String { "ReLU + L1 (coefficient \(l1Coefficient))" }
+
+    public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
+        Selection.positive(pre, rows: rows, width: dSAE)
+    }
+
+    public func penalty(_ c: PenaltyContext) -> Double {
+        // d/dz of coefficient · mean_token Σ z is coefficient / rows for each firing latent.
+        let g = c.coefficient / Float(c.rows)
+        var sum = 0.0
+        for e in 0..<c.codes.value.count {
+            sum += Double(c.codes.value[e])
+            c.dValue[e] += g
+        }
+        return Double(c.coefficient) * sum / Double(c.rows)
+    }
+}

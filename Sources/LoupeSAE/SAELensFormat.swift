@@ -1,0 +1,167 @@
+import Foundation
+import LoupeJSON
+
+/// SAELens's folder layout: `sae_weights.safetensors` (`W_enc` [d_in, d_sae],
+/// `W_dec` [d_sae, d_in], `b_enc`, `b_dec`, and `threshold` for JumpReLU)
+/// beside `cfg.json` (`architecture`, `d_in`, `d_sae`, architecture fields,
+/// and `metadata`). SAEs saved here load in SAELens and the other way round.
+public enum SAELensFormat {
+    public static let weightsFile = "sae_weights.safetensors"
+    public static let configFile = "cfg.json"
+    /// Version of what Loupe writes into `metadata`; bumped on any change of meaning.
+    public static let formatVersion = 1
+
+    /// Writes `sae` into folder `path` (created if needed). Each file is
+    /// written atomically; the weights go first, so a folder with a
+    /// `cfg.json` always has matching weights.
+    public static func save(_ sae: SparseAutoencoder, to path: String) throws {
+        let inference = sae.architecture.inferenceArchitecture
+        let n = sae.dSAE, d = sae.dIn
+        var encT = [Float](repeating: 0, count: n * d)
+        for j in 0..<n { for t in 0..<d { encT[t * n + j] = sae.wEnc[j * d + t] } }
+        var tensors = [NamedTensor("W_enc", shape: [d, n], encT), NamedTensor("W_dec", shape: [n, d], sae.wDec),
+                       NamedTensor("b_enc", shape: [n], sae.bEnc), NamedTensor("b_dec", shape: [d], sae.bDec)]
+        if inference.usesThreshold { tensors.append(NamedTensor("threshold", shape: [n], sae.threshold)) }
+        try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: path + "/" + weightsFile)
+
+        var meta: [String: JSON] = sae.metadata.extra
+        meta["loupe_format_version"] = .int(formatVersion)
+        meta["trained_architecture"] = .string(sae.architecture.architectureName)
+        for (k, v) in sae.architecture.configFields { meta["trained_" + k] = v }
+        if let v = sae.metadata.model { meta["model_name"] = .string(v) }
+        if let v = sae.metadata.layer { meta["layer"] = .int(v) }
+        if let v = sae.metadata.site { meta["site"] = .string(v) }
+        if let v = sae.metadata.tokens { meta["tokens"] = .string(v) }
+        if let layer = sae.metadata.layer, let site = sae.metadata.site { meta["hook_name"] = .string("blocks.\(layer).hook_\(site)") }
+        var cfg: [String: JSON] = inference.configFields
+        cfg["architecture"] = .string(inference.architectureName)
+        cfg["d_in"] = .int(d); cfg["d_sae"] = .int(n)
+        cfg["dtype"] = "float32"; cfg["device"] = "cpu"
+        cfg["apply_b_dec_to_input"] = true
+        cfg["normalize_activations"] = "none"
+        cfg["reshape_activations"] = "none"
+        if inference is TopKArchitecture { cfg["rescale_acts_by_decoder_norm"] = false }
+        cfg["metadata"] = .object(meta)
+        try AtomicFile.write(Array(JSON.object(cfg).pretty().utf8), to: path + "/" + configFile)
+    }
+
+    /// Reads an SAE from a SAELens folder.
+    public static func load(from path: String) throws -> SparseAutoencoder {
+        let cfgPath = path + "/" + configFile
+        guard let bytes = FileManager.default.contents(atPath: cfgPath) else {
+            throw SAEError("no \(configFile) in '\(path)'; an SAE folder holds \(configFile) and \(weightsFile)")
+        }
+        let cfg: JSON
+        do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError("'\(cfgPath)' is not valid JSON: \(error)") }
+        let dIn = try configInt(cfg, "d_in"), dSAE = try configInt(cfg, "d_sae")
+        var architecture = try SAEArchitectures.fromConfig(cfg)
+        if let norm = cfg["normalize_activations"]?.stringValue, norm != "none" {
+            throw SAEError("'\(path)' normalises activations at run time (\"\(norm)\"); fold the scaling into the weights in SAELens "
+                + "(fold_activation_norm_scaling_factor) and save again")
+        }
+        if let reshape = cfg["reshape_activations"]?.stringValue, reshape != "none" {
+            throw SAEError("'\(path)' reshapes activations (\"\(reshape)\"); Loupe reads SAEs on the residual stream only")
+        }
+        if cfg["rescale_acts_by_decoder_norm"]?.boolValue == true {
+            throw SAEError("'\(path)' rescales activations by decoder norm; fold the decoder norms in SAELens (fold_W_dec_norm) and save again")
+        }
+        let file = try SafetensorsFile(path: path + "/" + weightsFile)
+        let encT = try file.floats("W_enc", shape: [dIn, dSAE])
+        var wEnc = [Float](repeating: 0, count: dIn * dSAE)
+        for t in 0..<dIn { for j in 0..<dSAE { wEnc[j * dIn + t] = encT[t * dSAE + j] } }
+        let wDec = try file.floats("W_dec", shape: [dSAE, dIn])
+        var bEnc = try file.floats("b_enc", shape: [dSAE])
+        let bDec = try file.floats("b_dec", shape: [dIn])
+        var threshold: [Float]? = nil
+        if file.has("threshold") {
+            threshold = try file.floats("threshold", shape: [dSAE])
+        } else if file.has("log_threshold") {
+            threshold = try file.floats("log_threshold", shape: [dSAE]).map { Float(exp(Double($0))) }
+        } else if file.has("topk_threshold") {
+            // A BatchTopK saved mid-training: its running threshold, one value for all latents.
+            let t = try file.floats("topk_threshold")
+            guard t.count == 1 else { throw SAEError("'\(path)': topk_threshold should hold one value, has \(t.count)") }
+            threshold = [Float](repeating: t[0], count: dSAE)
+        }
+        if architecture.usesThreshold && threshold == nil {
+            throw SAEError("'\(path)' is a \(architecture.architectureName) SAE but its weights have no threshold tensor")
+        }
+        if cfg["apply_b_dec_to_input"]?.boolValue == false {
+            // z = act(W_enc x + b_enc) equals act(W_enc (x − b_dec) + b_enc') with b_enc' = b_enc + W_enc b_dec.
+            for j in 0..<dSAE {
+                var s: Float = 0
+                for t in 0..<dIn { s += wEnc[j * dIn + t] * bDec[t] }
+                bEnc[j] += s
+            }
+        }
+        if architecture is BatchTopKArchitecture || architecture is MatryoshkaBatchTopKArchitecture {
+            architecture = architecture.inferenceArchitecture
+        }
+        let meta = cfg["metadata"]?.objectValue ?? [:]
+        var extra = meta
+        for k in ["model_name", "layer", "site", "tokens"] { extra.removeValue(forKey: k) }
+        let metadata = SAEMetadata(model: meta["model_name"]?.stringValue, layer: meta["layer"]?.intValue,
+                                   site: meta["site"]?.stringValue, tokens: meta["tokens"]?.stringValue, extra: extra)
+        if let v = meta["loupe_format_version"]?.intValue, v > formatVersion {
+            throw SAEError("'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
+        }
+        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
+                                     wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
+    }
+}
+
+/// EleutherAI sparsify's layout: `sae.safetensors` with `encoder.weight`
+/// [d_sae, d_in], `encoder.bias`, `W_dec` [d_sae, d_in], `b_dec`, beside a
+/// `cfg.json` with `k` and `d_in`. Always TopK.
+public enum SparsifyFormat {
+    public static let weightsFile = "sae.safetensors"
+
+    public static func load(from path: String) throws -> SparseAutoencoder {
+        let cfgPath = path + "/cfg.json"
+        guard let bytes = FileManager.default.contents(atPath: cfgPath) else {
+            throw SAEError("no cfg.json in '\(path)'; a sparsify SAE folder holds cfg.json and \(weightsFile)")
+        }
+        let cfg: JSON
+        do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError("'\(cfgPath)' is not valid JSON: \(error)") }
+        if cfg["skip_connection"]?.boolValue == true {
+            throw SAEError("'\(path)' has a skip connection (W_skip), which Loupe's SAEs do not model")
+        }
+        let file = try SafetensorsFile(path: path + "/" + weightsFile)
+        let shape = try file.shape("encoder.weight")
+        guard shape.count == 2 else { throw SAEError("'\(path)': encoder.weight has shape \(shape), expected [d_sae, d_in]") }
+        let dSAE = shape[0], dIn = shape[1]
+        if let d = cfg["d_in"]?.intValue, d != dIn {
+            throw SAEError("'\(path)': cfg.json says d_in \(d) but encoder.weight is \(shape)")
+        }
+        let k = try configInt(cfg, "k")
+        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: TopKArchitecture(k: k),
+                                     wEnc: file.floats("encoder.weight", shape: [dSAE, dIn]),
+                                     bEnc: file.floats("encoder.bias", shape: [dSAE]),
+                                     wDec: file.floats("W_dec", shape: [dSAE, dIn]),
+                                     bDec: file.floats("b_dec", shape: [dIn]),
+                                     metadata: SAEMetadata(extra: ["source_format": "sparsify"]))
+    }
+}
+
+extension SparseAutoencoder {
+    /// Loads an SAE folder in SAELens's or sparsify's layout (told apart by
+    /// the weights file's name).
+    public static func load(from path: String) throws -> SparseAutoencoder {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path + "/" + SAELensFormat.weightsFile) { return try SAELensFormat.load(from: path) }
+        if fm.fileExists(atPath: path + "/" + SparsifyFormat.weightsFile) { return try SparsifyFormat.load(from: path) }
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw SAEError("no SAE at '\(path)': the folder does not exist") }
+        throw SAEError("'\(path)' holds no SAE: expected \(SAELensFormat.weightsFile) (SAELens) or \(SparsifyFormat.weightsFile) (sparsify)")
+    }
+
+    /// Loads an SAE and checks it reads activations `width` wide.
+    public static func load(from path: String, forWidth width: Int, layer: Int? = nil) throws -> SparseAutoencoder {
+        let sae = try load(from: path)
+        try sae.checkInputWidth(width, for: layer.map { "layer \($0)'s activations" } ?? "these activations")
+        return sae
+    }
+
+    /// Saves in SAELens's layout.
+    public func save(to path: String) throws { try SAELensFormat.save(self, to: path) }
+}

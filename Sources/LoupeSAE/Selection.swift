@@ -1,0 +1,201 @@
+/// Selection kernels that turn a dense [rows, width] pre-activation matrix
+/// into sparse codes. They keep only positive values (every architecture
+/// ends in a ReLU), so the codes hold exactly the latents that fire.
+enum Selection {
+    /// Per row, the k largest positive values (TopK). A k-slot min-heap
+    /// means most of the row costs one comparison per value.
+    static func topK(_ pre: UnsafePointer<Float>, rows: Int, width: Int, k: Int) -> SparseCodes {
+        let k = min(k, width)
+        var counts = [Int](repeating: 0, count: rows)
+        var idx = [Int32](repeating: 0, count: rows * k)
+        var val = [Float](repeating: 0, count: rows * k)
+        counts.withUnsafeMutableBufferPointer { counts in
+            idx.withUnsafeMutableBufferPointer { idx in
+                val.withUnsafeMutableBufferPointer { val in
+                    let counts = counts.baseAddress!, idx = idx.baseAddress!, val = val.baseAddress!
+                    parallelRows(rows, grain: 8) { range in
+                        for r in range {
+                            let n = topKRow(pre + r * width, width: width, k: k, idx: idx + r * k, val: val + r * k)
+                            counts[r] = n
+                        }
+                    }
+                }
+            }
+        }
+        return compact(rows: rows, width: width, stride: k, counts: counts, idx: idx, val: val)
+    }
+
+    /// Per row, the k largest positive values among latents where `allowed`
+    /// is true (AuxK over dead latents).
+    static func topK(_ pre: UnsafePointer<Float>, rows: Int, width: Int, k: Int, allowed: [Int32]) -> SparseCodes {
+        let k = min(k, allowed.count)
+        var counts = [Int](repeating: 0, count: rows)
+        var idx = [Int32](repeating: 0, count: rows * max(k, 1))
+        var val = [Float](repeating: 0, count: rows * max(k, 1))
+        if k > 0 {
+            allowed.withUnsafeBufferPointer { allowed in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    idx.withUnsafeMutableBufferPointer { idx in
+                        val.withUnsafeMutableBufferPointer { val in
+                            let counts = counts.baseAddress!, idx = idx.baseAddress!, val = val.baseAddress!
+                            parallelRows(rows, grain: 8) { range in
+                                var gathered = [Float](repeating: 0, count: allowed.count)
+                                var local = [Int32](repeating: 0, count: k)
+                                for r in range {
+                                    let row = pre + r * width
+                                    for (i, j) in allowed.enumerated() { gathered[i] = row[Int(j)] }
+                                    let n = gathered.withUnsafeBufferPointer {
+                                        topKRow($0.baseAddress!, width: allowed.count, k: k, idx: &local, val: val + r * k)
+                                    }
+                                    for e in 0..<n { idx[r * k + e] = allowed[Int(local[e])] }
+                                    counts[r] = n
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return compact(rows: rows, width: width, stride: max(k, 1), counts: counts, idx: idx, val: val)
+    }
+
+    /// Writes up to k (index, value) pairs of the largest positive values of
+    /// a row, returning how many were found. Output order is unspecified.
+    @inline(__always)
+    static func topKRow(_ row: UnsafePointer<Float>, width: Int, k: Int,
+                        idx: UnsafeMutablePointer<Int32>, val: UnsafeMutablePointer<Float>) -> Int {
+        guard k > 0 else { return 0 }
+        // Min-heap on val[0..<n]; the root is the smallest kept value.
+        var n = 0
+        for j in 0..<width {
+            let v = row[j]
+            guard v > 0 else { continue }
+            if n < k {
+                var c = n; n += 1
+                while c > 0 {
+                    let p = (c - 1) >> 1
+                    if val[p] <= v { break }
+                    val[c] = val[p]; idx[c] = idx[p]; c = p
+                }
+                val[c] = v; idx[c] = Int32(j)
+            } else if v > val[0] {
+                var c = 0
+                while true {
+                    let l = 2 * c + 1
+                    if l >= k { break }
+                    var m = l
+                    if l + 1 < k && val[l + 1] < val[l] { m = l + 1 }
+                    if val[m] >= v { break }
+                    val[c] = val[m]; idx[c] = idx[m]; c = m
+                }
+                val[c] = v; idx[c] = Int32(j)
+            }
+        }
+        return n
+    }
+
+    /// Every positive value (ReLU).
+    static func positive(_ pre: UnsafePointer<Float>, rows: Int, width: Int) -> SparseCodes {
+        threshold(pre, rows: rows, width: width) { _ in 0 }
+    }
+
+    /// Values above a per-latent threshold (JumpReLU).
+    static func aboveThreshold(_ pre: UnsafePointer<Float>, rows: Int, width: Int, threshold theta: UnsafePointer<Float>) -> SparseCodes {
+        threshold(pre, rows: rows, width: width) { theta[$0] }
+    }
+
+    private static func threshold(_ pre: UnsafePointer<Float>, rows: Int, width: Int, _ t: (Int) -> Float) -> SparseCodes {
+        var perRowIdx = [[Int32]](repeating: [], count: rows)
+        var perRowVal = [[Float]](repeating: [], count: rows)
+        perRowIdx.withUnsafeMutableBufferPointer { pi in
+            perRowVal.withUnsafeMutableBufferPointer { pv in
+                let pi = pi.baseAddress!, pv = pv.baseAddress!
+                parallelRows(rows, grain: 4) { range in
+                    for r in range {
+                        let row = pre + r * width
+                        var i: [Int32] = [], v: [Float] = []
+                        for j in 0..<width where row[j] > t(j) && row[j] > 0 { i.append(Int32(j)); v.append(row[j]) }
+                        pi[r] = i; pv[r] = v
+                    }
+                }
+            }
+        }
+        var start = [0]; start.reserveCapacity(rows + 1)
+        var idx: [Int32] = [], val: [Float] = []
+        for r in 0..<rows { idx += perRowIdx[r]; val += perRowVal[r]; start.append(idx.count) }
+        return SparseCodes(rows: rows, width: width, rowStart: start, index: idx, value: val)
+    }
+
+    /// The `total` largest positive values of the whole matrix (BatchTopK).
+    /// Exact: a histogram over the top 16 bits of the float pattern (which
+    /// orders positive floats) finds the bucket holding the cut, a second
+    /// pass finds the exact cut value, and ties at the cut are taken in row
+    /// order so the result never depends on thread timing.
+    static func batchTopK(_ pre: UnsafePointer<Float>, rows: Int, width: Int, total: Int) -> SparseCodes {
+        let chunks = partition(rows)
+        var histograms = [[Int]](repeating: [], count: chunks.count)
+        histograms.withUnsafeMutableBufferPointer { hs in
+            let hs = hs.baseAddress!
+            forEachChunk(chunks) { c, range in
+                var h = [Int](repeating: 0, count: 65536)
+                for r in range {
+                    let row = UnsafeRawPointer(pre + r * width).assumingMemoryBound(to: UInt32.self)
+                    for j in 0..<width {
+                        let bits = row[j]
+                        // Positive, non-zero floats have the sign bit clear.
+                        if bits != 0 && bits & 0x8000_0000 == 0 { h[Int(bits >> 16)] += 1 }
+                    }
+                }
+                hs[c] = h
+            }
+        }
+        var histogram = [Int](repeating: 0, count: 65536)
+        for h in histograms { for b in 0..<65536 { histogram[b] += h[b] } }
+        let positives = histogram.reduce(0, +)
+        if positives <= total { return positive(pre, rows: rows, width: width) }
+
+        // Bucket holding the total-th largest value.
+        var above = 0, bucket = 65535
+        while above + histogram[bucket] < total { above += histogram[bucket]; bucket -= 1 }
+        var inBucket: [UInt32] = []
+        inBucket.reserveCapacity(histogram[bucket])
+        for r in 0..<rows {
+            let row = UnsafeRawPointer(pre + r * width).assumingMemoryBound(to: UInt32.self)
+            for j in 0..<width where row[j] >> 16 == UInt32(bucket) && row[j] & 0x8000_0000 == 0 { inBucket.append(row[j]) }
+        }
+        inBucket.sort(by: >)
+        let cut = inBucket[total - above - 1]
+        let strictlyAbove = above + inBucket.prefix(while: { $0 > cut }).count
+        var tiesLeft = total - strictlyAbove
+
+        var perRow = [[(Int32, Float)]](repeating: [], count: rows)
+        for r in 0..<rows {
+            let row = UnsafeRawPointer(pre + r * width).assumingMemoryBound(to: UInt32.self)
+            var list: [(Int32, Float)] = []
+            for j in 0..<width {
+                let bits = row[j]
+                guard bits & 0x8000_0000 == 0, bits >= cut else { continue }
+                if bits == cut {
+                    guard tiesLeft > 0 else { continue }
+                    tiesLeft -= 1
+                }
+                list.append((Int32(j), Float(bitPattern: bits)))
+            }
+            perRow[r] = list
+        }
+        return SparseCodes(rows: rows, width: width, perRow: perRow)
+    }
+
+    /// Packs fixed-stride per-row results into compressed rows, sorted by latent.
+    private static func compact(rows: Int, width: Int, stride: Int, counts: [Int], idx: [Int32], val: [Float]) -> SparseCodes {
+        var start = [Int](repeating: 0, count: rows + 1)
+        for r in 0..<rows { start[r + 1] = start[r] + counts[r] }
+        var outIdx = [Int32](repeating: 0, count: start[rows])
+        var outVal = [Float](repeating: 0, count: start[rows])
+        for r in 0..<rows {
+            let pairs = (0..<counts[r]).map { (idx[r * stride + $0], val[r * stride + $0]) }.sorted { $0.0 < $1.0 }
+            for (e, p) in pairs.enumerated() { outIdx[start[r] + e] = p.0; outVal[start[r] + e] = p.1 }
+        }
+        return SparseCodes(rows: rows, width: width, rowStart: start, index: outIdx, value: outVal)
+    }
+}

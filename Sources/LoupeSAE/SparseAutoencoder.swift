@@ -1,0 +1,173 @@
+import LoupeJSON
+import LoupeTensor
+
+/// Where an SAE's training activations came from; written to `cfg.json`'s
+/// metadata so an SAE is never silently used on the wrong layer.
+public struct SAEMetadata: Sendable, Equatable {
+    public var model: String?
+    public var layer: Int?
+    /// Hook site, e.g. "resid_post".
+    public var site: String?
+    /// Token choice: "cls", "spatial" or "all".
+    public var tokens: String?
+    /// Anything else worth keeping (training options, peer tool fields).
+    public var extra: [String: JSON]
+
+    public init(model: String? = nil, layer: Int? = nil, site: String? = nil, tokens: String? = nil, extra: [String: JSON] = [:]) {
+        self.model = model; self.layer = layer; self.site = site; self.tokens = tokens; self.extra = extra
+    }
+}
+
+/// A sparse autoencoder: z = act(W_enc (x − b_dec) + b_enc), x̂ = W_dec z + b_dec.
+///
+/// Weights are kept with one contiguous row per latent — `wEnc[j]` reads
+/// latent j, `wDec[j]` writes it — so sparse training touches whole rows.
+/// SAELens's `W_enc` [d_in, d_sae] is the transpose of `wEnc`; its `W_dec`
+/// [d_sae, d_in] is `wDec` as is.
+public final class SparseAutoencoder: @unchecked Sendable {
+    public let dIn: Int
+    public let dSAE: Int
+    public var architecture: any SAEArchitecture
+    public var wEnc: [Float]      // [dSAE, dIn]
+    public var bEnc: [Float]      // [dSAE]
+    public var wDec: [Float]      // [dSAE, dIn]
+    public var bDec: [Float]      // [dIn]
+    /// Per-latent threshold (JumpReLU, trained BatchTopK); zeros otherwise.
+    public var threshold: [Float] // [dSAE]
+    public var metadata: SAEMetadata
+
+    /// A fresh SAE: unit-norm random decoder rows, encoder tied to the
+    /// decoder, zero biases.
+    public init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, seed: UInt64 = 0, metadata: SAEMetadata = SAEMetadata()) throws {
+        guard dIn > 0, dSAE > 0 else { throw SAEError("an SAE needs positive input width and latent count, got d_in \(dIn), d_sae \(dSAE)") }
+        try architecture.validate(dIn: dIn, dSAE: dSAE)
+        self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture; self.metadata = metadata
+        var rng = SeededRandom(seed: seed)
+        var dec = [Float](repeating: 0, count: dSAE * dIn)
+        for j in 0..<dSAE {
+            var norm = 0.0
+            for t in 0..<dIn { let v = rng.nextNormal(); dec[j * dIn + t] = Float(v); norm += v * v }
+            let s = Float(1 / norm.squareRoot())
+            for t in 0..<dIn { dec[j * dIn + t] *= s }
+        }
+        wDec = dec
+        wEnc = dec
+        bEnc = [Float](repeating: 0, count: dSAE)
+        bDec = [Float](repeating: 0, count: dIn)
+        let theta = (architecture as? JumpReLUArchitecture)?.initialThreshold ?? 0
+        threshold = [Float](repeating: theta, count: dSAE)
+    }
+
+    /// An SAE from explicit weights (`wEnc` and `wDec` both [dSAE, dIn]).
+    public init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, wEnc: [Float], bEnc: [Float],
+                wDec: [Float], bDec: [Float], threshold: [Float]? = nil, metadata: SAEMetadata = SAEMetadata()) throws {
+        try architecture.validate(dIn: dIn, dSAE: dSAE)
+        func check(_ name: String, _ a: [Float], _ n: Int) throws {
+            guard a.count == n else { throw SAEError("\(name) holds \(a.count) values, expected \(n) for d_in \(dIn), d_sae \(dSAE)") }
+        }
+        try check("W_enc", wEnc, dIn * dSAE); try check("W_dec", wDec, dIn * dSAE)
+        try check("b_enc", bEnc, dSAE); try check("b_dec", bDec, dIn)
+        if let threshold { try check("threshold", threshold, dSAE) }
+        if architecture.usesThreshold && threshold == nil {
+            throw SAEError("a \(architecture.architectureName) SAE needs a threshold tensor")
+        }
+        self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture
+        self.wEnc = wEnc; self.bEnc = bEnc; self.wDec = wDec; self.bDec = bDec
+        self.threshold = threshold ?? [Float](repeating: 0, count: dSAE)
+        self.metadata = metadata
+    }
+
+    /// A deep copy (weights are value arrays, so this is cheap to write).
+    public func copy() -> SparseAutoencoder {
+        try! SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
+                               wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
+    }
+
+    /// Refuses activations of the wrong width with a message that names the
+    /// layer the SAE was trained on.
+    public func checkInputWidth(_ width: Int, for what: String = "these activations") throws {
+        guard width != dIn else { return }
+        var trained = ""
+        if let model = metadata.model { trained += " of \(model)" }
+        if let layer = metadata.layer { trained += " layer \(layer)" }
+        if let site = metadata.site { trained += " (\(site))" }
+        throw SAEError("this SAE reads \(dIn)-wide activations\(trained.isEmpty ? "" : " from" + trained), but \(what) are \(width) wide; "
+            + "use an SAE trained on this model and layer, or train one with SAE.train")
+    }
+
+    /// Pre-activations W_enc (x − b_dec) + b_enc for `rows` tokens, [rows, dSAE].
+    public func preActivations(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
+        var centred = [Float](repeating: 0, count: rows * dIn)
+        var pre = [Float](repeating: 0, count: rows * dSAE)
+        centred.withUnsafeMutableBufferPointer { c in
+            for r in 0..<rows { for t in 0..<dIn { c[r * dIn + t] = x[r * dIn + t] - bDec[t] } }
+            pre.withUnsafeMutableBufferPointer { p in
+                wEnc.withUnsafeBufferPointer { w in
+                    if rows > 0 {
+                        BLAS.gemm(m: rows, n: dSAE, k: dIn, a: c.baseAddress!, lda: dIn, b: w.baseAddress!, ldb: dIn,
+                                  transB: true, c: p.baseAddress!, ldc: dSAE)
+                    }
+                }
+                for r in 0..<rows { for j in 0..<dSAE { p[r * dSAE + j] += bEnc[j] } }
+            }
+        }
+        return pre
+    }
+
+    /// Latent codes of `rows` tokens given row-major [rows, dIn].
+    public func encode(_ x: UnsafePointer<Float>, rows: Int) -> SparseCodes {
+        let pre = preActivations(x, rows: rows)
+        return pre.withUnsafeBufferPointer { p in
+            threshold.withUnsafeBufferPointer { th in
+                architecture.encode(pre: p.baseAddress!, rows: rows, dSAE: dSAE, threshold: th.baseAddress!)
+            }
+        }
+    }
+
+    /// Latent codes of a flat [rows, dIn] array; refuses a wrong width.
+    public func encode(_ x: [Float], width: Int) throws -> SparseCodes {
+        try checkInputWidth(width)
+        guard x.count % width == 0 else { throw SAEError("activations hold \(x.count) values, not a whole number of \(width)-wide rows") }
+        return x.withUnsafeBufferPointer { encode($0.baseAddress!, rows: x.count / width) }
+    }
+
+    /// x̂ = W_dec z + b_dec for each token, [rows, dIn].
+    public func decode(_ codes: SparseCodes) -> [Float] {
+        var out = [Float](repeating: 0, count: codes.rows * dIn)
+        out.withUnsafeMutableBufferPointer { o in
+            let o = o.baseAddress!
+            wDec.withUnsafeBufferPointer { w in
+                let w = w.baseAddress!
+                parallelRows(codes.rows, grain: 16) { range in
+                    for r in range {
+                        let dst = o + r * dIn
+                        for t in 0..<dIn { dst[t] = bDec[t] }
+                        for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
+                            axpy(dIn, codes.value[e], w + Int(codes.index[e]) * dIn, dst)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// decode(encode(x)): what the SAE puts back in the residual stream.
+    public func reconstruct(_ x: [Float], width: Int) throws -> [Float] {
+        decode(try encode(x, width: width))
+    }
+
+    /// Decoder rows' Euclidean norms (1 for an SAE trained here without input normalisation).
+    public var decoderNorms: [Float] {
+        (0..<dSAE).map { j in
+            var s: Float = 0
+            for t in 0..<dIn { s += wDec[j * dIn + t] * wDec[j * dIn + t] }
+            return s.squareRoot()
+        }
+    }
+
+    public var summary: String {
+        "SAE \(architecture) · d_in \(dIn) · \(dSAE) latents"
+            + (metadata.layer.map { " · layer \($0)" } ?? "") + (metadata.site.map { " \($0)" } ?? "")
+    }
+}

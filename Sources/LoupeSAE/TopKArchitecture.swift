@@ -1,0 +1,26 @@
+import LoupeJSON
+
+/// TopK: each token keeps its k largest pre-activations (then ReLU). No
+/// sparsity penalty; dead latents are revived with the AuxK loss.
+public struct TopKArchitecture: SAEArchitecture {
+    public static let architectureName = "topk"
+    public var k: Int
+
+    public init(k: Int) { self.k = k }
+
+    public static func fromConfig(_ cfg: JSON) throws -> TopKArchitecture {
+        TopKArchitecture(k: try configInt(cfg, "k"))
+    }
+
+    public var configFields: [String: JSON] { ["k": .int(k)] }
+    public var usesAuxK: Bool { true }
+    public var description: String { "TopK (k = \(k))" }
+
+    public func validate(dIn: Int, dSAE: Int) throws {
+        guard k >= 1, k <= dSAE else { throw SAEError("TopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
+    }
+
+    public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
+        Selection.topK(pre, rows: rows, width: dSAE, k: k)
+    }
+}

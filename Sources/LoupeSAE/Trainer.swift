@@ -1,0 +1,142 @@
+import Foundation
+import LoupeJSON
+
+/// Trains an SAE on a stream of activations: Adam with learning-rate
+/// warm-up/decay, sparsity warm-up, unit-norm decoder rows, AuxK on dead
+/// latents, periodic checkpoints that a later run resumes from exactly, and
+/// a stop flag that ends the run between steps keeping what is trained.
+public enum SAETrainer {
+    public static func train(source: ActivationSource, options: SAETrainingOptions,
+                             shouldStop: () -> Bool = { false },
+                             progress: ((SAETrainingProgress) -> Void)? = nil) throws -> SAETrainingResult {
+        let dIn = source.width
+        try options.validate(dIn: dIn)
+        let n = options.width, B = options.batchSize
+        let metadata = options.metadata ?? source.metadata
+        let architecture = options.architecture
+
+        var sae: SparseAutoencoder
+        var optimizer = AdamOptimizer(dIn: dIn, dSAE: n)
+        optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
+        var sinceFired = [Float](repeating: 0, count: n)
+        var scale: Float = 1
+        var startStep = 0
+        var resumed: Int? = nil
+
+        if let dir = options.checkpointDirectory, let state = try TrainingCheckpoint.load(from: dir, dIn: dIn, options: options) {
+            sae = state.sae; optimizer = state.optimizer; sinceFired = state.sinceFired
+            scale = state.scale; startStep = state.step; resumed = state.step
+            sae.architecture = architecture
+        } else {
+            sae = try SparseAutoencoder(dIn: dIn, dSAE: n, architecture: architecture, seed: options.seed, metadata: metadata)
+            let sample = try readSample(source, rows: options.initSampleRows)
+            if options.normalizeInputs {
+                var total = 0.0
+                let count = sample.count / dIn
+                for r in 0..<count {
+                    var s = 0.0
+                    for t in 0..<dIn { s += Double(sample[r * dIn + t]) * Double(sample[r * dIn + t]) }
+                    total += s.squareRoot()
+                }
+                let meanNorm = total / Double(max(count, 1))
+                guard meanNorm > 0 else { throw SAEError("the activations are all zero; nothing to normalise or train on") }
+                scale = Float(Double(dIn).squareRoot() / meanNorm)
+            }
+            let scaled = scale == 1 ? sample : sample.map { $0 * scale }
+            switch options.decoderBiasInit {
+            case .geometricMedian: sae.bDec = geometricMedian(scaled, width: dIn)
+            case .mean: sae.bDec = columnMean(scaled, width: dIn)
+            case .zero: break
+            }
+        }
+        optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
+
+        let store = try ActivationStore(source: source, batchSize: B, bufferBatches: options.bufferBatches, seed: options.seed)
+        if startStep > 0 { try store.skip(startStep) }
+        let step = SAETrainingStep(dIn: dIn, dSAE: n, maxRows: B, architecture: architecture)
+        let gradients = SAEGradients(dIn: dIn, dSAE: n)
+        var batch = [Float](repeating: 0, count: B * dIn)
+        let auxK = options.auxK ?? max(dIn / 2, 1)
+        let window = Float(options.deadWindowTokens)
+
+        let started = Date()
+        var current = startStep
+        var last: StepLosses? = nil
+        var interrupted = false
+        var tokensPerSecond = 0.0
+
+        func saveCheckpoint() throws {
+            guard let dir = options.checkpointDirectory else { return }
+            try TrainingCheckpoint.save(to: dir, sae: sae, optimizer: optimizer, sinceFired: sinceFired,
+                                        scale: scale, step: current, options: options, dIn: dIn)
+        }
+
+        while current < options.steps {
+            if shouldStop() { interrupted = true; break }
+            try batch.withUnsafeMutableBufferPointer { try store.nextBatch(into: $0.baseAddress!) }
+            if scale != 1 { for i in batch.indices { batch[i] *= scale } }
+            var dead: [Int32] = []
+            if architecture.usesAuxK { for j in 0..<n where sinceFired[j] >= window { dead.append(Int32(j)) } }
+            let settings = StepSettings(sparsityCoefficient: options.sparsity(at: current), deadLatents: dead,
+                                        auxK: auxK, auxCoefficient: options.auxCoefficient)
+            let (losses, codes) = batch.withUnsafeBufferPointer {
+                step.run(sae, x: $0.baseAddress!, rows: B, settings: settings, gradients: gradients)
+            }
+            let lr = options.learningRate(at: current)
+            optimizer.update(sae, gradients: gradients, lr: lr, normalizeDecoder: true,
+                             trainThreshold: architecture.trainsThreshold)
+            architecture.afterStep(codes: codes, threshold: &sae.threshold)
+
+            var fired = [Bool](repeating: false, count: n)
+            for j in codes.index { fired[Int(j)] = true }
+            var deadCount = 0
+            for j in 0..<n {
+                sinceFired[j] = fired[j] ? 0 : min(sinceFired[j] + Float(B), window)
+                if sinceFired[j] >= window { deadCount += 1 }
+            }
+            current += 1
+            last = losses
+
+            let elapsed = Date().timeIntervalSince(started)
+            let done = current - startStep
+            tokensPerSecond = elapsed > 0 ? Double(done * B) / elapsed : 0
+            if options.checkpointEvery > 0 && current % options.checkpointEvery == 0 && current < options.steps {
+                try saveCheckpoint()
+            }
+            progress?(SAETrainingProgress(step: current, totalSteps: options.steps, loss: losses.total,
+                                          reconstructionLoss: losses.fullReconstruction, l0: losses.l0,
+                                          deadFraction: Double(deadCount) / Double(n), tokensPerSecond: tokensPerSecond,
+                                          secondsLeft: done > 0 ? elapsed / Double(done) * Double(options.steps - current) : 0,
+                                          learningRate: lr))
+        }
+        try saveCheckpoint()
+
+        let result = sae.copy()
+        result.metadata = metadata
+        if scale != 1 { foldScale(result, scale) }
+        return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
+                                 lastLosses: last, tokensPerSecond: tokensPerSecond)
+    }
+
+    /// An SAE trained on s·x, rewritten to read and write x directly.
+    static func foldScale(_ sae: SparseAutoencoder, _ s: Float) {
+        for i in sae.wEnc.indices { sae.wEnc[i] *= s }
+        for i in sae.wDec.indices { sae.wDec[i] /= s }
+        for i in sae.bDec.indices { sae.bDec[i] /= s }
+        sae.metadata.extra["input_scale_folded"] = .double(Double(s))
+    }
+
+    static func readSample(_ source: ActivationSource, rows: Int) throws -> [Float] {
+        try source.rewind()
+        var out = [Float](repeating: 0, count: max(rows, 1) * source.width)
+        var got = 0
+        while got < rows {
+            let n = try out.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress! + got * source.width, maxRows: rows - got) }
+            if n == 0 { break }
+            got += n
+        }
+        try source.rewind()
+        guard got > 0 else { throw SAEError("the activation source is empty; there is nothing to train on") }
+        return Array(out[0..<(got * source.width)])
+    }
+}

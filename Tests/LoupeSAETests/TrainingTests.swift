@@ -1,0 +1,187 @@
+import Foundation
+import XCTest
+import LoupeSAE
+
+final class TrainingTests: XCTestCase {
+    let width = 8
+
+    func options(_ arch: any SAEArchitecture, steps: Int) -> SAETrainingOptions {
+        var o = SAETrainingOptions(architecture: arch, width: 32, steps: steps)
+        o.batchSize = 16
+        o.learningRate = 3e-3
+        o.learningRateWarmupSteps = 3
+        o.learningRateDecaySteps = 4
+        o.sparsityWarmupSteps = 5
+        o.deadWindowTokens = 48      // a few steps, so AuxK has dead latents to work on
+        o.auxK = 4
+        o.initSampleRows = 64
+        o.bufferBatches = 3
+        o.seed = 77
+        return o
+    }
+
+    func source(seed: UInt64 = 5) throws -> MatrixActivationSource {
+        try MatrixActivationSource(values: syntheticActivations(tokens: 200, width: width, directions: 12, seed: seed), width: width)
+    }
+
+    /// Train 12 steps straight; separately train with checkpoints every 4
+    /// steps, "kill" the run after step 7 (keeping only the step-4
+    /// checkpoint, as a crash would), resume, and finish: the weights must be
+    /// bit-for-bit the same.
+    func checkResumeIsExact(_ arch: any SAEArchitecture, normalize: Bool = false) throws {
+        var plain = options(arch, steps: 12)
+        plain.normalizeInputs = normalize
+        let straight = try SAETrainer.train(source: source(), options: plain)
+
+        let dir = temporaryFolder("resume")
+        var checkpointed = plain
+        checkpointed.checkpointDirectory = dir
+        checkpointed.checkpointEvery = 4
+        let file = dir + "/checkpoint.safetensors", saved = dir + "/step4"
+        var stepsSeen = 0
+        let first = try SAETrainer.train(source: source(), options: checkpointed, shouldStop: { stepsSeen >= 7 }) { p in
+            stepsSeen = p.step
+            if p.step == 5 { try? FileManager.default.copyItem(atPath: file, toPath: saved) }
+        }
+        XCTAssertTrue(first.interrupted)
+        XCTAssertEqual(first.stepsDone, 7)
+        try FileManager.default.removeItem(atPath: file)
+        try FileManager.default.moveItem(atPath: saved, toPath: file)
+
+        let resumed = try SAETrainer.train(source: source(), options: checkpointed)
+        XCTAssertEqual(resumed.resumedFromStep, 4)
+        XCTAssertEqual(resumed.stepsDone, 12)
+        XCTAssertEqual(resumed.sae.wEnc, straight.sae.wEnc, "\(arch) encoder differs after resume")
+        XCTAssertEqual(resumed.sae.wDec, straight.sae.wDec, "\(arch) decoder differs after resume")
+        XCTAssertEqual(resumed.sae.bEnc, straight.sae.bEnc)
+        XCTAssertEqual(resumed.sae.bDec, straight.sae.bDec)
+        XCTAssertEqual(resumed.sae.threshold, straight.sae.threshold)
+        // And the run did move away from its starting point.
+        XCTAssertNotEqual(straight.sae.wEnc, try SparseAutoencoder(dIn: width, dSAE: 32, architecture: arch, seed: 77).wEnc)
+    }
+
+    func testResumeAfterKillMatchesTopK() throws { try checkResumeIsExact(TopKArchitecture(k: 3)) }
+    func testResumeAfterKillMatchesBatchTopK() throws { try checkResumeIsExact(BatchTopKArchitecture(k: 3), normalize: true) }
+    func testResumeAfterKillMatchesJumpReLU() throws { try checkResumeIsExact(JumpReLUArchitecture(l0Coefficient: 0.05)) }
+    func testResumeAfterKillMatchesReLU() throws { try checkResumeIsExact(ReLUArchitecture(l1Coefficient: 0.1), normalize: true) }
+    func testResumeAfterKillMatchesMatryoshka() throws {
+        try checkResumeIsExact(MatryoshkaBatchTopKArchitecture(k: 3, groupSizes: [4, 12, 16]))
+    }
+
+    func testSameSeedRepeatsAndOtherSeedDiffers() throws {
+        let a = try SAETrainer.train(source: source(), options: options(TopKArchitecture(k: 3), steps: 5))
+        let b = try SAETrainer.train(source: source(), options: options(TopKArchitecture(k: 3), steps: 5))
+        var other = options(TopKArchitecture(k: 3), steps: 5)
+        other.seed = 78
+        let c = try SAETrainer.train(source: source(), options: other)
+        XCTAssertEqual(a.sae.wDec, b.sae.wDec)
+        XCTAssertNotEqual(a.sae.wDec, c.sae.wDec)
+    }
+
+    func testCheckpointWithOtherSettingsIsRefused() throws {
+        let dir = temporaryFolder("mismatch")
+        var o = options(TopKArchitecture(k: 3), steps: 4)
+        o.checkpointDirectory = dir
+        _ = try SAETrainer.train(source: source(), options: o, shouldStop: { false })
+        o.seed = 1
+        XCTAssertThrowsError(try SAETrainer.train(source: source(), options: o)) { XCTAssertTrue("\($0)".contains("other settings"), "\($0)") }
+    }
+
+    /// Training reduces the loss, keeps decoder rows at unit norm, reports
+    /// progress every step, and stops when asked keeping what it has.
+    func testTrainingLearnsReportsAndStops() throws {
+        let src = try source()
+        var o = options(TopKArchitecture(k: 4), steps: 120)
+        o.learningRateDecaySteps = 0
+        o.deadWindowTokens = 1_000
+        var reports: [SAETrainingProgress] = []
+        let result = try SAETrainer.train(source: src, options: o) { reports.append($0) }
+        XCTAssertEqual(reports.count, 120)
+        XCTAssertEqual(reports.map { $0.step }, Array(1...120))
+        XCTAssertLessThan(reports.last!.loss, reports.first!.loss * 0.5)
+        XCTAssertEqual(reports.last!.l0, 4, accuracy: 1e-9)
+        XCTAssertGreaterThan(reports.last!.tokensPerSecond, 0)
+        for norm in result.sae.decoderNorms { XCTAssertEqual(norm, 1, accuracy: 1e-4) }
+        let metrics = try result.sae.metrics(src)
+        XCTAssertGreaterThan(metrics.explainedVariance, 0.5)
+        XCTAssertEqual(metrics.l0, 4, accuracy: 1e-9)
+
+        var calls = 0
+        let stopped = try SAETrainer.train(source: src, options: o, shouldStop: { calls += 1; return calls > 3 })
+        XCTAssertTrue(stopped.interrupted)
+        XCTAssertEqual(stopped.stepsDone, 3)
+    }
+
+    /// Normalised training hands back an SAE that reads raw activations.
+    func testInputScaleIsFoldedIn() throws {
+        let values = syntheticActivations(tokens: 200, width: width, directions: 12, seed: 5).map { $0 * 40 }
+        let src = try MatrixActivationSource(values: values, width: width)
+        var o = options(TopKArchitecture(k: 4), steps: 150)
+        o.learningRateDecaySteps = 0
+        o.normalizeInputs = true
+        let result = try SAETrainer.train(source: src, options: o)
+        XCTAssertNotNil(result.sae.metadata.extra["input_scale_folded"])
+        XCTAssertGreaterThan(try result.sae.metrics(src).explainedVariance, 0.5)
+    }
+
+    func testDecoderBiasStartsAtTheGeometricMedian() {
+        // Four corners of a unit square plus one far outlier: the median
+        // (found by brute force along the diagonal: 0.7887) stays by the square.
+        let rows: [Float] = [0, 0, 1, 0, 0, 1, 1, 1, 100, 100]
+        let m = geometricMedian(rows, width: 2)
+        XCTAssertEqual(m[0], 0.7887, accuracy: 1e-3)
+        XCTAssertEqual(m[1], 0.7887, accuracy: 1e-3)
+        XCTAssertEqual(columnMean(rows, width: 2), [20.4, 20.4])
+    }
+}
+
+final class MetricsTests: XCTestCase {
+    /// Metrics against hand-computed values on a two-latent SAE.
+    func testMetricsMatchDefinitions() throws {
+        // Identity-like SAE on 2-d inputs: latent 0 reads/writes x0, latent 1 reads/writes x1, ReLU.
+        let sae = try SparseAutoencoder(dIn: 2, dSAE: 3, architecture: ReLUArchitecture(),
+                                        wEnc: [1, 0, 0, 1, 0, 0], bEnc: [0, 0, -1], wDec: [1, 0, 0, 1, 0, 0], bDec: [0, 0])
+        // Rows: (1, 2) reconstructs exactly; (-1, 3) loses x0 (ReLU); (2, -2) loses x1.
+        let x: [Float] = [1, 2, -1, 3, 2, -2]
+        let m = try sae.metrics(x, width: 2)
+        let err = 1.0 + 4.0   // (−1)² + (−2)²
+        let mean = [2.0 / 3, 1.0]
+        var total = 0.0
+        for r in 0..<3 { for t in 0..<2 { total += pow(Double(x[r * 2 + t]) - mean[t], 2) } }
+        XCTAssertEqual(m.mse, err / 6, accuracy: 1e-9)
+        XCTAssertEqual(m.explainedVariance, 1 - err / total, accuracy: 1e-9)
+        XCTAssertEqual(m.l0, 4.0 / 3, accuracy: 1e-9)
+        XCTAssertEqual(m.deadFraction, 1.0 / 3, accuracy: 1e-9)
+        XCTAssertEqual(m.denseFraction, 2.0 / 3, accuracy: 1e-9)
+        let c2: Double = 3 / Double(10).squareRoot(), c3: Double = 2 / Double(8).squareRoot()
+        let cos: Double = (1 + c2 + c3) / 3
+        XCTAssertEqual(m.cosineSimilarity, cos, accuracy: 1e-6)
+        XCTAssertEqual(m.density, [2.0 / 3, 2.0 / 3, 0])
+        XCTAssertEqual(try sae.featureActivations(x, width: 2, feature: 1), [2, 3, 0])
+        XCTAssertThrowsError(try sae.featureActivations(x, width: 2, feature: 3))
+    }
+
+    func testShuffleStoreIsDeterministicAndCoversRows() throws {
+        let values = (0..<40).map { Float($0) }
+        func draw(seed: UInt64, batches: Int) throws -> [Float] {
+            let store = try ActivationStore(source: MatrixActivationSource(values: values, width: 1), batchSize: 10, bufferBatches: 2, seed: seed)
+            var out: [Float] = []
+            for _ in 0..<batches {
+                var b = [Float](repeating: 0, count: 10)
+                try b.withUnsafeMutableBufferPointer { try store.nextBatch(into: $0.baseAddress!) }
+                out += b
+            }
+            return out
+        }
+        let a = try draw(seed: 1, batches: 4)
+        XCTAssertEqual(a, try draw(seed: 1, batches: 4))
+        XCTAssertNotEqual(a, try draw(seed: 2, batches: 4))
+        XCTAssertNotEqual(a, values, "batches are not shuffled")
+        // 40 batches read the source 11 times (400 rows handed out, 20 still
+        // buffered): every row is handed out 11 times less its buffered copies.
+        var counts = [Int](repeating: 0, count: 40)
+        for v in try draw(seed: 3, batches: 40) { counts[Int(v)] += 1 }
+        XCTAssertEqual(counts.reduce(0, +), 400)
+        for c in counts { XCTAssertTrue((9...11).contains(c), "row handed out \(c) times") }
+    }
+}
