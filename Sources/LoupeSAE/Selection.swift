@@ -65,11 +65,15 @@ enum Selection {
     static func topKRow(_ row: UnsafePointer<Float>, width: Int, k: Int,
                         idx: UnsafeMutablePointer<Int32>, val: UnsafeMutablePointer<Float>) -> Int {
         guard k > 0 else { return 0 }
-        // Min-heap on val[0..<n]; the root is the smallest kept value.
+        // Min-heap on val[0..<n]; the root is the smallest kept value. One
+        // comparison against `cut` (0 until the heap is full, then its root)
+        // decides each value, a branch that is almost never taken once the
+        // heap has warmed up, so the scan runs at memory speed.
         var n = 0
+        var cut: Float = 0
         for j in 0..<width {
             let v = row[j]
-            guard v > 0 else { continue }
+            guard v > cut else { continue }
             if n < k {
                 var c = n; n += 1
                 while c > 0 {
@@ -78,7 +82,8 @@ enum Selection {
                     val[c] = val[p]; idx[c] = idx[p]; c = p
                 }
                 val[c] = v; idx[c] = Int32(j)
-            } else if v > val[0] {
+                if n == k { cut = val[0] }
+            } else {
                 var c = 0
                 while true {
                     let l = 2 * c + 1
@@ -89,6 +94,7 @@ enum Selection {
                     val[c] = val[m]; idx[c] = idx[m]; c = m
                 }
                 val[c] = v; idx[c] = Int32(j)
+                cut = val[0]
             }
         }
         return n
@@ -140,17 +146,19 @@ enum Selection {
                 var h = [Int](repeating: 0, count: 65536)
                 for r in range {
                     let row = UnsafeRawPointer(pre + r * width).assumingMemoryBound(to: UInt32.self)
-                    for j in 0..<width {
-                        let bits = row[j]
-                        // Positive, non-zero floats have the sign bit clear.
-                        if bits != 0 && bits & 0x8000_0000 == 0 { h[Int(bits >> 16)] += 1 }
-                    }
+                    // Every value is counted (no data-dependent branch); negative
+                    // values land in buckets ≥ 0x8000 and are ignored below.
+                    for j in 0..<width { h[Int(row[j] >> 16)] += 1 }
                 }
                 hs[c] = h
             }
         }
         var histogram = [Int](repeating: 0, count: 65536)
         for h in histograms { for b in 0..<65536 { histogram[b] += h[b] } }
+        // Buckets 1..<0x8000 hold the positive floats from 2^-126 up; bucket 0
+        // (zero and denormals) never counts as firing here.
+        for b in 0x8000..<65536 { histogram[b] = 0 }
+        histogram[0] = 0
         let positives = histogram.reduce(0, +)
         if positives <= total { return positive(pre, rows: rows, width: width) }
 
@@ -161,7 +169,7 @@ enum Selection {
         inBucket.reserveCapacity(histogram[bucket])
         for r in 0..<rows {
             let row = UnsafeRawPointer(pre + r * width).assumingMemoryBound(to: UInt32.self)
-            for j in 0..<width where row[j] >> 16 == UInt32(bucket) && row[j] & 0x8000_0000 == 0 { inBucket.append(row[j]) }
+            for j in 0..<width where row[j] >> 16 == UInt32(bucket) { inBucket.append(row[j]) }
         }
         inBucket.sort(by: >)
         let cut = inBucket[total - above - 1]
@@ -169,12 +177,14 @@ enum Selection {
         var tiesLeft = total - strictlyAbove
 
         var perRow = [[(Int32, Float)]](repeating: [], count: rows)
+        let signedCut = Int32(bitPattern: cut)
         for r in 0..<rows {
-            let row = UnsafeRawPointer(pre + r * width).assumingMemoryBound(to: UInt32.self)
+            let row = UnsafeRawPointer(pre + r * width).assumingMemoryBound(to: Int32.self)
             var list: [(Int32, Float)] = []
             for j in 0..<width {
-                let bits = row[j]
-                guard bits & 0x8000_0000 == 0, bits >= cut else { continue }
+                // As signed integers, negative floats fall below any positive cut: one rare branch.
+                guard row[j] >= signedCut else { continue }
+                let bits = UInt32(bitPattern: row[j])
                 if bits == cut {
                     guard tiesLeft > 0 else { continue }
                     tiesLeft -= 1
