@@ -30,17 +30,13 @@ public struct CLIPPreprocessor: Sendable {
         var samples = image.samples
         // PIL interpolates images with alpha in premultiplied form.
         if image.layout == .rgba && !image.resizesNearest { PillowResample.premultiply(&samples) }
-        var resized = PillowResample.resize(samples, width: image.width, height: image.height, channels: channels,
-                                            to: w, h, filter: image.resizesNearest ? .nearest : .bicubic)
-        if image.layout == .rgba && !image.resizesNearest { PillowResample.unpremultiply(&resized) }
-        // CenterCrop: offsets use Python's round() (half to even), padding never
-        // needed since both sides are at least imageSize after the resize.
+        // CenterCrop offsets use Python's round() (half to even); both sides
+        // are at least imageSize after the resize, so no padding is needed.
         let top = roundHalfEven(Double(h - imageSize) / 2), left = roundHalfEven(Double(w - imageSize) / 2)
-        var cropped = [UInt8](repeating: 0, count: imageSize * imageSize * channels)
-        for y in 0..<imageSize {
-            let src = ((y + top) * w + left) * channels
-            for i in 0..<(imageSize * channels) { cropped[y * imageSize * channels + i] = resized[src + i] }
-        }
+        var cropped = PillowResample.resize(samples, width: image.width, height: image.height, channels: channels,
+                                            to: w, h, filter: image.resizesNearest ? .nearest : .bicubic,
+                                            window: (left..<(left + imageSize), top..<(top + imageSize)))
+        if image.layout == .rgba && !image.resizesNearest { PillowResample.unpremultiply(&cropped) }
         return RGBImage(width: imageSize, height: imageSize, pixels: DecodedImage.rgbSamples(cropped, layout: image.layout))
     }
 

@@ -15,31 +15,54 @@ public enum PillowResample {
 
     static let precisionBits = 22
 
-    /// Resizes interleaved 8-bit samples with `channels` per pixel.
+    /// Resizes interleaved 8-bit samples with `channels` per pixel. With a
+    /// `window`, only those output columns and rows are computed and
+    /// returned: each output pixel depends on its own taps alone, so the
+    /// window is exactly that part of the full result, without the memory of
+    /// the full result (a crop of an extreme aspect ratio stays small).
     public static func resize(_ samples: [UInt8], width: Int, height: Int, channels: Int,
-                              to outWidth: Int, _ outHeight: Int, filter: Filter) -> [UInt8] {
+                              to outWidth: Int, _ outHeight: Int, filter: Filter,
+                              window: (x: Range<Int>, y: Range<Int>)? = nil) -> [UInt8] {
         precondition(samples.count == width * height * channels, "sample count does not match the size")
         precondition(outWidth > 0 && outHeight > 0, "output size must be positive")
-        if outWidth == width && outHeight == height { return samples }
+        let xs = window?.x ?? 0..<outWidth, ys = window?.y ?? 0..<outHeight
+        precondition(xs.lowerBound >= 0 && xs.upperBound <= outWidth && ys.lowerBound >= 0 && ys.upperBound <= outHeight
+                     && !xs.isEmpty && !ys.isEmpty, "window outside the output")
+        if outWidth == width && outHeight == height {
+            return crop(samples, width: width, channels: channels, columns: xs, rows: ys)
+        }
         switch filter {
         case .nearest:
-            return nearest(samples, width: width, height: height, channels: channels, outWidth, outHeight)
+            return nearest(samples, width: width, height: height, channels: channels, outWidth, outHeight, xs, ys)
         case .bicubic:
-            let vertical = coefficients(inSize: height, outSize: outHeight)
-            guard outWidth != width else {
-                return verticalPass(samples, width: width, channels: channels, outHeight: outHeight, coeffs: vertical)
+            // PIL: horizontal pass over the input rows the vertical pass reads,
+            // then the vertical pass; a dimension that keeps its size is not
+            // resampled at all.
+            let vertical = outHeight != height ? coefficients(inSize: height, outSize: outHeight) : nil
+            var rows = ys
+            if let v = vertical {
+                let first = ys.map { v.bounds[2 * $0] }.min()!
+                let last = ys.map { v.bounds[2 * $0] + v.bounds[2 * $0 + 1] }.max()!
+                rows = first..<last
             }
-            // Only the rows the vertical pass will read are resampled horizontally.
-            let first = vertical.bounds[0]
-            let last = vertical.bounds[2 * (outHeight - 1)] + vertical.bounds[2 * (outHeight - 1) + 1]
-            let horizontal = coefficients(inSize: width, outSize: outWidth)
-            let stretched = horizontalPass(samples, width: width, rows: first..<last, channels: channels,
-                                           outWidth: outWidth, coeffs: horizontal)
-            guard outHeight != height else { return stretched }
-            var shifted = vertical
-            for i in 0..<outHeight { shifted.bounds[2 * i] -= first }
-            return verticalPass(stretched, width: outWidth, channels: channels, outHeight: outHeight, coeffs: shifted)
+            let stretched = outWidth != width
+                ? horizontalPass(samples, width: width, rows: rows, channels: channels,
+                                 coeffs: coefficients(inSize: width, outSize: outWidth), columns: xs)
+                : crop(samples, width: width, channels: channels, columns: xs, rows: rows)
+            guard let v = vertical else { return stretched }
+            return verticalPass(stretched, width: xs.count, channels: channels, firstRow: rows.lowerBound,
+                                coeffs: v, outRows: ys)
         }
+    }
+
+    static func crop(_ src: [UInt8], width: Int, channels: Int, columns: Range<Int>, rows: Range<Int>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: columns.count * rows.count * channels)
+        let rowLen = columns.count * channels
+        for (i, y) in rows.enumerated() {
+            let s = (y * width + columns.lowerBound) * channels
+            for j in 0..<rowLen { out[i * rowLen + j] = src[s + j] }
+        }
+        return out
     }
 
     struct Coefficients {
@@ -100,14 +123,16 @@ public enum PillowResample {
         return s < 0 ? 0 : (s > 255 ? 255 : UInt8(s))
     }
 
+    /// Output columns `columns` of input rows `rows`, resampled horizontally.
     static func horizontalPass(_ src: [UInt8], width: Int, rows: Range<Int>, channels: Int,
-                               outWidth: Int, coeffs: Coefficients) -> [UInt8] {
+                               coeffs: Coefficients, columns: Range<Int>) -> [UInt8] {
+        let outWidth = columns.count
         var out = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
                 for (yy, y) in rows.enumerated() {
                     let row = y * width * channels
-                    for xx in 0..<outWidth {
+                    for (ox, xx) in columns.enumerated() {
                         let xmin = coeffs.bounds[2 * xx], count = coeffs.bounds[2 * xx + 1]
                         let kbase = xx * coeffs.ksize
                         for c in 0..<channels {
@@ -115,7 +140,7 @@ public enum PillowResample {
                             for x in 0..<count {
                                 acc += Int(s[row + (x + xmin) * channels + c]) * Int(coeffs.weights[kbase + x])
                             }
-                            o[(yy * outWidth + xx) * channels + c] = clip8(acc)
+                            o[(yy * outWidth + ox) * channels + c] = clip8(acc)
                         }
                     }
                 }
@@ -124,21 +149,23 @@ public enum PillowResample {
         return out
     }
 
-    static func verticalPass(_ src: [UInt8], width: Int, channels: Int, outHeight: Int,
-                             coeffs: Coefficients) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: outHeight * width * channels)
+    /// Output rows `outRows`, resampled vertically from `src`, whose first
+    /// row is input row `firstRow`.
+    static func verticalPass(_ src: [UInt8], width: Int, channels: Int, firstRow: Int,
+                             coeffs: Coefficients, outRows: Range<Int>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outRows.count * width * channels)
         let rowLen = width * channels
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
-                for yy in 0..<outHeight {
-                    let ymin = coeffs.bounds[2 * yy], count = coeffs.bounds[2 * yy + 1]
+                for (oy, yy) in outRows.enumerated() {
+                    let ymin = coeffs.bounds[2 * yy] - firstRow, count = coeffs.bounds[2 * yy + 1]
                     let kbase = yy * coeffs.ksize
                     for i in 0..<rowLen {
                         var acc = 1 << (precisionBits - 1)
                         for y in 0..<count {
                             acc += Int(s[(y + ymin) * rowLen + i]) * Int(coeffs.weights[kbase + y])
                         }
-                        o[yy * rowLen + i] = clip8(acc)
+                        o[oy * rowLen + i] = clip8(acc)
                     }
                 }
             }
@@ -148,7 +175,8 @@ public enum PillowResample {
 
     /// PIL's nearest-neighbour scaling: source coordinate accumulated in
     /// double precision from the pixel centre, then truncated.
-    static func nearest(_ src: [UInt8], width: Int, height: Int, channels: Int, _ outWidth: Int, _ outHeight: Int) -> [UInt8] {
+    static func nearest(_ src: [UInt8], width: Int, height: Int, channels: Int, _ outWidth: Int, _ outHeight: Int,
+                        _ xsWanted: Range<Int>, _ ysWanted: Range<Int>) -> [UInt8] {
         func table(_ inSize: Int, _ outSize: Int) -> [Int] {
             let step = Double(inSize) / Double(outSize)
             var pos = step * 0.5
@@ -160,10 +188,10 @@ public enum PillowResample {
             return t
         }
         let xs = table(width, outWidth), ys = table(height, outHeight)
-        var out = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
-        for y in 0..<outHeight {
-            for x in 0..<outWidth {
-                let s = (ys[y] * width + xs[x]) * channels, d = (y * outWidth + x) * channels
+        var out = [UInt8](repeating: 0, count: xsWanted.count * ysWanted.count * channels)
+        for (oy, y) in ysWanted.enumerated() {
+            for (ox, x) in xsWanted.enumerated() {
+                let s = (ys[y] * width + xs[x]) * channels, d = (oy * xsWanted.count + ox) * channels
                 for c in 0..<channels { out[d + c] = src[s + c] }
             }
         }
