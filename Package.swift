@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "LoupeSAE", dependencies: ["LoupeTensor", "LoupeJSON", "CBLAS"]),
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON"]),
-        .target(name: "LoupeLanguage", dependencies: ["LoupeRender", "LoupeWorld", "LoupeJSON"]),
+        .target(name: "LoupeLanguage", dependencies: ["LoupeCLIP", "LoupeRender", "LoupeWorld", "LoupeJSON"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeJSON", "CZMQ", "CCrypto"]),
         .executableTarget(name: "loupe", dependencies: [
             "LoupeKernel", "LoupeLanguage", "LoupeRender",

@@ -80,7 +80,8 @@ public struct CallContext {
             throw typeError(key, expected: "one of " + choices.map { "." + $0 }.joined(separator: ", "), got: value(key))
         }
         guard choices.contains(name) else {
-            throw LoupeError(.value, "'.\(name)' is not a choice for \(describe(key))\(suggestion(for: name, in: choices) { "'.\($0)'" }); choices are "
+            let hint = nearestName(to: name, in: choices).map { " (did you mean '.\($0)'?)" } ?? ""
+            throw LoupeError(.value, "'.\(name)' is not a choice for \(describe(key))\(hint); choices are "
                              + choices.map { "." + $0 }.joined(separator: ", "), at: spanOf(key))
         }
         return (name, args)

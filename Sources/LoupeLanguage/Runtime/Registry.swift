@@ -151,6 +151,8 @@ public final class Registry: @unchecked Sendable {
         registerCollections(r)
         registerGraphics(r)
         registerDatasets(r)
+        registerTable(r)
+        registerCLIP(r)
         return r
     }()
 }

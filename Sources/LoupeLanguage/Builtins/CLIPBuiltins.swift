@@ -1,0 +1,195 @@
+import Foundation
+import LoupeCLIP
+import LoupeImage
+import LoupeJSON
+import LoupeTensor
+
+/// A loaded CLIP model in the session.
+public final class CLIPObject: HostObject {
+    public let model: CLIPModel
+    public var typeName: String { "CLIP" }
+    init(_ model: CLIPModel) { self.model = model }
+
+    public func display() -> DisplayBundle {
+        let rows: [[Value]] = model.summaryJSON.objectValue!.keys.sorted().map { key in
+            let v = model.summaryJSON[key]!
+            return [.string(key), v.intValue.map(Value.int) ?? v.doubleValue.map(Value.double) ?? .string(v.stringValue ?? v.serialized())]
+        }
+        let table = TableObject(title: "CLIP", columns: ["field", "value"], rows: rows)
+        var bundle = table.display()
+        bundle.data["text/plain"] = .string(model.summary)
+        bundle.data["application/json"] = model.summaryJSON
+        return bundle
+    }
+}
+
+/// Image-tower activations [images, tokens, width] with where they came from.
+public final class ActivationsObject: HostObject {
+    public let tensor: Tensor
+    public let layer: Int
+    public let site: ActivationSite
+    public let tokens: TokenSelection
+    public let model: String
+    public var typeName: String { "Activations" }
+
+    init(tensor: Tensor, layer: Int, site: ActivationSite, tokens: TokenSelection, model: String) {
+        self.tensor = tensor
+        self.layer = layer
+        self.site = site
+        self.tokens = tokens
+        self.model = model
+    }
+
+    public func display() -> DisplayBundle {
+        let s = tensor.shape
+        let text = "Activations [\(s[0]) images, \(s[1]) tokens, \(s[2]) wide] at layer \(layer) \(site.rawValue), \(tokens.rawValue) tokens, from \(model)"
+        return DisplayBundle(text: text, data: ["application/json": [
+            "shape": .array(s.map(JSON.int)), "layer": .int(layer), "site": .string(site.rawValue),
+            "tokens": .string(tokens.rawValue), "model": .string(model),
+        ]])
+    }
+}
+
+/// Embeddings, one row per image or text.
+public final class EmbeddingsObject: HostObject {
+    public let tensor: Tensor
+    public let source: String
+    public var typeName: String { "Embeddings" }
+    init(_ tensor: Tensor, source: String) { self.tensor = tensor; self.source = source }
+    public func display() -> DisplayBundle {
+        DisplayBundle(text: "Embeddings [\(tensor.shape[0]) × \(tensor.shape[1])] of \(source)",
+                      data: ["application/json": ["shape": .array(tensor.shape.map(JSON.int)), "source": .string(source)]])
+    }
+}
+
+extension CallContext {
+    /// The images of an `Image` or `Dataset` argument.
+    func images(_ key: String) throws -> (images: [RGBImage], captions: [String]) {
+        switch value(key) {
+        case .object(let o as ImageObject): return ([o.image], [o.caption ?? "image"])
+        case .object(let d as DatasetObject):
+            guard d.count > 0 else { throw valueError(key, "the dataset is empty") }
+            return (try (0..<d.count).map { try d.image($0) }, (0..<d.count).map { d.caption($0) })
+        case let v: throw typeError(key, expected: "an Image or a Dataset", got: v)
+        }
+    }
+
+    func clip() -> CLIPModel { (receiver.objectValue as! CLIPObject).model }
+}
+
+/// CLIP errors already say what to do; the language only adds where.
+func languageError(_ error: Error, at span: SourceSpan) -> LoupeError {
+    if let e = error as? LoupeError { return e }
+    return LoupeError(.value, "\(error)", at: span)
+}
+
+func registerCLIP(_ r: Registry) {
+    let clip = BuiltinType("CLIP", doc: "A CLIP model: image and text towers, zero-shot classification, embeddings and "
+                           + "the image tower's activations at every layer.")
+    clip.addStatic(BuiltinFunction("load", [
+        Parameter(nil, name: "path", type: "String", default: .null,
+                  doc: "an open_clip .safetensors file or a Hugging Face CLIP folder; omit for the embedded toy model"),
+    ], returns: "CLIP", doc: "Loads a CLIP checkpoint, memory-mapped. The architecture is read from the tensors and the config.") { ctx in
+        guard ctx.has("path") else {
+            return .object(CLIPObject(try ToyModel.load(at: ctx.span)))
+        }
+        let path = try ctx.string("path")
+        do { return .object(CLIPObject(try CLIPModel(path: path))) } catch { throw LoupeError(.io, "\(error)", at: ctx.spanOf("path")) }
+    })
+    clip.addProperty(BuiltinProperty("layers", type: "Int", doc: "Number of image-tower layers.") { v in
+        .int((v.objectValue as! CLIPObject).model.config.vision.layers)
+    })
+    clip.addProperty(BuiltinProperty("width", type: "Int", doc: "Width of the image tower's residual stream.") { v in
+        .int((v.objectValue as! CLIPObject).model.config.vision.width)
+    })
+    clip.addMethod(BuiltinFunction("classify", [
+        Parameter(nil, name: "images", type: "Image or Dataset"),
+        Parameter("labels", type: "[String]", doc: "the candidate captions, e.g. [\"a red star\", \"a blue circle\"]"),
+    ], returns: "Table", doc: "Zero-shot classification: for one image, the probability of each label with bars; "
+       + "for a dataset, each image's most likely label.") { ctx in
+        let labels = try ctx.strings("labels")
+        guard !labels.isEmpty else { throw ctx.valueError("labels", "give at least one label") }
+        let (images, captions) = try ctx.images("images")
+        let probabilities: Tensor
+        do { probabilities = try ctx.clip().classify(images: images, labels: labels) } catch { throw languageError(error, at: ctx.span) }
+        let p = probabilities.toArray()
+        if images.count == 1 {
+            let order = labels.indices.sorted { p[$0] > p[$1] }
+            return .object(TableObject(title: "Zero-shot probabilities", columns: ["label", "probability"],
+                                       rows: order.map { [.string(labels[$0]), .double(Double(p[$0]))] }, barColumn: 1))
+        }
+        let rows: [[Value]] = images.indices.map { i in
+            let row = p[(i * labels.count)..<((i + 1) * labels.count)]
+            let best = row.indices.max { row[$0] < row[$1] }!
+            return [.int(i), .string(captions[i]), .string(labels[best - i * labels.count]), .double(Double(row[best]))]
+        }
+        return .object(TableObject(title: "Zero-shot predictions", columns: ["image", "caption", "label", "probability"],
+                                   rows: rows, barColumn: 3))
+    })
+    clip.addMethod(BuiltinFunction("embed", [
+        Parameter(nil, name: "images", type: "Image or Dataset", default: .null),
+        Parameter("text", type: "[String]", default: .null, doc: "texts to embed instead of images"),
+    ], returns: "Embeddings", doc: "L2-normalised embeddings of images, or of texts with `text:`.") { ctx in
+        do {
+            if ctx.has("text") {
+                let texts = try ctx.strings("text")
+                return .object(EmbeddingsObject(try ctx.clip().embed(texts: texts), source: "\(texts.count) texts"))
+            }
+            guard ctx.has("images") else { throw LoupeError(.argument, "embed needs images or text: [...]", at: ctx.span) }
+            let (images, _) = try ctx.images("images")
+            return .object(EmbeddingsObject(ctx.clip().embed(images: images), source: "\(images.count) images"))
+        } catch { throw languageError(error, at: ctx.span) }
+    })
+    clip.addMethod(BuiltinFunction("activations", [
+        Parameter(nil, name: "images", type: "Image or Dataset"),
+        Parameter("layer", type: "Int", doc: "which image-tower layer, from 0"),
+        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all"),
+        Parameter("site", type: "Option", default: .enumCase("residPost", []), doc: ".residPre, .residPost, .attnOut or .mlpOut"),
+    ], returns: "Activations", doc: "The image tower's activations at one layer: [images, tokens, width], with a progress display. "
+       + "An interrupt keeps the images already done.") { ctx in
+        let model = ctx.clip()
+        let layer = try ctx.int("layer")
+        guard (0..<model.config.vision.layers).contains(layer) else {
+            throw ctx.valueError("layer", "layer \(layer) does not exist; this model has layers 0...\(model.config.vision.layers - 1)")
+        }
+        let tokens = TokenSelection(rawValue: try ctx.option("tokens", choices: ["cls", "spatial", "all"]).name)!
+        let siteName = try ctx.option("site", choices: ["residPre", "residPost", "attnOut", "mlpOut"]).name
+        let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][siteName]!
+        let (images, _) = try ctx.images("images")
+        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Activations at layer \(layer)", total: images.count)
+        var done = 0
+        let tensor: Tensor
+        do {
+            tensor = try model.activations(images: images, layer: layer, site: site, tokens: tokens) { finished in
+                done = finished
+                progress.update(done: finished)
+                return !Interrupt.isRequested
+            }
+        } catch { throw languageError(error, at: ctx.span) }
+        progress.finish(done: done, interrupted: Interrupt.isRequested)
+        Interrupt.clear()  // the images done are kept; the cell goes on
+        return .object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
+                                         model: (model.path as NSString).lastPathComponent))
+    })
+    r.add(clip)
+    r.add(BuiltinType("Activations", doc: "Image-tower activations [images, tokens, width] captured at one layer and site.", isGlobal: false))
+    r.add(BuiltinType("Embeddings", doc: "L2-normalised CLIP embeddings, one row per image or text.", isGlobal: false))
+    let activations = r.types["Activations"]!
+    activations.addProperty(BuiltinProperty("shape", type: "[Int]", doc: "[images, tokens, width].") { v in
+        .array((v.objectValue as! ActivationsObject).tensor.shape.map { .int($0) })
+    })
+}
+
+/// The model that ships with Loupe.
+enum ToyModel {
+    static func load(at span: SourceSpan) throws -> CLIPModel {
+        guard let model = try embeddedToyModel() else {
+            throw LoupeError(.io, "this build has no embedded toy model; pass a checkpoint: CLIP.load(\"path/to/model.safetensors\")",
+                             at: span)
+        }
+        return model
+    }
+
+    /// The embedded model if this build carries one.
+    static func embeddedToyModel() throws -> CLIPModel? { nil }
+}

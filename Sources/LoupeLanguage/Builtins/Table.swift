@@ -1,0 +1,121 @@
+import Foundation
+import LoupeJSON
+
+/// A table: text for the terminal, HTML for notebooks (with bars for a
+/// column of fractions), a real JSON object for programs, CSV on request.
+public final class TableObject: HostObject {
+    public let title: String?
+    public let columns: [String]
+    public let rows: [[Value]]
+    /// A column of values in [0, 1] drawn as bars in HTML (probabilities).
+    public let barColumn: Int?
+    public var typeName: String { "Table" }
+
+    public init(title: String? = nil, columns: [String], rows: [[Value]], barColumn: Int? = nil) {
+        self.title = title
+        self.columns = columns
+        self.rows = rows
+        self.barColumn = barColumn
+    }
+
+    static func cell(_ v: Value) -> String {
+        if case .double(let d) = v { return String(format: abs(d) >= 1e4 || (abs(d) < 1e-3 && d != 0) ? "%.3g" : "%.4f", d) }
+        return v.printed
+    }
+
+    public var plainText: String {
+        let body = rows.map { $0.map(TableObject.cell) }
+        let widths = columns.indices.map { c in ([columns[c]] + body.map { $0[c] }).map(\.count).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        var lines = title.map { [$0] } ?? []
+        lines.append(line(columns))
+        lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+        lines += body.map(line)
+        return lines.joined(separator: "\n")
+    }
+
+    public var html: String {
+        var s = "<table class=\"loupe-table\">"
+        if let title { s += "<caption style=\"text-align: left; font-weight: bold\">\(escapeHTML(title))</caption>" }
+        s += "<thead><tr>" + columns.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead><tbody>"
+        for row in rows {
+            s += "<tr>"
+            for (c, v) in row.enumerated() {
+                if c == barColumn, let f = v.asDouble {
+                    let pct = max(0, min(100, f * 100))
+                    s += "<td style=\"min-width: 12em\"><div style=\"display: flex; align-items: center; gap: 0.5em\">"
+                        + "<div style=\"background: #3b7dd8; height: 0.9em; width: \(String(format: "%.1f", pct * 0.8))%\"></div>"
+                        + "<span>\(String(format: "%.1f%%", pct))</span></div></td>"
+                } else {
+                    s += "<td>\(escapeHTML(TableObject.cell(v)))</td>"
+                }
+            }
+            s += "</tr>"
+        }
+        return s + "</tbody></table>"
+    }
+
+    public var json: JSON {
+        var o: [String: JSON] = ["columns": .array(columns.map(JSON.string)),
+                                 "rows": .array(rows.map { .array($0.map { $0.json ?? .string($0.printed) }) })]
+        if let title { o["title"] = .string(title) }
+        return .object(o)
+    }
+
+    public func csv() -> String {
+        func quote(_ s: String) -> String {
+            s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences("\"", "\"\"") + "\"" : s
+        }
+        return ([columns.map(quote).joined(separator: ",")]
+                + rows.map { $0.map { quote($0.printed) }.joined(separator: ",") }).joined(separator: "\n") + "\n"
+    }
+
+    public func display() -> DisplayBundle {
+        DisplayBundle(text: plainText, data: ["text/html": .string(html), "application/json": json])
+    }
+}
+
+func registerTable(_ r: Registry) {
+    let table = BuiltinType("Table", doc: "Rows and named columns, shown as HTML with a JSON copy for programs.", isGlobal: false)
+    func receiver(_ v: Value) -> TableObject? { v.objectValue as? TableObject }
+    table.addProperty(BuiltinProperty("columns", type: "[String]", doc: "Column names.") { v in
+        .array((receiver(v)?.columns ?? []).map { .string($0) })
+    })
+    table.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of rows.") { v in .int(receiver(v)?.rows.count ?? 0) })
+    table.addMethod(BuiltinFunction("column", [Parameter(nil, name: "name", type: "String")], returns: "Array",
+                                    doc: "One column's values, top to bottom.") { ctx in
+        let t = receiver(ctx.receiver)!
+        let name = try ctx.string("name")
+        guard let c = t.columns.firstIndex(of: name) else {
+            let hint = nearestName(to: name, in: t.columns).map { " (did you mean '\($0)'?)" } ?? ""
+            throw ctx.valueError("name", "no column '\(name)'\(hint); columns are " + t.columns.joined(separator: ", "))
+        }
+        return .array(t.rows.map { $0[c] })
+    })
+    table.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a .csv file")],
+                                    doc: "Writes the table as CSV, atomically.") { ctx in
+        let path = try ctx.string("path")
+        do { try writeFileAtomically(Array(receiver(ctx.receiver)!.csv().utf8), to: path) } catch {
+            throw ctx.valueError("path", "could not write \(path): \(error)")
+        }
+        return .void
+    })
+    r.add(table)
+}
+
+/// Writes bytes to a temporary name beside the destination and renames it
+/// over the destination, so a crash never leaves half a file.
+public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+    let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+        throw LoupeError(.io, "cannot write \(temporary); check that the folder exists and is writable")
+    }
+    guard rename(temporary, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        throw LoupeError(.io, "cannot move \(temporary) to \(path): \(reason)")
+    }
+}

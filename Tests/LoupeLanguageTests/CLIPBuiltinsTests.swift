@@ -1,0 +1,43 @@
+import Foundation
+import LoupeLanguage
+import Testing
+
+@Suite struct CLIPBuiltinsTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/clip").path
+
+    @Test func classifyGivesAProbabilityTableWithHTMLAndJSON() throws {
+        let s = Session()
+        _ = s.run("let clip = CLIP.load(\"\(Self.fixtures)/hf_tiny_bf16\")\nlet scenes = Dataset.scenes(count: 3, seed: 1)")
+        guard case .success(let bundle?, _) = s.run("clip.classify(scenes[0], labels: [\"a red star\", \"water\"])") else {
+            Issue.record("classify failed"); return
+        }
+        #expect(bundle.data["text/html"]?.stringValue?.contains("<table") == true)
+        let rows = try #require(bundle.data["application/json"]?["rows"]?.arrayValue)
+        #expect(rows.count == 2)
+        let total = rows.compactMap { $0[1]?.doubleValue }.reduce(0, +)
+        #expect(abs(total - 1) < 1e-5)
+    }
+
+    @Test func activationsHaveTheRequestedShapeAndShowProgress() {
+        let sink = RecordingSink()
+        let s = Session(output: sink)
+        _ = s.run("let clip = CLIP.load(\"\(Self.fixtures)/openclip_p16_gelu.safetensors\")")
+        #expect(result(s, "clip.activations(Dataset.scenes(count: 5), layer: 1, tokens: .spatial).shape") == "[5, 16, 64]")
+        #expect(result(s, "clip.activations(Dataset.scenes(count: 2), layer: 0, tokens: .cls).shape") == "[2, 1, 64]")
+        let progress = sink.displays.filter { $0.id != nil }
+        #expect(progress.first?.update == false)
+        #expect(progress.last?.update == true)
+        #expect(progress.last?.bundle.plainText.contains("done") == true)
+    }
+
+    @Test func badArgumentsAreExplained() {
+        let s = Session()
+        _ = s.run("let clip = CLIP.load(\"\(Self.fixtures)/openclip_p16_gelu.safetensors\")")
+        #expect(failure(s, "clip.activations(Dataset.scenes(count: 1), layer: 7)")?.message
+                == "layer 7 does not exist; this model has layers 0...1")
+        #expect(failure(s, "clip.activations(Dataset.scenes(count: 1), layer: 0, tokens: .spatail)")?.message
+                == "'.spatail' is not a choice for 'tokens:' (did you mean '.spatial'?); choices are .cls, .spatial, .all")
+        #expect(failure(s, "CLIP.load(\"/nowhere/model.safetensors\")")?.kind == .io)
+    }
+}
