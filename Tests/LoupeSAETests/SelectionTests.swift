@@ -11,3 +11,18 @@ final class SelectionTests: XCTestCase {
         XCTAssertEqual(codes.row(0).map { $0.value }, [3, 4])
     }
 }
+
+final class CodesEditingTests: XCTestCase {
+    func testClampAndAblate() {
+        let codes = SparseCodes(rows: 2, width: 6, rowStart: [0, 2, 3], index: [1, 4, 2], value: [0.5, 2, 1])
+        let clamped = codes.setting(latent: 3, to: 150)
+        XCTAssertEqual(clamped.row(0).map { $0.latent }, [1, 3, 4])
+        XCTAssertEqual(clamped.row(1).map { $0.latent }, [2, 3])
+        XCTAssertEqual(clamped.column(3), [150, 150])
+        XCTAssertEqual(codes.setting(latent: 4, to: 7).column(4), [7, 7])
+        XCTAssertEqual(codes.setting(latent: 4, to: 0).column(4), [0, 0])
+        let ablated = codes.removing(latents: [1, 2])
+        XCTAssertEqual(ablated.row(0).map { $0.latent }, [4])
+        XCTAssertEqual(ablated.row(1).count, 0)
+    }
+}
