@@ -135,3 +135,36 @@ extension CLIPModel {
         return logits
     }
 }
+
+extension CLIPModel {
+    /// Finishes the image tower from block `layer` on, given that block's
+    /// resid_pre for every token ([images, tokens, width], as captured by
+    /// `activations(..., tokens: .all)`). Experiments that only change the
+    /// stream at or after `layer` (clamping an SAE latent there, say) can
+    /// capture once and rerun only the remaining blocks. Returns projected,
+    /// unnormalised embeddings [images, embedDim].
+    public func encodeImages(residPre: Tensor, layer: Int, hooks: HookSet = HookSet(),
+                             batchSize: Int = defaultBatchSize) throws -> Tensor {
+        let tokens = config.visionTokens, width = config.vision.width
+        guard layer >= 0 && layer < config.vision.layers else {
+            throw CLIPError(file: path, problem: "layer \(layer) does not exist", fix: "This model has layers 0...\(config.vision.layers - 1).")
+        }
+        guard residPre.rank == 3, residPre.shape[1] == tokens, residPre.shape[2] == width else {
+            throw CLIPError(file: path, problem: "the residual stream has shape \(residPre.shape), not [images, \(tokens), \(width)]",
+                            fix: "Capture it with activations(..., tokens: .all).")
+        }
+        let hooks = self.hooks(adding: hooks)
+        var parts: [Tensor] = []
+        var start = 0
+        while start < residPre.shape[0] {
+            let end = min(residPre.shape[0], start + max(1, batchSize))
+            let x = residPre.rows(start..<end)     // a copy: the pass overwrites it
+            if let out = vision.run(x.reshaped([(end - start) * tokens, width]), batch: end - start, from: layer,
+                                    hooks: hooks, firstItem: start, stopAfter: nil) {
+                parts.append(out)
+            }
+            start = end
+        }
+        return parts.isEmpty ? Tensor(zeros: [0, config.embedDim]) : Tensor.concatenate(parts)
+    }
+}

@@ -92,6 +92,13 @@ public struct HookSet {
         for e in entries where e.site == buffer.site && (e.layer == nil || e.layer == buffer.layer) { e.body(buffer) }
     }
 
+    /// Asks which layers a hook set touches (internal planning of a pass).
+    struct Probe {
+        let set: HookSet
+        init(_ set: HookSet) { self.set = set }
+        func watches(layer: Int) -> Bool { set.entries.contains { $0.layer == nil || $0.layer == layer } }
+    }
+
     /// The deepest layer any hook needs, or nil when a hook spans every layer.
     var deepestLayer: Int? {
         var deepest = -1

@@ -79,6 +79,61 @@ enum Transformer {
         }
     }
 
+    /// The last block for the class tokens only (rows b·tokens of `x`): keys
+    /// and values still come from every token, but queries, the output
+    /// projection and the MLP run for one row per image. Only the class
+    /// rows of `x` hold the block's output afterwards.
+    static func runClassToken(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, config: TowerConfig,
+                              block: BlockWeights, workspace ws: BlockWorkspace) {
+        let rows = batch * tokens, width = config.width, ld = 3 * width
+        block.ln1.apply(x, rows: rows, into: ws.normed.pointer)
+        for part in block.qkvParts {
+            let w = part.weights, out = w.outFeatures
+            // Keys and values (packed columns width..<3·width) for every token.
+            let kv = overlap(part.column..<(part.column + out), width..<(3 * width))
+            if !kv.isEmpty {
+                BLAS.gemm(m: rows, n: kv.count, k: width, a: ws.normed.pointer, lda: width,
+                          b: w.weight.pointer + (kv.lowerBound - part.column) * width, ldb: width, transB: true,
+                          c: ws.qkv.pointer + kv.lowerBound, ldc: ld)
+            }
+            // Queries (columns 0..<width) for the class rows: a stride of one image.
+            let q = overlap(part.column..<(part.column + out), 0..<width)
+            if !q.isEmpty {
+                BLAS.gemm(m: batch, n: q.count, k: width, a: ws.normed.pointer, lda: tokens * width,
+                          b: w.weight.pointer, ldb: width, transB: true,
+                          c: ws.qkv.pointer + q.lowerBound, ldc: tokens * ld)
+            }
+        }
+        // Bias on every row; query columns of non-class rows are never read.
+        Kernels.addBias(ws.qkv.pointer, rows: rows, width: ld, bias: block.qkvBias.pointer)
+        let attended = ws.attention.pointer            // [batch, width] used compactly
+        Attention.classQuery(qkv: ws.qkv.pointer, out: attended, batch: batch, tokens: tokens, width: width, heads: config.heads)
+        let branch = ws.branch.pointer                 // [batch, width]
+        block.outProj.apply(attended, rows: batch, into: branch)
+        let cls = ws.normed.pointer                    // [batch, width]: the class rows, compact
+        for b in 0..<batch {
+            let xr = x + b * tokens * width, br = branch + b * width
+            for d in 0..<width { xr[d] += br[d] + (block.outProj.bias?.pointer[d] ?? 0) }
+            (cls + b * width).update(from: xr, count: width)
+        }
+        let normed = ws.qkv.pointer                    // reused as [batch, width]
+        block.ln2.apply(cls, rows: batch, into: normed)
+        block.fc1.apply(normed, rows: batch, into: ws.hidden.pointer)
+        Kernels.biasActivation(ws.hidden.pointer, rows: batch, width: config.mlpWidth,
+                               bias: block.fc1.bias?.pointer, activation: config.activation)
+        block.fc2.apply(ws.hidden.pointer, rows: batch, into: branch)
+        for b in 0..<batch {
+            let xr = x + b * tokens * width, br = branch + b * width
+            for d in 0..<width { xr[d] += br[d] + (block.fc2.bias?.pointer[d] ?? 0) }
+        }
+    }
+
+    /// The columns two ranges share (empty when they do not meet).
+    static func overlap(_ a: Range<Int>, _ b: Range<Int>) -> Range<Int> {
+        let lo = max(a.lowerBound, b.lowerBound)
+        return lo..<max(lo, min(a.upperBound, b.upperBound))
+    }
+
     /// x += branch + bias. When a hook watches the branch, the bias is added
     /// first so the hook sees the branch's true output; otherwise both adds
     /// happen in one pass over memory.

@@ -50,20 +50,37 @@ struct VisionTower {
             }
         }
         weights.lnPre.apply(x.pointer, rows: batch * tokens, into: x.pointer)
+        return run(x, batch: batch, from: 0, hooks: hooks, firstItem: firstItem, stopAfter: stopAfter)
+    }
 
-        let last = min(stopAfter ?? (weights.blocks.count - 1), weights.blocks.count - 1)
+    /// Runs blocks `first`... over `x` ([batch·tokens, width], block
+    /// `first`'s resid_pre, overwritten), then the head. When no hook
+    /// watches the last block, only the class token is carried through it:
+    /// the embedding depends on nothing else there.
+    func run(_ x: Tensor, batch: Int, from first: Int, hooks: HookSet, firstItem: Int, stopAfter: Int?) -> Tensor? {
+        let tokens = config.visionTokens, width = config.vision.width, lastBlock = weights.blocks.count - 1
+        let last = min(stopAfter ?? lastBlock, lastBlock)
+        let pruneLast = last == lastBlock && first <= lastBlock
+            && !HookSet.Probe(hooks).watches(layer: lastBlock)
+        let fullUntil = pruneLast ? last - 1 : last
         let ws = workspaces.take(rows: batch * tokens, width: width, mlpWidth: config.vision.mlpWidth)
-        Transformer.run(x.pointer, batch: batch, tokens: tokens, config: config.vision,
-                        blocks: weights.blocks[0...last], causal: false, hooks: hooks, firstItem: firstItem, workspace: ws)
+        if first <= fullUntil {
+            Transformer.run(x.pointer, batch: batch, tokens: tokens, config: config.vision,
+                            blocks: weights.blocks[first...fullUntil], causal: false, hooks: hooks, firstItem: firstItem, workspace: ws)
+        }
+        if pruneLast {
+            Transformer.runClassToken(x.pointer, batch: batch, tokens: tokens, config: config.vision,
+                                      block: weights.blocks[lastBlock], workspace: ws)
+        }
         workspaces.give(ws)
-        if last < weights.blocks.count - 1 { return nil }
+        if last < lastBlock { return nil }
 
         // ln_post is per token, so normalising only the class tokens is exact.
-        let pooled = Tensor(zeros: [batch, width])
+        let pooled = Tensor(uninitialized: [batch, width])
         for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + b * tokens * width, count: width) }
         weights.lnPost.apply(pooled.pointer, rows: batch, into: pooled.pointer)
         guard let proj = weights.projection else { return pooled }
-        let out = Tensor(zeros: [batch, proj.outFeatures])
+        let out = Tensor(uninitialized: [batch, proj.outFeatures])
         proj.apply(pooled.pointer, rows: batch, into: out.pointer)
         return out
     }

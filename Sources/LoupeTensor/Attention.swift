@@ -41,4 +41,32 @@ public enum Attention {
             }
         }
     }
+
+    /// Attention for the first token (the class token) of each sequence
+    /// only: `out` is [batch, width], one row per sequence. Keys and values
+    /// come from all tokens, as in `forward`.
+    public static func classQuery(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                                  batch: Int, tokens: Int, width: Int, heads: Int) {
+        precondition(width % heads == 0, "width \(width) is not divisible by \(heads) heads")
+        let headDim = width / heads
+        let scale = 1 / Float(headDim).squareRoot()
+        let ld = 3 * width
+        let jobs = batch * heads
+        let workers = min(Parallel.threads, jobs)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: tokens)
+            defer { scores.deallocate() }
+            var job = w
+            while job < jobs {
+                let b = job / heads, h = job % heads
+                let base = qkv + b * tokens * ld + h * headDim
+                BLAS.serialGemm(m: 1, n: tokens, k: headDim, a: base, lda: ld, b: base + width, ldb: ld, transB: true,
+                                c: scores, ldc: tokens, alpha: scale)
+                Kernels.softmaxRow(scores, count: tokens)
+                BLAS.serialGemm(m: 1, n: headDim, k: tokens, a: scores, lda: tokens, b: base + 2 * width, ldb: ld,
+                                c: out + b * width + h * headDim, ldc: headDim)
+                job += workers
+            }
+        }
+    }
 }

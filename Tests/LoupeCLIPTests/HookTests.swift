@@ -148,3 +148,28 @@ final class ScopedHookTests: XCTestCase {
         XCTAssertTrue(captured.toArray().allSatisfy { $0 == 0 }, "capture sees the scoped edit")
     }
 }
+
+final class PartialForwardTests: XCTestCase {
+    func testContinuingFromACapturedStreamMatchesTheFullPass() throws {
+        for name in ["openclip_p32_quickgelu_fp16", "hf_tiny_bf16"] {
+            let path = Fixtures.path(name.hasPrefix("hf") ? name : "\(name).safetensors")
+            let m = try CLIPModel(path: path)
+            let ref = try Fixtures.reference(name)
+            let pixels = try ref.tensor("pixels")
+            let full = m.encodeImages(pixels: pixels)
+            assertClose(full, try ref.tensor("image_embeds"), "\(name) pruned last block")
+            for layer in 0..<m.config.vision.layers {
+                let key = ActivationKey(layer: layer, site: .residPre)
+                let stream = try m.activations(pixels: pixels, keys: [key])[key]!
+                let resumed = try m.encodeImages(residPre: stream, layer: layer, batchSize: 2)
+                assertClose(resumed, full, rtol: 1e-5, "\(name) resumed at \(layer)")
+            }
+            // A hook on the last layer forces the full-width last block; same result.
+            var watch = HookSet()
+            var seen = 0
+            watch.add(layer: m.config.vision.layers - 1, site: .mlpOut) { _ in seen += 1 }
+            assertClose(m.encodeImages(pixels: pixels, hooks: watch), full, rtol: 1e-5, "\(name) hooked last block")
+            XCTAssertEqual(seen, 1)
+        }
+    }
+}
