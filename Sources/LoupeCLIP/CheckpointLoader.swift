@@ -29,6 +29,10 @@ struct CheckpointLoader {
             if let dot = rest.firstIndex(of: "."), let n = Int(rest[..<dot]) { seen.insert(n) }
         }
         let n = seen.count
+        guard n > 0 else {
+            throw fail("\(prefix)0.*", "is missing: the checkpoint has no transformer blocks there",
+                       "The checkpoint is incomplete or not a CLIP ViT; re-export it.")
+        }
         if let missing = (0..<n).first(where: { !seen.contains($0) }) {
             throw fail("\(prefix)\(missing).*", "is missing while \(n) blocks are present",
                        "The checkpoint is incomplete; re-export it.")
