@@ -87,29 +87,49 @@ public final class CachedActivationSource: ActivationSource {
 }
 
 public enum ActivationCache {
-    /// Streams one pass of `source` (at most `maxRows` rows) into a cache file.
-    /// The file appears only when complete.
+    /// Streams one pass of `source` (at most `maxRows` rows) into a cache
+    /// file without holding it in memory: rows go to a scratch file first
+    /// (the header needs the final row count), then header and rows are
+    /// written under a temporary name and renamed, so the cache appears only
+    /// when complete.
     public static func write(_ source: ActivationSource, to path: String, maxRows: Int? = nil, chunkRows: Int = 4096) throws {
         try source.rewind()
-        var values: [Float] = []
-        var chunk = [Float](repeating: 0, count: chunkRows * source.width)
+        let width = source.width
+        let scratch = path + ".rows-\(getpid())"
+        FileManager.default.createFile(atPath: scratch, contents: nil)
+        defer { unlink(scratch) }
+        guard let out = FileHandle(forWritingAtPath: scratch) else {
+            throw SAEError("cannot write '\(scratch)'; check that the folder exists and is writable")
+        }
+        var chunk = [Float](repeating: 0, count: chunkRows * width)
         var total = 0
         while maxRows.map({ total < $0 }) ?? true {
             let want = min(chunkRows, (maxRows ?? Int.max) - total)
             let n = try chunk.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: want) }
             if n == 0 { break }
-            values += chunk[0..<(n * source.width)]
+            try chunk.withUnsafeBytes { try AtomicFile.writeAll(out.fileDescriptor, UnsafeRawBufferPointer(rebasing: $0[0..<(n * width * 4)])) }
             total += n
         }
+        try out.close()
+        try source.rewind()
         guard total > 0 else { throw SAEError("the activation source produced no rows; nothing to cache") }
+
         var meta: [String: String] = ["format": "loupe-activations", "format_version": "1"]
         let m = source.metadata
         if let v = m.model { meta["model"] = v }
         if let v = m.layer { meta["layer"] = String(v) }
         if let v = m.site { meta["site"] = v }
         if let v = m.tokens { meta["tokens"] = v }
-        try SafetensorsWriter.write([NamedTensor(CachedActivationSource.tensorName, shape: [total, source.width], values)],
-                                    metadata: meta, to: path)
-        try source.rewind()
+        let header = SafetensorsWriter.header([(CachedActivationSource.tensorName, [total, width])], metadata: meta)
+        guard let input = FileHandle(forReadingAtPath: scratch) else { throw SAEError("cannot read back '\(scratch)'") }
+        defer { try? input.close() }
+        try AtomicFile.write(to: path) { fd in
+            try header.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+            while true {
+                let data = input.readData(ofLength: 1 << 22)
+                if data.isEmpty { break }
+                try data.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+            }
+        }
     }
 }

@@ -185,3 +185,61 @@ final class MetricsTests: XCTestCase {
         for c in counts { XCTAssertTrue((9...11).contains(c), "row handed out \(c) times") }
     }
 }
+
+final class StoreAndOptimizerTests: XCTestCase {
+    /// A cache written once serves later runs: training from it repeats
+    /// training from the in-memory matrix exactly.
+    func testTrainingFromDiskCacheMatchesMemory() throws {
+        let values = syntheticActivations(tokens: 150, width: 8, directions: 10, seed: 9)
+        let memory = try MatrixActivationSource(values: values, width: 8)
+        let dir = temporaryFolder("cache-train")
+        try ActivationCache.write(memory, to: dir + "/acts.safetensors", chunkRows: 64)
+        let cached = try CachedActivationSource(path: dir + "/acts.safetensors")
+        XCTAssertEqual(cached.rowCount, 150)
+        var o = SAETrainingOptions(architecture: TopKArchitecture(k: 3), width: 24, steps: 6)
+        o.batchSize = 32; o.initSampleRows = 100
+        let a = try SAETrainer.train(source: memory, options: o)
+        let b = try SAETrainer.train(source: cached, options: o)
+        XCTAssertEqual(a.sae.wDec, b.sae.wDec)
+        XCTAssertEqual(a.sae.bDec, b.sae.bDec)
+        let partial = dir + "/first100.safetensors"
+        try ActivationCache.write(memory, to: partial, maxRows: 100)
+        XCTAssertEqual(try CachedActivationSource(path: partial).rowCount, 100)
+        XCTAssertThrowsError(try CachedActivationSource(path: dir + "/missing.safetensors"))
+    }
+
+    /// The part of a decoder gradient along the row itself would only change
+    /// the row's length; it is removed, so adding any multiple of the row to
+    /// the gradient leaves the update unchanged, and rows stay unit-norm.
+    func testDecoderGradientAlongTheRowIsRemoved() throws {
+        func step(alongRow: Float) throws -> [Float] {
+            let sae = try SparseAutoencoder(dIn: 4, dSAE: 3, architecture: TopKArchitecture(k: 1), seed: 1)
+            let grads = SAEGradients(dIn: 4, dSAE: 3)
+            let w = Array(sae.wDec[4..<8])
+            // p = e0 − (e0·w) w is perpendicular to row 1.
+            let p = (0..<4).map { (t: Int) -> Float in (t == 0 ? 1 : 0) - w[0] * w[t] }
+            for t in 0..<4 { grads.wDec[4 + t] = p[t] + alongRow * w[t] }
+            grads.touched[1] = true
+            AdamOptimizer(dIn: 4, dSAE: 3).update(sae, gradients: grads, lr: 0.1)
+            XCTAssertEqual(sae.decoderNorms[1], 1, accuracy: 1e-6)
+            XCTAssertNotEqual(Array(sae.wDec[4..<8]), w, "the perpendicular part must move the row")
+            return sae.wDec
+        }
+        let plain = try step(alongRow: 0), withParallel = try step(alongRow: 5)
+        for i in plain.indices { XCTAssertEqual(plain[i], withParallel[i], accuracy: 1e-5) }
+    }
+
+    func testRegistryNamesAndAliases() throws {
+        XCTAssertTrue(try SAEArchitectures.named("standard") == ReLUArchitecture.self)
+        XCTAssertTrue(try SAEArchitectures.named("relu") == ReLUArchitecture.self)
+        XCTAssertTrue(try SAEArchitectures.named("TopK") == TopKArchitecture.self)
+        XCTAssertTrue(try SAEArchitectures.named("batchtopk") == BatchTopKArchitecture.self)
+        XCTAssertTrue(try SAEArchitectures.named("jumprelu") == JumpReLUArchitecture.self)
+        XCTAssertTrue(try SAEArchitectures.named("matryoshka_batchtopk") == MatryoshkaBatchTopKArchitecture.self)
+        XCTAssertThrowsError(try SAEArchitectures.named("gated")) { XCTAssertTrue("\($0)".contains("topk"), "\($0)") }
+        XCTAssertThrowsError(try SparseAutoencoder(dIn: 4, dSAE: 8, architecture: MatryoshkaBatchTopKArchitecture(k: 2, widths: [3, 6]))) {
+            XCTAssertTrue("\($0)".contains("must end at the SAE width 8"), "\($0)")
+        }
+        XCTAssertThrowsError(try SparseAutoencoder(dIn: 4, dSAE: 8, architecture: TopKArchitecture(k: 9)))
+    }
+}
