@@ -60,6 +60,78 @@ final class SceneSource: ImageSource, @unchecked Sendable {
     }
 }
 
+/// Image files from a folder: either class sub-folders (ImageFolder layout,
+/// the sub-folder name is the `label`) or a flat folder of PNG and JPEG files.
+final class FolderSource: ImageSource, @unchecked Sendable {
+    let root: String
+    let files: [String]
+    let labels: [String?]
+    private var cache: [Int: RGBImage] = [:]
+    private let lock = NSLock()
+    static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    init(root: String, limit: Int?) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LoupeError(.io, "\(root) is not a folder; give a folder of PNG or JPEG files, or of class sub-folders")
+        }
+        var found: [(String, String?)] = []
+        let entries = try fm.contentsOfDirectory(atPath: root).sorted()
+        for entry in entries where !entry.hasPrefix(".") {
+            let path = (root as NSString).appendingPathComponent(entry)
+            var sub: ObjCBool = false
+            fm.fileExists(atPath: path, isDirectory: &sub)
+            if sub.boolValue {
+                let inner = (try? fm.contentsOfDirectory(atPath: path).sorted()) ?? []
+                for file in inner where FolderSource.isImage(file) {
+                    found.append(((path as NSString).appendingPathComponent(file), entry))
+                }
+            } else if FolderSource.isImage(entry) {
+                found.append((path, nil))
+            }
+        }
+        if let limit { found = Array(found.prefix(limit)) }
+        guard !found.isEmpty else {
+            throw LoupeError(.io, "no PNG or JPEG files in \(root) or its sub-folders")
+        }
+        self.root = root
+        self.files = found.map(\.0)
+        self.labels = found.map(\.1)
+    }
+
+    static func isImage(_ name: String) -> Bool { extensions.contains((name as NSString).pathExtension.lowercased()) }
+
+    var description: String {
+        let classes = Set(labels.compactMap { $0 }).count
+        return root + (classes > 0 ? " (\(classes) classes)" : "")
+    }
+
+    func image(at index: Int) throws -> RGBImage {
+        if let hit = lock.withLock({ cache[index] }) { return hit }
+        let image: RGBImage
+        do { image = try ImageFile.readRGB(files[index]) } catch { throw LoupeError(.io, "\(error)") }
+        lock.withLock { cache[index] = image }
+        return image
+    }
+
+    func caption(at index: Int) -> String {
+        let name = (files[index] as NSString).lastPathComponent
+        return labels[index].map { "\($0): \(name)" } ?? name
+    }
+
+    var attributeNames: [String] { ["label"] }
+    func validValues(of attribute: String) -> [String]? {
+        attribute == "label" ? Array(Set(labels.compactMap { $0 })).sorted() : nil
+    }
+    func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool {
+        guard attribute == "label" else {
+            throw LoupeError(.value, "images from a folder have only a 'label' (their sub-folder), not '\(attribute)'")
+        }
+        return labels[index] == value
+    }
+}
+
 /// A dataset value: a source and the indices of it this dataset holds.
 public final class DatasetObject: HostObject, SequenceObject {
     public let source: ImageSource
@@ -126,6 +198,17 @@ func registerDatasets(_ r: Registry) {
         return .object(DatasetObject(source: source, indices: Array(0..<count)))
     })
 
+    dataset.addStatic(BuiltinFunction("folder", [
+        Parameter(nil, name: "path", type: "String", doc: "a folder of PNG/JPEG files, or of class sub-folders (ImageFolder layout)"),
+        Parameter("limit", type: "Int", default: .null, doc: "keep at most this many images, in sorted order"),
+    ], returns: "Dataset", doc: "Images from a folder, decoded when first used. With class sub-folders each image's "
+       + "`label` is its sub-folder's name: `photos.filter(label: \"cat\")`.") { ctx in
+        let limit = ctx.has("limit") ? try ctx.int("limit") : nil
+        if let limit, limit < 1 { throw ctx.valueError("limit", "limit must be at least 1, got \(limit)") }
+        let source = try FolderSource(root: try ctx.string("path"), limit: limit)
+        return .object(DatasetObject(source: source, indices: Array(0..<source.files.count)))
+    })
+
     func receiver(_ ctx: CallContext) -> DatasetObject { (ctx.receiver.objectValue as? DatasetObject)! }
 
     dataset.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of images.") { v in
@@ -154,7 +237,7 @@ func registerDatasets(_ r: Registry) {
             throw ctx.typeError("index", expected: "an Int or a Range", got: v)
         }
     })
-    let attributeLabels = SceneVocabulary.attributes + ["color"]
+    let attributeLabels = SceneVocabulary.attributes + ["color", "label"]
     dataset.addMethod(BuiltinFunction("filter", attributeLabels.map { Parameter($0, type: "String", default: .null) },
                                       returns: "Dataset", doc: "The images whose attributes have the given values: "
                                       + "`scenes.filter(background: \"water\", size: \"large\")`. `background: \"land\"` or "
@@ -163,6 +246,10 @@ func registerDatasets(_ r: Registry) {
         var conditions: [(String, String)] = []
         for label in attributeLabels where ctx.has(label) {
             let value = try ctx.string(label)
+            guard d.source.attributeNames.contains(label) || (label == "color" && d.source.attributeNames.contains("colour")) else {
+                throw LoupeError(.argument, "these images have no '\(label)' attribute; they have "
+                                 + d.source.attributeNames.map { "'\($0):'" }.joined(separator: ", "), at: ctx.spanOf(label))
+            }
             if let valid = d.source.validValues(of: label), !valid.contains(value.lowercased()),
                !(label == "background" && ["water", "land"].contains(value.lowercased())) {
                 let plural = label == "colour" || label == "color" ? "colours" : label + "s"

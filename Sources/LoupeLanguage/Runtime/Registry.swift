@@ -153,6 +153,7 @@ public final class Registry: @unchecked Sendable {
         registerDatasets(r)
         registerTable(r)
         registerCLIP(r)
+        registerCharts(r)
         return r
     }()
 }

@@ -1,0 +1,77 @@
+import LoupeImage
+import LoupeRender
+
+extension CallContext {
+    /// A `[Double]` argument (Ints are accepted).
+    func numbers(_ key: String) throws -> [Double] {
+        let items: [Value]
+        switch value(key) {
+        case .array(let a): items = a
+        case .range(let lo, let hi, let closed): items = Value.indices(lower: lo, upper: hi, closed: closed).map { .int($0) }
+        case let v: throw typeError(key, expected: "[Double]", got: v)
+        }
+        return try items.map {
+            guard let d = $0.asDouble else { throw typeError(key, expected: "[Double]", got: $0) }
+            return d
+        }
+    }
+
+    /// Title and axis labels shared by every chart builtin.
+    func chartOptions(logY: Bool = false) throws -> ChartOptions {
+        ChartOptions(width: 640, height: 400, title: has("title") ? try string("title") : nil,
+                     xLabel: has("xLabel") ? try string("xLabel") : nil, yLabel: has("yLabel") ? try string("yLabel") : nil,
+                     logY: logY)
+    }
+
+    func chart(_ draw: () throws -> RGBImageResult) throws -> Value {
+        do { return .object(ImageObject(try draw(), caption: has("title") ? try string("title") : "chart")) }
+        catch let e as ChartError { throw LoupeError(.value, e.message, at: span) }
+    }
+}
+
+typealias RGBImageResult = RGBImage
+
+let chartLabels = [
+    Parameter("title", type: "String", default: .null), Parameter("xLabel", type: "String", default: .null),
+    Parameter("yLabel", type: "String", default: .null),
+]
+
+func registerCharts(_ r: Registry) {
+    r.add(BuiltinFunction("histogram", [
+        Parameter(nil, name: "values", type: "[Double]"),
+        Parameter("bins", type: "Int", default: .int(30)),
+        Parameter("logY", type: "Bool", default: .bool(false), doc: "count axis on a log scale"),
+    ] + chartLabels, returns: "Image", doc: "A histogram of numbers.") { ctx in
+        let values = try ctx.numbers("values"), bins = try ctx.int("bins")
+        guard (1...1000).contains(bins) else { throw ctx.valueError("bins", "bins must be between 1 and 1,000") }
+        let options = try ctx.chartOptions(logY: try ctx.bool("logY"))
+        return try ctx.chart { try Chart.histogram(values, bins: bins, options: options) }
+    })
+    r.add(BuiltinFunction("plot", [
+        Parameter(nil, name: "values", type: "[Double] or [[Double]]", doc: "one series, or several"),
+        Parameter("names", type: "[String]", default: .null, doc: "one legend name per series"),
+        Parameter("logY", type: "Bool", default: .bool(false)),
+    ] + chartLabels, returns: "Image", doc: "A line chart, e.g. of a training curve.") { ctx in
+        var series: [[Double]]
+        if case .array(let items) = ctx.value("values"), items.contains(where: { if case .array = $0 { return true }; return false }) {
+            series = try items.map { item in
+                guard case .array(let xs) = item else { throw ctx.typeError("values", expected: "[[Double]]", got: item) }
+                return try xs.map { guard let d = $0.asDouble else { throw ctx.typeError("values", expected: "[[Double]]", got: $0) }; return d }
+            }
+        } else {
+            series = [try ctx.numbers("values")]
+        }
+        let names = ctx.has("names") ? try ctx.strings("names") : series.indices.map { series.count == 1 ? "" : "series \($0 + 1)" }
+        guard names.count == series.count else { throw ctx.valueError("names", "give one name per series (\(series.count))") }
+        let options = try ctx.chartOptions(logY: try ctx.bool("logY"))
+        return try ctx.chart { try Chart.lines(zip(names, series).map { LineSeries(name: $0, y: $1) }, options: options) }
+    })
+    r.add(BuiltinFunction("bars", [
+        Parameter("labels", type: "[String]"), Parameter("values", type: "[Double]"),
+    ] + chartLabels, returns: "Image", doc: "A bar chart with one labelled bar per value.") { ctx in
+        let labels = try ctx.strings("labels"), values = try ctx.numbers("values")
+        guard labels.count == values.count else { throw ctx.valueError("values", "give one value per label (\(labels.count))") }
+        let options = try ctx.chartOptions()
+        return try ctx.chart { try Chart.bars(labels: labels, values: values, options: options) }
+    })
+}

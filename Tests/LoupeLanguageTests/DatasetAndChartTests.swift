@@ -1,0 +1,34 @@
+import Foundation
+import LoupeLanguage
+import Testing
+
+@Suite struct DatasetAndChartTests {
+    @Test func scenesIndexSliceFilterAndTypographic() {
+        let s = Session()
+        _ = s.run("let scenes = Dataset.scenes(count: 64, seed: 7)")
+        #expect(result(s, "scenes[3]")?.hasPrefix("Image 224×224: a ") == true)
+        #expect(result(s, "scenes[0..<8].count") == "8")
+        #expect(result(s, "scenes.filter(habitat: \"water\").count + scenes.filter(background: \"land\").count") == "64")
+        #expect(result(s, "scenes[0..<2].typographic(\"dog\").captions.map { $0.contains(\"the word \\\"dog\\\"\") }") == "[true, true]")
+        #expect(failure(s, "scenes[64]")?.message == "index 64 is out of range 0..<64")
+        #expect(failure(s, "scenes.filter(label: \"cat\")")?.message.hasPrefix("these images have no 'label' attribute") == true)
+    }
+
+    @Test func folderDatasetsReadClassSubfolders() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-folder-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let s = Session()
+        _ = s.run("Dataset.scenes(count: 3, seed: 1)[0..<2].save(\"\(root.path)/cat\")\nDataset.scenes(count: 1, seed: 2).save(\"\(root.path)/dog\")")
+        #expect(result(s, "Dataset.folder(\"\(root.path)\").count") == "3")
+        #expect(result(s, "Dataset.folder(\"\(root.path)\").filter(label: \"cat\").count") == "2")
+        #expect(result(s, "Dataset.folder(\"\(root.path)\", limit: 1).count") == "1")
+        #expect(failure(s, "Dataset.folder(\"\(root.path)/none\")")?.kind == .io)
+    }
+
+    @Test func chartsAreImages() {
+        let s = Session()
+        #expect(result(s, "histogram([1, 2, 2, 3], bins: 3, title: \"h\")") == "Image 640×400: h")
+        #expect(result(s, "plot([[1, 0.5], [1, 0.7]], names: [\"a\", \"b\"])") == "Image 640×400: chart")
+        #expect(failure(s, "bars(labels: [\"a\"], values: [1, 2])")?.message == "give one value per label (1)")
+    }
+}
