@@ -2,28 +2,42 @@ import CCrypto
 
 /// HMAC-SHA256 signing of Jupyter messages with OpenSSL. An empty key means
 /// messages are not signed, as the messaging spec says.
-public struct Signer: Sendable {
+public final class Signer: @unchecked Sendable {
     let key: [UInt8]
+    /// A context already keyed with SHA-256; each signature works on a copy,
+    /// so the algorithm lookup and key setup happen once, and threads never share state.
+    private let keyed: OpaquePointer?
 
-    public init(key: String) { self.key = Array(key.utf8) }
+    public init(key: String) {
+        let bytes = Array(key.utf8)
+        self.key = bytes
+        guard !bytes.isEmpty, let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { keyed = nil; return }
+        defer { EVP_MAC_free(mac) }
+        let ctx = EVP_MAC_CTX_new(mac)
+        let ok = "SHA256".withCString { digest -> Int32 in
+            var params = [OSSL_PARAM_construct_utf8_string("digest", UnsafeMutablePointer(mutating: digest), 0),
+                          OSSL_PARAM_construct_end()]
+            return bytes.withUnsafeBufferPointer { EVP_MAC_init(ctx, $0.baseAddress, $0.count, &params) }
+        }
+        precondition(ok == 1, "OpenSSL could not set up HMAC-SHA256")
+        keyed = ctx
+    }
+
+    deinit { if let keyed { EVP_MAC_CTX_free(keyed) } }
 
     public var isEnabled: Bool { !key.isEmpty }
 
     /// Hex digest over header, parent header, metadata and content, in that order.
     public func signature(_ parts: [[UInt8]]) -> String {
-        guard isEnabled else { return "" }
-        var data: [UInt8] = []
-        data.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for p in parts { data.append(contentsOf: p) }
+        guard isEnabled, let ctx = EVP_MAC_CTX_dup(keyed) else { return "" }
+        defer { EVP_MAC_CTX_free(ctx) }
+        for part in parts {
+            part.withUnsafeBufferPointer { _ = EVP_MAC_update(ctx, $0.baseAddress, $0.count) }
+        }
         var digest = [UInt8](repeating: 0, count: 32)
         var length = 0
-        let ok = key.withUnsafeBytes { k in
-            data.withUnsafeBytes { d in
-                EVP_Q_mac(nil, "HMAC", nil, "SHA256", nil, k.baseAddress, key.count, d.baseAddress, data.count,
-                          &digest, digest.count, &length)
-            }
-        }
-        precondition(ok != nil && length == 32, "OpenSSL HMAC-SHA256 failed")
+        let ok = EVP_MAC_final(ctx, &digest, &length, digest.count)
+        precondition(ok == 1 && length == 32, "OpenSSL HMAC-SHA256 failed")
         return Signer.hex(digest)
     }
 
