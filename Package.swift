@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "LoupeSAE", dependencies: ["LoupeTensor", "LoupeJSON", "CBLAS"]),
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON"]),
-        .target(name: "LoupeLanguage", dependencies: ["LoupeCLIP", "LoupeRender", "LoupeWorld", "LoupeJSON"]),
+        .target(name: "LoupeLanguage", dependencies: ["LoupeCLIP", "LoupeSAE", "LoupeRender", "LoupeWorld", "LoupeJSON"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeJSON", "CZMQ", "CCrypto"]),
         .executableTarget(name: "loupe", dependencies: [
             "LoupeKernel", "LoupeLanguage", "LoupeRender",
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "LoupeJSONTests", dependencies: ["LoupeJSON"]),
         .testTarget(name: "LoupeImageTests", dependencies: ["LoupeImage"]),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor"]),
-        .testTarget(name: "LoupeCLIPTests", dependencies: ["LoupeCLIP", "LoupeTensor", "LoupeImage", "LoupeJSON"]),
+        .testTarget(name: "LoupeCLIPTests", dependencies: ["LoupeCLIP", "LoupeTensor", "LoupeImage", "LoupeJSON", "LoupeWorld"]),
         .testTarget(name: "LoupeSAETests", dependencies: ["LoupeSAE", "LoupeJSON"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "CPNG"]),

@@ -30,9 +30,12 @@ public final class ActivationsObject: HostObject {
     public let site: ActivationSite
     public let tokens: TokenSelection
     public let model: String
+    /// The model that produced them, so SAEs trained on them can run it again.
+    public let clip: CLIPModel?
     public var typeName: String { "Activations" }
 
-    init(tensor: Tensor, layer: Int, site: ActivationSite, tokens: TokenSelection, model: String) {
+    init(tensor: Tensor, layer: Int, site: ActivationSite, tokens: TokenSelection, model: String, clip: CLIPModel? = nil) {
+        self.clip = clip
         self.tensor = tensor
         self.layer = layer
         self.site = site
@@ -169,7 +172,7 @@ func registerCLIP(_ r: Registry) {
         progress.finish(done: done, interrupted: Interrupt.isRequested)
         Interrupt.clear()  // the images done are kept; the cell goes on
         return .object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
-                                         model: (model.path as NSString).lastPathComponent))
+                                         model: (model.path as NSString).lastPathComponent, clip: model))
     })
     r.add(clip)
     r.add(BuiltinType("Activations", doc: "Image-tower activations [images, tokens, width] captured at one layer and site.", isGlobal: false))

@@ -154,6 +154,7 @@ public final class Registry: @unchecked Sendable {
         registerTable(r)
         registerCLIP(r)
         registerCharts(r)
+        registerSAE(r)
         return r
     }()
 }

@@ -1,0 +1,201 @@
+import Foundation
+import LoupeCLIP
+import LoupeImage
+import LoupeJSON
+import LoupeRender
+import LoupeSAE
+import LoupeTensor
+
+/// A sparse autoencoder in the session, with the CLIP model it reads, when known.
+public final class SAEObject: HostObject {
+    public let sae: SparseAutoencoder
+    /// The model whose activations this SAE was trained on (for l0Map and steering).
+    public var clip: CLIPModel?
+    public var typeName: String { "SAE" }
+
+    init(_ sae: SparseAutoencoder, clip: CLIPModel?) {
+        self.sae = sae
+        self.clip = clip
+    }
+
+    public func display() -> DisplayBundle {
+        let m = sae.metadata
+        var rows: [[Value]] = [["architecture", .string(sae.architecture.description)], ["d_in", .int(sae.dIn)], ["d_sae", .int(sae.dSAE)]]
+        if let model = m.model { rows.append(["model", .string(model)]) }
+        if let layer = m.layer { rows.append(["layer", .int(layer)]) }
+        if let site = m.site { rows.append(["site", .string(site)]) }
+        if let tokens = m.tokens { rows.append(["tokens", .string(tokens)]) }
+        var bundle = TableObject(title: "SAE", columns: ["field", "value"], rows: rows).display()
+        bundle.data["text/plain"] = .string(sae.summary)
+        return bundle
+    }
+}
+
+extension ActivationsObject {
+    /// The activations as rows of width d: [images × tokens, d].
+    var matrix: [Float] { tensor.toArray() }
+    var width: Int { tensor.shape[2] }
+
+    func source() throws -> MatrixActivationSource {
+        try MatrixActivationSource(values: matrix, width: width, metadata: SAEMetadata(
+            model: model, layer: layer, site: site.rawValue, tokens: tokens.rawValue))
+    }
+}
+
+extension CallContext {
+    func activations(_ key: String) throws -> ActivationsObject {
+        try object(key, as: ActivationsObject.self, named: "Activations (from clip.activations(...))")
+    }
+
+    func sae() -> SAEObject { receiver.objectValue as! SAEObject }
+
+    /// `.topK(k: 32)` and the other kinds, checked with helpful errors.
+    func architecture(_ key: String) throws -> any SAEArchitecture {
+        let (name, args) = try option(key, choices: ["relu", "topK", "batchTopK", "jumpReLU", "matryoshka"])
+        func number(_ label: String, default d: Double? = nil) throws -> Double {
+            if let v = args.first(where: { $0.label == label })?.value {
+                guard let x = v.asDouble else { throw valueError(key, "'\(label):' of .\(name) must be a number, got \(v.typeName)") }
+                return x
+            }
+            if let d { return d }
+            throw valueError(key, ".\(name) needs '\(label):', e.g. .\(name)(\(label): 32)")
+        }
+        for arg in args where arg.label == nil {
+            throw valueError(key, "arguments of .\(name) need labels, e.g. .topK(k: 32)")
+        }
+        switch name {
+        case "relu": return ReLUArchitecture(l1Coefficient: Float(try number("l1", default: 5)))
+        case "topK": return TopKArchitecture(k: Int(try number("k")))
+        case "batchTopK": return BatchTopKArchitecture(k: Int(try number("k")))
+        case "jumpReLU":
+            return JumpReLUArchitecture(l0Coefficient: Float(try number("l0", default: 1)),
+                                        bandwidth: Float(try number("bandwidth", default: 0.05)))
+        default:
+            guard case .array(let items)? = args.first(where: { $0.label == "groups" })?.value else {
+                throw valueError(key, ".matryoshka needs 'groups:', the nested widths, e.g. .matryoshka(k: 32, groups: [512, 2048, 8192])")
+            }
+            let widths = try items.map { v -> Int in
+                guard case .int(let w) = v else { throw valueError(key, "'groups:' of .matryoshka takes whole numbers") }
+                return w
+            }
+            return MatryoshkaBatchTopKArchitecture(k: Int(try number("k")), widths: widths)
+        }
+    }
+}
+
+func saeError(_ error: Error, at span: SourceSpan) -> LoupeError {
+    if let e = error as? LoupeError { return e }
+    return LoupeError(.value, "\(error)", at: span)
+}
+
+func registerSAE(_ r: Registry) {
+    let sae = BuiltinType("SAE", doc: "A sparse autoencoder over one layer's activations: z = act(W_enc (x - b_dec) + b_enc), "
+                          + "x_hat = W_dec z + b_dec. Saved and loaded in SAELens's layout.")
+    sae.addStatic(BuiltinFunction("train", [
+        Parameter(nil, name: "activations", type: "Activations"),
+        Parameter("kind", type: "Option", default: .enumCase("topK", [("k", .int(32))]),
+                  doc: ".relu(l1:), .topK(k:), .batchTopK(k:), .jumpReLU(l0:, bandwidth:), .matryoshka(k:, groups:)"),
+        Parameter("width", type: "Int", default: .int(4096), doc: "number of latents"),
+        Parameter("steps", type: "Int", default: .int(2000)),
+        Parameter("batch", type: "Int", default: .int(4096), doc: "tokens per step"),
+        Parameter("lr", type: "Double", default: .double(3e-4), doc: "Adam learning rate"),
+        Parameter("seed", type: "Int", default: .int(0), doc: "the same seed repeats a run exactly"),
+        Parameter("checkpoint", type: "String", default: .null,
+                  doc: "a folder for periodic checkpoints; a run started again with it resumes where it stopped"),
+    ], returns: "SAE", doc: "Trains an SAE with Adam, learning-rate warm-up and decay, unit-norm decoder rows and AuxK on dead "
+       + "latents, with a live progress display. An interrupt stops training and keeps the SAE trained so far.") { ctx in
+        let acts = try ctx.activations("activations")
+        var options = SAETrainingOptions(architecture: try ctx.architecture("kind"), width: try ctx.int("width"), steps: try ctx.int("steps"))
+        options.batchSize = try ctx.int("batch")
+        options.learningRate = Float(try ctx.double("lr"))
+        options.seed = UInt64(max(0, try ctx.int("seed")))
+        options.learningRateWarmupSteps = min(1000, options.steps / 20)
+        options.learningRateDecaySteps = options.steps / 5
+        if ctx.has("checkpoint") {
+            options.checkpointDirectory = try ctx.string("checkpoint")
+            options.checkpointEvery = max(50, options.steps / 20)
+        }
+        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Training \(options.architecture.description) SAE",
+                                       total: options.steps)
+        let result: SAETrainingResult
+        do {
+            result = try SAETrainer.train(source: try acts.source(), options: options, shouldStop: { Interrupt.isRequested }) { p in
+                progress.update(done: p.step, details: [
+                    ("loss", String(format: "%.4g", p.loss)), ("L0", String(format: "%.1f", p.l0)),
+                    ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),
+                ])
+            }
+        } catch { throw saeError(error, at: ctx.span) }
+        progress.finish(done: result.stepsDone, details: [("tokens/s", String(format: "%.0f", result.tokensPerSecond))],
+                        interrupted: result.interrupted)
+        Interrupt.clear()  // the SAE trained so far is the result
+        return .object(SAEObject(result.sae, clip: acts.clip))
+    })
+    sae.addStatic(BuiltinFunction("load", [
+        Parameter(nil, name: "path", type: "String", doc: "a folder with sae_weights.safetensors and cfg.json (SAELens), or sparsify's layout"),
+        Parameter("clip", type: "CLIP", default: .null, doc: "the model it reads, for l0Map and steering"),
+    ], returns: "SAE", doc: "Loads an SAE saved by Loupe, SAELens or sparsify.") { ctx in
+        let model = ctx.has("clip") ? try ctx.object("clip", as: CLIPObject.self, named: "a CLIP").model : nil
+        do {
+            let loaded = try SAELensFormat.load(from: try ctx.string("path"))
+            if let model { try loaded.checkInputWidth(model.config.vision.width, for: "this CLIP's activations") }
+            return .object(SAEObject(loaded, clip: model))
+        } catch { throw saeError(error, at: ctx.spanOf("path")) }
+    })
+    sae.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a folder, created if missing")],
+                                  doc: "Saves in SAELens's layout (sae_weights.safetensors + cfg.json), atomically.") { ctx in
+        do { try ctx.sae().sae.save(to: try ctx.string("path")) } catch { throw saeError(error, at: ctx.spanOf("path")) }
+        return .void
+    })
+    sae.addMethod(BuiltinFunction("metrics", [Parameter(nil, name: "activations", type: "Activations")], returns: "Table",
+                                  doc: "MSE, explained variance, L0, dead and dense fractions and reconstruction cosine similarity.") { ctx in
+        let acts = try ctx.activations("activations")
+        let m: SAEMetrics
+        do { m = try ctx.sae().sae.metrics(try acts.source()) } catch { throw saeError(error, at: ctx.span) }
+        let rows: [[Value]] = [
+            ["tokens", .int(m.tokens)], ["mse", .double(m.mse)], ["explained variance", .double(m.explainedVariance)],
+            ["L0", .double(m.l0)], ["dead fraction", .double(m.deadFraction)], ["dense fraction", .double(m.denseFraction)],
+            ["cosine similarity", .double(m.cosineSimilarity)],
+        ]
+        return .object(TableObject(title: "SAE metrics", columns: ["metric", "value"], rows: rows))
+    })
+    sae.addMethod(BuiltinFunction("density", [Parameter(nil, name: "activations", type: "Activations")], returns: "Image",
+                                  doc: "Histogram of log10 feature density (the fraction of tokens each latent fires on), "
+                                  + "with the dead and dense counts in the title.") { ctx in
+        let acts = try ctx.activations("activations")
+        let density: [Double]
+        do { density = try ctx.sae().sae.density(try acts.source()) } catch { throw saeError(error, at: ctx.span) }
+        let dead = density.filter { $0 == 0 }.count, dense = density.filter { $0 > SAEMetrics.denseThreshold }.count
+        let logs = density.filter { $0 > 0 }.map { log10($0) }
+        guard !logs.isEmpty else { throw LoupeError(.value, "every latent is dead on these activations", at: ctx.span) }
+        let options = ChartOptions(title: "Feature density: \(dead) dead, \(dense) dense of \(density.count)",
+                                   xLabel: "log10 fraction of tokens", yLabel: "latents")
+        do { return .object(ImageObject(try Chart.histogram(logs, bins: 40, options: options), caption: "feature density")) }
+        catch { throw saeError(error, at: ctx.span) }
+    })
+    sae.addMethod(BuiltinFunction("l0Map", [Parameter(nil, name: "image", type: "Image")], returns: "Image",
+                                  doc: "How many latents fire on each patch, as a heatmap over the image.") { ctx in
+        let object = ctx.sae()
+        guard let clip = object.clip else {
+            throw LoupeError(.value, "this SAE does not know its CLIP; load it with SAE.load(path, clip: clip)", at: ctx.span)
+        }
+        guard let layer = object.sae.metadata.layer else {
+            throw LoupeError(.value, "this SAE's metadata has no layer, so its activations cannot be computed", at: ctx.span)
+        }
+        let image = try ctx.object("image", as: ImageObject.self, named: "an Image")
+        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
+        do {
+            let acts = try clip.activations(images: [image.image], layer: layer, site: site, tokens: .spatial)
+            let tokens = acts.shape[1], grid = Int(Double(tokens).squareRoot().rounded())
+            guard grid * grid == tokens else { throw LoupeError(.value, "\(tokens) spatial tokens do not form a square grid", at: ctx.span) }
+            let codes = try object.sae.encode(acts.toArray(), width: acts.shape[2])
+            let l0 = (0..<tokens).map { Double(codes.row($0).count) }
+            let cropped = clip.preprocessor.croppedImage(DecodedImage(image.image))
+            let map = try Heatmap.overlay(image: cropped, values: l0, rows: grid, columns: grid, colormap: .magma,
+                                          title: "L0 per patch (mean \(String(format: "%.1f", l0.reduce(0, +) / Double(tokens))))",
+                                          label: "active latents")
+            return .object(ImageObject(map, caption: "L0 map"))
+        } catch { throw saeError(error, at: ctx.span) }
+    })
+    r.add(sae)
+}

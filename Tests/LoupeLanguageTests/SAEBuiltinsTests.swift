@@ -1,0 +1,42 @@
+import Foundation
+import LoupeLanguage
+import Testing
+
+@Suite struct SAEBuiltinsTests {
+    @Test func trainMeasureSaveLoadAndMap() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-sae-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sink = RecordingSink()
+        let s = Session(output: sink)
+        let setup = """
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/openclip_p16_gelu.safetensors")
+        let scenes = Dataset.scenes(count: 32, seed: 7)
+        let acts = clip.activations(scenes, layer: 1)
+        let sae = SAE.train(acts, kind: .topK(k: 4), width: 128, steps: 40, batch: 128)
+        """
+        guard case .success = s.run(setup) else { Issue.record("setup failed: \(String(describing: failure(s, setup)))"); return }
+        #expect(sink.displays.contains { $0.bundle.plainText.hasPrefix("Training TopK") && $0.update })
+        guard case .success(let metrics?, _) = s.run("sae.metrics(acts)") else { Issue.record("metrics failed"); return }
+        let rows = try #require(metrics.data["application/json"]?["rows"]?.arrayValue)
+        #expect(rows.first { $0[0] == "L0" }?[1]?.doubleValue == 4)
+        _ = s.run("sae.save(\"\(folder)\")")
+        #expect(FileManager.default.fileExists(atPath: folder + "/sae_weights.safetensors"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/cfg.json"))
+        #expect(result(s, "SAE.load(\"\(folder)\", clip: clip).l0Map(scenes[0])")?.hasPrefix("Image ") == true)
+        #expect(result(s, "sae.density(acts)") == "Image 640×400: feature density")
+    }
+
+    @Test func kindsAreCheckedWithExamples() {
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/openclip_p16_gelu.safetensors")
+        let acts = clip.activations(Dataset.scenes(count: 4), layer: 0)
+        """)
+        #expect(failure(s, "SAE.train(acts, kind: .topK(32))")?.message == "arguments of .topK need labels, e.g. .topK(k: 32)")
+        #expect(failure(s, "SAE.train(acts, kind: .matryoshka(k: 4))")?.message
+                == ".matryoshka needs 'groups:', the nested widths, e.g. .matryoshka(k: 32, groups: [512, 2048, 8192])")
+        #expect(failure(s, "SAE.train(acts, kind: .topk(k: 4))")?.message
+                == "'.topk' is not a choice for 'kind:' (did you mean '.topK'?); choices are .relu, .topK, .batchTopK, .jumpReLU, .matryoshka")
+        #expect(failure(s, "SAE.train(scenes, width: 8)")?.kind == .name)
+    }
+}
