@@ -39,8 +39,13 @@ build: apt
 kernelspec: build venv
 	@$(BIN) install --prefix $(VENV) >/dev/null
 
+# Swift Testing and XCTest both run; the full log stays in out/swift-test.log.
 swift-test: apt
-	swift test -c release 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
+	@mkdir -p out
+	@echo "swift test -c release (log: out/swift-test.log)"
+	@swift test -c release > out/swift-test.log 2>&1; rc=$$?; \
+	 grep -E "✘|error:|Executed [0-9]+ tests|Test run with" out/swift-test.log | tail -n 40; \
+	 if [ $$rc -ne 0 ]; then tail -n 60 out/swift-test.log; fi; exit $$rc
 
 jupyter-test: kernelspec
 	$(PY) -m pytest -q Tests/Jupyter
