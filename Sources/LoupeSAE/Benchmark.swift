@@ -57,13 +57,15 @@ public struct SAEBenchmarkReport: Sendable {
 /// Measures Loupe's TopK training throughput (the full trainer loop: batch
 /// from the shuffle buffer, step, Adam, decoder normalisation, dead-latent
 /// tracking) and, when a Python is given, SAELens's through bench/sae_peer.py
-/// in the same run.
+/// in the same run. The two alternate width by width, so both see the same
+/// machine load.
 public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions(),
                             log: @escaping (String) -> Void = { _ in }) throws -> SAEBenchmarkReport {
     var rows: [SAEBenchmarkReport.Row] = []
     var rng = SeededRandom(seed: 1)
     let data = (0..<(2 * options.batchSize * options.dIn)).map { _ in Float(rng.nextNormal()) }
     let source = try MatrixActivationSource(values: data, width: options.dIn)
+    var peerVersion: String? = nil
     for width in options.widths {
         var o = SAETrainingOptions(architecture: TopKArchitecture(k: options.k), width: width,
                                    steps: options.warmupSteps + options.steps)
@@ -79,35 +81,37 @@ public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions
         let first = options.warmupSteps > 0 ? marks[options.warmupSteps - 1] : marks[0]
         let timed = options.warmupSteps > 0 ? options.steps : options.steps - 1
         let seconds = marks.last!.timeIntervalSince(first)
-        rows.append(.init(width: width, loupeTokensPerSecond: Double(timed * options.batchSize) / seconds, peerTokensPerSecond: nil))
-    }
-
-    var peerVersion: String? = nil
-    if let python = options.peerPython {
-        log("running SAELens peer (\(options.peerScript))...")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [options.peerScript, "--d-in", "\(options.dIn)", "--k", "\(options.k)", "--batch", "\(options.batchSize)",
-                             "--steps", "\(options.steps)", "--warmup", "\(options.warmupSteps)", "--widths"] + options.widths.map { "\($0)" }
-        let out = Pipe()
-        process.standardOutput = out
-        do { try process.run() } catch {
-            throw SAEError("cannot run the SAELens peer with '\(python)': \(error); install it with "
-                + "python3 -m venv dev/.venv-sae && dev/.venv-sae/bin/pip install -r dev/requirements-sae.txt")
+        var row = SAEBenchmarkReport.Row(width: width, loupeTokensPerSecond: Double(timed * options.batchSize) / seconds,
+                                         peerTokensPerSecond: nil)
+        if let python = options.peerPython {
+            log("SAELens width \(width) (\(options.peerScript))...")
+            let result = try runPeer(python: python, options: options, width: width)
+            peerVersion = "sae_lens \(result["version"]?.stringValue ?? "?"), torch \(result["torch"]?.stringValue ?? "?"), "
+                + "\(result["threads"]?.intValue ?? 0) threads"
+            row.peerTokensPerSecond = result["results"]?[0]?["tokens_per_second"]?.doubleValue
         }
-        let bytes = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let result = try? JSON.parse(Array(bytes)) else {
-            throw SAEError("the SAELens peer failed (exit \(process.terminationStatus)); run \(options.peerScript) by hand to see why")
-        }
-        peerVersion = "sae_lens \(result["version"]?.stringValue ?? "?"), torch \(result["torch"]?.stringValue ?? "?"), "
-            + "\(result["threads"]?.intValue ?? 0) threads"
-        for r in result["results"]?.arrayValue ?? [] {
-            if let w = r["width"]?.intValue, let i = rows.firstIndex(where: { $0.width == w }) {
-                rows[i].peerTokensPerSecond = r["tokens_per_second"]?.doubleValue
-            }
-        }
+        rows.append(row)
     }
     let machine = "\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS \(BLAS.coreName)"
     return SAEBenchmarkReport(options: options, rows: rows, machine: machine, peerVersion: peerVersion)
+}
+
+/// Runs bench/sae_peer.py for one width and returns its JSON report.
+private func runPeer(python: String, options: SAEBenchmarkOptions, width: Int) throws -> JSON {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [options.peerScript, "--d-in", "\(options.dIn)", "--k", "\(options.k)", "--batch", "\(options.batchSize)",
+                         "--steps", "\(options.steps)", "--warmup", "\(options.warmupSteps)", "--widths", "\(width)"]
+    let out = Pipe()
+    process.standardOutput = out
+    do { try process.run() } catch {
+        throw SAEError("cannot run the SAELens peer with '\(python)': \(error); install it with "
+            + "python3 -m venv dev/.venv-sae && dev/.venv-sae/bin/pip install -r dev/requirements-sae.txt")
+    }
+    let bytes = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let result = try? JSON.parse(Array(bytes)) else {
+        throw SAEError("the SAELens peer failed (exit \(process.terminationStatus)); run \(options.peerScript) by hand to see why")
+    }
+    return result
 }
