@@ -82,6 +82,7 @@ public enum SAETrainer {
             let (losses, codes) = batch.withUnsafeBufferPointer {
                 step.run(sae, x: $0.baseAddress!, rows: B, settings: settings, gradients: gradients)
             }
+            if let maxNorm = options.gradientClipNorm { gradients.clip(maxNorm: maxNorm) }
             let lr = options.learningRate(at: current)
             optimizer.update(sae, gradients: gradients, lr: lr, normalizeDecoder: true,
                              trainThreshold: architecture.trainsThreshold)

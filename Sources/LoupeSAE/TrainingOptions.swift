@@ -22,6 +22,8 @@ public struct SAETrainingOptions {
     public var learningRateDecaySteps: Int = 0
     /// Linear warm-up of the sparsity coefficient (ReLU's L1, JumpReLU's L0).
     public var sparsityWarmupSteps: Int = 0
+    /// Clip the gradient's total norm to this (SAELens clips at 1); nil: no clipping.
+    public var gradientClipNorm: Double? = nil
     public var adamBeta1: Float = 0.9
     public var adamBeta2: Float = 0.999
     public var decoderBiasInit: DecoderBiasInit = .geometricMedian
@@ -75,6 +77,7 @@ public struct SAETrainingOptions {
         guard steps > 0 else { throw SAEError("steps must be positive, got \(steps)") }
         guard batchSize > 0 else { throw SAEError("batch size must be positive, got \(batchSize)") }
         guard learningRate > 0 else { throw SAEError("learning rate must be positive, got \(learningRate)") }
+        if let c = gradientClipNorm, !(c > 0) { throw SAEError("the gradient clipping norm must be positive, got \(c)") }
         guard deadWindowTokens > 0 && deadWindowTokens <= 1 << 24 else {
             throw SAEError("the dead-latent window must be between 1 and 16,777,216 tokens, got \(deadWindowTokens)")
         }
@@ -86,7 +89,8 @@ public struct SAETrainingOptions {
         ["architecture": .string(architecture.architectureName), "architecture_config": .object(architecture.configFields),
          "d_in": .int(dIn), "d_sae": .int(width), "steps": .int(steps), "batch_size": .int(batchSize),
          "learning_rate": .double(Double(learningRate)), "seed": .string(String(seed)),
-         "normalize_inputs": .bool(normalizeInputs), "buffer_batches": .int(bufferBatches)]
+         "normalize_inputs": .bool(normalizeInputs), "buffer_batches": .int(bufferBatches),
+         "gradient_clip_norm": gradientClipNorm.map { .double($0) } ?? .null]
     }
 }
 

@@ -229,6 +229,27 @@ final class StoreAndOptimizerTests: XCTestCase {
         for i in plain.indices { XCTAssertEqual(plain[i], withParallel[i], accuracy: 1e-5) }
     }
 
+    func testGradientClipping() throws {
+        let grads = SAEGradients(dIn: 2, dSAE: 2)
+        grads.bDec = [3, 0]
+        grads.bEnc = [0, 4]
+        XCTAssertEqual(grads.norm, 5, accuracy: 1e-9)
+        XCTAssertEqual(grads.clip(maxNorm: 1), 5, accuracy: 1e-9)
+        XCTAssertEqual(grads.norm, 1, accuracy: 1e-5)
+        XCTAssertEqual(grads.bDec[0], 0.6, accuracy: 1e-5)
+        grads.clip(maxNorm: 10)
+        XCTAssertEqual(grads.norm, 1, accuracy: 1e-5, "below the limit nothing changes")
+        // Clipped training still repeats exactly and differs from unclipped.
+        let src = try MatrixActivationSource(values: syntheticActivations(tokens: 100, width: 6, directions: 8, seed: 4), width: 6)
+        var o = SAETrainingOptions(architecture: TopKArchitecture(k: 2), width: 12, steps: 4)
+        o.batchSize = 20; o.learningRate = 1e-2; o.initSampleRows = 50
+        let free = try SAETrainer.train(source: src, options: o)
+        o.gradientClipNorm = 0.01
+        let clipped = try SAETrainer.train(source: src, options: o)
+        XCTAssertNotEqual(free.sae.wEnc, clipped.sae.wEnc)
+        XCTAssertEqual(clipped.sae.wEnc, try SAETrainer.train(source: src, options: o).sae.wEnc)
+    }
+
     func testRegistryNamesAndAliases() throws {
         XCTAssertTrue(try SAEArchitectures.named("standard") == ReLUArchitecture.self)
         XCTAssertTrue(try SAEArchitectures.named("relu") == ReLUArchitecture.self)
