@@ -21,6 +21,15 @@ public final class SAETrainingStep {
     let xc: Scratch, pre: Scratch, xhat: Scratch, gsuf: Scratch, gaux: Scratch, rowBias: Scratch
     /// Per-token loss terms, summed in row order for a deterministic total.
     var rowLoss: [Double], rowAux: [Double]
+    /// Above this fraction of firing (token, latent) pairs, the decoder and
+    /// the backward pass use dense BLAS products instead of per-latent
+    /// loops: ReLU and JumpReLU SAEs fire on half their latents early in
+    /// training. 0 forces the dense path, anything above 1 the sparse one.
+    /// The dense path serves single-reconstruction steps without AuxK.
+    public var denseFraction: Double = 0.05
+    /// [rows, dSAE] buffers for the dense path, made on first use.
+    lazy var denseCodes = Scratch(maxRows * dSAE)
+    lazy var denseGrad = Scratch(maxRows * dSAE)
 
     public init(dIn: Int, dSAE: Int, maxRows: Int, architecture: any SAEArchitecture) {
         self.dIn = dIn; self.dSAE = dSAE; self.maxRows = maxRows
@@ -66,6 +75,15 @@ public final class SAETrainingStep {
                 }
             }
             let codes = arch.trainingEncode(pre: pre, rows: B, dSAE: n, threshold: P.threshold)
+            let auxWanted = arch.usesAuxK && !settings.deadLatents.isEmpty && settings.auxCoefficient > 0 && settings.auxK > 0
+            let dense = G == 1 && !auxWanted && Double(codes.nonZeroCount) >= denseFraction * Double(B * n)
+            let Z = dense ? self.denseCodes.pointer : pre, dZ = dense ? self.denseGrad.pointer : pre
+            if dense {
+                // x̂ − b_dec = Z W_dec with Z the dense codes.
+                Z.update(repeating: 0, count: B * n)
+                for r in 0..<B { for e in codes.rowStart[r]..<codes.rowStart[r + 1] { Z[r * n + Int(codes.index[e])] = codes.value[e] } }
+                BLAS.gemm(m: B, n: d, k: n, a: Z, lda: n, b: P.wDec, ldb: d, c: xhat, ldc: d)
+            }
 
             // Decoder, sparse, one nested reconstruction per group; gsuf[b][g]
             // ends up holding Σ_{g' ≥ g} dLoss/dx̂^(g'), what a latent of group g feels.
@@ -75,8 +93,8 @@ public final class SAETrainingStep {
                 parallelRows(B, grain: 16) { range in
                     for r in range {
                         let acc = xhat + r * d
-                        for t in 0..<d { acc[t] = P.bDec[t] }
-                        var e = codes.rowStart[r], loss = 0.0
+                        if dense { for t in 0..<d { acc[t] += P.bDec[t] } } else { for t in 0..<d { acc[t] = P.bDec[t] } }
+                        var e = dense ? codes.rowStart[r + 1] : codes.rowStart[r], loss = 0.0
                         let end = codes.rowStart[r + 1]
                         for g in 0..<G {
                             while e < end && Int(codes.index[e]) < self.groupEnds[g] {
@@ -109,7 +127,11 @@ public final class SAETrainingStep {
 
             // dLoss/dz of each firing latent through the reconstruction.
             let groupOf = self.groupOf
-            let reconGrad: (Int, Int) -> Float = { r, j in
+            if dense {
+                // dL/dZ = (dL/dx̂) W_decᵀ for every (token, latent).
+                BLAS.gemm(m: B, n: n, k: d, a: gsuf, lda: d, b: P.wDec, ldb: d, transB: true, c: dZ, ldc: n)
+            }
+            let reconGrad: (Int, Int) -> Float = dense ? { r, j in dZ[r * n + j] } : { r, j in
                 dot(d, gsuf + (r * G + Int(groupOf[j])) * d, P.wDec + j * d)
             }
             var dValue = [Float](repeating: 0, count: codes.nonZeroCount)
@@ -136,7 +158,7 @@ public final class SAETrainingStep {
             var auxiliary = 0.0
             var auxCodes = SparseCodes(rows: B, width: n, rowStart: [Int](repeating: 0, count: B + 1), index: [], value: [])
             var auxDValue: [Float] = []
-            if arch.usesAuxK && !settings.deadLatents.isEmpty && settings.auxCoefficient > 0 && settings.auxK > 0 {
+            if auxWanted {
                 let kAux = min(settings.auxK, settings.deadLatents.count)
                 let weight = settings.auxCoefficient * min(Float(settings.deadLatents.count) / Float(settings.auxK), 1)
                 auxCodes = Selection.topK(pre, rows: B, width: n, k: kAux, allowed: settings.deadLatents)
@@ -177,6 +199,10 @@ public final class SAETrainingStep {
             let losses = StepLosses(reconstruction: reconstruction, fullReconstruction: full, sparsity: sparsity,
                                     auxiliary: auxiliary, l0: codes.meanL0)
             guard let gradients else { return (losses, codes) }
+            if dense {
+                denseBackward(P: P, gradients: gradients, codes: codes, dValue: dValue, thresholdGrad: thresholdGrad, rows: B)
+                return (losses, codes)
+            }
 
             // Group entries by latent (in row order, so sums are deterministic),
             // then each latent's gradient rows are built by one thread.
@@ -244,6 +270,37 @@ public final class SAETrainingStep {
                 }
             }
             return (losses, codes)
+        }
+    }
+
+    /// Backward with dense products (see `denseFraction`): dW_dec = Zᵀ G,
+    /// dW_enc = dPreᵀ (x − b_dec), and b_dec's encoder term dPre W_enc.
+    private func denseBackward(P: ParameterPointers, gradients: SAEGradients, codes: SparseCodes, dValue: [Float],
+                               thresholdGrad: [Float], rows B: Int) {
+        let d = dIn, n = dSAE
+        let Z = denseCodes.pointer, dPre = denseGrad.pointer
+        let gsuf = self.gsuf.pointer, xc = self.xc.pointer, rowBias = self.rowBias.pointer
+        var touched = [Bool](repeating: false, count: n)
+        for j in codes.index { touched[Int(j)] = true }
+        gradients.touchedList = (0..<n).filter { touched[$0] }.map { Int32($0) }
+        for j in gradients.touchedList { gradients.touched[Int(j)] = true }
+        for j in 0..<n { gradients.threshold[j] = thresholdGrad[j] }
+        gradients.withPointers { D in
+            BLAS.gemm(m: n, n: d, k: B, a: Z, lda: n, transA: true, b: gsuf, ldb: d, c: D.wDec, ldc: d)
+            // Firing latents pass their gradient straight through (z = pre).
+            dPre.update(repeating: 0, count: B * n)
+            for r in 0..<B { for e in codes.rowStart[r]..<codes.rowStart[r + 1] { dPre[r * n + Int(codes.index[e])] = dValue[e] } }
+            BLAS.gemm(m: n, n: d, k: B, a: dPre, lda: n, transA: true, b: xc, ldb: d, c: D.wEnc, ldc: d)
+            for j in 0..<n { D.bEnc[j] = 0 }
+            for e in 0..<codes.index.count { D.bEnc[Int(codes.index[e])] += dValue[e] }
+            BLAS.gemm(m: B, n: d, k: n, a: dPre, lda: n, b: P.wEnc, ldb: d, c: rowBias, ldc: d)
+            parallelRows(d, grain: 32) { cols in
+                for t in cols {
+                    var s: Float = 0
+                    for r in 0..<B { s += gsuf[r * d + t] - rowBias[r * d + t] }
+                    D.bDec[t] = s
+                }
+            }
         }
     }
 }

@@ -21,11 +21,13 @@ final class GradientTests: XCTestCase {
         return sae
     }
 
-    func check(_ arch: any SAEArchitecture, settings base: StepSettings, seed: UInt64 = 10,
+    /// `denseFraction` 0 forces the dense-product path, 2 the sparse one.
+    func check(_ arch: any SAEArchitecture, settings base: StepSettings, seed: UInt64 = 10, denseFraction: Double = 2,
                file: StaticString = #filePath, line: UInt = #line) throws {
         let sae = try makeSAE(arch, seed: seed)
         let x = randomMatrix(rows * dIn, seed: seed + 9, scale: 1.5)
         let step = SAETrainingStep(dIn: dIn, dSAE: dSAE, maxRows: rows, architecture: arch)
+        step.denseFraction = denseFraction
         // AuxK's target x − x̂ is a constant to the gradient; freeze it at its
         // unperturbed value so the finite differences see the same function.
         var settings = base
@@ -72,6 +74,39 @@ final class GradientTests: XCTestCase {
 
     func testReLUWithL1() throws {
         try check(ReLUArchitecture(l1Coefficient: 0.3), settings: StepSettings(sparsityCoefficient: 0.3))
+    }
+
+    func testReLUWithL1DenseProducts() throws {
+        try check(ReLUArchitecture(l1Coefficient: 0.3), settings: StepSettings(sparsityCoefficient: 0.3), denseFraction: 0)
+    }
+
+    func testTopKDenseProducts() throws {
+        try check(TopKArchitecture(k: 4), settings: StepSettings(), seed: 30, denseFraction: 0)
+    }
+
+    func testJumpReLUWeightsDenseProducts() throws {
+        try check(JumpReLUArchitecture(l0Coefficient: 0.2, bandwidth: 0.05), settings: StepSettings(sparsityCoefficient: 0.2),
+                  denseFraction: 0)
+    }
+
+    /// Both paths give the same gradients (up to summation order).
+    func testDenseAndSparsePathsAgree() throws {
+        let arch = JumpReLUArchitecture(l0Coefficient: 0.2, bandwidth: 0.6)
+        let sae = try makeSAE(arch, seed: 70)
+        let x = randomMatrix(rows * dIn, seed: 79, scale: 1.5)
+        var results: [SAEGradients] = []
+        for fraction in [0.0, 2.0] {
+            let step = SAETrainingStep(dIn: dIn, dSAE: dSAE, maxRows: rows, architecture: arch)
+            step.denseFraction = fraction
+            let g = SAEGradients(dIn: dIn, dSAE: dSAE)
+            x.withUnsafeBufferPointer { _ = step.run(sae, x: $0.baseAddress!, rows: rows, settings: StepSettings(sparsityCoefficient: 0.2), gradients: g) }
+            results.append(g)
+        }
+        for (a, b) in [(results[0].wEnc, results[1].wEnc), (results[0].wDec, results[1].wDec), (results[0].bEnc, results[1].bEnc),
+                       (results[0].bDec, results[1].bDec), (results[0].threshold, results[1].threshold)] {
+            for i in a.indices { XCTAssertEqual(a[i], b[i], accuracy: 1e-5 + 1e-5 * abs(b[i])) }
+        }
+        XCTAssertGreaterThan(results[0].threshold.map { abs($0) }.max()!, 0)
     }
 
     func testTopKWithAuxK() throws {
