@@ -99,16 +99,26 @@ public final class SparseAutoencoder: @unchecked Sendable {
     public func preActivations(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
         var centred = [Float](repeating: 0, count: rows * dIn)
         var pre = [Float](repeating: 0, count: rows * dSAE)
+        let d = dIn, n = dSAE
         centred.withUnsafeMutableBufferPointer { c in
-            for r in 0..<rows { for t in 0..<dIn { c[r * dIn + t] = x[r * dIn + t] - bDec[t] } }
+            let c = c.baseAddress!
+            bDec.withUnsafeBufferPointer { bd in
+                parallelRows(rows, grain: 64) { range in
+                    for r in range { for t in 0..<d { c[r * d + t] = x[r * d + t] - bd[t] } }
+                }
+            }
             pre.withUnsafeMutableBufferPointer { p in
+                let p = p.baseAddress!
                 wEnc.withUnsafeBufferPointer { w in
                     if rows > 0 {
-                        BLAS.gemm(m: rows, n: dSAE, k: dIn, a: c.baseAddress!, lda: dIn, b: w.baseAddress!, ldb: dIn,
-                                  transB: true, c: p.baseAddress!, ldc: dSAE)
+                        BLAS.gemm(m: rows, n: n, k: d, a: c, lda: d, b: w.baseAddress!, ldb: d, transB: true, c: p, ldc: n)
                     }
                 }
-                for r in 0..<rows { for j in 0..<dSAE { p[r * dSAE + j] += bEnc[j] } }
+                bEnc.withUnsafeBufferPointer { be in
+                    parallelRows(rows, grain: 16) { range in
+                        for r in range { for j in 0..<n { p[r * n + j] += be[j] } }
+                    }
+                }
             }
         }
         return pre
