@@ -96,7 +96,7 @@ public enum ActivationCache {
         try source.rewind()
         let width = source.width
         let scratch = path + ".rows-\(getpid())"
-        FileManager.default.createFile(atPath: scratch, contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch, contents: nil)
         defer { unlink(scratch) }
         guard let out = FileHandle(forWritingAtPath: scratch) else {
             throw SAEError("cannot write '\(scratch)'; check that the folder exists and is writable")

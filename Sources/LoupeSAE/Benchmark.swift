@@ -73,10 +73,10 @@ public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions
         o.initSampleRows = 256
         o.bufferBatches = 2
         var marks: [Date] = []
-        _ = try SAETrainer.train(source: source, options: o) { p in
+        _ = try SAETrainer.train(source: source, options: o, progress: { p in
             marks.append(Date())
             log("Loupe width \(width): step \(p.step)/\(p.totalSteps), \(Int(p.tokensPerSecond)) tokens/s")
-        }
+        })
         // From the end of the last warm-up step to the end of the run.
         let first = options.warmupSteps > 0 ? marks[options.warmupSteps - 1] : marks[0]
         let timed = options.warmupSteps > 0 ? options.steps : options.steps - 1
