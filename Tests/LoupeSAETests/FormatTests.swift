@@ -99,6 +99,22 @@ final class FormatTests: XCTestCase {
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("not a safetensors file"), "\($0)") }
     }
 
+    /// Half-precision tensors (as SAELens writes with dtype float16/bfloat16) are widened on load.
+    func testHalfPrecisionTensorsAreRead() throws {
+        let header = #"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]},"c":{"dtype":"I8","shape":[1],"data_offsets":[8,9]}}"#
+        var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) } + Array(header.utf8)
+        for h: UInt16 in [0x3C00, 0xC000, 0x3F80, 0x3F00] { bytes += [UInt8(h & 0xFF), UInt8(h >> 8)] }
+        bytes.append(7)
+        let path = temporaryFolder("half") + "/h.safetensors"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try SafetensorsFile(path: path)
+        XCTAssertEqual(try file.floats("a"), [1, -2])
+        XCTAssertEqual(try file.floats("b"), [1, 0.5])
+        XCTAssertThrowsError(try file.floats("c")) { XCTAssertTrue("\($0)".contains("I8"), "\($0)") }
+        XCTAssertThrowsError(try file.floats("a", shape: [3])) { XCTAssertTrue("\($0)".contains("expected [3]"), "\($0)") }
+        XCTAssertThrowsError(try file.floats("zz")) { XCTAssertTrue("\($0)".contains("no tensor named 'zz'"), "\($0)") }
+    }
+
     func testSafetensorsRoundTripAndCache() throws {
         let dir = temporaryFolder("cache")
         let x = randomMatrix(7 * 3, seed: 2)
