@@ -64,8 +64,28 @@ lab: kernelspec
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-lab.txt
 	$(PY) -m jupyter lab notebooks
 
-bench: kernelspec
+# The Python peers (PyTorch, open_clip, SAELens) live in their own pinned
+# environments; they are large, so only `make bench` installs them.
+CLIP_VENV := dev/.venv
+SAE_VENV  := dev/.venv-sae
+BENCH_CHECKPOINT := dev/work/ViT-B-32.safetensors
+
+$(CLIP_VENV)/.installed: dev/requirements-clip.txt
+	@python3 -m venv $(CLIP_VENV) && $(CLIP_VENV)/bin/pip install -q --disable-pip-version-check -r $< && touch $@
+
+$(SAE_VENV)/.installed: dev/requirements-sae.txt
+	@python3 -m venv $(SAE_VENV) && $(SAE_VENV)/bin/pip install -q --disable-pip-version-check -r $< && touch $@
+
+$(BENCH_CHECKPOINT): $(CLIP_VENV)/.installed
+	$(CLIP_VENV)/bin/python dev/make_clip_fixtures.py --full
+
+bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPOINT)
+	@echo "== kernel: Loupe beside ipykernel"
 	$(PY) bench/kernel_bench.py
+	@echo "== CLIP image tower: Loupe beside open_clip"
+	$(BIN) bench clip $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
+	@echo "== SAE training: Loupe beside SAELens"
+	$(BIN) bench sae --peer $(SAE_VENV)/bin/python
 
 clean:
 	rm -rf .build out $(VENV)

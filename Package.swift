@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "LoupeLanguage", dependencies: ["LoupeCLIP", "LoupeSAE", "LoupeRender", "LoupeWorld", "LoupeJSON"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeJSON", "CZMQ", "CCrypto"]),
         .executableTarget(name: "loupe", dependencies: [
-            "LoupeKernel", "LoupeLanguage", "LoupeRender",
+            "LoupeKernel", "LoupeLanguage", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -137,7 +137,7 @@ func registerSAE(_ r: Registry) {
     ], returns: "SAE", doc: "Loads an SAE saved by Loupe, SAELens or sparsify.") { ctx in
         let model = ctx.has("clip") ? try ctx.object("clip", as: CLIPObject.self, named: "a CLIP").model : nil
         do {
-            let loaded = try SAELensFormat.load(from: try ctx.string("path"))
+            let loaded = try SparseAutoencoder.load(from: try ctx.string("path"))
             if let model { try loaded.checkInputWidth(model.config.vision.width, for: "this CLIP's activations") }
             return .object(SAEObject(loaded, clip: model))
         } catch { throw saeError(error, at: ctx.spanOf("path")) }
