@@ -77,6 +77,12 @@ enum HTMLEntities {
         "pound": "£", "yen": "¥", "cent": "¢", "times": "×", "divide": "÷", "middot": "·", "bull": "•",
     ]
 
+    /// Names html.unescape also resolves without a terminating ';'.
+    static let legacy: [String: String] = [
+        "amp": "&", "AMP": "&", "lt": "<", "LT": "<", "gt": ">", "GT": ">", "quot": "\"", "QUOT": "\"",
+        "nbsp": "\u{A0}", "copy": "©", "COPY": "©", "reg": "®", "REG": "®", "not": "¬", "deg": "°",
+    ]
+
     /// Windows-1252 meanings that html.unescape gives to references 0x80–0x9F.
     static let cp1252: [UInt32: UInt32] = [
         0x80: 0x20AC, 0x82: 0x201A, 0x83: 0x0192, 0x84: 0x201E, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021,
@@ -116,9 +122,14 @@ enum HTMLEntities {
             return (String(Unicode.Scalar(value).map(Character.init) ?? "\u{FFFD}"), j)
         }
         while j < u.count, u[j].properties.isAlphabetic || ("0"..."9").contains(u[j]) { j += 1 }
-        guard j < u.count, u[j] == ";" else { return nil }
         let name = String(String.UnicodeScalarView(u[(start + 1)..<j]))
-        guard let text = named[name] else { return nil }
-        return (text, j + 1)
+        if j < u.count, u[j] == ";", let text = named[name] { return (text, j + 1) }
+        // HTML5 also accepts a few legacy names without ';', taking the
+        // longest one that starts the run ("&ampx" is "&x").
+        for length in stride(from: min(name.count, 4), through: 2, by: -1) {
+            let prefix = String(name.prefix(length))
+            if let text = legacy[prefix] { return (text, start + 1 + length) }
+        }
+        return nil
     }
 }

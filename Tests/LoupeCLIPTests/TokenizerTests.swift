@@ -15,6 +15,16 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    func testHTMLReferencesWithoutSemicolons() throws {
+        // Expected ids from open_clip: html.unescape resolves legacy names
+        // without ';' ("&amp chips"), and longest-prefix ("&ampb" is "&b").
+        let tok = try CLIPTokenizer.standard()
+        XCTAssertEqual(Array(tok.tokenize("fish &amp chips").prefix(5)), [49406, 2759, 261, 8855, 49407])
+        XCTAssertEqual(Array(tok.tokenize("&ltb&gt x").prefix(6)), [49406, 283, 321, 285, 343, 49407])
+        XCTAssertEqual(Array(tok.tokenize("a&ampb").prefix(5)), [49406, 320, 261, 321, 49407])
+        XCTAssertEqual(Array(tok.tokenize("&copy2024").prefix(7)), [49406, 5811, 273, 271, 273, 275, 49407])
+    }
+
     func testSpecialTokensAndTruncation() throws {
         let tok = try CLIPTokenizer.standard()
         XCTAssertEqual(tok.startToken, 49406)
