@@ -1,11 +1,11 @@
 import Foundation
 
-/// Files are written under a temporary name in the same folder and renamed
-/// into place, so a crash or a kill never leaves a half-written checkpoint
-/// or SAE: readers see the old file or the new one, nothing in between.
-enum AtomicFile {
+/// Every file Loupe writes goes under a temporary name in the same folder and
+/// is renamed into place, so a crash or a kill never leaves a half-written
+/// file: readers see the old file or the new one, nothing in between.
+public enum AtomicFile {
     /// Writes `bytes` to `path` atomically, creating the parent folder.
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         try write(to: path) { handle in
             try bytes.withUnsafeBytes { try writeAll(handle, $0) }
         }
@@ -14,21 +14,21 @@ enum AtomicFile {
     /// Opens a temporary file beside `path`, lets `body` fill it, flushes it
     /// to disk and renames it over `path`. On any error the temporary file
     /// is removed and `path` is untouched.
-    static func write(to path: String, _ body: (Int32) throws -> Void) throws {
+    public static func write(to path: String, _ body: (Int32) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            throw SAEError("cannot write '\(path)': \(String(cString: strerror(errno))); check that the folder is writable")
+            throw FileWriteError("cannot write '\(path)': \(String(cString: strerror(errno))); check that the folder is writable")
         }
         do {
             try body(fd)
-            guard fsync(fd) == 0 else { throw SAEError("cannot flush '\(path)' to disk: \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw FileWriteError("cannot flush '\(path)' to disk: \(String(cString: strerror(errno)))") }
             close(fd)
             guard rename(temporary, path) == 0 else {
-                throw SAEError("cannot move the new '\(url.lastPathComponent)' into place: \(String(cString: strerror(errno)))")
+                throw FileWriteError("cannot move the new '\(url.lastPathComponent)' into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             close(fd)
@@ -38,15 +38,21 @@ enum AtomicFile {
     }
 
     /// Writes every byte of `buffer`, retrying short writes.
-    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws {
+    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < buffer.count {
             let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SAEError("write failed: \(String(cString: strerror(errno))); is the disk full?")
+                throw FileWriteError("write failed: \(String(cString: strerror(errno))); is the disk full?")
             }
             done += n
         }
     }
+}
+
+/// Why a file could not be written, and what to check.
+public struct FileWriteError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

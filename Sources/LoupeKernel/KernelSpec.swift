@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFiles
 import LoupeImage
 import LoupeJSON
 import LoupeRender
@@ -21,25 +22,12 @@ public enum KernelSpec {
     public static func install(into kernelsDirectory: String, executable: String) throws -> String {
         let target = (kernelsDirectory as NSString).appendingPathComponent("loupe")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try writeAtomically(Array(kernelJSON(executable: executable).pretty().utf8) + [10],
+        try AtomicFile.write(Array(kernelJSON(executable: executable).pretty().utf8) + [10],
                             to: (target as NSString).appendingPathComponent("kernel.json"))
         for size in [32, 64] {
-            try writeAtomically(try Logo.draw(size: size).pngData(),
+            try AtomicFile.write(try Logo.draw(size: size).pngData(),
                                 to: (target as NSString).appendingPathComponent("logo-\(size)x\(size).png"))
         }
         return target
-    }
-}
-
-/// Writes bytes to a temporary file beside the destination, then renames it
-/// over the destination, so readers never see half a file.
-public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let temporary = path + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-        throw KernelError("cannot write \(temporary); check that the folder exists and is writable")
-    }
-    guard rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw KernelError("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
     }
 }

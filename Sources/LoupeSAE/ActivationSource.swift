@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFiles
 
 /// Where training activations come from: rows of `width` floats, streamed.
 /// The CLIP engine supplies one that runs images through the model; Loupe

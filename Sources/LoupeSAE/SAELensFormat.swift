@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFiles
 import LoupeJSON
 
 /// SAELens's folder layout: `sae_weights.safetensors` (`W_enc` [d_in, d_sae],

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFiles
 import LoupeJSON
 
 /// One tensor to be written to a safetensors file, always as float32.

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFiles
 import LoupeImage
 import LoupeJSON
 
@@ -51,7 +52,7 @@ public enum SceneWriter {
                 let i = start + k
                 results[k] = Result {
                     let scene = try make(i)
-                    try writeAtomically(scene.image.pngData(), to: (folder as NSString).appendingPathComponent(fileName(i)))
+                    try AtomicFile.write(scene.image.pngData(), to: (folder as NSString).appendingPathComponent(fileName(i)))
                     return scene.attributes
                 }
             }
@@ -64,23 +65,9 @@ public enum SceneWriter {
             jsonl += SceneMetadata.json(a, file: fileName(i)).serialized() + "\n"
             csv += SceneMetadata.csvLine(a, file: fileName(i)) + "\n"
         }
-        try writeAtomically(Array(jsonl.utf8), to: (folder as NSString).appendingPathComponent("scenes.jsonl"))
-        try writeAtomically(Array(csv.utf8), to: (folder as NSString).appendingPathComponent("scenes.csv"))
+        try AtomicFile.write(Array(jsonl.utf8), to: (folder as NSString).appendingPathComponent("scenes.jsonl"))
+        try AtomicFile.write(Array(csv.utf8), to: (folder as NSString).appendingPathComponent("scenes.csv"))
         return written
-    }
-
-    /// Writes to a temporary name in the same folder, then renames over the
-    /// target: rename within one file system is atomic.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else {
-            throw SceneWriteError(message: "could not write \(temp)")
-        }
-        if rename(temp, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temp)
-            throw SceneWriteError(message: "could not move \(temp) to \(path): \(reason)")
-        }
     }
 }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoupeKernel
+import LoupeFiles
 import LoupeLanguage
 
 struct DocsCommand: ParsableCommand {
@@ -10,7 +10,7 @@ struct DocsCommand: ParsableCommand {
     @Option(help: "Where to write it.") var out = "docs/reference.md"
 
     func run() throws {
-        try writeAtomically(Array(Reference.markdown().utf8), to: out)
+        try AtomicFile.write(Array(Reference.markdown().utf8), to: out)
         print("Wrote \(out)")
     }
 }

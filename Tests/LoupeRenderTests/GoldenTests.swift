@@ -1,3 +1,4 @@
+import LoupeTestSupport
 import LoupeImage
 import LoupeRender
 import XCTest
@@ -14,32 +15,32 @@ final class GoldenTests: XCTestCase {
 
     func testHistogram() throws {
         let img = try Chart.histogram(Self.sample, bins: 16, options: ChartOptions(width: 160, height: 120, title: "Values", xLabel: "x", yLabel: "n"))
-        try GoldenImage.assertMatches(img, "histogram")
+        try golden.assertMatches(img, "histogram")
     }
 
     func testLogHistogram() throws {
         let values = Self.sample.map { pow(10, $0 * 8 - 2) }
         let img = try Chart.histogram(values, bins: 12, options: ChartOptions(width: 160, height: 120, logX: true, logY: true))
-        try GoldenImage.assertMatches(img, "histogram-log")
+        try golden.assertMatches(img, "histogram-log")
     }
 
     func testBars() throws {
         let img = try Chart.bars(labels: ["a", "b", "c", "d"], values: [3, -1, 2.5, 0.5],
                                  options: ChartOptions(width: 160, height: 120, title: "Bars"))
-        try GoldenImage.assertMatches(img, "bars")
+        try golden.assertMatches(img, "bars")
     }
 
     func testLines() throws {
         let a = LineSeries(name: "train", y: (0..<50).map { 1 / (1 + Double($0) / 5) })
         let b = LineSeries(name: "eval", x: [0, 10, 20, 30, 40, 49], y: [1.1, 0.4, 0.3, 0.22, 0.2, 0.19])
         let img = try Chart.lines([a, b], options: ChartOptions(width: 160, height: 120, xLabel: "step"))
-        try GoldenImage.assertMatches(img, "lines")
+        try golden.assertMatches(img, "lines")
     }
 
     func testProbabilityBars() throws {
         let img = try Chart.horizontalBars(labels: ["star", "circle", "heart"], values: [0.7, 0.2, 0.1], maxValue: 1,
                                            width: 160, rowHeight: 18)
-        try GoldenImage.assertMatches(img, "probability-bars")
+        try golden.assertMatches(img, "probability-bars")
     }
 
     static func testImage() -> RGBImage {
@@ -52,21 +53,21 @@ final class GoldenTests: XCTestCase {
         let values = (0..<49).map { Double(($0 % 7) * ($0 / 7)) }
         let img = try Heatmap.overlay(image: Self.testImage(), values: values, rows: 7, columns: 7, colormap: .magma,
                                       displaySize: 112, title: "L0")
-        try GoldenImage.assertMatches(img, "heatmap-overlay")
+        try golden.assertMatches(img, "heatmap-overlay")
     }
 
     func testHeatmapBilinearDiverging() throws {
         let values = (0..<9).map { Double($0) - 4 }
         let img = try Heatmap.overlay(image: Self.testImage(), values: values, rows: 3, columns: 3, colormap: .diverging,
                                       range: -4...4, alpha: 0.7, interpolation: .bilinear, displaySize: 112)
-        try GoldenImage.assertMatches(img, "heatmap-bilinear")
+        try golden.assertMatches(img, "heatmap-bilinear")
     }
 
     func testImageGrid() throws {
         let img = try ImageGrid.render([Self.testImage(), Self.testImage(), Self.testImage()],
                                        captions: ["one star", "a second star with a long caption", "three"],
                                        columns: 2, cellSize: 48, frames: [nil, Colour(hex: 0xff0000), nil])
-        try GoldenImage.assertMatches(img, "image-grid")
+        try golden.assertMatches(img, "image-grid")
     }
 
     func testCanvasShapes() throws {
@@ -78,6 +79,6 @@ final class GoldenTests: XCTestCase {
         c.line(from: Point(4, 60), to: Point(40, 26), .ink, width: 1.5)
         c.polyline([Point(48, 58), Point(60, 30), Point(72, 50), Point(90, 28)], Colour(hex: 0xff7f0e), width: 3)
         c.text("Ag", at: Point(4, 44), font: try Font.sans(), size: 14)
-        try GoldenImage.assertMatches(c.image, "canvas-shapes")
+        try golden.assertMatches(c.image, "canvas-shapes")
     }
 }

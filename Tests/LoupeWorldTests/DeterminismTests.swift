@@ -1,3 +1,4 @@
+import LoupeTestSupport
 import LoupeImage
 import LoupeWorld
 import XCTest
@@ -50,7 +51,7 @@ final class SceneGoldenTests: XCTestCase {
         // Seed 7, scene 12: two objects and a word, on sky.
         let s = try SceneGenerator(seed: 7).scene(at: 12)
         XCTAssertEqual(s.caption, "a large brown triangle and a large pink pentagon on sky with the word \"square\"")
-        try GoldenImage.assertMatches(s.image, "scene-seed7-12")
+        try golden.assertMatches(s.image, "scene-seed7-12")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeJSON
+import LoupeTestSupport
 import LoupeWorld
 import XCTest
 

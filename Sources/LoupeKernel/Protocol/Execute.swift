@@ -74,23 +74,30 @@ extension Kernel {
                 publish("error", ["ename": .string(name), "evalue": .string(value),
                                   "traceback": .array(traceback.map(JSON.string))], parent: request.header)
             }
+            // Requests already queued behind the failure are taken before the
+            // reply goes out, so only those are aborted, never later ones.
+            let queued = content["stop_on_error"]?.boolValue ?? true ? drainQueue(socket) : []
             reply(request, on: socket, "execute_reply", [
                 "status": "error", "execution_count": .int(count), "ename": .string(name), "evalue": .string(value),
                 "traceback": .array(traceback.map(JSON.string)), "payload": .array(payload), "user_expressions": [:],
             ])
-            if content["stop_on_error"]?.boolValue ?? true { abortQueuedExecutions(on: socket) }
+            abortExecutions(queued, on: socket)
         }
     }
 
-    /// After a failed execute with `stop_on_error`, executes already queued
-    /// are answered "aborted" rather than run; other requests are served.
-    func abortQueuedExecutions(on socket: ZMQSocket) {
-        while let frames = try? socket.receive(timeoutMs: 0) {
-            guard let message = try? codec.decode(frames) else {
-                handle(frames, on: socket, channel: "shell")
-                continue
-            }
-            guard message.type == "execute_request" else {
+    /// Every message waiting on the socket right now.
+    func drainQueue(_ socket: ZMQSocket) -> [[[UInt8]]] {
+        var queued: [[[UInt8]]] = []
+        while let frames = try? socket.receive(timeoutMs: 0) { queued.append(frames) }
+        return queued
+    }
+
+    /// After a failed execute with `stop_on_error`, the executes that were
+    /// queued behind it are answered "aborted" rather than run; other
+    /// requests are served as usual.
+    func abortExecutions(_ queued: [[[UInt8]]], on socket: ZMQSocket) {
+        for frames in queued {
+            guard let message = try? codec.decode(frames), message.type == "execute_request" else {
                 handle(frames, on: socket, channel: "shell")
                 continue
             }

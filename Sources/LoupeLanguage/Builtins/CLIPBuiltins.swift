@@ -80,7 +80,8 @@ extension CallContext {
     func clip() -> CLIPModel { (receiver.objectValue as! CLIPObject).model }
 }
 
-/// CLIP errors already say what to do; the language only adds where.
+/// Engine errors (CLIP, SAE, rendering) already say what to do; the
+/// language only adds where.
 func languageError(_ error: Error, at span: SourceSpan) -> LoupeError {
     if let e = error as? LoupeError { return e }
     return LoupeError(.value, "\(error)", at: span)

@@ -83,11 +83,6 @@ extension CallContext {
     }
 }
 
-func saeError(_ error: Error, at span: SourceSpan) -> LoupeError {
-    if let e = error as? LoupeError { return e }
-    return LoupeError(.value, "\(error)", at: span)
-}
-
 func registerSAE(_ r: Registry) {
     let sae = BuiltinType("SAE", doc: "A sparse autoencoder over one layer's activations: z = act(W_enc (x - b_dec) + b_enc), "
                           + "x_hat = W_dec z + b_dec. Saved and loaded in SAELens's layout.")
@@ -125,7 +120,7 @@ func registerSAE(_ r: Registry) {
                     ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),
                 ])
             }
-        } catch { throw saeError(error, at: ctx.span) }
+        } catch { throw languageError(error, at: ctx.span) }
         progress.finish(done: result.stepsDone, details: [("tokens/s", String(format: "%.0f", result.tokensPerSecond))],
                         interrupted: result.interrupted)
         Interrupt.clear()  // the SAE trained so far is the result
@@ -140,18 +135,18 @@ func registerSAE(_ r: Registry) {
             let loaded = try SparseAutoencoder.load(from: try ctx.string("path"))
             if let model { try loaded.checkInputWidth(model.config.vision.width, for: "this CLIP's activations") }
             return .object(SAEObject(loaded, clip: model))
-        } catch { throw saeError(error, at: ctx.spanOf("path")) }
+        } catch { throw languageError(error, at: ctx.spanOf("path")) }
     })
     sae.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a folder, created if missing")],
                                   doc: "Saves in SAELens's layout (sae_weights.safetensors + cfg.json), atomically.") { ctx in
-        do { try ctx.sae().sae.save(to: try ctx.string("path")) } catch { throw saeError(error, at: ctx.spanOf("path")) }
+        do { try ctx.sae().sae.save(to: try ctx.string("path")) } catch { throw languageError(error, at: ctx.spanOf("path")) }
         return .void
     })
     sae.addMethod(BuiltinFunction("metrics", [Parameter(nil, name: "activations", type: "Activations")], returns: "Table",
                                   doc: "MSE, explained variance, L0, dead and dense fractions and reconstruction cosine similarity.") { ctx in
         let acts = try ctx.activations("activations")
         let m: SAEMetrics
-        do { m = try ctx.sae().sae.metrics(try acts.source()) } catch { throw saeError(error, at: ctx.span) }
+        do { m = try ctx.sae().sae.metrics(try acts.source()) } catch { throw languageError(error, at: ctx.span) }
         let rows: [[Value]] = [
             ["tokens", .int(m.tokens)], ["mse", .double(m.mse)], ["explained variance", .double(m.explainedVariance)],
             ["L0", .double(m.l0)], ["dead fraction", .double(m.deadFraction)], ["dense fraction", .double(m.denseFraction)],
@@ -164,14 +159,14 @@ func registerSAE(_ r: Registry) {
                                   + "with the dead and dense counts in the title.") { ctx in
         let acts = try ctx.activations("activations")
         let density: [Double]
-        do { density = try ctx.sae().sae.density(try acts.source()) } catch { throw saeError(error, at: ctx.span) }
+        do { density = try ctx.sae().sae.density(try acts.source()) } catch { throw languageError(error, at: ctx.span) }
         let dead = density.filter { $0 == 0 }.count, dense = density.filter { $0 > SAEMetrics.denseThreshold }.count
         let logs = density.filter { $0 > 0 }.map { log10($0) }
         guard !logs.isEmpty else { throw LoupeError(.value, "every latent is dead on these activations", at: ctx.span) }
         let options = ChartOptions(title: "Feature density: \(dead) dead, \(dense) dense of \(density.count)",
                                    xLabel: "log10 fraction of tokens", yLabel: "latents")
         do { return .object(ImageObject(try Chart.histogram(logs, bins: 40, options: options), caption: "feature density")) }
-        catch { throw saeError(error, at: ctx.span) }
+        catch { throw languageError(error, at: ctx.span) }
     })
     sae.addMethod(BuiltinFunction("l0Map", [Parameter(nil, name: "image", type: "Image")], returns: "Image",
                                   doc: "How many latents fire on each patch, as a heatmap over the image.") { ctx in
@@ -195,7 +190,7 @@ func registerSAE(_ r: Registry) {
                                           title: "L0 per patch (mean \(String(format: "%.1f", l0.reduce(0, +) / Double(tokens))))",
                                           label: "active latents")
             return .object(ImageObject(map, caption: "L0 map"))
-        } catch { throw saeError(error, at: ctx.span) }
+        } catch { throw languageError(error, at: ctx.span) }
     })
     r.add(sae)
 }

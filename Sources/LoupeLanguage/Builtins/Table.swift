@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFiles
 import LoupeJSON
 
 /// A table: text for the terminal, HTML for notebooks (with bars for a
@@ -98,24 +99,10 @@ func registerTable(_ r: Registry) {
     table.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a .csv file")],
                                     doc: "Writes the table as CSV, atomically.") { ctx in
         let path = try ctx.string("path")
-        do { try writeFileAtomically(Array(receiver(ctx.receiver)!.csv().utf8), to: path) } catch {
+        do { try AtomicFile.write(Array(receiver(ctx.receiver)!.csv().utf8), to: path) } catch {
             throw ctx.valueError("path", "could not write \(path): \(error)")
         }
         return .void
     })
     r.add(table)
-}
-
-/// Writes bytes to a temporary name beside the destination and renames it
-/// over the destination, so a crash never leaves half a file.
-public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
-    let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-        throw LoupeError(.io, "cannot write \(temporary); check that the folder exists and is writable")
-    }
-    guard rename(temporary, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        unlink(temporary)
-        throw LoupeError(.io, "cannot move \(temporary) to \(path): \(reason)")
-    }
 }
