@@ -155,7 +155,9 @@ struct CheckpointLoader {
     // MARK: Hugging Face
 
     func loadHuggingFace() throws -> (CLIPConfig, VisionWeights, TextWeights?) {
-        let vcfg = config?["vision_config"], tcfg = config?["text_config"]
+        // A CLIPVisionModel(WithProjection) folder keeps the vision fields at the top level.
+        let vcfg = config?["vision_config"] ?? (config?["hidden_size"] != nil ? config : nil)
+        let tcfg = config?["text_config"]
         let embName = "vision_model.embeddings.patch_embedding.weight"
         guard let conv = file.entries[embName] else {
             throw fail(embName, "missing, so this is not a Hugging Face CLIP checkpoint",

@@ -49,6 +49,16 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard file.size >= 8 else {
             throw CLIPError(file: path, problem: "only \(file.size) bytes, too short for a safetensors header", fix: "The file is truncated. \(redo)")
         }
+        // PyTorch's own checkpoints (.pt/.bin) are zip archives or raw pickles.
+        // A safetensors header always starts with '{' at byte 8, so that
+        // check keeps a legitimate header length from looking like a magic.
+        let mapped = file
+        let magic = (0..<min(2, mapped.size)).map { mapped.base.load(fromByteOffset: $0, as: UInt8.self) }
+        let jsonStart = mapped.size > 8 && mapped.base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{")
+        if !jsonStart && (magic == [0x50, 0x4B] || (magic.count == 2 && magic[0] == 0x80 && (2...5).contains(magic[1]))) {
+            throw CLIPError(file: path, problem: "this is a PyTorch pickle checkpoint (.pt/.bin), not safetensors",
+                            fix: "Convert it: python -c \"import torch, safetensors.torch as s; s.save_file(torch.load('in.pt', map_location='cpu'), 'out.safetensors')\" (for open_clip files, save the state_dict).")
+        }
         let headerLength = Int(min(UInt64(littleEndian: file.base.loadUnaligned(as: UInt64.self)), UInt64(Int.max / 2)))
         guard headerLength <= file.size - 8 else {
             throw CLIPError(file: path, problem: "the header claims \(headerLength) bytes but the file has only \(file.size - 8) after the length field",

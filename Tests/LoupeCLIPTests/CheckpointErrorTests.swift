@@ -89,6 +89,10 @@ final class CheckpointErrorTests: XCTestCase {
         }
     }
 
+    func testPyTorchPickleIsRecognised() throws {
+        expectError([0x50, 0x4B, 3, 4] + [UInt8](repeating: 0, count: 64), name: "model.pt", mentions: ["PyTorch pickle", "safetensors"])
+    }
+
     func testFolderWithoutWeights() throws {
         XCTAssertThrowsError(try CLIPModel(path: dir)) { error in
             XCTAssertTrue("\(error)".contains("model.safetensors"), "\(error)")
