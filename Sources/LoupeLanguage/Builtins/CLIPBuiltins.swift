@@ -187,13 +187,6 @@ func registerCLIP(_ r: Registry) {
 /// The model that ships with Loupe.
 enum ToyModel {
     static func load(at span: SourceSpan) throws -> CLIPModel {
-        guard let model = try embeddedToyModel() else {
-            throw LoupeError(.io, "this build has no embedded toy model; pass a checkpoint: CLIP.load(\"path/to/model.safetensors\")",
-                             at: span)
-        }
-        return model
+        do { return try CLIPModel.loadToy() } catch { throw LoupeError(.io, "\(error)", at: span) }
     }
-
-    /// The embedded model if this build carries one.
-    static func embeddedToyModel() throws -> CLIPModel? { nil }
 }
