@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "LoupeTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "LoupeJSON", "LoupeTestSupport"],
                     exclude: ["Golden"]),
-        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage"]),
+        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeCLIP"]),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeCLIP
 import LoupeLanguage
 import Testing
 
@@ -39,5 +40,23 @@ import Testing
         #expect(failure(s, "clip.activations(Dataset.scenes(count: 1), layer: 0, tokens: .spatail)")?.message
                 == "'.spatail' is not a choice for 'tokens:' (did you mean '.spatial'?); choices are .cls, .spatial, .all")
         #expect(failure(s, "CLIP.load(\"/nowhere/model.safetensors\")")?.kind == .io)
+    }
+
+    @Test func activationsSaveAsSafetensorsWithMetadata() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("acts-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(Self.fixtures)/openclip_p16_gelu.safetensors")
+        let acts = clip.activations(Dataset.scenes(count: 3), layer: 1, tokens: .cls)
+        acts.save("\(path)")
+        """)
+        let file = try SafeTensorsFile(path: path)
+        #expect(file.metadata["layer"] == "1" && file.metadata["tokens"] == "cls" && file.metadata["site"] == "resid_post")
+        let saved = try file.tensor("activations", shape: [3, 1, 64])
+        guard case .object(let o)? = s.interpreter.variable("acts"), let acts = o as? ActivationsObject else {
+            Issue.record("no activations"); return
+        }
+        #expect(saved.toArray() == acts.tensor.toArray())
     }
 }

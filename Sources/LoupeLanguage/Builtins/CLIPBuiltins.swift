@@ -2,6 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeImage
 import LoupeJSON
+import LoupeSAE
 import LoupeTensor
 
 /// A loaded CLIP model in the session.
@@ -181,6 +182,20 @@ func registerCLIP(_ r: Registry) {
     let activations = r.types["Activations"]!
     activations.addProperty(BuiltinProperty("shape", type: "[Int]", doc: "[images, tokens, width].") { v in
         .array((v.objectValue as! ActivationsObject).tensor.shape.map { .int($0) })
+    })
+    activations.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a .safetensors file")],
+                                          doc: "Writes the activations as one float32 tensor `activations` [images, tokens, width] "
+                                          + "in a safetensors file, with model, layer, site and tokens in its metadata, atomically; "
+                                          + "`safetensors.torch.load_file` reads it.") { ctx in
+        let acts = ctx.receiver.objectValue as! ActivationsObject
+        let path = try ctx.string("path")
+        let metadata = ["model": acts.model, "layer": String(acts.layer), "site": acts.site.rawValue,
+                        "tokens": acts.tokens.rawValue, "format": "loupe-activations-1"]
+        do {
+            try SafetensorsWriter.write([NamedTensor("activations", shape: acts.tensor.shape, acts.tensor.toArray())],
+                                        metadata: metadata, to: path)
+        } catch { throw LoupeError(.io, "could not write \(path): \(error)", at: ctx.spanOf("path")) }
+        return .void
     })
 }
 
