@@ -18,6 +18,8 @@ final class MockInterpreter: KernelInterpreter, @unchecked Sendable {
         lock.withLock { interrupted = false; executed.append(code) }
         switch code {
         case "fail":
+            // Slow enough that a request sent right after it is queued behind it.
+            Thread.sleep(forTimeInterval: 0.2)
             return .error(name: "MockError", value: "asked to fail", traceback: ["MockError: asked to fail"], payload: [])
         case "wait":
             for _ in 0..<500 {

@@ -39,4 +39,20 @@ import Testing
                 == "'.topk' is not a choice for 'kind:' (did you mean '.topK'?); choices are .relu, .topK, .batchTopK, .jumpReLU, .matryoshka")
         #expect(failure(s, "SAE.train(scenes, width: 8)")?.kind == .name)
     }
+
+    @Test func zeroShotWithTheSAESplicedIn() throws {
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
+        let scenes = Dataset.scenes(count: 12, seed: 3)
+        let sae = SAE.train(clip.activations(scenes, layer: 0), kind: .topK(k: 8), width: 64, steps: 20, batch: 64)
+        """)
+        guard case .success(let table?, _) = s.run("sae.zeroShot(scenes, attribute: \"colour\")") else {
+            Issue.record("zeroShot failed: \(String(describing: failure(s, "sae.zeroShot(scenes, attribute: \"colour\")")))"); return
+        }
+        let rows = try #require(table.data["application/json"]?["rows"]?.arrayValue)
+        #expect(rows.map { $0[0]?.stringValue } == ["without SAE", "with SAE spliced in", "recovered fraction"])
+        #expect(failure(s, "sae.zeroShot(scenes, attribute: \"word\")")?.message
+                == "'word' has no fixed classes to classify; try shape, colour or background")
+    }
 }

@@ -14,6 +14,8 @@ public protocol ImageSource: AnyObject {
     var attributeNames: [String] { get }
     func validValues(of attribute: String) -> [String]?
     func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool
+    /// The value of an attribute for one image ("star" for shape).
+    func value(_ index: Int, of attribute: String) throws -> String
 }
 
 /// The toy world: procedurally drawn scenes with known attributes.
@@ -58,6 +60,7 @@ final class SceneSource: ImageSource, @unchecked Sendable {
     func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool {
         try attributes(at: index).matches(attribute, value)
     }
+    func value(_ index: Int, of attribute: String) throws -> String { try attributes(at: index).value(of: attribute) }
 }
 
 /// Image files from a folder: either class sub-folders (ImageFolder layout,
@@ -129,6 +132,12 @@ final class FolderSource: ImageSource, @unchecked Sendable {
             throw LoupeError(.value, "images from a folder have only a 'label' (their sub-folder), not '\(attribute)'")
         }
         return labels[index] == value
+    }
+    func value(_ index: Int, of attribute: String) throws -> String {
+        guard attribute == "label", let label = labels[index] else {
+            throw LoupeError(.value, "images from a folder have a 'label' only when they sit in class sub-folders")
+        }
+        return label
     }
 }
 

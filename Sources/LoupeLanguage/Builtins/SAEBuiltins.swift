@@ -1,4 +1,5 @@
 import Foundation
+import LoupeAnalysis
 import LoupeCLIP
 import LoupeImage
 import LoupeJSON
@@ -191,6 +192,42 @@ func registerSAE(_ r: Registry) {
                                           label: "active latents")
             return .object(ImageObject(map, caption: "L0 map"))
         } catch { throw languageError(error, at: ctx.span) }
+    })
+    sae.addMethod(BuiltinFunction("zeroShot", [
+        Parameter(nil, name: "images", type: "Dataset", doc: "labelled images: toy-world scenes, or a folder of class sub-folders"),
+        Parameter("attribute", type: "String", default: .string("shape"),
+                  doc: "what to classify: shape, colour or background for scenes; label for folders"),
+    ], returns: "Table", doc: "The model's zero-shot accuracy with this SAE spliced in at its layer (its reconstruction "
+       + "replacing the residual stream) against without it, and the fraction recovered.") { ctx in
+        let object = ctx.sae()
+        guard let clip = object.clip, let layer = object.sae.metadata.layer else {
+            throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: ctx.span)
+        }
+        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
+        let attribute = try ctx.string("attribute")
+        guard let classes = d.source.validValues(of: attribute), !classes.isEmpty else {
+            throw ctx.valueError("attribute", "'\(attribute)' has no fixed classes to classify; try shape, colour or background")
+        }
+        let prompts = (d.source is SceneSource ? CLIPModel.toyPrompts(attribute: attribute, classes: classes) : nil)
+            ?? classes.map { "a photo of a \($0)" }
+        var truth: [Int] = []
+        for i in 0..<d.count {
+            guard let t = classes.firstIndex(of: try d.source.value(d.indices[i], of: attribute)) else {
+                throw ctx.valueError("attribute", "image \(i) has no \(attribute) among the classes")
+            }
+            truth.append(t)
+        }
+        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
+        let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
+        let result: SpliceAccuracy
+        do {
+            result = try Splice.accuracy(clip, sae: object.sae, layer: layer, site: site, tokens: tokens,
+                                         images: try (0..<d.count).map { try d.image($0) }, truth: truth, prompts: prompts)
+        } catch { throw languageError(error, at: ctx.span) }
+        return .object(TableObject(title: "Zero-shot \(attribute) accuracy over \(d.count) images, SAE at layer \(layer)",
+                                   columns: ["measure", "value"],
+                                   rows: [["without SAE", .double(result.clean)], ["with SAE spliced in", .double(result.spliced)],
+                                          ["recovered fraction", .double(result.recovered)]]))
     })
     r.add(sae)
 }
