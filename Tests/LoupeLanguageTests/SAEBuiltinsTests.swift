@@ -55,4 +55,19 @@ import Testing
         #expect(failure(s, "sae.zeroShot(scenes, attribute: \"word\")")?.message
                 == "'word' has no fixed classes to classify; try shape, colour or background")
     }
+
+    @Test func withClampsAndAblatesInsideTheClosureOnly() throws {
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
+        let scenes = Dataset.scenes(count: 8, seed: 3)
+        let sae = SAE.train(clip.activations(scenes, layer: 0), kind: .topK(k: 4), width: 32, steps: 10, batch: 64)
+        let labels = ["a red shape", "a blue shape"]
+        """)
+        let clean = result(s, "clip.classify(scenes[0], labels: labels).column(\"probability\")")
+        #expect(result(s, "clip.with(sae, ablate: []) { clip.classify(scenes[0], labels: labels) }.column(\"probability\")") == clean)
+        #expect(result(s, "clip.with(sae, clamp: [3: 500]) { clip.classify(scenes[0], labels: labels) }.column(\"probability\")") != clean)
+        #expect(result(s, "clip.classify(scenes[0], labels: labels).column(\"probability\")") == clean)
+        #expect(failure(s, "clip.with(sae, clamp: [99: 1]) { 1 }")?.message == "latent 99 does not exist: this SAE has latents 0..<32")
+    }
 }

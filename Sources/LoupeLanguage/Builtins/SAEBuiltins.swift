@@ -230,4 +230,45 @@ func registerSAE(_ r: Registry) {
                                           ["recovered fraction", .double(result.recovered)]]))
     })
     r.add(sae)
+
+    r.types["CLIP"]!.addMethod(BuiltinFunction("with", [
+        Parameter(nil, name: "sae", type: "SAE", doc: "the SAE whose latents to change, at its own layer"),
+        Parameter("clamp", type: "[Int: Double]", default: .null, doc: "latent → value on every token, e.g. [17: 150]"),
+        Parameter("ablate", type: "[Int]", default: .null, doc: "latents set to zero"),
+        Parameter(nil, name: "body", type: "Closure () -> Any", doc: "what to run with the change in place"),
+    ], returns: "Any", doc: "Runs the closure with SAE latents clamped or ablated inside every forward pass of this model. "
+       + "The SAE's error is added back, so only those latents change: `clip.with(sae, clamp: [17: 150]) { clip.classify(img, labels: words) }`.") { ctx in
+        let model = ctx.clip()
+        let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
+        guard let layer = object.sae.metadata.layer else {
+            throw ctx.valueError("sae", "this SAE's metadata has no layer, so it cannot be placed in the model")
+        }
+        try object.sae.checkInputWidth(model.config.vision.width, for: "this CLIP's activations")
+        var clamp: [Int: Float] = [:]
+        if ctx.has("clamp") {
+            guard case .dictionary(let entries) = ctx.value("clamp") else {
+                throw ctx.typeError("clamp", expected: "a dictionary of latent: value, e.g. [17: 150]", got: ctx.value("clamp"))
+            }
+            for e in entries {
+                guard case .int(let latent) = e.key, let value = e.value.asDouble else {
+                    throw ctx.valueError("clamp", "clamp maps latent numbers to values, e.g. [17: 150]; got \(e.key.repr): \(e.value.repr)")
+                }
+                clamp[latent] = Float(value)
+            }
+        }
+        var ablate: [Int] = []
+        if ctx.has("ablate") {
+            guard case .array(let items) = ctx.value("ablate") else { throw ctx.typeError("ablate", expected: "[Int]", got: ctx.value("ablate")) }
+            ablate = try items.map { v in
+                guard case .int(let i) = v else { throw ctx.typeError("ablate", expected: "[Int]", got: v) }
+                return i
+            }
+        }
+        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
+        let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
+        let hooks: HookSet
+        do { hooks = try Intervention.hooks(object.sae, layer: layer, site: site, tokens: tokens, clamp: clamp, ablate: ablate) }
+        catch { throw LoupeError(.value, "\(error)", at: ctx.spanOf(ctx.has("clamp") ? "clamp" : "ablate")) }
+        return try model.withHooks(hooks) { try ctx.call("body", []) }
+    })
 }

@@ -1,0 +1,40 @@
+import LoupeCLIP
+import LoupeSAE
+
+/// Clamping and ablating SAE latents inside CLIP's forward pass. The SAE's
+/// error (x - x_hat) is added back, so only the chosen latents change:
+/// since decoding is linear, the new stream is x + sum_f (a_f - z_f) W_dec[f].
+public enum Intervention {
+    public static func hooks(_ sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
+                             clamp: [Int: Float] = [:], ablate: [Int] = []) throws -> HookSet {
+        for latent in Array(clamp.keys) + ablate where latent < 0 || latent >= sae.dSAE {
+            throw SAEError("latent \(latent) does not exist: this SAE has latents 0..<\(sae.dSAE)")
+        }
+        // Ablating is clamping to zero; an explicit clamp wins over an ablation.
+        var targets: [Int: Float] = Dictionary(uniqueKeysWithValues: ablate.map { ($0, Float(0)) })
+        for (latent, value) in clamp { targets[latent] = value }
+        let d = sae.dIn
+        var hooks = HookSet()
+        hooks.add(layer: layer, site: site) { buffer in
+            let range = tokens.range(tokens: buffer.tokens)
+            for item in 0..<buffer.batch {
+                let start = buffer.pointer + (item * buffer.tokens + range.lowerBound) * buffer.width
+                let codes = sae.encode(UnsafePointer(start), rows: range.count)
+                for row in 0..<range.count {
+                    var current: [Int: Float] = [:]
+                    for (latent, value) in codes.row(row) where targets[latent] != nil { current[latent] = value }
+                    let x = start + row * d
+                    for (latent, target) in targets {
+                        let delta = target - (current[latent] ?? 0)
+                        if delta == 0 { continue }
+                        sae.wDec.withUnsafeBufferPointer { w in
+                            let column = w.baseAddress! + latent * d
+                            for c in 0..<d { x[c] += delta * column[c] }
+                        }
+                    }
+                }
+            }
+        }
+        return hooks
+    }
+}

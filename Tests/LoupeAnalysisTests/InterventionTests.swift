@@ -1,0 +1,38 @@
+import Foundation
+import LoupeAnalysis
+import LoupeCLIP
+import LoupeSAE
+import Testing
+
+@Suite struct InterventionTests {
+    @Test func clampingMovesTheStreamAlongOneDecoderRowOnly() throws {
+        let model = SpliceTests.model
+        let d = model.config.vision.width
+        let sae = try SparseAutoencoder(dIn: d, dSAE: 32, architecture: TopKArchitecture(k: 4), seed: 3)
+        let images = SpliceTests.images()
+        let clean = try model.activations(images: images, layer: 1, site: .residPost).toArray()
+        let latent = 5, target: Float = 3
+        let hooks = try Intervention.hooks(sae, layer: 1, site: .residPost, tokens: .all, clamp: [latent: target])
+        let steered = try model.activations(images: images, layer: 1, site: .residPost, hooks: hooks).toArray()
+        let codes = try sae.encode(clean, width: d)
+        var worst: Float = 0
+        for row in 0..<(clean.count / d) {
+            let z = codes.row(row).first { $0.latent == latent }?.value ?? 0
+            for c in 0..<d {
+                let expected = clean[row * d + c] + (target - z) * sae.wDec[latent * d + c]
+                worst = max(worst, abs(steered[row * d + c] - expected))
+            }
+        }
+        #expect(worst < 1e-4)
+    }
+
+    @Test func ablatingNothingChangesNothingAndUnknownLatentsAreRefused() throws {
+        let model = SpliceTests.model
+        let d = model.config.vision.width
+        let sae = try SparseAutoencoder(dIn: d, dSAE: 16, architecture: TopKArchitecture(k: 4), seed: 1)
+        let hooks = try Intervention.hooks(sae, layer: 0, site: .residPost, tokens: .all, ablate: [])
+        let clean = model.embed(images: SpliceTests.images()).toArray()
+        #expect(model.withHooks(hooks) { model.embed(images: SpliceTests.images()).toArray() } == clean)
+        #expect(throws: SAEError.self) { try Intervention.hooks(sae, layer: 0, site: .residPost, tokens: .all, clamp: [16: 1]) }
+    }
+}
