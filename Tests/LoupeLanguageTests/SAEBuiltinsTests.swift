@@ -70,4 +70,18 @@ import Testing
         #expect(result(s, "clip.classify(scenes[0], labels: labels).column(\"probability\")") == clean)
         #expect(failure(s, "clip.with(sae, clamp: [99: 1]) { 1 }")?.message == "latent 99 does not exist: this SAE has latents 0..<32")
     }
+
+    @Test func monosemanticityScoresEveryLatent() {
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
+        let scenes = Dataset.scenes(count: 16, seed: 3)
+        let sae = SAE.train(clip.activations(scenes, layer: 0), kind: .topK(k: 4), width: 32, steps: 10, batch: 64)
+        let ms = sae.monosemanticity(scenes)
+        """)
+        #expect(result(s, "ms.scores.count") == "32")
+        #expect(result(s, "ms.scores.filter { $0 != nil }.map { $0 >= -1 && $0 <= 1 }.contains(false)") == "false")
+        #expect(result(s, "ms.top(3).count") == "3")
+        #expect(failure(s, "sae.monosemanticity(scenes[0..<1])")?.message == "monosemanticity needs at least 2 images")
+    }
 }

@@ -111,7 +111,7 @@ extension BuiltinFunction {
         var unlabeled = parameters.filter { $0.label == nil }[...]
         for arg in args {
             if let label = arg.label {
-                guard let p = parameters.first(where: { $0.label == label }) else {
+                guard parameters.contains(where: { $0.label == label }) else {
                     let hint = suggestion(for: label, in: labels) { "'\($0):'" }
                     let known = labels.isEmpty ? "; \(selector) takes no labeled arguments"
                         : hint.isEmpty ? "; labels are " + labels.map { "'\($0):'" }.joined(separator: ", ") : ""

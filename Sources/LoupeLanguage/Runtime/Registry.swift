@@ -155,6 +155,7 @@ public final class Registry: @unchecked Sendable {
         registerCLIP(r)
         registerCharts(r)
         registerSAE(r)
+        registerAnalyses(r)
         return r
     }()
 }
