@@ -78,10 +78,17 @@ struct VisionTower {
         // ln_post is per token, so normalising only the class tokens is exact.
         let pooled = Tensor(uninitialized: [batch, width])
         for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + b * tokens * width, count: width) }
-        weights.lnPost.apply(pooled.pointer, rows: batch, into: pooled.pointer)
+        return head(pooled)
+    }
+
+    /// ln_post and the projection applied to class tokens [rows, width]
+    /// taken from the last block's output (overwritten).
+    func head(_ pooled: Tensor) -> Tensor {
+        let rows = pooled.shape[0]
+        weights.lnPost.apply(pooled.pointer, rows: rows, into: pooled.pointer)
         guard let proj = weights.projection else { return pooled }
-        let out = Tensor(uninitialized: [batch, proj.outFeatures])
-        proj.apply(pooled.pointer, rows: batch, into: out.pointer)
+        let out = Tensor(uninitialized: [rows, proj.outFeatures])
+        proj.apply(pooled.pointer, rows: rows, into: out.pointer)
         return out
     }
 }

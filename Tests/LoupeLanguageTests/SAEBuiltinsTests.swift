@@ -84,4 +84,19 @@ import Testing
         #expect(result(s, "ms.top(3).count") == "3")
         #expect(failure(s, "sae.monosemanticity(scenes[0..<1])")?.message == "monosemanticity needs at least 2 images")
     }
+
+    @Test func steerabilityOfLatentsAndNeurons() {
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
+        let scenes = Dataset.scenes(count: 8, seed: 3)
+        let sae = SAE.train(clip.activations(scenes, layer: 1), kind: .topK(k: 4), width: 16, steps: 10, batch: 64)
+        let words = ["red", "blue", "water", "star"]
+        """)
+        #expect(result(s, "clip.steerability(sae, vocabulary: words, images: scenes, clamp: 10).scores.count") == "16")
+        #expect(result(s, "clip.steerability(sae, vocabulary: words, images: scenes, units: 0..<3).top(2).count") == "2")
+        #expect(result(s, "clip.steerability(neurons: 0, vocabulary: words, images: scenes, units: [1, 2]).scores.count") == "2")
+        #expect(failure(s, "clip.steerability(vocabulary: words, images: scenes)")?.message
+                == "give an SAE (clip.steerability(sae, ...)) or a layer of neurons (neurons: 11)")
+    }
 }

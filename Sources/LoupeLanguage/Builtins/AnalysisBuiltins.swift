@@ -33,7 +33,116 @@ public final class MonosemanticityObject: HostObject {
     }
 }
 
+/// Steerability of every measured unit, with the layer summary.
+public final class SteerabilityObject: HostObject {
+    public let result: SteerabilityResult
+    public let label: String
+    public var typeName: String { "Steerability" }
+    init(_ result: SteerabilityResult, label: String) { self.result = result; self.label = label }
+
+    var summary: String {
+        String(format: "%@: %d units, mean S %.4f, %.1f%% steerable (S > 0.10), concept coverage %d words",
+               label, result.scores.count, result.meanScore, 100 * result.fractionSteerable, result.coverage)
+    }
+
+    func table(count: Int) -> TableObject {
+        let order = result.scores.indices.sorted { result.scores[$0] > result.scores[$1] }.prefix(count)
+        return TableObject(title: summary, columns: ["unit", "S", "top word", "Δ top word"], rows: order.map { i in
+            [.int(result.units[i]), .double(result.scores[i]), .string(result.vocabulary[result.topWord[i]]), .double(result.topDelta[i])]
+        })
+    }
+
+    public func display() -> DisplayBundle {
+        var bundle = table(count: 20).display()
+        if case .object(var o)? = bundle.data["application/json"] {
+            o["mean_score"] = .double(result.meanScore)
+            o["fraction_steerable"] = .double(result.fractionSteerable)
+            o["coverage"] = .int(result.coverage)
+            o["units"] = .int(result.scores.count)
+            bundle.data["application/json"] = .object(o)
+        }
+        return bundle
+    }
+}
+
 func registerAnalyses(_ r: Registry) {
+    r.types["CLIP"]!.addMethod(BuiltinFunction("steerability", [
+        Parameter(nil, name: "sae", type: "SAE", default: .null, doc: "the SAE whose latents to steer (at its layer)"),
+        Parameter("neurons", type: "Int", default: .null, doc: "instead of an SAE: a layer whose residual coordinates to steer"),
+        Parameter("vocabulary", type: "[String]", doc: "the words v of p(v|x)"),
+        Parameter("images", type: "Dataset"),
+        Parameter("clamp", type: "Double", default: .double(150), doc: "the value a unit is clamped to on every token"),
+        Parameter("units", type: "[Int] or Range", default: .null, doc: "which latents or neurons (default: all)"),
+    ], returns: "Steerability", doc: "Joseph et al.'s steerability: clamp each unit on every token (adding back the SAE error), "
+       + "Delta(v) = mean change of p(v|x) = softmax(100 <e(x), t_v>), S = sum of Delta(v)^2; steerable when S > 0.10. "
+       + "At the last layer every unit is computed in closed form without another transformer pass.") { ctx in
+        let model = ctx.clip()
+        let vocabulary = try ctx.strings("vocabulary")
+        guard !vocabulary.isEmpty else { throw ctx.valueError("vocabulary", "give at least one word") }
+        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
+        guard d.count > 0 else { throw ctx.valueError("images", "the dataset is empty") }
+        let kind: Steerability.Unit, layer: Int, total: Int, label: String
+        if ctx.has("sae") {
+            let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
+            guard let l = object.sae.metadata.layer else { throw ctx.valueError("sae", "this SAE's metadata has no layer") }
+            guard (object.sae.metadata.site ?? "resid_post") == "resid_post" else {
+                throw ctx.valueError("sae", "steerability is measured for SAEs on resid_post")
+            }
+            kind = .latent(object.sae, tokens: TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all)
+            layer = l; total = object.sae.dSAE; label = "SAE latents at layer \(l)"
+        } else if ctx.has("neurons") {
+            layer = try ctx.int("neurons")
+            guard (0..<model.config.vision.layers).contains(layer) else {
+                throw ctx.valueError("neurons", "layer \(layer) does not exist; this model has layers 0...\(model.config.vision.layers - 1)")
+            }
+            kind = .neuron; total = model.config.vision.width; label = "neurons of layer \(layer)"
+        } else {
+            throw LoupeError(.argument, "give an SAE (clip.steerability(sae, ...)) or a layer of neurons (neurons: 11)", at: ctx.span)
+        }
+        var units = Array(0..<total)
+        if ctx.has("units") {
+            units = try ctx.numbers("units").map { Int($0) }
+        }
+        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Steering \(label)", total: units.count)
+        let result: SteerabilityResult
+        do {
+            result = try Steerability.measure(model, kind: kind, units: units, layer: layer,
+                                              images: try (0..<d.count).map { try d.image($0) }, vocabulary: vocabulary,
+                                              clamp: Float(try ctx.double("clamp"))) { done in
+                progress.update(done: done)
+                return !Interrupt.isRequested
+            }
+        } catch { throw languageError(error, at: ctx.span) }
+        progress.finish(done: result.scores.count, interrupted: Interrupt.isRequested)
+        Interrupt.clear()
+        return .object(SteerabilityObject(result, label: label))
+    })
+    let steer = BuiltinType("Steerability", doc: "Steerability scores S of SAE latents or neurons, with each one's top word.", isGlobal: false)
+    steer.addProperty(BuiltinProperty("scores", type: "[Double]", doc: "S of every measured unit, in the order measured.") { v in
+        .array((v.objectValue as! SteerabilityObject).result.scores.map { .double($0) })
+    })
+    steer.addProperty(BuiltinProperty("meanScore", type: "Double", doc: "Mean S over the measured units.") { v in
+        .double((v.objectValue as! SteerabilityObject).result.meanScore)
+    })
+    steer.addProperty(BuiltinProperty("fractionSteerable", type: "Double", doc: "Fraction of units with S > 0.10.") { v in
+        .double((v.objectValue as! SteerabilityObject).result.fractionSteerable)
+    })
+    steer.addProperty(BuiltinProperty("coverage", type: "Int", doc: "Distinct top words among steerable units.") { v in
+        .int((v.objectValue as! SteerabilityObject).result.coverage)
+    })
+    steer.addMethod(BuiltinFunction("top", [Parameter(nil, name: "count", type: "Int", default: .int(20))], returns: "Table",
+                                    doc: "The most steerable units with their top word and its Delta.") { ctx in
+        .object((ctx.receiver.objectValue as! SteerabilityObject).table(count: max(0, try ctx.int("count"))))
+    })
+    steer.addMethod(BuiltinFunction("histogram", returns: "Image", doc: "The distribution of S.") { ctx in
+        let s = ctx.receiver.objectValue as! SteerabilityObject
+        do {
+            return .object(ImageObject(try Chart.histogram(s.result.scores, bins: 40, options: ChartOptions(
+                title: s.summary, xLabel: "steerability S", yLabel: "units", logY: true)), caption: "steerability"))
+        } catch { throw languageError(error, at: ctx.span) }
+    })
+    r.add(steer)
+
     r.types["SAE"]!.addMethod(BuiltinFunction("monosemanticity", [
         Parameter(nil, name: "images", type: "Dataset", doc: "the images to score on; their CLIP embeddings give the similarities"),
     ], returns: "Monosemanticity", doc: "Pach et al.'s monosemanticity score of every latent: how similar (by CLIP image "

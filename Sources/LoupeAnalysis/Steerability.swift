@@ -1,0 +1,143 @@
+import Foundation
+import LoupeCLIP
+import LoupeImage
+import LoupeSAE
+import LoupeTensor
+
+/// Joseph et al.'s steerability. Clamping unit f (an SAE latent, or one
+/// residual coordinate for the neuron baseline) to value a on every token,
+/// with p(v|x) = softmax_v(100 <e(x), t_v>) over a vocabulary of normalised
+/// text embeddings t_v and the normalised image embedding e(x):
+///   Delta_f(v) = mean over images of p_steered(v|x) - p(v|x)
+///   S(f) = sum over v of Delta_f(v)^2, steerable when S(f) > 0.10.
+public struct SteerabilityResult: Sendable {
+    public let units: [Int]
+    public let scores: [Double]
+    /// argmax_v Delta_f(v) and its value, per unit.
+    public let topWord: [Int]
+    public let topDelta: [Double]
+    public let vocabulary: [String]
+    public static let threshold = 0.10
+
+    public var steerable: [Int] { scores.indices.filter { scores[$0] > SteerabilityResult.threshold } }
+    public var meanScore: Double { scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count) }
+    public var fractionSteerable: Double { scores.isEmpty ? 0 : Double(steerable.count) / Double(scores.count) }
+    /// Distinct top-1 words among steerable units.
+    public var coverage: Int { Set(steerable.map { topWord[$0] }).count }
+}
+
+public enum Steerability {
+    /// How a unit changes the residual stream [images, tokens, width] at the hook.
+    public enum Unit {
+        case latent(SparseAutoencoder, tokens: TokenSelection)
+        case neuron
+    }
+
+    /// Measures `units` (latent numbers, or residual coordinates for
+    /// `.neuron`) at `layer`'s resid_post. At the last layer a clamp reaches
+    /// the embedding only through ln_post and the projection, so every
+    /// unit is done in closed form, batched through BLAS; earlier layers
+    /// rerun only the blocks after the hook. `progress(done)` returning
+    /// false stops early, keeping the units done.
+    public static func measure(_ model: CLIPModel, kind: Unit, units: [Int], layer: Int, images: [RGBImage],
+                               vocabulary: [String], clamp: Float, progress: (Int) -> Bool = { _ in true }) throws -> SteerabilityResult {
+        let width = model.config.vision.width, tokenCount = model.config.visionTokens
+        let residual = try model.activations(images: images, layer: layer, site: .residPost, tokens: .all)
+        let text = try model.embed(texts: vocabulary)   // normalised [V, D]
+        let lastLayer = layer == model.config.vision.layers - 1
+        let n = images.count, v = vocabulary.count
+
+        func probabilities(_ embeddings: Tensor) -> [Float] {
+            CLIPModel.normalizeRows(embeddings)
+            let rows = embeddings.shape[0], d = embeddings.shape[1]
+            var logits = [Float](repeating: 0, count: rows * v)
+            logits.withUnsafeMutableBufferPointer { out in
+                BLAS.gemm(m: rows, n: v, k: d, a: embeddings.pointer, lda: d, b: text.pointer, ldb: d, transB: true,
+                          c: out.baseAddress!, ldc: v, alpha: 100)
+            }
+            for r in 0..<rows {
+                var peak = -Float.infinity
+                for j in 0..<v { peak = max(peak, logits[r * v + j]) }
+                var total: Float = 0
+                for j in 0..<v { logits[r * v + j] = exp(logits[r * v + j] - peak); total += logits[r * v + j] }
+                for j in 0..<v { logits[r * v + j] /= total }
+            }
+            return logits
+        }
+        func embed(_ stream: Tensor) throws -> Tensor {
+            if lastLayer {
+                let cls = Tensor(uninitialized: [stream.shape[0], width])
+                for i in 0..<stream.shape[0] { (cls.pointer + i * width).update(from: stream.pointer + i * tokenCount * width, count: width) }
+                return try model.embedFromFinalClassTokens(cls)
+            }
+            return try model.encodeImages(residPre: stream, layer: layer + 1)
+        }
+        let base = probabilities(try embed(residual))
+
+        // Per-token activation of each unit, to move every token to the clamp value.
+        var codes: SparseCodes? = nil
+        var selected = 0..<tokenCount
+        if case .latent(let sae, let tokens) = kind {
+            try sae.checkInputWidth(width)
+            for u in units where u < 0 || u >= sae.dSAE { throw SAEError("latent \(u) does not exist: this SAE has latents 0..<\(sae.dSAE)") }
+            selected = tokens.range(tokens: tokenCount)
+            let rows = Tensor(uninitialized: [n * selected.count, width])
+            for i in 0..<n {
+                (rows.pointer + i * selected.count * width)
+                    .update(from: residual.pointer + (i * tokenCount + selected.lowerBound) * width, count: selected.count * width)
+            }
+            codes = sae.encode(UnsafePointer(rows.pointer), rows: n * selected.count)
+        } else {
+            for u in units where u < 0 || u >= width { throw SAEError("neuron \(u) does not exist: the stream has \(width) coordinates") }
+        }
+
+        var scores: [Double] = [], topWord: [Int] = [], topDelta: [Double] = []
+        // Last layer: many units per batch (only class tokens are carried); otherwise one unit at a time.
+        let chunk = lastLayer ? max(1, 4096 / max(1, n)) : 1
+        var done = 0
+        while done < units.count {
+            let batchUnits = Array(units[done..<min(units.count, done + chunk)])
+            let rowsPerUnit = lastLayer ? 1 : tokenCount
+            let stream = Tensor(uninitialized: [batchUnits.count * n, rowsPerUnit, width])
+            for (b, unit) in batchUnits.enumerated() {
+                for i in 0..<n {
+                    let dst = stream.pointer + (b * n + i) * rowsPerUnit * width
+                    dst.update(from: residual.pointer + i * tokenCount * width, count: rowsPerUnit * width)
+                    for t in 0..<rowsPerUnit where selected.contains(t) {
+                        let x = dst + t * width
+                        switch kind {
+                        case .latent(let sae, _):
+                            let row = i * selected.count + (t - selected.lowerBound)
+                            let z = codes!.row(row).first { $0.latent == unit }?.value ?? 0
+                            let delta = clamp - z
+                            if delta != 0 { sae.wDec.withUnsafeBufferPointer { w in for c in 0..<width { x[c] += delta * w[unit * width + c] } } }
+                        case .neuron:
+                            x[unit] = clamp
+                        }
+                    }
+                }
+            }
+            let steered: [Float]
+            if lastLayer {
+                steered = probabilities(try model.embedFromFinalClassTokens(stream.reshaped([batchUnits.count * n, width])))
+            } else {
+                steered = probabilities(try model.encodeImages(residPre: stream, layer: layer + 1))
+            }
+            for b in batchUnits.indices {
+                var delta = [Double](repeating: 0, count: v)
+                for i in 0..<n {
+                    for j in 0..<v { delta[j] += Double(steered[(b * n + i) * v + j] - base[i * v + j]) }
+                }
+                for j in 0..<v { delta[j] /= Double(n) }
+                scores.append(delta.reduce(0) { $0 + $1 * $1 })
+                let best = delta.indices.max { delta[$0] < delta[$1] }!
+                topWord.append(best)
+                topDelta.append(delta[best])
+            }
+            done += batchUnits.count
+            if !progress(done) { break }
+        }
+        return SteerabilityResult(units: Array(units.prefix(scores.count)), scores: scores, topWord: topWord,
+                                  topDelta: topDelta, vocabulary: vocabulary)
+    }
+}
