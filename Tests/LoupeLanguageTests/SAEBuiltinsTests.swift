@@ -99,4 +99,20 @@ import Testing
         #expect(failure(s, "clip.steerability(vocabulary: words, images: scenes)")?.message
                 == "give an SAE (clip.steerability(sae, ...)) or a layer of neurons (neurons: 11)")
     }
+
+    @Test func probeContrastAndAblation() {
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
+        let train = Dataset.scenes(count: 24, seed: 11, agreement: 0.95)
+        let probe = clip.probe(train, label: "habitat", steps: 50)
+        let sae = SAE.train(clip.activations(train, layer: 0), kind: .topK(k: 4), width: 16, steps: 10, batch: 64)
+        let spurious = sae.contrast(train.filter(habitat: "water"), train.filter(habitat: "land"), top: 3)
+        """)
+        #expect(result(s, "spurious.count") == "3")
+        #expect(result(s, "probe.evaluate(train, groups: [\"group\", \"habitat\"]).column(\"group\").last") == "\"worst group\"")
+        #expect(result(s, "clip.with(sae, ablate: spurious) { probe.evaluate(train) }.count") == "4")
+        #expect(failure(s, "clip.probe(train.filter(habitat: \"water\"), label: \"habitat\")")?.message
+                == "'habitat' takes only one value in these images; a probe needs two or more")
+    }
 }

@@ -65,7 +65,109 @@ public final class SteerabilityObject: HostObject {
     }
 }
 
+/// A linear probe on a model's image embeddings for one attribute.
+public final class ProbeObject: HostObject {
+    public let probe: LinearProbe
+    public let model: CLIPModel
+    public let attribute: String
+    public let trainAccuracy: Double
+    public let trainCount: Int
+    public var typeName: String { "Probe" }
+
+    init(probe: LinearProbe, model: CLIPModel, attribute: String, trainAccuracy: Double, trainCount: Int) {
+        self.probe = probe; self.model = model; self.attribute = attribute
+        self.trainAccuracy = trainAccuracy; self.trainCount = trainCount
+    }
+
+    public func display() -> DisplayBundle {
+        DisplayBundle(text: String(format: "Linear probe for '%@' on %d images, classes %@; training accuracy %.3f", attribute,
+                                   trainCount, probe.classes.joined(separator: ", "), trainAccuracy))
+    }
+}
+
+extension DatasetObject {
+    func values(of attribute: String) throws -> [String] {
+        try indices.map { try source.value($0, of: attribute) }
+    }
+}
+
+/// Image-level activations [images, latents] of an SAE over a dataset.
+func imageActivations(_ object: SAEObject, _ d: DatasetObject, at span: SourceSpan) throws -> [Float] {
+    guard let clip = object.clip, let layer = object.sae.metadata.layer else {
+        throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: span)
+    }
+    let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
+    let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
+    let perToken = try clip.activations(images: try (0..<d.count).map { try d.image($0) }, layer: layer, site: site, tokens: tokens)
+    return try Monosemanticity.imageActivations(object.sae, tokens: perToken)
+}
+
 func registerAnalyses(_ r: Registry) {
+    r.types["CLIP"]!.addMethod(BuiltinFunction("probe", [
+        Parameter(nil, name: "images", type: "Dataset", doc: "labelled training images"),
+        Parameter("label", type: "String", doc: "the attribute to predict, e.g. \"shape\" or \"group\""),
+        Parameter("steps", type: "Int", default: .int(300)),
+    ], returns: "Probe", doc: "Fits a logistic-regression probe on the model's normalised image embeddings.") { ctx in
+        let model = ctx.clip()
+        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
+        let attribute = try ctx.string("label")
+        let values = try d.values(of: attribute)
+        let classes = Array(Set(values)).sorted()
+        guard classes.count >= 2 else { throw ctx.valueError("label", "'\(attribute)' takes only one value in these images; a probe needs two or more") }
+        let embeddings = model.embed(images: try (0..<d.count).map { try d.image($0) })
+        let features = embeddings.toArray(), dim = embeddings.shape[1]
+        let labels = values.map { classes.firstIndex(of: $0)! }
+        let probe = LinearProbe(features: features, dim: dim, labels: labels, classes: classes, steps: max(1, try ctx.int("steps")))
+        let accuracy = Double((0..<labels.count).filter { probe.predict(features, row: $0) == labels[$0] }.count) / Double(labels.count)
+        return .object(ProbeObject(probe: probe, model: model, attribute: attribute, trainAccuracy: accuracy, trainCount: d.count))
+    })
+    let probe = BuiltinType("Probe", doc: "A linear probe on CLIP image embeddings.", isGlobal: false)
+    probe.addMethod(BuiltinFunction("evaluate", [
+        Parameter(nil, name: "images", type: "Dataset"),
+        Parameter("groups", type: "[String]", default: .null, doc: "attributes whose value combinations form the groups"),
+    ], returns: "Table", doc: "Accuracy per group and the worst group's, with the embeddings computed now: inside "
+       + "`clip.with(sae, ablate: ...) { }` they see the ablation.") { ctx in
+        let p = ctx.receiver.objectValue as! ProbeObject
+        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
+        let truth = try d.values(of: p.attribute)
+        let groupAttributes = ctx.has("groups") ? try ctx.strings("groups") : [p.attribute]
+        let groupNames = try (0..<d.count).map { i in
+            try groupAttributes.map { "\($0)=\(try d.source.value(d.indices[i], of: $0))" }.joined(separator: ", ")
+        }
+        let embeddings = p.model.embed(images: try (0..<d.count).map { try d.image($0) })
+        let features = embeddings.toArray()
+        let correct = (0..<d.count).map { p.probe.classes[p.probe.predict(features, row: $0)] == truth[$0] }
+        let result = GroupAccuracy(correct: correct, group: groupNames)
+        var rows: [[Value]] = result.groups.map { [.string($0.name), .int($0.count), .double($0.accuracy)] }
+        rows.append(["overall", .int(d.count), .double(result.overall)])
+        rows.append(["worst group", .int(result.groups.min { $0.accuracy < $1.accuracy }?.count ?? 0), .double(result.worst)])
+        return .object(TableObject(title: "Probe for '\(p.attribute)': per-group accuracy", columns: ["group", "images", "accuracy"],
+                                   rows: rows))
+    })
+    r.add(probe)
+
+    r.types["SAE"]!.addMethod(BuiltinFunction("contrast", [
+        Parameter(nil, name: "with", type: "Dataset", doc: "images with the attribute (e.g. on water)"),
+        Parameter(nil, name: "without", type: "Dataset", doc: "images without it"),
+        Parameter("top", type: "Int", default: .int(20)),
+    ], returns: "[Int]", doc: "Latents ranked by mean activation on `with` minus mean activation on `without` "
+       + "(image-level: the mean over the SAE's tokens), highest first: candidates to ablate.") { ctx in
+        let object = ctx.sae()
+        let with = try ctx.object("with", as: DatasetObject.self, named: "a Dataset")
+        let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
+        guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
+        let k = object.sae.dSAE
+        func means(_ d: DatasetObject) throws -> [Double] {
+            let a = try imageActivations(object, d, at: ctx.span)
+            var out = [Double](repeating: 0, count: k)
+            for i in 0..<d.count { for j in 0..<k { out[j] += Double(a[i * k + j]) } }
+            return out.map { $0 / Double(d.count) }
+        }
+        let difference = zip(try means(with), try means(without)).map { $0 - $1 }
+        let order = difference.indices.sorted { difference[$0] > difference[$1] }
+        return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
+    })
+
     r.types["CLIP"]!.addMethod(BuiltinFunction("steerability", [
         Parameter(nil, name: "sae", type: "SAE", default: .null, doc: "the SAE whose latents to steer (at its layer)"),
         Parameter("neurons", type: "Int", default: .null, doc: "instead of an SAE: a layer whose residual coordinates to steer"),

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Multinomial logistic regression on fixed features (CLIP image
+/// embeddings): full-batch Adam on the mean cross-entropy with a small L2
+/// penalty. Deterministic: weights start at zero.
+public struct LinearProbe: Sendable {
+    public let classes: [String]
+    public let dim: Int
+    /// [classes, dim] row-major, and one bias per class.
+    public private(set) var weights: [Float]
+    public private(set) var bias: [Float]
+
+    public init(features: [Float], dim: Int, labels: [Int], classes: [String], steps: Int = 300,
+                learningRate: Float = 0.05, l2: Float = 1e-4) {
+        self.classes = classes
+        self.dim = dim
+        let c = classes.count, n = labels.count
+        weights = [Float](repeating: 0, count: c * dim)
+        bias = [Float](repeating: 0, count: c)
+        var m = [Float](repeating: 0, count: c * (dim + 1)), v = m
+        let (beta1, beta2, eps): (Float, Float, Float) = (0.9, 0.999, 1e-8)
+        for step in 1...max(1, steps) {
+            var grad = [Float](repeating: 0, count: c * (dim + 1))
+            for i in 0..<n {
+                let p = probabilities(features, row: i)
+                for k in 0..<c {
+                    let g = (p[k] - (labels[i] == k ? 1 : 0)) / Float(n)
+                    for j in 0..<dim { grad[k * (dim + 1) + j] += g * features[i * dim + j] }
+                    grad[k * (dim + 1) + dim] += g
+                }
+            }
+            for k in 0..<c { for j in 0..<dim { grad[k * (dim + 1) + j] += l2 * weights[k * dim + j] } }
+            let correction1 = 1 - pow(beta1, Float(step)), correction2 = 1 - pow(beta2, Float(step))
+            for idx in grad.indices {
+                m[idx] = beta1 * m[idx] + (1 - beta1) * grad[idx]
+                v[idx] = beta2 * v[idx] + (1 - beta2) * grad[idx] * grad[idx]
+                let update = learningRate * (m[idx] / correction1) / ((v[idx] / correction2).squareRoot() + eps)
+                let k = idx / (dim + 1), j = idx % (dim + 1)
+                if j == dim { bias[k] -= update } else { weights[k * dim + j] -= update }
+            }
+        }
+    }
+
+    /// Class probabilities for one row of a [rows, dim] feature matrix.
+    public func probabilities(_ features: [Float], row: Int) -> [Float] {
+        var logits = (0..<classes.count).map { k -> Float in
+            var s = bias[k]
+            for j in 0..<dim { s += weights[k * dim + j] * features[row * dim + j] }
+            return s
+        }
+        let peak = logits.max() ?? 0
+        var total: Float = 0
+        for k in logits.indices { logits[k] = exp(logits[k] - peak); total += logits[k] }
+        return logits.map { $0 / total }
+    }
+
+    public func predict(_ features: [Float], row: Int) -> Int {
+        let p = probabilities(features, row: row)
+        return p.indices.max { p[$0] < p[$1] }!
+    }
+}
+
+/// Accuracy per group (a combination of attribute values) and the worst group's.
+public struct GroupAccuracy: Sendable {
+    public let groups: [(name: String, count: Int, accuracy: Double)]
+    public let overall: Double
+    public var worst: Double { groups.map(\.accuracy).min() ?? 0 }
+
+    /// `correct[i]` says whether image i was classified right; `group[i]` names its group.
+    public init(correct: [Bool], group: [String]) {
+        var tally: [String: (Int, Int)] = [:]
+        for (ok, g) in zip(correct, group) {
+            let t = tally[g] ?? (0, 0)
+            tally[g] = (t.0 + (ok ? 1 : 0), t.1 + 1)
+        }
+        groups = tally.keys.sorted().map { ($0, tally[$0]!.1, Double(tally[$0]!.0) / Double(tally[$0]!.1)) }
+        overall = Double(correct.filter { $0 }.count) / Double(max(1, correct.count))
+    }
+}
