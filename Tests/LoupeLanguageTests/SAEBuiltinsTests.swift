@@ -115,4 +115,16 @@ import Testing
         #expect(failure(s, "clip.probe(train.filter(habitat: \"water\"), label: \"habitat\")")?.message
                 == "'habitat' takes only one value in these images; a probe needs two or more")
     }
+
+    @Test func topImagesShowWhereALatentFires() {
+        let s = Session()
+        _ = s.run("""
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/openclip_p16_gelu.safetensors")
+        let scenes = Dataset.scenes(count: 12, seed: 4)
+        let sae = SAE.train(clip.activations(scenes, layer: 1), kind: .topK(k: 4), width: 16, steps: 10, batch: 64)
+        let busiest = sae.monosemanticity(scenes).top(1).column("latent")[0]
+        """)
+        #expect(result(s, "sae.topImages(feature: busiest, in: scenes, count: 4)")?.hasPrefix("Image ") == true)
+        #expect(failure(s, "sae.topImages(feature: 99, in: scenes)")?.message == "latent 99 does not exist: this SAE has latents 0..<16")
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
+import LoupeImage
 import LoupeRender
 import LoupeSAE
 
@@ -145,6 +146,50 @@ func registerAnalyses(_ r: Registry) {
                                    rows: rows))
     })
     r.add(probe)
+
+    r.types["SAE"]!.addMethod(BuiltinFunction("topImages", [
+        Parameter("feature", type: "Int", doc: "the latent"),
+        Parameter("in", type: "Dataset", doc: "the images to search"),
+        Parameter("count", type: "Int", default: .int(16)),
+    ], returns: "Image", doc: "The images on which a latent fires most (its largest activation over the image's tokens), "
+       + "as a captioned grid with the patches where it fires highlighted.") { ctx in
+        let object = ctx.sae()
+        guard let clip = object.clip, let layer = object.sae.metadata.layer else {
+            throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: ctx.span)
+        }
+        let feature = try ctx.int("feature")
+        guard (0..<object.sae.dSAE).contains(feature) else {
+            throw ctx.valueError("feature", "latent \(feature) does not exist: this SAE has latents 0..<\(object.sae.dSAE)")
+        }
+        let d = try ctx.object("in", as: DatasetObject.self, named: "a Dataset")
+        guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
+        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
+        let selection = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
+        do {
+            let images = try (0..<d.count).map { try d.image($0) }
+            let perToken = try clip.activations(images: images, layer: layer, site: site, tokens: .all)
+            let (n, t, w) = (perToken.shape[0], perToken.shape[1], perToken.shape[2])
+            let selected = selection.range(tokens: t)
+            let column = try object.sae.encode(perToken.toArray(), width: w).column(feature)   // [n * t]
+            let peak = (0..<n).map { i in selected.map { Double(column[i * t + $0]) }.max() ?? 0 }
+            let firing = peak.indices.filter { peak[$0] > 0 }
+            guard !firing.isEmpty else {
+                throw LoupeError(.value, "latent \(feature) never fires on these \(n) images", at: ctx.spanOf("feature"))
+            }
+            let order = firing.sorted { peak[$0] > peak[$1] }.prefix(max(1, try ctx.int("count")))
+            let grid = Int(Double(t - 1).squareRoot().rounded())
+            let spatial = grid * grid == t - 1 && selected.upperBound == t
+            let tiles = try order.map { i -> RGBImage in
+                let cropped = clip.preprocessor.croppedImage(DecodedImage(images[i]))
+                guard spatial else { return cropped }
+                return try Heatmap.highlight(image: cropped, values: (1..<t).map { Double(column[i * t + $0]) }, rows: grid, columns: grid)
+            }
+            let captions = order.map { String(format: "%.2f · %@", peak[$0], d.caption($0)) }
+            let picture = try ImageGrid.render(tiles, captions: captions, cellSize: 128,
+                                               title: "Latent \(feature): top \(order.count) of \(d.count) images (fires on \(firing.count))")
+            return .object(ImageObject(picture, caption: "latent \(feature)"))
+        } catch { throw languageError(error, at: ctx.span) }
+    })
 
     r.types["SAE"]!.addMethod(BuiltinFunction("contrast", [
         Parameter(nil, name: "with", type: "Dataset", doc: "images with the attribute (e.g. on water)"),
