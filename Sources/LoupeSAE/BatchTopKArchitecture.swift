@@ -5,7 +5,7 @@ import LoupeJSON
 /// latents than quiet ones. A running threshold follows the smallest value
 /// kept; once trained the SAE runs as JumpReLU with that threshold, which is
 /// also how it is saved.
-public struct BatchTopKArchitecture: SAEArchitecture {
+public struct BatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
     public static let architectureName = "batchtopk"
     public var k: Int
     /// Weight of each batch's smallest kept value in the running threshold.
@@ -28,6 +28,17 @@ public struct BatchTopKArchitecture: SAEArchitecture {
         guard k >= 1, k <= dSAE else { throw SAEError("BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
     }
 
+}
+
+/// Architectures that keep the k·batch largest pre-activations over a batch
+/// while training and run as JumpReLU with a learned threshold afterwards
+/// (BatchTopK and Matryoshka BatchTopK).
+protocol BatchTopKFamily: SAEArchitecture {
+    var k: Int { get }
+    var thresholdRate: Float { get }
+}
+
+extension BatchTopKFamily {
     /// Inference is JumpReLU with the learned threshold.
     public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
         Selection.aboveThreshold(pre, rows: rows, width: dSAE, threshold: threshold)
@@ -37,14 +48,10 @@ public struct BatchTopKArchitecture: SAEArchitecture {
         Selection.batchTopK(pre, rows: rows, width: dSAE, total: k * rows)
     }
 
+    /// θ ← (1 − rate)·θ + rate·(smallest value kept in this batch), for every latent.
     public func afterStep(codes: SparseCodes, threshold: inout [Float]) {
-        updateRunningThreshold(codes: codes, threshold: &threshold, rate: thresholdRate)
+        guard let smallest = codes.value.min(), !threshold.isEmpty else { return }
+        let next = (1 - thresholdRate) * threshold[0] + thresholdRate * smallest
+        for j in threshold.indices { threshold[j] = next }
     }
-}
-
-/// θ ← (1 − rate)·θ + rate·(smallest value kept in this batch), for every latent.
-func updateRunningThreshold(codes: SparseCodes, threshold: inout [Float], rate: Float) {
-    guard let smallest = codes.value.min(), !threshold.isEmpty else { return }
-    let next = (1 - rate) * threshold[0] + rate * smallest
-    for j in threshold.indices { threshold[j] = next }
 }

@@ -5,7 +5,7 @@ import LoupeJSON
 /// the first `widths[1]`, ..., all of them), so early latents learn general
 /// features that work on their own and later groups refine them. Saved, like
 /// BatchTopK, as JumpReLU with the running threshold.
-public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture {
+public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
     public static let architectureName = "matryoshka_batchtopk"
     public var k: Int
     /// Cumulative prefix widths, ascending; the last must equal the SAE width.
@@ -48,17 +48,5 @@ public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture {
         guard zip(widths, widths.dropFirst()).allSatisfy({ $0 < $1 }), widths[0] > 0 else {
             throw SAEError("Matryoshka prefix widths \(widths) must be positive and strictly increasing")
         }
-    }
-
-    public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
-        Selection.aboveThreshold(pre, rows: rows, width: dSAE, threshold: threshold)
-    }
-
-    public func trainingEncode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
-        Selection.batchTopK(pre, rows: rows, width: dSAE, total: k * rows)
-    }
-
-    public func afterStep(codes: SparseCodes, threshold: inout [Float]) {
-        updateRunningThreshold(codes: codes, threshold: &threshold, rate: thresholdRate)
     }
 }

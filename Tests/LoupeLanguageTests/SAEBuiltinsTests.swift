@@ -42,11 +42,7 @@ import Testing
 
     @Test func zeroShotWithTheSAESplicedIn() throws {
         let s = Session()
-        _ = s.run("""
-        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
-        let scenes = Dataset.scenes(count: 12, seed: 3)
-        let sae = SAE.train(clip.activations(scenes, layer: 0), kind: .topK(k: 8), width: 64, steps: 20, batch: 64)
-        """)
+        prepare(s, model: "hf_tiny_bf16", scenes: 12, seed: 3, layer: 0, k: 8, width: 64, steps: 20)
         guard case .success(let table?, _) = s.run("sae.zeroShot(scenes, attribute: \"colour\")") else {
             Issue.record("zeroShot failed: \(String(describing: failure(s, "sae.zeroShot(scenes, attribute: \"colour\")")))"); return
         }
@@ -58,10 +54,8 @@ import Testing
 
     @Test func withClampsAndAblatesInsideTheClosureOnly() throws {
         let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 8, seed: 3, layer: 0, k: 4, width: 32, steps: 10)
         _ = s.run("""
-        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
-        let scenes = Dataset.scenes(count: 8, seed: 3)
-        let sae = SAE.train(clip.activations(scenes, layer: 0), kind: .topK(k: 4), width: 32, steps: 10, batch: 64)
         let labels = ["a red shape", "a blue shape"]
         """)
         let clean = result(s, "clip.classify(scenes[0], labels: labels).column(\"probability\")")
@@ -73,10 +67,8 @@ import Testing
 
     @Test func monosemanticityScoresEveryLatent() {
         let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 16, seed: 3, layer: 0, k: 4, width: 32, steps: 10)
         _ = s.run("""
-        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
-        let scenes = Dataset.scenes(count: 16, seed: 3)
-        let sae = SAE.train(clip.activations(scenes, layer: 0), kind: .topK(k: 4), width: 32, steps: 10, batch: 64)
         let ms = sae.monosemanticity(scenes)
         """)
         #expect(result(s, "ms.scores.count") == "32")
@@ -87,10 +79,8 @@ import Testing
 
     @Test func steerabilityOfLatentsAndNeurons() {
         let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 8, seed: 3, layer: 1, k: 4, width: 16, steps: 10)
         _ = s.run("""
-        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/hf_tiny_bf16")
-        let scenes = Dataset.scenes(count: 8, seed: 3)
-        let sae = SAE.train(clip.activations(scenes, layer: 1), kind: .topK(k: 4), width: 16, steps: 10, batch: 64)
         let words = ["red", "blue", "water", "star"]
         """)
         #expect(result(s, "clip.steerability(sae, vocabulary: words, images: scenes, clamp: 10).scores.count") == "16")
@@ -118,13 +108,21 @@ import Testing
 
     @Test func topImagesShowWhereALatentFires() {
         let s = Session()
+        prepare(s, model: "openclip_p16_gelu.safetensors", scenes: 12, seed: 4, layer: 1, k: 4, width: 16, steps: 10)
         _ = s.run("""
-        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/openclip_p16_gelu.safetensors")
-        let scenes = Dataset.scenes(count: 12, seed: 4)
-        let sae = SAE.train(clip.activations(scenes, layer: 1), kind: .topK(k: 4), width: 16, steps: 10, batch: 64)
         let busiest = sae.monosemanticity(scenes).top(1).column("latent")[0]
         """)
         #expect(result(s, "sae.topImages(feature: busiest, in: scenes, count: 4)")?.hasPrefix("Image ") == true)
         #expect(failure(s, "sae.topImages(feature: 99, in: scenes)")?.message == "latent 99 does not exist: this SAE has latents 0..<16")
     }
+}
+
+/// A session with a fixture CLIP, `scenes`, and a small TopK `sae` trained on them.
+func prepare(_ s: Session, model: String, scenes: Int, seed: Int, layer: Int, k: Int, width: Int, steps: Int) {
+    let setup = """
+    let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/\(model)")
+    let scenes = Dataset.scenes(count: \(scenes), seed: \(seed))
+    let sae = SAE.train(clip.activations(scenes, layer: \(layer)), kind: .topK(k: \(k)), width: \(width), steps: \(steps), batch: 64)
+    """
+    if case .failure(let error, _, _) = s.run(setup) { Issue.record("setup failed: \(error)") }
 }
