@@ -23,23 +23,9 @@ public final class CLIPTokenizer: @unchecked Sendable {
 
     static let vocabularyName = "bpe_simple_vocab_16e6.txt.gz"
 
-    /// Finds the shipped vocabulary without `Bundle.module`, whose accessor
-    /// stops the process when the resource folder was not installed beside
-    /// the binary. Order: $LOUPE_BPE_VOCAB, the SwiftPM resource folder next
-    /// to the executable, then the source tree this file was built from.
+    /// The shipped vocabulary ($LOUPE_BPE_VOCAB overrides it).
     static func vocabularyFile() throws -> String {
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["LOUPE_BPE_VOCAB"] { candidates.append(env) }
-        let exeDir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for dir in [exeDir, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
-            candidates.append(dir.appendingPathComponent("Loupe_LoupeCLIP.resources/\(vocabularyName)").path)
-            candidates.append(dir.appendingPathComponent("Loupe_LoupeCLIP.bundle/Contents/Resources/\(vocabularyName)").path)
-        }
-        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Resources/\(vocabularyName)").path)
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        throw CLIPError(file: vocabularyName, problem: "the BPE vocabulary was not found (looked in: \(candidates.joined(separator: ", ")))",
-                        fix: "Keep the Loupe_LoupeCLIP.resources folder next to the loupe binary, or set LOUPE_BPE_VOCAB to the file's path.")
+        try ShippedResource.path(vocabularyName, what: "the BPE vocabulary", environment: "LOUPE_BPE_VOCAB")
     }
 
     /// Loads merges from a `bpe_simple_vocab_16e6.txt.gz` file.

@@ -29,21 +29,8 @@ extension CLIPModel {
         try CLIPModel(path: try toyModelFile())
     }
 
-    /// Where the shipped toy CLIP is: $LOUPE_TOY_CLIP, the SwiftPM resource
-    /// folder next to the executable, then the source tree this file was
-    /// built from (the same search as the BPE vocabulary).
+    /// Where the shipped toy CLIP is ($LOUPE_TOY_CLIP overrides it).
     public static func toyModelFile() throws -> String {
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["LOUPE_TOY_CLIP"] { candidates.append(env) }
-        let exeDir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for dir in [exeDir, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
-            candidates.append(dir.appendingPathComponent("Loupe_LoupeCLIP.resources/\(toyModelName)").path)
-            candidates.append(dir.appendingPathComponent("Loupe_LoupeCLIP.bundle/Contents/Resources/\(toyModelName)").path)
-        }
-        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Resources/\(toyModelName)").path)
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        throw CLIPError(file: toyModelName, problem: "the toy CLIP was not found (looked in: \(candidates.joined(separator: ", ")))",
-                        fix: "Keep the Loupe_LoupeCLIP.resources folder next to the loupe binary, or set LOUPE_TOY_CLIP to the file's path.")
+        try ShippedResource.path(toyModelName, what: "the toy CLIP", environment: "LOUPE_TOY_CLIP")
     }
 }
