@@ -130,13 +130,9 @@ struct CheckpointLoader {
             textWeights = TextWeights(tokenEmbedding: try t("token_embedding.weight"), positional: tpos, blocks: tBlocks,
                                       lnFinal: try ln("ln_final", tw, eps), projection: tproj)
         }
-        let embed = visionWeights.projection?.outFeatures ?? width
-        if let p = textWeights?.projection, p.outFeatures != embed {
-            throw fail("text_projection", "projects to \(p.outFeatures) dimensions but the image side projects to \(embed)", "The checkpoint is inconsistent; re-export it.")
-        }
-        let (mean, std) = try normalisation(preprocess?["mean"], preprocess?["std"])
-        let cfg = CLIPConfig(format: .openCLIP, vision: vision, patchSize: patch, imageSize: grid * patch, embedDim: embed,
-                             text: text, contextLength: context, vocabSize: vocab, mean: mean, std: std, activationSource: source)
+        let cfg = try config(.openCLIP, textProjectionName: "text_projection", vision: vision, weights: visionWeights,
+                             text: text, textWeights: textWeights, width: width, patch: patch, grid: grid, context: context,
+                             vocab: vocab, mean: preprocess?["mean"], std: preprocess?["std"], source: source)
         return (cfg, visionWeights, textWeights)
     }
 
@@ -222,13 +218,9 @@ struct CheckpointLoader {
             textWeights = TextWeights(tokenEmbedding: try t("text_model.embeddings.token_embedding.weight"), positional: tpos,
                                       blocks: tBlocks, lnFinal: try ln("text_model.final_layer_norm", tw, tEps), projection: tproj)
         }
-        let embed = visionWeights.projection?.outFeatures ?? width
-        if let p = textWeights?.projection, p.outFeatures != embed {
-            throw fail("text_projection.weight", "projects to \(p.outFeatures) dimensions but the image side projects to \(embed)", "The checkpoint is inconsistent; re-export it.")
-        }
-        let (mean, std) = try normalisation(preprocess?["image_mean"], preprocess?["image_std"])
-        let cfg = CLIPConfig(format: .huggingFace, vision: vision, patchSize: patch, imageSize: grid * patch, embedDim: embed,
-                             text: text, contextLength: context, vocabSize: vocab, mean: mean, std: std, activationSource: source)
+        let cfg = try config(.huggingFace, textProjectionName: "text_projection.weight", vision: vision, weights: visionWeights,
+                             text: text, textWeights: textWeights, width: width, patch: patch, grid: grid, context: context,
+                             vocab: vocab, mean: preprocess?["image_mean"], std: preprocess?["image_std"], source: source)
         return (cfg, visionWeights, textWeights)
     }
 
@@ -268,6 +260,22 @@ struct CheckpointLoader {
             throw fail(nil, "the \(tower) tower's width \(c.width) is not divisible by \(c.heads) attention heads",
                        "Fix the head count in the config, or pass \(tower)Heads: in the load options.")
         }
+    }
+
+    /// The checks and assembly both layouts end with: the two projections
+    /// must meet in one embedding space, and normalisation comes from the
+    /// preprocessing config or CLIP's defaults.
+    func config(_ format: CheckpointFormat, textProjectionName: String, vision: TowerConfig, weights: VisionWeights,
+                text: TowerConfig?, textWeights: TextWeights?, width: Int, patch: Int, grid: Int, context: Int, vocab: Int,
+                mean: JSON?, std: JSON?, source: String) throws -> CLIPConfig {
+        let embed = weights.projection?.outFeatures ?? width
+        if let p = textWeights?.projection, p.outFeatures != embed {
+            throw fail(textProjectionName, "projects to \(p.outFeatures) dimensions but the image side projects to \(embed)",
+                       "The checkpoint is inconsistent; re-export it.")
+        }
+        let (m, s) = try normalisation(mean, std)
+        return CLIPConfig(format: format, vision: vision, patchSize: patch, imageSize: grid * patch, embedDim: embed,
+                          text: text, contextLength: context, vocabSize: vocab, mean: m, std: s, activationSource: source)
     }
 
     func normalisation(_ mean: JSON?, _ std: JSON?) throws -> ([Float], [Float]) {

@@ -8,8 +8,10 @@ struct ParameterPointers {
     let threshold: UnsafeMutablePointer<Float>
 }
 
-extension SparseAutoencoder {
-    func withPointers<R>(_ body: (ParameterPointers) throws -> R) rethrows -> R {
+extension ParameterPointers {
+    /// Raw pointers to five parameter arrays at once, for `body`'s duration.
+    static func with<R>(_ wEnc: inout [Float], _ bEnc: inout [Float], _ wDec: inout [Float], _ bDec: inout [Float],
+                        _ threshold: inout [Float], _ body: (ParameterPointers) throws -> R) rethrows -> R {
         try wEnc.withUnsafeMutableBufferPointer { a in
             try bEnc.withUnsafeMutableBufferPointer { b in
                 try wDec.withUnsafeMutableBufferPointer { c in
@@ -25,20 +27,15 @@ extension SparseAutoencoder {
     }
 }
 
+extension SparseAutoencoder {
+    func withPointers<R>(_ body: (ParameterPointers) throws -> R) rethrows -> R {
+        try ParameterPointers.with(&wEnc, &bEnc, &wDec, &bDec, &threshold, body)
+    }
+}
+
 extension SAEGradients {
     func withPointers<R>(_ body: (ParameterPointers) throws -> R) rethrows -> R {
-        try wEnc.withUnsafeMutableBufferPointer { a in
-            try bEnc.withUnsafeMutableBufferPointer { b in
-                try wDec.withUnsafeMutableBufferPointer { c in
-                    try bDec.withUnsafeMutableBufferPointer { d in
-                        try threshold.withUnsafeMutableBufferPointer { e in
-                            try body(ParameterPointers(wEnc: a.baseAddress!, bEnc: b.baseAddress!, wDec: c.baseAddress!,
-                                                       bDec: d.baseAddress!, threshold: e.baseAddress!))
-                        }
-                    }
-                }
-            }
-        }
+        try ParameterPointers.with(&wEnc, &bEnc, &wDec, &bDec, &threshold, body)
     }
 }
 
