@@ -48,6 +48,16 @@ func registerCore(_ r: Registry) {
         }
         return .void
     })
+    r.add(BuiltinFunction("env", [
+        Parameter(nil, name: "name", type: "String", doc: "the environment variable, e.g. \"LOUPE_CLIP\""),
+    ], returns: "String?", doc: "The value of an environment variable of the kernel's process, or nil when it is unset or empty, "
+       + "so a notebook can find local files without hard-coding paths: `let path = env(\"LOUPE_CLIP\")`, then `if path == nil { ... }`.") { ctx in
+        let name = try ctx.string("name")
+        guard !name.isEmpty, !name.contains("=") else { throw ctx.valueError("name", "'\(name)' is not an environment variable name") }
+        // An empty value is treated as unset: `export LOUPE_CLIP=` is how people clear a variable.
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return .null }
+        return .string(value)
+    })
 
     func math(_ name: String, _ doc: String, _ f: @escaping (Double) -> Double) {
         r.add(BuiltinFunction(name, [Parameter(nil, name: "x", type: "Double")], returns: "Double", doc: doc) { ctx in

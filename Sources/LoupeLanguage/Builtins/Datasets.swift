@@ -217,6 +217,7 @@ func registerDatasets(_ r: Registry) {
         let source = try FolderSource(root: try ctx.string("path"), limit: limit)
         return .object(DatasetObject(source: source, indices: Array(0..<source.files.count)))
     })
+    registerRealDatasets(dataset)
 
     func receiver(_ ctx: CallContext) -> DatasetObject { (ctx.receiver.objectValue as? DatasetObject)! }
 
@@ -246,11 +247,18 @@ func registerDatasets(_ r: Registry) {
             throw ctx.typeError("index", expected: "an Int or a Range", got: v)
         }
     })
-    let attributeLabels = SceneVocabulary.attributes + ["color", "label"]
-    dataset.addMethod(BuiltinFunction("filter", attributeLabels.map { Parameter($0, type: "String", default: .null) },
-                                      returns: "Dataset", doc: "The images whose attributes have the given values: "
-                                      + "`scenes.filter(background: \"water\", size: \"large\")`. `background: \"land\"` or "
-                                      + "`\"water\"` also match a whole habitat; `word: \"any\"` or `\"none\"` match on having a word.") { ctx in
+    // Every dataset's attributes are labels of filter: the toy world's, a
+    // folder's label, Waterbirds' and CelebA's (those that are identifiers:
+    // '5_o_Clock_Shadow' starts with a digit, so only probes and groups reach it).
+    let realLabels = WaterbirdsSource.attributes + CelebASource.standardAttributes.filter { !($0.first?.isNumber ?? true) }
+    let attributeLabels = SceneVocabulary.attributes + ["color", "label"] + realLabels
+    dataset.addMethod(BuiltinFunction("filter", attributeLabels.map { label in
+        Parameter(label, type: "String", default: .null, doc: WaterbirdsSource.attributes.contains(label) ? "Waterbirds"
+                  : CelebASource.standardAttributes.contains(label) ? "CelebA: \"yes\" or \"no\"" : "")
+    }, returns: "Dataset", doc: "The images whose attributes have the given values: "
+       + "`scenes.filter(background: \"water\", size: \"large\")`. `background: \"land\"` or "
+       + "`\"water\"` also match a whole habitat; `word: \"any\"` or `\"none\"` match on having a word. "
+       + "Waterbirds: `filter(bird: \"waterbird\", place: \"land\")`; CelebA: `filter(Blond_Hair: \"yes\")`.") { ctx in
         let d = receiver(ctx)
         var conditions: [(String, String)] = []
         for label in attributeLabels where ctx.has(label) {
@@ -263,13 +271,16 @@ func registerDatasets(_ r: Registry) {
                !(label == "background" && ["water", "land"].contains(value.lowercased())) {
                 let plural = label == "colour" || label == "color" ? "colours" : label + "s"
                 let hint = nearestName(to: value, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
+                guard d.source is SceneSource else {
+                    throw ctx.valueError(label, "'\(value)' is not a value of \(label)\(hint); its values are " + valid.joined(separator: ", "))
+                }
                 throw ctx.valueError(label, "'\(value)' is not a \(label)\(hint); \(plural) are " + valid.joined(separator: ", "))
             }
             conditions.append((label, value))
         }
         guard !conditions.isEmpty else {
-            throw LoupeError(.argument, "filter needs at least one attribute, e.g. filter(background: \"water\"); attributes are "
-                             + SceneVocabulary.attributes.map { "'\($0):'" }.joined(separator: ", "), at: ctx.span)
+            throw LoupeError(.argument, "filter needs at least one attribute, e.g. filter(background: \"water\"); these images' attributes are "
+                             + d.source.attributeNames.map { "'\($0):'" }.joined(separator: ", "), at: ctx.span)
         }
         var kept: [Int] = []
         for index in d.indices {

@@ -156,6 +156,8 @@ public final class Registry: @unchecked Sendable {
         registerCharts(r)
         registerSAE(r)
         registerAnalyses(r)
+        registerZeroShot(r)
+        registerSampling(r)
         return r
     }()
 }
