@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "LoupeTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "LoupeJSON", "LoupeTestSupport"],
                     exclude: ["Golden"]),
-        .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeImage", "LoupeTensor"]),
+        .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeImage", "LoupeTensor", "LoupeWorld"]),
         .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeCLIP"]),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel"]),
     ],

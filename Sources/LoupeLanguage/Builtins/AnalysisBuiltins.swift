@@ -5,35 +5,6 @@ import LoupeImage
 import LoupeRender
 import LoupeSAE
 
-/// Monosemanticity scores of every latent, with their distribution.
-public final class MonosemanticityObject: HostObject {
-    public let scores: [Double?]
-    public let images: Int
-    public var typeName: String { "Monosemanticity" }
-    init(scores: [Double?], images: Int) { self.scores = scores; self.images = images }
-
-    var ranked: [(latent: Int, score: Double)] {
-        scores.enumerated().compactMap { i, s in s.map { (i, $0) } }.sorted { $0.score > $1.score }
-    }
-
-    func table(_ rows: ArraySlice<(latent: Int, score: Double)>, title: String) -> TableObject {
-        TableObject(title: title, columns: ["latent", "MS"], rows: rows.map { [.int($0.latent), .double($0.score)] })
-    }
-
-    public func display() -> DisplayBundle {
-        let live = ranked
-        let dead = scores.count - live.count
-        let mean = live.isEmpty ? 0 : live.map(\.score).reduce(0, +) / Double(live.count)
-        var text = String(format: "Monosemanticity over %d images: mean MS %.3f over %d latents (%d dead)", images, mean, live.count, dead)
-        text += "\nhighest: " + live.prefix(5).map { "\($0.latent) (\(String(format: "%.3f", $0.score)))" }.joined(separator: ", ")
-        text += "\nlowest: " + live.suffix(5).reversed().map { "\($0.latent) (\(String(format: "%.3f", $0.score)))" }.joined(separator: ", ")
-        guard !live.isEmpty, let chart = try? Chart.histogram(live.map(\.score), bins: 40, options: ChartOptions(
-            title: String(format: "MS of %d latents, mean %.3f (%d dead)", live.count, mean, dead),
-            xLabel: "monosemanticity score", yLabel: "latents")) else { return DisplayBundle(text: text) }
-        return DisplayBundle.png(chart, text: text)
-    }
-}
-
 /// Steerability of every measured unit, with the layer summary.
 public final class SteerabilityObject: HostObject {
     public let result: SteerabilityResult
@@ -163,30 +134,17 @@ func registerAnalyses(_ r: Registry) {
         }
         let d = try ctx.object("in", as: DatasetObject.self, named: "a Dataset")
         guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
-        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         let selection = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
+        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         do {
             let images = try (0..<d.count).map { try d.image($0) }
             let perToken = try clip.activations(images: images, layer: layer, site: site, tokens: .all)
-            let (n, t, w) = (perToken.shape[0], perToken.shape[1], perToken.shape[2])
-            let selected = selection.range(tokens: t)
-            let column = try object.sae.encode(perToken.toArray(), width: w).column(feature)   // [n * t]
-            let peak = (0..<n).map { i in selected.map { Double(column[i * t + $0]) }.max() ?? 0 }
-            let firing = peak.indices.filter { peak[$0] > 0 }
-            guard !firing.isEmpty else {
-                throw LoupeError(.value, "latent \(feature) never fires on these \(n) images", at: ctx.spanOf("feature"))
+            let profile = try FeatureProfile(object.sae, latent: feature, tokens: perToken, selection: selection)
+            guard !profile.ranking.isEmpty else {
+                throw LoupeError(.value, "latent \(feature) never fires on these \(d.count) images", at: ctx.spanOf("feature"))
             }
-            let order = firing.sorted { peak[$0] > peak[$1] }.prefix(max(1, try ctx.int("count")))
-            let grid = Int(Double(t - 1).squareRoot().rounded())
-            let spatial = grid * grid == t - 1 && selected.upperBound == t
-            let tiles = try order.map { i -> RGBImage in
-                let cropped = clip.preprocessor.croppedImage(DecodedImage(images[i]))
-                guard spatial else { return cropped }
-                return try Heatmap.highlight(image: cropped, values: (1..<t).map { Double(column[i * t + $0]) }, rows: grid, columns: grid)
-            }
-            let captions = order.map { String(format: "%.2f · %@", peak[$0], d.caption($0)) }
-            let picture = try ImageGrid.render(tiles, captions: captions, cellSize: 128,
-                                               title: "Latent \(feature): top \(order.count) of \(d.count) images (fires on \(firing.count))")
+            let picture = try topImagesGrid(profile, images: images, captions: (0..<d.count).map { d.caption($0) }, clip: clip,
+                                            count: try ctx.int("count"))
             return .object(ImageObject(picture, caption: "latent \(feature)"))
         } catch { throw languageError(error, at: ctx.span) }
     })
@@ -201,15 +159,8 @@ func registerAnalyses(_ r: Registry) {
         let with = try ctx.object("with", as: DatasetObject.self, named: "a Dataset")
         let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
         guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
-        let k = object.sae.dSAE
-        func means(_ d: DatasetObject) throws -> [Double] {
-            let a = try imageActivations(object, d, at: ctx.span)
-            var out = [Double](repeating: 0, count: k)
-            for i in 0..<d.count { for j in 0..<k { out[j] += Double(a[i * k + j]) } }
-            return out.map { $0 / Double(d.count) }
-        }
-        let difference = zip(try means(with), try means(without)).map { $0 - $1 }
-        let order = difference.indices.sorted { difference[$0] > difference[$1] }
+        let order = Contrast.rank(with: try imageActivations(object, with, at: ctx.span),
+                                  without: try imageActivations(object, without, at: ctx.span), units: object.sae.dSAE)
         return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
     })
 
@@ -310,22 +261,11 @@ func registerAnalyses(_ r: Registry) {
             let embeddings = clip.embed(images: images)
             let scores = Monosemanticity.scores(activations: activations, images: images.count, latents: object.sae.dSAE,
                                                 embeddings: embeddings.toArray(), dim: embeddings.shape[1])
-            return .object(MonosemanticityObject(scores: scores, images: images.count))
+            return .object(MonosemanticityObject(scores: scores, activations: activations, unit: "latent", dataset: d))
         } catch { throw languageError(error, at: ctx.span) }
     })
-    let ms = BuiltinType("Monosemanticity", doc: "Monosemanticity scores of an SAE's latents over a set of images.", isGlobal: false)
-    ms.addProperty(BuiltinProperty("scores", type: "[Double?]", doc: "MS of every latent, nil for latents dead on these images.") { v in
-        .array((v.objectValue as! MonosemanticityObject).scores.map { $0.map(Value.double) ?? .null })
-    })
-    ms.addMethod(BuiltinFunction("top", [Parameter(nil, name: "count", type: "Int", default: .int(10))], returns: "Table",
-                                 doc: "The most monosemantic latents.") { ctx in
-        let m = ctx.receiver.objectValue as! MonosemanticityObject
-        return .object(m.table(m.ranked.prefix(max(0, try ctx.int("count")))[...], title: "Most monosemantic latents"))
-    })
-    ms.addMethod(BuiltinFunction("bottom", [Parameter(nil, name: "count", type: "Int", default: .int(10))], returns: "Table",
-                                 doc: "The least monosemantic latents.") { ctx in
-        let m = ctx.receiver.objectValue as! MonosemanticityObject
-        return .object(m.table(ArraySlice(m.ranked.suffix(max(0, try ctx.int("count"))).reversed()), title: "Least monosemantic latents"))
-    })
-    r.add(ms)
+    registerMonosemanticity(r)
+    registerSparsity(r)
+    registerFeaturePage(r)
+    registerAblationBaselines(r)
 }

@@ -1,0 +1,61 @@
+import LoupeSAE
+import LoupeTensor
+
+/// Ranking units (SAE latents or residual coordinates) by how much more
+/// they respond to images with an attribute than to images without it:
+/// mean activation on `with` minus mean activation on `without`.
+public enum Contrast {
+    /// `with` and `without` are image-level activations, [images, units]
+    /// row-major. Returns every unit, the largest difference first (ties by
+    /// unit number, so the order is deterministic).
+    public static func rank(with: [Float], without: [Float], units k: Int) -> [Int] {
+        let difference = meanDifference(with: with, without: without, units: k)
+        return difference.indices.sorted { difference[$0] != difference[$1] ? difference[$0] > difference[$1] : $0 < $1 }
+    }
+
+    public static func meanDifference(with: [Float], without: [Float], units k: Int) -> [Double] {
+        precondition(k > 0 && with.count % k == 0 && without.count % k == 0, "activations are not [images, \(k)]")
+        func means(_ a: [Float]) -> [Double] {
+            let n = a.count / k
+            var out = [Double](repeating: 0, count: k)
+            for i in 0..<n { for j in 0..<k { out[j] += Double(a[i * k + j]) } }
+            return out.map { n > 0 ? $0 / Double(n) : 0 }
+        }
+        return zip(means(with), means(without)).map { $0 - $1 }
+    }
+
+    /// Image-level residual coordinates: each image's mean over its tokens,
+    /// [images, width] from [images, tokens, width]. The neuron analogue of
+    /// `Monosemanticity.imageActivations`.
+    public static func imageMeans(_ perImage: Tensor) -> [Float] {
+        let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
+        var out = [Float](repeating: 0, count: n * d)
+        for i in 0..<n {
+            for token in 0..<t {
+                let row = perImage.pointer + (i * t + token) * d
+                for c in 0..<d { out[i * d + c] += row[c] / Float(t) }
+            }
+        }
+        return out
+    }
+
+    /// `count` units drawn without replacement from `pool`, seeded, so a
+    /// random-ablation baseline is repeatable.
+    public static func randomUnits(_ count: Int, from pool: [Int], seed: UInt64) -> [Int] {
+        var state = seed &+ 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {   // splitmix64
+            state = state &+ 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var items = pool
+        let take = min(count, items.count)
+        for i in 0..<take {
+            let j = i + Int(next() % UInt64(items.count - i))
+            items.swapAt(i, j)
+        }
+        return Array(items.prefix(take))
+    }
+}

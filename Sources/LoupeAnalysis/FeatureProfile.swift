@@ -1,0 +1,105 @@
+import Foundation
+import LoupeCLIP
+import LoupeImage
+import LoupeSAE
+import LoupeTensor
+
+/// Everything a feature page shows about one SAE latent over a set of
+/// images: where it fires (per token), how often, and how strongly.
+public struct FeatureProfile: Sendable {
+    public let latent: Int
+    public let images: Int
+    /// Tokens per image in `activations` (all of them, CLS first).
+    public let tokensPerImage: Int
+    /// The latent's activation on every token, [images, tokensPerImage].
+    public let activations: [Float]
+    /// The tokens the SAE reads (its training selection); density and
+    /// peaks count only these.
+    public let selected: Range<Int>
+
+    /// Encodes every token of `perImage` ([images, tokens, width]).
+    public init(_ sae: SparseAutoencoder, latent: Int, tokens perImage: Tensor, selection: TokenSelection) throws {
+        guard (0..<sae.dSAE).contains(latent) else {
+            throw SAEError("latent \(latent) does not exist: this SAE has latents 0..<\(sae.dSAE)")
+        }
+        let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
+        try sae.checkInputWidth(d)
+        self.latent = latent
+        images = n
+        tokensPerImage = t
+        selected = selection.range(tokens: t)
+        activations = sae.encode(UnsafePointer(perImage.pointer), rows: n * t).column(latent)
+    }
+
+    /// The latent's largest activation over each image's selected tokens.
+    public var peaks: [Float] {
+        (0..<images).map { i in selected.map { activations[i * tokensPerImage + $0] }.max() ?? 0 }
+    }
+
+    /// Non-zero activations on the selected tokens.
+    public var firing: [Float] {
+        (0..<images).flatMap { i in selected.map { activations[i * tokensPerImage + $0] } }.filter { $0 != 0 }
+    }
+
+    /// Fraction of selected tokens on which the latent fires (its density).
+    public var density: Double { Double(firing.count) / Double(max(1, images * selected.count)) }
+
+    /// Images on which it fires at all, the strongest first (ties by index).
+    public var ranking: [Int] {
+        let p = peaks
+        return p.indices.filter { p[$0] > 0 }.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
+    }
+
+    /// The latent's activation on image `i`'s spatial tokens, raster order.
+    public func spatial(_ i: Int) -> [Float] {
+        Array(activations[(i * tokensPerImage + 1)..<((i + 1) * tokensPerImage)])
+    }
+}
+
+/// The words one latent steers towards: Delta(v) = mean over images of
+/// p_steered(v|x) - p(v|x), p(v|x) = softmax_v(100 <e(x), t_v>), with the
+/// latent clamped on the SAE's tokens and the SAE error added back (a full
+/// forward pass with `Intervention.hooks`). S = sum_v Delta(v)^2 is
+/// Joseph et al.'s steerability of the latent.
+public struct FeatureSteering: Sendable {
+    public let vocabulary: [String]
+    public let delta: [Double]
+    public var score: Double { delta.reduce(0) { $0 + $1 * $1 } }
+
+    /// Words by Delta, the largest first.
+    public var ranked: [(word: String, delta: Double)] {
+        delta.indices.sorted { delta[$0] > delta[$1] }.map { (vocabulary[$0], delta[$0]) }
+    }
+
+    public init(_ model: CLIPModel, sae: SparseAutoencoder, latent: Int, layer: Int, site: ActivationSite,
+                tokens: TokenSelection, images: [RGBImage], vocabulary: [String], clamp: Float) throws {
+        guard !images.isEmpty, !vocabulary.isEmpty else { throw SAEError("steering needs images and a vocabulary") }
+        let text = try model.embed(texts: vocabulary)
+        let hooks = try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, clamp: [latent: clamp])
+        let base = Self.probabilities(model.embed(images: images), text: text)
+        let steered = Self.probabilities(model.embed(images: images, hooks: hooks), text: text)
+        let (n, v) = (images.count, vocabulary.count)
+        var delta = [Double](repeating: 0, count: v)
+        for i in 0..<n { for j in 0..<v { delta[j] += Double(steered[i * v + j] - base[i * v + j]) / Double(n) } }
+        self.vocabulary = vocabulary
+        self.delta = delta
+    }
+
+    /// softmax_v(100 <e, t_v>) per row of normalised image embeddings, through one BLAS product.
+    static func probabilities(_ images: Tensor, text: Tensor) -> [Float] {
+        let (n, d, v) = (images.shape[0], images.shape[1], text.shape[0])
+        var logits = [Float](repeating: 0, count: n * v)
+        logits.withUnsafeMutableBufferPointer { out in
+            BLAS.gemm(m: n, n: v, k: d, a: images.pointer, lda: d, b: text.pointer, ldb: d, transB: true,
+                      c: out.baseAddress!, ldc: v, alpha: 100)
+        }
+        for r in 0..<n {
+            let row = logits[(r * v)..<((r + 1) * v)]
+            let peak = row.max() ?? 0
+            var total: Float = 0
+            for j in 0..<v { logits[r * v + j] = exp(logits[r * v + j] - peak); total += logits[r * v + j] }
+            for j in 0..<v { logits[r * v + j] /= total }
+        }
+        return logits
+    }
+}

@@ -1,0 +1,98 @@
+import LoupeCLIP
+import LoupeImage
+import LoupeSAE
+import LoupeTensor
+
+/// Per-group accuracies of a probe under one condition (an ablation or none).
+public struct AblationOutcome: Sendable {
+    public let condition: String
+    /// The units zeroed (latents or neurons); empty for no ablation. For
+    /// the random baseline, the first draw's.
+    public let units: [Int]
+    public let groups: [String]
+    public let counts: [Int]
+    /// Accuracy per group, averaged over draws for the random baseline.
+    public let accuracies: [Double]
+    public let overall: Double
+    public var worst: Double { accuracies.min() ?? 0 }
+}
+
+/// Joseph et al.'s spurious-feature suppression with its baselines: rank
+/// SAE latents (and, for the neuron baseline, residual coordinates) by the
+/// contrast between images with and without the spurious attribute, zero
+/// the top ones during the forward pass, and re-evaluate a probe trained on
+/// the clean model's embeddings.
+public struct SpuriousAblation {
+    public let model: CLIPModel
+    public let probe: LinearProbe
+    /// The evaluation images, each image's true class and group name.
+    public let images: [RGBImage]
+    public let truth: [String]
+    public let group: [String]
+
+    public init(model: CLIPModel, probe: LinearProbe, images: [RGBImage], truth: [String], group: [String]) {
+        precondition(images.count == truth.count && truth.count == group.count, "one class and one group per image")
+        self.model = model; self.probe = probe; self.images = images; self.truth = truth; self.group = group
+    }
+
+    /// The probe's accuracy per group with `hooks` in every forward pass.
+    public func evaluate(hooks: HookSet = HookSet()) -> GroupAccuracy {
+        let features = model.embed(images: images, hooks: hooks).toArray()
+        let correct = images.indices.map { probe.classes[probe.predict(features, row: $0)] == truth[$0] }
+        return GroupAccuracy(correct: correct, group: group)
+    }
+
+    static func outcome(_ condition: String, units: [Int], _ results: [GroupAccuracy]) -> AblationOutcome {
+        let first = results[0]
+        let accuracies = first.groups.indices.map { g in results.map { $0.groups[g].accuracy }.reduce(0, +) / Double(results.count) }
+        return AblationOutcome(condition: condition, units: units, groups: first.groups.map(\.name), counts: first.groups.map(\.count),
+                               accuracies: accuracies, overall: results.map(\.overall).reduce(0, +) / Double(results.count))
+    }
+
+    /// The four conditions of the comparison: no ablation, the top `top`
+    /// SAE latents by contrast, `top` random latents (among those that fire
+    /// on the contrast images; a dead latent's ablation would change
+    /// nothing), averaged over `draws` seeded draws, and the top `top`
+    /// residual coordinates by the same contrast, zeroed at the SAE's layer
+    /// and site on its tokens. With `bothWays`, half the units come from
+    /// each end of the ranking (the most negative differences too): for a
+    /// binary attribute such as water/land, units that mark "land" carry
+    /// the shortcut as well as those that mark "water".
+    public func baselines(sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
+                          with: [RGBImage], without: [RGBImage], top: Int, bothWays: Bool = false, draws: Int = 3,
+                          seed: UInt64 = 0, includeClean: Bool = true) throws -> [AblationOutcome] {
+        guard !with.isEmpty, !without.isEmpty else { throw SAEError("the contrast needs images with and without the attribute") }
+        guard top >= 1 else { throw SAEError("ablate at least one unit (top: 1 or more)") }
+        let width = model.config.vision.width
+        let streamWith = try model.activations(images: with, layer: layer, site: site, tokens: tokens)
+        let streamWithout = try model.activations(images: without, layer: layer, site: site, tokens: tokens)
+        let latentsWith = try Monosemanticity.imageActivations(sae, tokens: streamWith)
+        let latentsWithout = try Monosemanticity.imageActivations(sae, tokens: streamWithout)
+        func pick(_ ranking: [Int]) -> [Int] {
+            guard bothWays else { return Array(ranking.prefix(top)) }
+            let high = (top + 1) / 2
+            return Array(ranking.prefix(high)) + Array(ranking.suffix(top - high).reversed())
+        }
+        let topLatents = pick(Contrast.rank(with: latentsWith, without: latentsWithout, units: sae.dSAE))
+        let topNeurons = pick(Contrast.rank(with: Contrast.imageMeans(streamWith), without: Contrast.imageMeans(streamWithout),
+                                            units: width))
+        var live = Set<Int>()
+        for a in [latentsWith, latentsWithout] { for (i, v) in a.enumerated() where v > 0 { live.insert(i % sae.dSAE) } }
+
+        var out: [AblationOutcome] = []
+        if includeClean { out.append(Self.outcome("no ablation", units: [], [evaluate()])) }
+        out.append(Self.outcome("top SAE latents", units: topLatents,
+                                [evaluate(hooks: try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, ablate: topLatents))]))
+        var randomRuns: [GroupAccuracy] = [], firstDraw: [Int] = []
+        for draw in 0..<max(1, draws) {
+            let units = Contrast.randomUnits(topLatents.count, from: live.sorted(), seed: seed &+ UInt64(draw))
+            if draw == 0 { firstDraw = units }
+            randomRuns.append(evaluate(hooks: try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, ablate: units)))
+        }
+        out.append(Self.outcome("random latents", units: firstDraw, randomRuns))
+        out.append(Self.outcome("top neurons", units: topNeurons,
+                                [evaluate(hooks: try Intervention.zeroing(neurons: topNeurons, layer: layer, site: site,
+                                                                          tokens: tokens, width: width))]))
+        return out
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import LoupeAnalysis
+import LoupeCLIP
+import LoupeImage
+import LoupeRender
+import LoupeSAE
+
+/// The images on which a latent fires most, captioned with its peak, with
+/// the patches where it fires highlighted (when the tokens form a grid).
+func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [String], clip: CLIPModel, count: Int,
+                   cellSize: Int = 128) throws -> RGBImage {
+    let ranking = profile.ranking
+    guard !ranking.isEmpty else { throw SAEError("latent \(profile.latent) never fires on these \(profile.images) images") }
+    let order = ranking.prefix(max(1, count))
+    let peaks = profile.peaks
+    let t = profile.tokensPerImage
+    let grid = Int(Double(t - 1).squareRoot().rounded())
+    let spatial = grid * grid == t - 1 && profile.selected.upperBound == t
+    let tiles = try order.map { i -> RGBImage in
+        let cropped = clip.preprocessor.croppedImage(DecodedImage(images[i]))
+        guard spatial else { return cropped }
+        return try Heatmap.highlight(image: cropped, values: profile.spatial(i).map(Double.init), rows: grid, columns: grid)
+    }
+    return try ImageGrid.render(tiles, captions: order.map { String(format: "%.2f · %@", peaks[$0], captions[$0]) }, cellSize: cellSize,
+                                title: "Latent \(profile.latent): top \(order.count) of \(profile.images) images (fires on \(ranking.count))")
+}
+
+func registerFeaturePage(_ r: Registry) {
+    r.types["SAE"]!.addMethod(BuiltinFunction("feature", [
+        Parameter(nil, name: "latent", type: "Int", doc: "the latent to describe"),
+        Parameter("in", type: "Dataset", doc: "the images to look in"),
+        Parameter("count", type: "Int", default: .int(8), doc: "how many top images to show"),
+        Parameter("vocabulary", type: "[String]", default: .null, doc: "words to measure steering towards (omit to skip steering)"),
+        Parameter("clamp", type: "Double", default: .double(150), doc: "the value the latent is clamped to when steering"),
+        Parameter("steerImages", type: "Int", default: .int(32), doc: "how many of the images (the first ones) to steer"),
+    ], returns: "Feature", doc: "A feature page for one latent: its top images with the active patches highlighted, "
+       + "the histogram of its non-zero activations, its density (fraction of tokens it fires on), its monosemanticity "
+       + "over the images and, with a vocabulary, the words it steers towards (Delta p(v) with it clamped, and S).") { ctx in
+        let object = ctx.sae()
+        let place = try SAEPlacement(object, at: ctx.span)
+        let latent = try ctx.int("latent")
+        guard (0..<object.sae.dSAE).contains(latent) else {
+            throw ctx.valueError("latent", "latent \(latent) does not exist: this SAE has latents 0..<\(object.sae.dSAE)")
+        }
+        let d = try ctx.object("in", as: DatasetObject.self, named: "a Dataset")
+        guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
+        let vocabulary = ctx.has("vocabulary") ? try ctx.strings("vocabulary") : []
+        if ctx.has("vocabulary") && vocabulary.isEmpty { throw ctx.valueError("vocabulary", "give at least one word") }
+        let steerCount = try ctx.int("steerImages")
+        guard steerCount >= 1 else { throw ctx.valueError("steerImages", "steer at least one image") }
+        do {
+            let images = try (0..<d.count).map { try d.image($0) }
+            let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
+            let profile = try FeatureProfile(object.sae, latent: latent, tokens: acts, selection: place.tokens)
+            guard !profile.ranking.isEmpty else {
+                throw LoupeError(.value, "latent \(latent) never fires on these \(d.count) images", at: ctx.spanOf("latent"))
+            }
+            let grid = try topImagesGrid(profile, images: images, captions: (0..<d.count).map { d.caption($0) }, clip: place.clip,
+                                         count: try ctx.int("count"))
+            let firing = profile.firing
+            var rows: [[Value]] = [
+                ["latent", .int(latent)], ["layer", .int(place.layer)],
+                ["images it fires on", .string("\(profile.ranking.count) of \(d.count)")],
+                ["density (fraction of tokens)", .double(profile.density)],
+                ["largest activation", .double(Double(firing.max() ?? 0))],
+                ["mean activation when firing", .double(firing.isEmpty ? 0 : Double(firing.reduce(0, +)) / Double(firing.count))],
+            ]
+            // Monosemanticity of this latent alone: its image-level activation
+            // (the mean over the SAE's tokens) against the images' embeddings.
+            if d.count >= 2 {
+                let t = profile.tokensPerImage, selected = profile.selected
+                let imageLevel = (0..<d.count).map { i in selected.map { profile.activations[i * t + $0] }.reduce(0, +) / Float(selected.count) }
+                let embeddings = place.clip.embed(images: images)
+                let ms = Monosemanticity.scores(activations: imageLevel, images: d.count, latents: 1,
+                                                embeddings: embeddings.toArray(), dim: embeddings.shape[1])[0]
+                rows.append(["monosemanticity", ms.map(Value.double) ?? .string("undefined (constant on these images)")])
+            }
+            let histogram = try Chart.histogram(firing.map(Double.init), bins: 30, options: ChartOptions(
+                width: 420, height: 280, title: String(format: "Activations when firing (density %.2g)", profile.density),
+                xLabel: "activation", yLabel: "tokens", logY: true))
+            var lower = [histogram]
+            if !vocabulary.isEmpty {
+                let steering = try FeatureSteering(place.clip, sae: object.sae, latent: latent, layer: place.layer, site: place.site,
+                                                   tokens: place.tokens, images: Array(images.prefix(steerCount)),
+                                                   vocabulary: vocabulary, clamp: Float(try ctx.double("clamp")))
+                let clamp = try ctx.double("clamp")
+                rows.append([.string(String(format: "steerability S (clamp %g, %d images)", clamp, min(steerCount, d.count))),
+                             .double(steering.score)])
+                let best = steering.ranked.prefix(8)
+                for w in best.prefix(5) { rows.append([.string("Δ p(\(w.word))"), .double(w.delta)]) }
+                lower.append(try Chart.horizontalBars(labels: best.map(\.word), values: best.map(\.delta),
+                                                      width: 360, title: String(format: "Steers towards (S = %.3f)", steering.score),
+                                                      valueFormat: { String(format: "%+.3f", $0) }))
+            }
+            let page = arrange([grid, arrange(lower, vertical: false)], vertical: true)
+            let table = TableObject(title: "Feature \(latent) of the layer-\(place.layer) SAE over \(d.count) images",
+                                    columns: ["measure", "value"], rows: rows)
+            return .object(FigureObject(kind: "Feature", table: table, image: page))
+        } catch { throw languageError(error, at: ctx.span) }
+    })
+    let feature = BuiltinType("Feature", doc: "A feature page: top images, activation histogram, density and steering of one latent.",
+                              isGlobal: false)
+    FigureObject.addMembers(to: feature)
+    r.add(feature)
+}
