@@ -57,6 +57,18 @@ void loupe_softmax_row(float *row, long count) {
     }
 }
 
+void loupe_steer_accumulate(const float *a, long lda, const float *b, const float *c,
+                            const float *alpha, const float *beta, const float *gamma,
+                            long n, long count, float *scratch, float *acc) {
+    switch (isa()) {
+#ifdef LOUPE_X86
+    case ISA_AVX512: steer_accumulate_avx512(a, lda, b, c, alpha, beta, gamma, n, count, scratch, acc); return;
+    case ISA_AVX2: steer_accumulate_avx2(a, lda, b, c, alpha, beta, gamma, n, count, scratch, acc); return;
+#endif
+    default: steer_accumulate_base(a, lda, b, c, alpha, beta, gamma, n, count, scratch, acc); return;
+    }
+}
+
 const char *loupe_kernels_isa(void) {
     switch (isa()) {
     case ISA_AVX512: return "avx512";

@@ -77,5 +77,54 @@ TARGET static void CAT(softmax_row_, SUFFIX)(float *row, long count) {
     for (long i = 0; i < count; i++) row[i] *= inv;
 }
 
+/* See loupe_steer_accumulate. Three passes over the row (max, exp and sum,
+ * accumulate) with LANES independent partial results, so the reductions
+ * vectorise without reassociating a single running value. */
+#define LANES 16
+TARGET static void CAT(steer_accumulate_, SUFFIX)(const float *a, long lda, const float *b, const float *c,
+                                                  const float *alpha, const float *beta, const float *gamma,
+                                                  long n, long count, float *scratch, float *acc) {
+    long body = count - count % LANES;
+    for (long i = 0; i < n; i++) {
+        const float *row = a + i * lda;
+        const float al = alpha[i], be = beta[i], ga = gamma[i];
+        float mx[LANES];
+        for (int k = 0; k < LANES; k++) mx[k] = -3.0e38f;
+        for (long j = 0; j < body; j += LANES) {
+            for (int k = 0; k < LANES; k++) {
+                float l = al * row[j + k] + be * b[j + k] + ga * c[j + k];
+                scratch[j + k] = l;
+                mx[k] = l > mx[k] ? l : mx[k];
+            }
+        }
+        float peak = -3.0e38f;
+        for (long j = body; j < count; j++) {
+            float l = al * row[j] + be * b[j] + ga * c[j];
+            scratch[j] = l;
+            peak = l > peak ? l : peak;
+        }
+        for (int k = 0; k < LANES; k++) peak = mx[k] > peak ? mx[k] : peak;
+        float sums[LANES];
+        for (int k = 0; k < LANES; k++) sums[k] = 0;
+        for (long j = 0; j < body; j += LANES) {
+            for (int k = 0; k < LANES; k++) {
+                float e = CAT(exp_, SUFFIX)(scratch[j + k] - peak);
+                scratch[j + k] = e;
+                sums[k] += e;
+            }
+        }
+        float total = 0;
+        for (long j = body; j < count; j++) {
+            float e = CAT(exp_, SUFFIX)(scratch[j] - peak);
+            scratch[j] = e;
+            total += e;
+        }
+        for (int k = 0; k < LANES; k++) total += sums[k];
+        const float inv = 1.0f / total;
+        for (long j = 0; j < count; j++) acc[j] += scratch[j] * inv;
+    }
+}
+#undef LANES
+
 #undef CAT
 #undef CAT2

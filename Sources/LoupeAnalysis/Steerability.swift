@@ -41,10 +41,72 @@ public enum Steerability {
     /// false stops early, keeping the units done.
     public static func measure(_ model: CLIPModel, kind: Unit, units: [Int], layer: Int, images: [RGBImage],
                                vocabulary: [String], clamp: Float, progress: (Int) -> Bool = { _ in true }) throws -> SteerabilityResult {
+        try validate(kind: kind, units: units, width: model.config.vision.width)
+        if layer == model.config.vision.layers - 1 {
+            return try measureLastLayer(model, kind: kind, units: units, images: images, vocabulary: vocabulary,
+                                        clamp: clamp, progress: progress)
+        }
+        return try measureByRerun(model, kind: kind, units: units, layer: layer, images: images, vocabulary: vocabulary,
+                                  clamp: clamp, progress: progress)
+    }
+
+    static func validate(kind: Unit, units: [Int], width: Int) throws {
+        switch kind {
+        case .latent(let sae, _):
+            try sae.checkInputWidth(width)
+            for u in units where u < 0 || u >= sae.dSAE { throw SAEError("latent \(u) does not exist: this SAE has latents 0..<\(sae.dSAE)") }
+        case .neuron:
+            for u in units where u < 0 || u >= width { throw SAEError("neuron \(u) does not exist: the stream has \(width) coordinates") }
+        }
+    }
+
+    /// The last layer in closed form (ClosedFormSteering): only the class
+    /// token reaches the embedding, through ln_post and the projection.
+    static func measureLastLayer(_ model: CLIPModel, kind: Unit, units: [Int], images: [RGBImage], vocabulary: [String],
+                                 clamp: Float, progress: (Int) -> Bool) throws -> SteerabilityResult {
+        let width = model.config.vision.width, layer = model.config.vision.layers - 1
+        let cls = try model.activations(images: images, layer: layer, site: .residPost, tokens: .cls)
+        let tokens = cls.reshaped([images.count, width])
+        let text = try model.embed(texts: vocabulary)
+        let n = images.count
+        let direction: (Int, UnsafeMutablePointer<Float>) -> Void
+        let shift: (Int, UnsafeMutablePointer<Float>) -> Void
+        switch kind {
+        case .latent(let sae, let selection):
+            // The clamp reaches the class token only if the selection holds it.
+            let touchesClass = selection.range(tokens: model.config.visionTokens).contains(0)
+            var current: [Int: [(image: Int, value: Float)]] = [:]
+            if touchesClass {
+                let codes = sae.encode(UnsafePointer(tokens.pointer), rows: n)
+                for i in 0..<n { for (latent, value) in codes.row(i) { current[latent, default: []].append((i, value)) } }
+            }
+            direction = { k, out in
+                sae.wDec.withUnsafeBufferPointer { out.update(from: $0.baseAddress! + units[k] * width, count: width) }
+            }
+            shift = { k, out in
+                out.update(repeating: touchesClass ? clamp : 0, count: n)
+                if touchesClass { for (i, z) in current[units[k]] ?? [] { out[i] = clamp - z } }
+            }
+        case .neuron:
+            direction = { k, out in
+                out.update(repeating: 0, count: width)
+                out[units[k]] = 1
+            }
+            shift = { k, out in for i in 0..<n { out[i] = clamp - tokens.pointer[i * width + units[k]] } }
+        }
+        let r = ClosedFormSteering.measure(head: model.imageHead, classTokens: tokens, text: text, units: units.count,
+                                           direction: direction, shift: shift) { done in progress(min(done, units.count)) }
+        return SteerabilityResult(units: Array(units.prefix(r.scores.count)), scores: r.scores, topWord: r.topWord,
+                                  topDelta: r.topDelta, vocabulary: vocabulary)
+    }
+
+    /// Earlier layers: the steered stream runs through the blocks after the
+    /// hook, one unit at a time.
+    static func measureByRerun(_ model: CLIPModel, kind: Unit, units: [Int], layer: Int, images: [RGBImage],
+                               vocabulary: [String], clamp: Float, progress: (Int) -> Bool) throws -> SteerabilityResult {
         let width = model.config.vision.width, tokenCount = model.config.visionTokens
         let residual = try model.activations(images: images, layer: layer, site: .residPost, tokens: .all)
         let text = try model.embed(texts: vocabulary)   // normalised [V, D]
-        let lastLayer = layer == model.config.vision.layers - 1
         let n = images.count, v = vocabulary.count
 
         func probabilities(_ embeddings: Tensor) -> [Float] {
@@ -64,22 +126,12 @@ public enum Steerability {
             }
             return logits
         }
-        func embed(_ stream: Tensor) throws -> Tensor {
-            if lastLayer {
-                let cls = Tensor(uninitialized: [stream.shape[0], width])
-                for i in 0..<stream.shape[0] { (cls.pointer + i * width).update(from: stream.pointer + i * tokenCount * width, count: width) }
-                return try model.embedFromFinalClassTokens(cls)
-            }
-            return try model.encodeImages(residPre: stream, layer: layer + 1)
-        }
-        let base = probabilities(try embed(residual))
+        let base = probabilities(try model.encodeImages(residPre: residual, layer: layer + 1))
 
         // Per-token activation of each unit, to move every token to the clamp value.
         var codes: SparseCodes? = nil
         var selected = 0..<tokenCount
         if case .latent(let sae, let tokens) = kind {
-            try sae.checkInputWidth(width)
-            for u in units where u < 0 || u >= sae.dSAE { throw SAEError("latent \(u) does not exist: this SAE has latents 0..<\(sae.dSAE)") }
             selected = tokens.range(tokens: tokenCount)
             let rows = Tensor(uninitialized: [n * selected.count, width])
             for i in 0..<n {
@@ -87,17 +139,14 @@ public enum Steerability {
                     .update(from: residual.pointer + (i * tokenCount + selected.lowerBound) * width, count: selected.count * width)
             }
             codes = sae.encode(UnsafePointer(rows.pointer), rows: n * selected.count)
-        } else {
-            for u in units where u < 0 || u >= width { throw SAEError("neuron \(u) does not exist: the stream has \(width) coordinates") }
         }
 
         var scores: [Double] = [], topWord: [Int] = [], topDelta: [Double] = []
-        // Last layer: many units per batch (only class tokens are carried); otherwise one unit at a time.
-        let chunk = lastLayer ? max(1, 4096 / max(1, n)) : 1
+        let chunk = 1
         var done = 0
         while done < units.count {
             let batchUnits = Array(units[done..<min(units.count, done + chunk)])
-            let rowsPerUnit = lastLayer ? 1 : tokenCount
+            let rowsPerUnit = tokenCount
             let stream = Tensor(uninitialized: [batchUnits.count * n, rowsPerUnit, width])
             for (b, unit) in batchUnits.enumerated() {
                 for i in 0..<n {
@@ -117,12 +166,7 @@ public enum Steerability {
                     }
                 }
             }
-            let steered: [Float]
-            if lastLayer {
-                steered = probabilities(try model.embedFromFinalClassTokens(stream.reshaped([batchUnits.count * n, width])))
-            } else {
-                steered = probabilities(try model.encodeImages(residPre: stream, layer: layer + 1))
-            }
+            let steered = probabilities(try model.encodeImages(residPre: stream, layer: layer + 1))
             for b in batchUnits.indices {
                 var delta = [Double](repeating: 0, count: v)
                 for i in 0..<n {

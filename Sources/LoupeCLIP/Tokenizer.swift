@@ -9,6 +9,9 @@ public final class CLIPTokenizer: @unchecked Sendable {
     public let endToken: Int32
     public let vocabularySize: Int
     private let encoder: [String: Int32]
+    /// Whole lowercase words (three letters or more) that are single tokens,
+    /// in merge order, which follows frequency in CLIP's training text.
+    public let commonWords: [String]
     private let ranks: [Pair: Int]
     private let byteSymbols: [String]
     private var cache: [String: [Int32]] = [:]
@@ -49,14 +52,21 @@ public final class CLIPTokenizer: @unchecked Sendable {
         vocab += order.map { table[$0] + "</w>" }
         var ranks: [Pair: Int] = [:]
         ranks.reserveCapacity(mergeCount)
+        var words: [String] = []
         for (rank, line) in lines[1...mergeCount].enumerated() {
             let parts = line.split(separator: " ")
             guard parts.count == 2 else {
                 throw CLIPError(file: vocabularyPath, problem: "merge line \(rank + 2) is not two symbols", fix: "Use open_clip's bpe_simple_vocab_16e6.txt.gz.")
             }
             ranks[Pair(a: String(parts[0]), b: String(parts[1]))] = rank
-            vocab.append(String(parts[0]) + String(parts[1]))
+            let merged = String(parts[0]) + String(parts[1])
+            vocab.append(merged)
+            if merged.hasSuffix("</w>") {
+                let stem = merged.dropLast(4)
+                if stem.count >= 3 && stem.allSatisfy({ $0 >= "a" && $0 <= "z" }) { words.append(String(stem)) }
+            }
         }
+        commonWords = words
         vocab += ["<start_of_text>", "<end_of_text>"]
         var encoder: [String: Int32] = [:]
         for (i, v) in vocab.enumerated() { encoder[v] = Int32(i) }

@@ -84,6 +84,16 @@ public enum Kernels {
         loupe_softmax_row(row, count)
     }
 
+    /// For each case i < n: acc[j] += softmax_j(alpha[i] a[i, j] + beta[i] b[j] + gamma[i] c[j]),
+    /// with a's rows `lda` apart; `scratch` holds `count` floats. The inner
+    /// loop of closed-form steering: one call is one unit over all images.
+    public static func steerAccumulate(a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafePointer<Float>,
+                                       alpha: UnsafePointer<Float>, beta: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                                       cases n: Int, count: Int, scratch: UnsafeMutablePointer<Float>,
+                                       accumulate acc: UnsafeMutablePointer<Float>) {
+        loupe_steer_accumulate(a, lda, b, c, alpha, beta, gamma, n, count, scratch, acc)
+    }
+
     /// Softmax of every row of a [rows, count] buffer in place.
     public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, count: Int) {
         Parallel.forEach(rows, grain: 16) { range in

@@ -9,9 +9,25 @@ import Testing
     static let words = ["red", "blue", "a star", "water", "grass", "cat"]
 
     /// S(f) for one latent, the slow way: a full forward pass with the clamp hooked in.
-    static func slowScore(_ model: CLIPModel, _ sae: SparseAutoencoder, latent: Int, layer: Int, clamp: Float) throws -> Double {
+    static func slowScore(_ model: CLIPModel, _ sae: SparseAutoencoder, latent: Int, layer: Int, clamp: Float,
+                          tokens: TokenSelection = .all) throws -> Double {
+        // The intervention adds back the SAE error; steering sets z_f to the clamp on every token.
+        try slowDelta(model, hooks: Intervention.hooks(sae, layer: layer, site: .residPost, tokens: tokens, clamp: [latent: clamp])).score
+    }
+
+    /// A residual coordinate set to `clamp` on every token by a hook, then the full forward pass.
+    static func slowNeuronScore(_ model: CLIPModel, neuron: Int, layer: Int, clamp: Float) -> (score: Double, top: Int) {
+        var hooks = HookSet()
+        hooks.add(layer: layer, site: .residPost) { buffer in
+            for row in 0..<(buffer.batch * buffer.tokens) { buffer.pointer[row * buffer.width + neuron] = clamp }
+        }
+        return slowDelta(model, hooks: hooks)
+    }
+
+    /// S and argmax_v Delta(v) for a forward pass with `hooks` against the plain one.
+    static func slowDelta(_ model: CLIPModel, hooks: HookSet) -> (score: Double, top: Int) {
         let images = SpliceTests.images()
-        let text = try model.embed(texts: words).toArray()
+        let text = try! model.embed(texts: words).toArray()
         func probabilities(_ e: Tensor) -> [[Double]] {
             let d = e.shape[1], rows = e.toArray()
             var out: [[Double]] = []
@@ -30,17 +46,16 @@ import Testing
             return out
         }
         let base = probabilities(model.embed(images: images))
-        let hooks = try Intervention.hooks(sae, layer: layer, site: .residPost, tokens: .all, clamp: [latent: clamp])
-        // The intervention adds back the SAE error; steering sets z_f to the clamp on every token.
         let steered = probabilities(model.embed(images: images, hooks: hooks))
-        var score = 0.0
+        var score = 0.0, top = 0, topDelta = -Double.infinity
         for j in 0..<words.count {
             var delta = 0.0
             for i in 0..<images.count { delta += steered[i][j] - base[i][j] }
             delta /= Double(images.count)
             score += delta * delta
+            if delta > topDelta { topDelta = delta; top = j }
         }
-        return score
+        return (score, top)
     }
 
     @Test(arguments: [0, 1]) func closedFormAndRerunAgreeWithAFullForwardPass(layer: Int) throws {
@@ -52,6 +67,40 @@ import Testing
             let slow = try Self.slowScore(model, sae, latent: latent, layer: layer, clamp: 20)
             #expect(abs(result.scores[i] - slow) < 1e-4 * max(1, slow), "latent \(latent) at layer \(layer)")
         }
+    }
+
+    /// The last layer goes through the closed form: it must equal the full
+    /// forward pass for a large clamp, for neurons, and for a selection
+    /// that leaves the class token alone (then nothing reaches the embedding).
+    @Test func closedFormAtTheLastLayerMatchesTheFullPassForLargeClampsNeuronsAndSelections() throws {
+        let model = SpliceTests.textModel
+        let last = model.config.vision.layers - 1
+        let sae = try SparseAutoencoder(dIn: model.config.vision.width, dSAE: 64, architecture: TopKArchitecture(k: 8), seed: 5)
+        let latents = [1, 9, 22, 40, 63]
+        let fast = try Steerability.measure(model, kind: .latent(sae, tokens: .all), units: latents, layer: last,
+                                            images: SpliceTests.images(), vocabulary: Self.words, clamp: 150)
+        for (i, latent) in latents.enumerated() {
+            let slow = try Self.slowDelta(model, hooks: Intervention.hooks(sae, layer: last, site: .residPost, tokens: .all,
+                                                                          clamp: [latent: 150]))
+            #expect(abs(fast.scores[i] - slow.score) < 1e-4 * max(1, slow.score), "latent \(latent)")
+            #expect(fast.topWord[i] == slow.top, "latent \(latent)")
+        }
+        #expect(fast.scores.contains { $0 > 1e-3 }, "a clamp of 150 must move some word's probability")
+
+        let neurons = [0, 5, model.config.vision.width - 1]
+        let byNeuron = try Steerability.measure(model, kind: .neuron, units: neurons, layer: last, images: SpliceTests.images(),
+                                                vocabulary: Self.words, clamp: 30)
+        for (i, neuron) in neurons.enumerated() {
+            let slow = Self.slowNeuronScore(model, neuron: neuron, layer: last, clamp: 30)
+            #expect(abs(byNeuron.scores[i] - slow.score) < 1e-4 * max(1, slow.score), "neuron \(neuron)")
+            #expect(byNeuron.topWord[i] == slow.top, "neuron \(neuron)")
+        }
+
+        let spatial = try Steerability.measure(model, kind: .latent(sae, tokens: .spatial), units: latents, layer: last,
+                                               images: SpliceTests.images(), vocabulary: Self.words, clamp: 150)
+        let slowSpatial = try Self.slowScore(model, sae, latent: latents[0], layer: last, clamp: 150, tokens: .spatial)
+        #expect(spatial.scores.allSatisfy { $0 < 1e-9 })
+        #expect(slowSpatial < 1e-9)
     }
 
     @Test func neuronsAreClampedOneCoordinateAtATime() throws {

@@ -13,6 +13,14 @@ void loupe_bias_activation(float *x, long rows, long width, const float *bias, i
 /* Softmax of one row in place, max-subtracted. */
 void loupe_softmax_row(float *row, long count);
 
+/* Steering in closed form: for each of n cases i, the logits over V words are
+ * l[j] = alpha[i] * a[i*lda + j] + beta[i] * b[j] + gamma[i] * c[j];
+ * acc[j] += softmax(l)[j] is added up over the cases. scratch holds V floats.
+ * One call is one steered unit over all images; callers run units in parallel. */
+void loupe_steer_accumulate(const float *a, long lda, const float *b, const float *c,
+                            const float *alpha, const float *beta, const float *gamma,
+                            long n, long count, float *scratch, float *acc);
+
 /* The instruction set the kernels run with: "avx512", "avx2" or "baseline". */
 const char *loupe_kernels_isa(void);
 

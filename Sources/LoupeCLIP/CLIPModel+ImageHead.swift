@@ -1,0 +1,42 @@
+import LoupeTensor
+
+/// The image tower's last step as plain numbers: the final layer norm and
+/// the projection that turn the last block's class token x into the
+/// (unnormalised) image embedding
+///     e = P^T (gamma * (x - mean(x)) / sqrt(var(x) + eps) + beta).
+/// Closed-form analyses at the last layer (steering every SAE latent, for
+/// example) work with these directly instead of running the head per case.
+public struct ImageHead: @unchecked Sendable {
+    public let gamma: [Float]
+    public let beta: [Float]
+    public let eps: Float
+    /// P as [width, embedDim], input-major; the identity when the model has no projection.
+    public let projection: Tensor
+
+    public var width: Int { gamma.count }
+    public var embedDim: Int { projection.shape[1] }
+}
+
+extension CLIPModel {
+    public var imageHead: ImageHead {
+        let ln = vision.weights.lnPost
+        let width = ln.gamma.count
+        let gamma = Array(UnsafeBufferPointer(start: ln.gamma.pointer, count: width))
+        let beta = Array(UnsafeBufferPointer(start: ln.beta.pointer, count: width))
+        let p: Tensor
+        if let proj = vision.weights.projection {
+            if proj.inputMajor {
+                p = proj.weight
+            } else {
+                // Stored [out, in] (Hugging Face): transpose once into [in, out].
+                let out = proj.outFeatures
+                p = Tensor(uninitialized: [width, out])
+                for o in 0..<out { for i in 0..<width { p.pointer[i * out + o] = proj.weight.pointer[o * width + i] } }
+            }
+        } else {
+            p = Tensor(zeros: [width, width])
+            for i in 0..<width { p.pointer[i * width + i] = 1 }
+        }
+        return ImageHead(gamma: gamma, beta: beta, eps: ln.eps, projection: p)
+    }
+}
