@@ -34,6 +34,21 @@ import Testing
         #expect(failure(s, "SAE.sparsityByLayer([], in: scenes)")?.message.contains("non-empty [SAE]") == true)
     }
 
+    @Test func steerabilityOfLatentsAndNeuronsSideBySide() {
+        let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 6, seed: 4, layer: 1, k: 4, width: 16, steps: 10)
+        _ = s.run("""
+        let words = ["red", "blue", "water", "star", "grass"]
+        let latents = clip.steerability(sae, vocabulary: words, images: scenes, clamp: 20)
+        let neurons = clip.steerability(neurons: 1, vocabulary: words, images: scenes, clamp: 20)
+        let both = latents.compare(neurons)
+        """)
+        Self.expectFigure(s, "both")
+        #expect(result(s, "both.table.column(\"count\")") == "[16, \(result(s, "clip.width") ?? "?")]")
+        #expect(result(s, "both.table.column(\"mean S\")[0] == latents.meanScore") == "true")
+        #expect(failure(s, "latents.compare(3)")?.message.contains("another steerability result") == true)
+    }
+
     @Test func featurePageCombinesImagesDensityAndSteering() {
         let s = Session()
         prepare(s, model: "hf_tiny_bf16", scenes: 10, seed: 3, layer: 1, k: 4, width: 16, steps: 10)

@@ -239,6 +239,28 @@ func registerAnalyses(_ r: Registry) {
                 title: s.summary, xLabel: "steerability S", yLabel: "units", logY: true)), caption: "steerability"))
         } catch { throw languageError(error, at: ctx.span) }
     })
+    steer.addMethod(BuiltinFunction("compare", [
+        Parameter(nil, name: "other", type: "Steerability", doc: "another measurement, e.g. the neuron baseline"),
+    ], returns: "Figure", doc: "Side by side: the layer summary (mean S, fraction steerable, concept coverage) of both, "
+       + "and their distributions of S on one scale.") { ctx in
+        let a = ctx.receiver.objectValue as! SteerabilityObject
+        guard let b = ctx.value("other").objectValue as? SteerabilityObject else {
+            throw ctx.valueError("other", "give another steerability result, e.g. clip.steerability(neurons: ...)")
+        }
+        let table = TableObject(title: "Steerability side by side", columns: ["units", "count", "mean S", "steerable", "coverage", "max S"],
+                                rows: [a, b].map { s in
+            [.string(s.label), .int(s.result.scores.count), .double(s.result.meanScore), .double(s.result.fractionSteerable),
+             .int(s.result.coverage), .double(s.result.scores.max() ?? 0)]
+        })
+        let top = max(SteerabilityResult.threshold * 2, [a, b].compactMap { $0.result.scores.max() }.max() ?? 0)
+        do {
+            let charts = try [a, b].enumerated().map { k, s in
+                try Chart.histogram(s.result.scores, bins: 40, range: 0...top, options: ChartOptions(
+                    title: s.label, xLabel: "steerability S", yLabel: "units", logY: true), colour: Colour.series[k])
+            }
+            return .object(FigureObject(kind: "Figure", table: table, image: arrange(charts, vertical: false)))
+        } catch { throw languageError(error, at: ctx.span) }
+    })
     r.add(steer)
 
     r.types["SAE"]!.addMethod(BuiltinFunction("monosemanticity", [
