@@ -86,6 +86,8 @@ bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPO
 	$(BIN) bench clip $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
 	@echo "== SAE training: Loupe beside SAELens"
 	$(BIN) bench sae --peer $(SAE_VENV)/bin/python
+	@echo "== Steerability of every latent (49,152 x 5,000 words x 192 images): Loupe beside PyTorch"
+	$(BIN) bench steer $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
 
 clean:
 	rm -rf .build out $(VENV)

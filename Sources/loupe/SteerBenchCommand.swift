@@ -29,6 +29,14 @@ struct SteerBench: ParsableCommand {
         let sae = try SparseAutoencoder(dIn: model.config.vision.width, dSAE: latents, architecture: TopKArchitecture(k: 32), seed: 1)
         log("sweeping \(latents) latents x \(vocabulary.count) words x \(scenes.count) images, clamp \(clamp)")
 
+        // The two forward passes the sweep starts with, timed alone for the breakdown.
+        var clock = Date()
+        _ = try model.activations(images: scenes, layer: model.config.vision.layers - 1, site: .residPost, tokens: .cls)
+        let imageSeconds = Date().timeIntervalSince(clock)
+        clock = Date()
+        _ = try model.embed(texts: vocabulary)
+        let textSeconds = Date().timeIntervalSince(clock)
+
         let started = Date()
         var lastReport = started
         let result = try Steerability.measure(model, kind: .latent(sae, tokens: .all), units: Array(0..<latents),
@@ -41,15 +49,17 @@ struct SteerBench: ParsableCommand {
             return true
         }
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "loupe     latents=%d words=%d images=%d seconds=%.1f (image forward, text, sweep) "
+        print(String(format: "loupe     latents=%d words=%d images=%d seconds=%.1f (image forward %.1f, text %.1f, sweep %.1f) "
                      + "mean_S=%.4f steerable=%.3f", result.scores.count, vocabulary.count, scenes.count, seconds,
-                     result.meanScore, result.fractionSteerable))
+                     imageSeconds, textSeconds, seconds - imageSeconds - textSeconds, result.meanScore, result.fractionSteerable))
         guard let peer else { return }
         let torch = try runPeer(peer, ["bench/steer_peer.py", checkpoint, "--latents", "\(latents)", "--words", "\(vocabulary.count)",
                                        "--images", "\(scenes.count)", "--sample", "\(peerLatents)", "--clamp", "\(clamp)"])
         let peerSeconds = torch["total_s"]?.doubleValue ?? .nan
-        print(String(format: "pytorch   seconds=%.1f (extrapolated from %d latents; head re-run per latent, batched) (%@)",
-                     peerSeconds, peerLatents, torch["implementation"]?.stringValue ?? "?"))
+        func part(_ key: String) -> Double { torch[key]?.doubleValue ?? .nan }
+        print(String(format: "pytorch   seconds=%.1f (image forward %.1f, text %.1f, sweep %.1f extrapolated from %d latents; "
+                     + "head re-run per latent, batched) (%@)", peerSeconds, part("images_s"), part("text_s"), part("sweep_s"),
+                     peerLatents, torch["implementation"]?.stringValue ?? "?"))
         print(String(format: "loupe / pytorch: %.1fx faster", peerSeconds / seconds))
     }
 }
