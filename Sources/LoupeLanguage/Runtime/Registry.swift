@@ -58,9 +58,15 @@ public final class BuiltinFunction: @unchecked Sendable {
 
     /// `classify(_ image: Image, labels: [String]) -> Table`
     public var signature: String {
-        let prefix = owner.map { isStatic ? "\($0)." : "\($0.prefix(1).lowercased() + $0.dropFirst())." } ?? ""
+        let prefix = owner.map { isStatic ? "\($0)." : "\(BuiltinFunction.instanceName(of: $0))." } ?? ""
         let params = parameters.map(\.signature).joined(separator: ", ")
         return "\(prefix)\(name)(\(params))" + (returns == "Void" ? "" : " -> \(returns)")
+    }
+
+    /// How a value of a type is written in examples: `clip` for CLIP, `sae`
+    /// for SAE (acronyms in lower case whole), `dataset` for Dataset.
+    static func instanceName(of type: String) -> String {
+        type.allSatisfy(\.isUppercase) ? type.lowercased() : type.prefix(1).lowercased() + type.dropFirst()
     }
 
     /// The label list shown in errors: `classify(_:labels:)`.
