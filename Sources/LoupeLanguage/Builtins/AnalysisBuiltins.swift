@@ -189,10 +189,7 @@ func registerAnalyses(_ r: Registry) {
             kind = .latent(object.sae, tokens: TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all)
             layer = l; total = object.sae.dSAE; label = "SAE latents at layer \(l)"
         } else if ctx.has("neurons") {
-            layer = try ctx.int("neurons")
-            guard (0..<model.config.vision.layers).contains(layer) else {
-                throw ctx.valueError("neurons", "layer \(layer) does not exist; this model has layers 0...\(model.config.vision.layers - 1)")
-            }
+            layer = try ctx.layer("neurons")
             kind = .neuron; total = model.config.vision.width; label = "neurons of layer \(layer)"
         } else {
             throw LoupeError(.argument, "give an SAE (clip.steerability(sae, ...)) or a layer of neurons (neurons: 11)", at: ctx.span)

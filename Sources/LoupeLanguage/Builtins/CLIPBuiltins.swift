@@ -79,6 +79,16 @@ extension CallContext {
     }
 
     func clip() -> CLIPModel { (receiver.objectValue as! CLIPObject).model }
+
+    /// The Int argument `key`, checked to name one of the receiver CLIP's image-tower layers.
+    func layer(_ key: String) throws -> Int {
+        let layers = clip().config.vision.layers
+        let layer = try int(key)
+        guard (0..<layers).contains(layer) else {
+            throw valueError(key, "layer \(layer) does not exist; this model has layers 0...\(layers - 1)")
+        }
+        return layer
+    }
 }
 
 /// Engine errors (CLIP, SAE, rendering) already say what to do; the
@@ -153,10 +163,7 @@ func registerCLIP(_ r: Registry) {
     ], returns: "Activations", doc: "The image tower's activations at one layer: [images, tokens, width], with a progress display. "
        + "An interrupt keeps the images already done.") { ctx in
         let model = ctx.clip()
-        let layer = try ctx.int("layer")
-        guard (0..<model.config.vision.layers).contains(layer) else {
-            throw ctx.valueError("layer", "layer \(layer) does not exist; this model has layers 0...\(model.config.vision.layers - 1)")
-        }
+        let layer = try ctx.layer("layer")
         let tokens = TokenSelection(rawValue: try ctx.option("tokens", choices: ["cls", "spatial", "all"]).name)!
         let siteName = try ctx.option("site", choices: ["residPre", "residPost", "attnOut", "mlpOut"]).name
         let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][siteName]!

@@ -69,10 +69,7 @@ func registerMonosemanticity(_ r: Registry) {
        + "residual-stream coordinate, its activation on an image being its mean over the chosen tokens. Min-max "
        + "normalisation makes the score defined for signed activations too.") { ctx in
         let model = ctx.clip()
-        let layer = try ctx.int("neurons")
-        guard (0..<model.config.vision.layers).contains(layer) else {
-            throw ctx.valueError("neurons", "layer \(layer) does not exist; this model has layers 0...\(model.config.vision.layers - 1)")
-        }
+        let layer = try ctx.layer("neurons")
         let tokens = TokenSelection(rawValue: try ctx.option("tokens", choices: ["cls", "spatial", "all"]).name)!
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
