@@ -26,7 +26,7 @@ import Testing
         return try (0..<count).map { try generator.scene(at: $0) }
     }
 
-    static func train(_ tokens: Tensor, width: Int, steps: Int, seed: UInt64) throws -> SparseAutoencoder {
+    static func train(_ tokens: Tensor, width: Int, steps: Int, seed: UInt64, layer: Int = layer) throws -> SparseAutoencoder {
         var options = SAETrainingOptions(architecture: BatchTopKArchitecture(k: 12), width: width, steps: steps)
         options.batchSize = 512
         options.learningRate = 1e-3
@@ -46,21 +46,36 @@ import Testing
         } catch { Issue.record("toy world setup failed: \(error)"); return nil }
     }()
 
+    /// Latents whose 8 most activating images all share one colour, with that
+    /// colour; also every live latent, each image's activation [image * k + latent],
+    /// and the monosemanticity scores.
+    struct ColourLatents {
+        var latents: [Int] = [], colours: [ObjectColour] = [], live: [Int] = []
+        var activations: [Float] = []
+        var scores: [Double?] = []
+    }
+
+    static func colourLatents(_ w: World) throws -> ColourLatents {
+        let k = w.sae.dSAE, n = w.scenes.count
+        var out = ColourLatents()
+        out.activations = try Monosemanticity.imageActivations(w.sae, tokens: w.tokens)
+        let embeddings = w.model.embed(images: w.scenes.map(\.image))
+        out.scores = Monosemanticity.scores(activations: out.activations, images: n, latents: k,
+                                            embeddings: embeddings.toArray(), dim: embeddings.shape[1])
+        for latent in 0..<k where out.scores[latent] != nil {
+            out.live.append(latent)
+            let top = (0..<n).sorted { out.activations[$0 * k + latent] > out.activations[$1 * k + latent] }.prefix(8)
+            guard top.allSatisfy({ out.activations[$0 * k + latent] > 0 }) else { continue }
+            let colours = Set(top.map { w.scenes[$0].attributes.colour })
+            if colours.count == 1 { out.latents.append(latent); out.colours.append(colours.first!) }
+        }
+        return out
+    }
+
     @Test func latentsWhoseTopImagesShareAColourAreMoreMonosemanticThanRandomOnes() throws {
         let w = try #require(Self.world)
-        let k = w.sae.dSAE, n = w.scenes.count
-        let activations = try Monosemanticity.imageActivations(w.sae, tokens: w.tokens)
-        let embeddings = w.model.embed(images: w.scenes.map(\.image))
-        let scores = Monosemanticity.scores(activations: activations, images: n, latents: k,
-                                            embeddings: embeddings.toArray(), dim: embeddings.shape[1])
-        // A latent is a colour latent when its 8 most activating images all share one colour.
-        var colourLatents: [Int] = [], live: [Int] = []
-        for latent in 0..<k where scores[latent] != nil {
-            live.append(latent)
-            let top = (0..<n).sorted { activations[$0 * k + latent] > activations[$1 * k + latent] }.prefix(8)
-            guard top.allSatisfy({ activations[$0 * k + latent] > 0 }) else { continue }
-            if Set(top.map { w.scenes[$0].attributes.colour }).count == 1 { colourLatents.append(latent) }
-        }
+        let found = try Self.colourLatents(w)
+        let colourLatents = found.latents, live = found.live, scores = found.scores
         #expect(colourLatents.count >= 2, "the SAE should learn colour latents; found \(colourLatents.count)")
         let colourMS = colourLatents.map { scores[$0]! }.reduce(0, +) / Double(max(1, colourLatents.count))
         // Random latents: the average over many seeded draws of the same size is the mean over live latents.
@@ -72,6 +87,36 @@ import Testing
         }
         print("colour latents: \(colourLatents.count) of \(live.count) live, mean MS \(colourMS); random latents' mean MS \(randomMS)")
         #expect(colourMS > randomMS)
+    }
+
+    /// Clamping a colour latent on every token (SAE error added back) moves
+    /// the model towards that colour: among the colour prompts, the one whose
+    /// probability rises most is the latent's own colour. The SAE sits on the
+    /// last layer, where the clamp reaches the embedding most directly.
+    @Test func clampingAColourLatentRaisesThatColoursProbability() throws {
+        let base = try #require(Self.world)
+        let last = base.model.config.vision.layers - 1
+        let tokens = try base.model.activations(images: base.scenes.map(\.image), layer: last, site: .residPost, tokens: .all)
+        let w = World(model: base.model, scenes: base.scenes, tokens: tokens,
+                      sae: try Self.train(tokens, width: 256, steps: 400, seed: 2, layer: last))
+        let found = try Self.colourLatents(w)
+        try #require(found.latents.count >= 2, "too few colour latents to clamp: \(found.latents.count)")
+        // A clamp on the scale of the residual stream itself (the paper's 150 on ViT-B/32 plays this role).
+        let values = tokens.toArray()
+        let width = tokens.shape[2], rows = values.count / width
+        let meanNorm = (0..<rows).map { r in (0..<width).map { Double(values[r * width + $0]) }.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+            .reduce(0, +) / Double(rows)
+        let colours = ObjectColour.allCases
+        let prompts = try #require(CLIPModel.toyPrompts(attribute: "colour", classes: colours.map(\.rawValue)))
+        let r = try Steerability.measure(w.model, kind: .latent(w.sae, tokens: .all), units: found.latents, layer: last,
+                                         images: Array(w.scenes.prefix(48).map(\.image)), vocabulary: prompts,
+                                         clamp: Float(2 * meanNorm))
+        var hits = 0
+        for (i, colour) in found.colours.enumerated() {
+            print("colour latent \(found.latents[i]) (\(colour)): top prompt \(prompts[r.topWord[i]]), Δ \(r.topDelta[i]), S \(r.scores[i])")
+            if colours[r.topWord[i]] == colour && r.topDelta[i] > 0 { hits += 1 }
+        }
+        #expect(2 * hits > found.latents.count, "\(hits) of \(found.latents.count) colour latents steer towards their own colour")
     }
 
     /// Objects sit at the centres of a 3x3 layout (56, 112, 168 px, nudged
