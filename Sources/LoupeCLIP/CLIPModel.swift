@@ -2,6 +2,7 @@ import Foundation
 import LoupeImage
 import LoupeJSON
 import LoupeTensor
+import LoupeSafetensors
 
 /// A CLIP model loaded from a checkpoint: image and text encoders sharing
 /// an embedding space, with hooks into every residual block of the image
@@ -17,7 +18,7 @@ public final class CLIPModel: @unchecked Sendable {
     public let logitScale: Float
     let vision: VisionTower
     let text: TextTower?
-    let file: SafeTensorsFile
+    let file: SafetensorsFile
     private var tokenizerStorage: CLIPTokenizer?
     private let lock = NSLock()
     private var scopedHooks = HookSet()
@@ -48,10 +49,10 @@ public final class CLIPModel: @unchecked Sendable {
             let config = try CLIPModel.readJSON(configPath)
             let pre = (path as NSString).appendingPathComponent("preprocessor_config.json")
             let preprocess = FileManager.default.fileExists(atPath: pre) ? try CLIPModel.readJSON(pre) : nil
-            try self.init(file: try SafeTensorsFile(path: weights), format: .huggingFace, config: config,
+            try self.init(file: try SafetensorsFile(path: weights), format: .huggingFace, config: config,
                           preprocess: preprocess, options: options)
         } else {
-            let file = try SafeTensorsFile(path: path)
+            let file = try SafetensorsFile(path: path)
             // open_clip keeps its config either in the file's metadata or in an
             // open_clip_config.json beside it (the layout of published weights).
             var config: JSON?
@@ -72,7 +73,7 @@ public final class CLIPModel: @unchecked Sendable {
         }
     }
 
-    init(file: SafeTensorsFile, format: CheckpointFormat, config: JSON?, preprocess: JSON?, options: CLIPLoadOptions) throws {
+    init(file: SafetensorsFile, format: CheckpointFormat, config: JSON?, preprocess: JSON?, options: CLIPLoadOptions) throws {
         let loader = CheckpointLoader(file: file, format: format, config: config, preprocess: preprocess, options: options)
         let (cfg, visionWeights, textWeights) = try loader.load()
         self.config = cfg

@@ -1,13 +1,14 @@
 import Foundation
 import LoupeJSON
 import LoupeTensor
+import LoupeSafetensors
 
 /// Reads the architecture and weights of a CLIP checkpoint in either
 /// open_clip or Hugging Face naming. Sizes come from tensor shapes; what
 /// shapes cannot tell (heads, activation, normalisation) comes from the
 /// config, then from the options, then from the format's documented default.
 struct CheckpointLoader {
-    let file: SafeTensorsFile
+    let file: SafetensorsFile
     let format: CheckpointFormat
     /// open_clip `model_cfg`, or Hugging Face `config.json`.
     let config: JSON?

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeFiles
+import LoupeSafetensors
 
 /// Where training activations come from: rows of `width` floats, streamed.
 /// The CLIP engine supplies one that runs images through the model; Loupe

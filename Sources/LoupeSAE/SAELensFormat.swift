@@ -1,6 +1,7 @@
 import Foundation
 import LoupeFiles
 import LoupeJSON
+import LoupeSafetensors
 
 /// SAELens's folder layout: `sae_weights.safetensors` (`W_enc` [d_in, d_sae],
 /// `W_dec` [d_sae, d_in], `b_enc`, `b_dec`, and `threshold` for JumpReLU)

@@ -1,5 +1,6 @@
 import LoupeJSON
 import Foundation
+import LoupeSafetensors
 
 /// EleutherAI sparsify's layout: `sae.safetensors` with `encoder.weight`
 /// [d_sae, d_in], `encoder.bias`, `W_dec` [d_sae, d_in], `b_dec`, beside a

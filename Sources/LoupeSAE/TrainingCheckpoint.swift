@@ -1,5 +1,6 @@
 import Foundation
 import LoupeJSON
+import LoupeSafetensors
 
 /// A training checkpoint: one safetensors file holding the SAE's parameters,
 /// Adam's moments, the dead-latent counters, and (in its metadata) the step,

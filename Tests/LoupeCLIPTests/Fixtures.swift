@@ -2,6 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeTensor
 import XCTest
+import LoupeSafetensors
 
 /// Locates the committed fixtures (built by dev/make_clip_fixtures.py).
 enum Fixtures {
@@ -12,8 +13,8 @@ enum Fixtures {
 
     static func path(_ name: String) -> String { (clip as NSString).appendingPathComponent(name) }
 
-    static func reference(_ name: String) throws -> SafeTensorsFile {
-        try SafeTensorsFile(path: path("\(name).reference.safetensors"))
+    static func reference(_ name: String) throws -> SafetensorsFile {
+        try SafetensorsFile(path: path("\(name).reference.safetensors"))
     }
 }
 

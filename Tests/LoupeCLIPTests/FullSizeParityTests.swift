@@ -2,6 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeTensor
 import XCTest
+import LoupeSafetensors
 
 /// Full-size ViT-B/32 and B/16 against open_clip, when the checkpoints built
 /// by `dev/make_clip_fixtures.py --full` are present (they are too large to
@@ -12,7 +13,7 @@ final class FullSizeParityTests: XCTestCase {
             throw XCTSkip("set LOUPE_CLIP_FULL_DIR to the folder with full-size checkpoints")
         }
         let model = try CLIPModel(path: "\(dir)/\(arch).safetensors")
-        let ref = try SafeTensorsFile(path: "\(dir)/\(arch).reference.safetensors")
+        let ref = try SafetensorsFile(path: "\(dir)/\(arch).reference.safetensors")
         let pixels = try ref.tensor("pixels")
         let last = model.config.vision.layers - 1
         let keys = [ActivationKey(layer: 0, site: .residPre), ActivationKey(layer: last, site: .residPost)]

@@ -2,6 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeLanguage
 import Testing
+import LoupeSafetensors
 
 @Suite struct CLIPBuiltinsTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -51,7 +52,7 @@ import Testing
         let acts = clip.activations(Dataset.scenes(count: 3), layer: 1, tokens: .cls)
         acts.save("\(path)")
         """)
-        let file = try SafeTensorsFile(path: path)
+        let file = try SafetensorsFile(path: path)
         #expect(file.metadata["layer"] == "1" && file.metadata["tokens"] == "cls" && file.metadata["site"] == "resid_post")
         let saved = try file.tensor("activations", shape: [3, 1, 64])
         guard case .object(let o)? = s.interpreter.variable("acts"), let acts = o as? ActivationsObject else {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import LoupeSAE
+import LoupeSafetensors
 
 /// Not a unit test: with LOUPE_SAE_EXPORT=<folder>, trains small SAEs of
 /// each saved architecture and writes them (SAELens layout) with inputs and

@@ -4,6 +4,7 @@ import LoupeImage
 import LoupeJSON
 import LoupeSAE
 import LoupeTensor
+import LoupeSafetensors
 
 /// A loaded CLIP model in the session.
 public final class CLIPObject: HostObject {

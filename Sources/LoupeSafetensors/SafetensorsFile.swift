@@ -6,14 +6,14 @@ import LoupeTensor
 /// JSON header naming each tensor's dtype, shape and byte range, then the
 /// raw data. Every entry is validated when the file is opened, so a corrupt
 /// or truncated file is refused up front rather than crashing a forward pass.
-public final class SafeTensorsFile: @unchecked Sendable {
+public final class SafetensorsFile: @unchecked Sendable {
     /// Every dtype the safetensors format defines; only the floating-point
     /// ones can be read as weights, the rest are validated and skipped.
     public enum DType: String, Sendable {
         case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
         case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
         case bool = "BOOL", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
-        var size: Int {
+        public var size: Int {
             switch self {
             case .f64, .i64, .u64: return 8
             case .f32, .i32, .u32: return 4
@@ -27,15 +27,16 @@ public final class SafeTensorsFile: @unchecked Sendable {
         public let name: String
         public let dtype: DType
         public let shape: [Int]
-        let offset: Int   // absolute offset in the file
-        let length: Int
+        /// Absolute offset of the data in the file, and its length in bytes.
+        public let offset: Int
+        public let length: Int
     }
 
     public let path: String
     public let entries: [String: Entry]
     /// The header's `__metadata__` strings (e.g. an embedded model config).
     public let metadata: [String: String]
-    let file: MappedFile
+    public let file: MappedFile
 
     /// Bytes of the whole file.
     public var fileSize: Int { file.size }
@@ -47,7 +48,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let name = (path as NSString).lastPathComponent
         let redo = "Re-download or re-export it (safetensors.torch.save_file)."
         guard file.size >= 8 else {
-            throw CLIPError(file: path, problem: "only \(file.size) bytes, too short for a safetensors header", fix: "The file is truncated. \(redo)")
+            throw SafetensorsError(file: path, problem: "only \(file.size) bytes: not a safetensors file (too short for its header)",
+                                   fix: "The file is truncated or of another kind. \(redo)")
         }
         // PyTorch's own checkpoints (.pt/.bin) are zip archives or raw pickles.
         // A safetensors header always starts with '{' at byte 8, so that
@@ -56,24 +58,24 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let magic = (0..<min(2, mapped.size)).map { mapped.base.load(fromByteOffset: $0, as: UInt8.self) }
         let jsonStart = mapped.size > 8 && mapped.base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{")
         if !jsonStart && (magic == [0x50, 0x4B] || (magic.count == 2 && magic[0] == 0x80 && (2...5).contains(magic[1]))) {
-            throw CLIPError(file: path, problem: "this is a PyTorch pickle checkpoint (.pt/.bin), not safetensors",
+            throw SafetensorsError(file: path, problem: "this is a PyTorch pickle checkpoint (.pt/.bin), not safetensors",
                             fix: "Convert it: python -c \"import torch, safetensors.torch as s; s.save_file(torch.load('in.pt', map_location='cpu'), 'out.safetensors')\" (for open_clip files, save the state_dict).")
         }
         let headerLength = Int(min(UInt64(littleEndian: file.base.loadUnaligned(as: UInt64.self)), UInt64(Int.max / 2)))
         guard headerLength <= file.size - 8 else {
-            throw CLIPError(file: path, problem: "the header claims \(headerLength) bytes but the file has only \(file.size - 8) after the length field",
+            throw SafetensorsError(file: path, problem: "the header claims \(headerLength) bytes but the file has only \(file.size - 8) after the length field",
                             fix: "The file is truncated or not a safetensors file. \(redo)")
         }
         guard headerLength <= 100_000_000 else {
-            throw CLIPError(file: path, problem: "the header is \(headerLength) bytes, far beyond any real checkpoint", fix: "This is not a safetensors file. \(redo)")
+            throw SafetensorsError(file: path, problem: "the header is \(headerLength) bytes, far beyond any real checkpoint", fix: "This is not a safetensors file. \(redo)")
         }
         let headerBytes = UnsafeRawBufferPointer(start: file.base + 8, count: headerLength)
         let header: JSON
         do { header = try JSON.parse(headerBytes) } catch {
-            throw CLIPError(file: path, problem: "the header is not valid JSON (\(error))", fix: "The file is corrupt or not a safetensors file. \(redo)")
+            throw SafetensorsError(file: path, problem: "the header is not valid JSON (\(error))", fix: "The file is corrupt or not a safetensors file. \(redo)")
         }
         guard let object = header.objectValue else {
-            throw CLIPError(file: path, problem: "the header is not a JSON object", fix: "The file is corrupt. \(redo)")
+            throw SafetensorsError(file: path, problem: "the header is not a JSON object", fix: "The file is corrupt. \(redo)")
         }
         let dataStart = 8 + headerLength
         let dataSize = file.size - dataStart
@@ -81,15 +83,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
         var metadata: [String: String] = [:]
         for (key, value) in object {
             if key == "__metadata__" {
-                for (k, v) in value.objectValue ?? [:] { if let s = v.stringValue { metadata[k] = s } }
+                for (k, v) in value.objectValue ?? [:] { metadata[k] = v.stringValue ?? v.serialized() }
                 continue
             }
-            func bad(_ problem: String) -> CLIPError {
-                CLIPError(file: path, tensor: key, problem: problem, fix: "The file is corrupt. \(redo)")
+            func bad(_ problem: String) -> SafetensorsError {
+                SafetensorsError(file: path, tensor: key, problem: problem, fix: "The file is corrupt. \(redo)")
             }
             guard let dtypeName = value["dtype"]?.stringValue else { throw bad("the header entry has no dtype") }
             guard let dtype = DType(rawValue: dtypeName) else {
-                throw CLIPError(file: path, tensor: key, problem: "unsupported dtype \(dtypeName)",
+                throw SafetensorsError(file: path, tensor: key, problem: "unsupported dtype \(dtypeName)",
                                 fix: "Convert the checkpoint to float32, float16 or bfloat16.")
             }
             guard let shapeJSON = value["shape"]?.arrayValue else { throw bad("the header entry has no shape") }
@@ -101,7 +103,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
             }
             guard begin >= 0, begin <= end else { throw bad("data_offsets [\(begin), \(end)] are reversed or negative") }
             guard end <= dataSize else {
-                throw CLIPError(file: path, tensor: key, problem: "data_offsets [\(begin), \(end)] run past the end of the data (\(dataSize) bytes in \(name))",
+                throw SafetensorsError(file: path, tensor: key, problem: "data_offsets [\(begin), \(end)] run past the end of the data (\(dataSize) bytes in \(name))",
                                 fix: "The file is truncated. \(redo)")
             }
             let expected = shape.reduce(1, *) * dtype.size
@@ -121,12 +123,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// mapped file; F16/BF16 (or misaligned F32) is converted into new memory.
     public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
         guard let e = entries[name] else {
-            throw CLIPError(file: path, tensor: name, problem: "missing",
-                            fix: "This checkpoint lacks a tensor the architecture needs; check it is a complete CLIP checkpoint (open_clip or Hugging Face layout).")
+            throw SafetensorsError(file: path, tensor: name, problem: "missing",
+                                   fix: "The file lacks a tensor that is needed; check that it is complete and of the expected layout "
+                                       + "(it holds \(entries.count) tensors: \(entries.keys.sorted().prefix(8).joined(separator: ", "))\(entries.count > 8 ? ", ..." : "")).")
         }
         if let expected, expected != e.shape {
-            throw CLIPError(file: path, tensor: name, problem: "has shape \(e.shape) but \(expected) was expected from the rest of the model",
-                            fix: "The checkpoint is inconsistent (mixed models?) or its config.json disagrees with its tensors; re-export it.")
+            throw SafetensorsError(file: path, tensor: name, problem: "has shape \(e.shape) but \(expected) was expected",
+                                   fix: "The file is inconsistent with the rest of the model (mixed models, or a config that disagrees with the tensors); re-export it.")
         }
         let count = e.shape.reduce(1, *)
         let src = file.base + e.offset
@@ -148,18 +151,44 @@ public final class SafeTensorsFile: @unchecked Sendable {
             for i in 0..<count { t.pointer[i] = Float(src.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
             return t
         default:
-            throw CLIPError(file: path, tensor: name, problem: "has dtype \(e.dtype.rawValue) where float32, float16 or bfloat16 weights are needed",
+            throw SafetensorsError(file: path, tensor: name, problem: "has dtype \(e.dtype.rawValue) where float32, float16 or bfloat16 weights are needed",
                             fix: "Re-export the checkpoint with floating-point weights.")
         }
     }
 }
 
-extension SafeTensorsFile {
+extension SafetensorsFile {
     /// The raw bytes of a tensor (any dtype), e.g. 8-bit image data.
     public func bytes(_ name: String) throws -> [UInt8] {
-        guard let e = entries[name] else {
-            throw CLIPError(file: path, tensor: name, problem: "missing", fix: "Check the tensor name.")
-        }
+        let e = try entry(name)
         return Array(UnsafeRawBufferPointer(start: file.base + e.offset, count: e.length))
+    }
+
+    public func shape(_ name: String) throws -> [Int] { try entry(name).shape }
+
+    /// A tensor's values as a Float array (F32, F16, BF16 and F64 are read).
+    public func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
+        let t = try tensor(name, shape: expected)
+        return Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
+    }
+
+    /// Float32 data used in place, for streaming a large file without a copy.
+    public func float32Pointer(_ name: String) throws -> UnsafePointer<Float> {
+        let e = try entry(name)
+        guard e.dtype == .f32 else {
+            throw SafetensorsError(file: path, tensor: name, problem: "is \(e.dtype.rawValue), not F32", fix: "Write it as float32.")
+        }
+        guard Int(bitPattern: file.base + e.offset) % MemoryLayout<Float>.alignment == 0 else {
+            throw SafetensorsError(file: path, tensor: name, problem: "its data is not 4-byte aligned", fix: "Re-write the file with safetensors.")
+        }
+        return (file.base + e.offset).assumingMemoryBound(to: Float.self)
+    }
+
+    func entry(_ name: String) throws -> Entry {
+        guard let e = entries[name] else {
+            throw SafetensorsError(file: path, tensor: name, problem: "missing",
+                                   fix: "The file holds: \(entries.keys.sorted().joined(separator: ", ")).")
+        }
+        return e
     }
 }

@@ -1,0 +1,47 @@
+import Foundation
+import LoupeFiles
+import LoupeJSON
+
+/// One tensor to be written to a safetensors file, always as float32.
+public struct NamedTensor {
+    public var name: String
+    public var shape: [Int]
+    public var values: [Float]
+    public init(_ name: String, shape: [Int], _ values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
+        self.name = name; self.shape = shape; self.values = values
+    }
+}
+
+/// Writes safetensors files (float32 only), atomically.
+public enum SafetensorsWriter {
+    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {
+        let head = header(tensors.map { ($0.name, $0.shape) }, metadata: metadata)
+        try AtomicFile.write(to: path) { fd in
+            try head.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+            for t in tensors {
+                // float32 in memory is already little-endian on every platform Loupe runs on.
+                try t.values.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+            }
+        }
+    }
+
+    /// The 8-byte length and JSON header for F32 tensors laid out in order
+    /// (for writers that stream the data themselves).
+    public static func header(_ tensors: [(name: String, shape: [Int])], metadata: [String: String]) -> [UInt8] {
+        var header: [String: JSON] = [:]
+        var offset = 0
+        for t in tensors {
+            let bytes = t.shape.reduce(1, *) * 4
+            header[t.name] = .object(["dtype": "F32", "shape": .array(t.shape.map { .int($0) }),
+                                      "data_offsets": .array([.int(offset), .int(offset + bytes)])])
+            offset += bytes
+        }
+        if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues { .string($0) }) }
+        var headerBytes = JSON.object(header).serializedBytes()
+        // Pad with spaces so the data starts 8-byte aligned, as the format recommends.
+        while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
+        let length = UInt64(headerBytes.count).littleEndian
+        return withUnsafeBytes(of: length) { Array($0) } + headerBytes
+    }
+}
