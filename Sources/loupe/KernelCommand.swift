@@ -12,7 +12,7 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         let info = try ConnectionInfo.load(path: connectionFile)
-        let kernel = Kernel(connection: info, interpreter: LanguageInterpreter())
+        let kernel = Kernel(connection: info, interpreter: LanguageInterpreter(), historyStore: HistoryStore.standard())
         // SIGINT stops the running command at its next check; the session stays.
         signal(SIGINT) { _ in Interrupt.request() }
         try kernel.start()

@@ -1,5 +1,16 @@
+import os
+
 import pytest
 from jupyter_client.manager import start_new_kernel
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_history(tmp_path_factory):
+    """Kernels started by the tests keep their history in a file of their own,
+    not in the user's ~/.local/share/loupe/history.jsonl."""
+    path = tmp_path_factory.mktemp("history") / "history.jsonl"
+    os.environ["LOUPE_HISTORY"] = str(path)
+    yield path
 
 
 @pytest.fixture

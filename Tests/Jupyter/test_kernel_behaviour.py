@@ -133,3 +133,27 @@ def test_restart_gives_a_fresh_session_and_shutdown_exits(kernel):
     while km.is_alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not km.is_alive()
+
+
+def test_history_outlives_the_kernel(private_history):
+    """What was run before a restart (or a crash) is still in the history."""
+    from jupyter_client.manager import start_new_kernel
+    marker = "let persisted = 41 + 1"
+    km, kc = start_new_kernel(kernel_name="loupe", startup_timeout=30)
+    try:
+        reply, _ = run(kc, marker)
+        assert reply["status"] == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    km, kc = start_new_kernel(kernel_name="loupe", startup_timeout=30)
+    try:
+        msg_id = kc.history(hist_access_type="search", pattern="let persisted*", output=False, raw=True)
+        reply = kc.get_shell_msg(timeout=10)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        history = reply["content"]["history"]
+        assert [entry[2] for entry in history][-1:] == [marker]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert marker in private_history.read_text()

@@ -61,9 +61,9 @@ final class TestClient {
 }
 
 /// Starts a kernel on free ports with a mock interpreter.
-func startKernel(key: String = "secret-key") throws -> (Kernel, MockInterpreter, Thread) {
+func startKernel(key: String = "secret-key", history: HistoryStore? = nil) throws -> (Kernel, MockInterpreter, Thread) {
     let mock = MockInterpreter()
-    let kernel = Kernel(connection: ConnectionInfo(key: key), interpreter: mock, log: { _ in })
+    let kernel = Kernel(connection: ConnectionInfo(key: key), interpreter: mock, historyStore: history, log: { _ in })
     try kernel.start()
     let thread = Thread { kernel.serveShell() }
     thread.start()

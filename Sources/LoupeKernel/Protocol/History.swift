@@ -1,22 +1,48 @@
 import LoupeJSON
 
-/// The inputs (and text outputs) of this kernel's executions, answering
-/// history requests by tail, range and glob search.
+/// The inputs (and text outputs) of executions, answering history requests
+/// by tail, range and glob search. With a store, earlier kernel sessions are
+/// loaded at start and this one's executions are appended as they run; this
+/// kernel process is the session after the newest one on disk.
 final class History {
     struct Entry {
+        let session: Int
         let line: Int
         let input: String
         var output: String?
     }
 
-    /// Jupyter numbers sessions; this kernel process is one session.
-    let session = 1
-    private(set) var entries: [Entry] = []
+    let session: Int
+    private(set) var entries: [Entry]
+    private let store: HistoryStore?
+    private let log: (String) -> Void
+    private var storeFailed = false
 
-    func record(line: Int, input: String) { entries.append(Entry(line: line, input: input, output: nil)) }
+    init(store: HistoryStore? = nil, log: @escaping (String) -> Void = { _ in }) {
+        self.store = store
+        self.log = log
+        entries = store?.load() ?? []
+        session = (entries.map(\.session).max() ?? 0) + 1
+    }
+
+    func record(line: Int, input: String) {
+        entries.append(Entry(session: session, line: line, input: input, output: nil))
+        persist(["session": .int(session), "line": .int(line), "input": .string(input)])
+    }
 
     func recordOutput(line: Int, _ text: String) {
-        if let i = entries.lastIndex(where: { $0.line == line }) { entries[i].output = text }
+        if let i = entries.lastIndex(where: { $0.session == session && $0.line == line }) { entries[i].output = text }
+        persist(["session": .int(session), "line": .int(line), "output": .string(text)])
+    }
+
+    /// History is a convenience: a full disk or a read-only home must never
+    /// fail an execution, so a failed append is logged once and then skipped.
+    private func persist(_ record: [String: JSON]) {
+        guard let store, !storeFailed else { return }
+        do { try store.append(.object(record)) } catch {
+            storeFailed = true
+            log("\(error)")
+        }
     }
 
     func reply(_ request: JSON) -> [JSON] {
@@ -24,12 +50,12 @@ final class History {
         let selected: [Entry]
         switch request["hist_access_type"]?.stringValue ?? "tail" {
         case "range":
+            // 0 is the current session, negative numbers count back from it.
             let requested = request["session"]?.intValue ?? 0
-            // 0 and negative numbers are relative to the current session.
-            guard requested == session || requested == 0 else { return [] }
+            let wanted = requested <= 0 ? session + requested : requested
             let start = request["start"]?.intValue ?? 0
             let stop = request["stop"]?.intValue
-            selected = entries.filter { $0.line >= start && (stop == nil || $0.line < stop!) }
+            selected = entries.filter { $0.session == wanted && $0.line >= start && (stop == nil || $0.line < stop!) }
         case "search":
             let matcher = Glob(request["pattern"]?.stringValue ?? "*")
             var found = entries.filter { matcher.matches($0.input) }
@@ -43,7 +69,7 @@ final class History {
         }
         return selected.map { e in
             let item: JSON = output ? .array([.string(e.input), e.output.map(JSON.string) ?? .null]) : .string(e.input)
-            return .array([.int(session), .int(e.line), item])
+            return .array([.int(e.session), .int(e.line), item])
         }
     }
 }

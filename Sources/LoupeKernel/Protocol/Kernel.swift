@@ -27,17 +27,19 @@ public final class Kernel: @unchecked Sendable {
     private var controlStarted = false
 
     var executionCount = 0
-    let history = History()
+    let history: History
 
     /// Ports actually bound (useful when the connection asked for port 0).
     public private(set) var ports: [String: Int] = [:]
 
-    public init(connection: ConnectionInfo, interpreter: KernelInterpreter,
+    /// `historyStore`: where executed inputs persist across restarts (nil: this process only).
+    public init(connection: ConnectionInfo, interpreter: KernelInterpreter, historyStore: HistoryStore? = nil,
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("[loupe] " + $0 + "\n").utf8)) }) {
         self.connection = connection
         self.interpreter = interpreter
         self.codec = WireCodec(signer: Signer(key: connection.key))
         self.log = log
+        self.history = History(store: historyStore, log: log)
     }
 
     /// Binds every socket and starts the heartbeat and control threads.
