@@ -9,13 +9,18 @@ can start while the generator is still writing:
     loupe scenes --count 800 --seed 2 --words 0 --out dev/work/scenes-val
     loupe scenes --count 800 --seed 2 --words 1 --out dev/work/scenes-val-words
 
-The shipped model was trained in three stages, each from the last one's
-checkpoint, each stopped by hand before its budget ran out (see
-Sources/LoupeCLIP/Resources/toy-clip.md for the steps and times):
+The shipped model (see Sources/LoupeCLIP/Resources/toy-clip.md for its
+history, steps and times) was last trained from the previous stage's
+weights on 20,000 scenes decoded up front:
 
-    python dev/train_toy_clip.py --minutes 62 --group 1 --shape-keep 0.75 --out dev/work/toy-clip
-    python dev/train_toy_clip.py --minutes 55 --init <stage 1>.pt --warmup 30 --out dev/work/toy-clip2
-    python dev/train_toy_clip.py --minutes 48 --init <stage 2>.pt --warmup 30 --shape-only 0.5 --out dev/work/toy-clip3
+    loupe scenes --count 20000 --seed 1 --words 0.3 --out dev/work/scenes-train2
+    loupe scenes --count 800 --seed 2 --words 0 --out dev/work/scenes-val2
+    loupe scenes --count 800 --seed 2 --words 1 --out dev/work/scenes-valw2
+    python dev/train_toy_clip.py --train dev/work/scenes-train2 --val dev/work/scenes-val2 \
+        --val-words dev/work/scenes-valw2 --preload 1 --workers 2 --init <previous>.pt --minutes 42 \
+        --lr 1e-3 --warmup 100 --group 8 --shape-only 0.3 --word-caption 0.15 --batch 64 --bf16 0
+
+`--device cuda` runs the same recipe on a GPU (scenes held there as uint8).
 
 Checkpoints (fp32 torch state dicts, every 5 minutes and at each
 evaluation, plus log.json) go to --out; dev/export_toy_clip.py turns one
@@ -142,13 +147,21 @@ def decode(path):
         return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
 
-def load_images(rows, label):
+def load_images(rows, label, workers=1):
     out = np.empty((len(rows), 224, 224, 3), dtype=np.uint8)
     t = time.time()
-    for i, r in enumerate(rows):
-        out[i] = decode(r["path"])
-        if i % 4000 == 0:
-            print(f"decoding {label}: {i}/{len(rows)} ({time.time() - t:.0f}s)", flush=True)
+    paths = [r["path"] for r in rows]
+    if workers > 1:
+        from multiprocessing import Pool
+        with Pool(workers) as pool:
+            for i, a in enumerate(pool.imap(decode, paths, chunksize=64)):
+                out[i] = a
+    else:
+        for i, path in enumerate(paths):
+            out[i] = decode(path)
+            if i % 4000 == 0:
+                print(f"decoding {label}: {i}/{len(rows)} ({time.time() - t:.0f}s)", flush=True)
+    print(f"decoded {label}: {len(rows)} scenes in {time.time() - t:.0f}s", flush=True)
     return out
 
 
@@ -166,11 +179,16 @@ def object_phrase(rng, size, colour, shape):
     return " ".join(parts)
 
 
-def caption_variant(rng, r, shape_only=0.0):
-    """With probability `shape_only` just the shape ("a star"); else the
-    scene's full caption about a third of the time; otherwise a shorter
-    description that keeps a random subset of what it says, in the same
-    grammar, so single-attribute prompts are in distribution."""
+def caption_variant(rng, r, shape_only=0.0, word_caption=0.0):
+    """With probability `word_caption`, a scene with a drawn word is captioned
+    by that word alone ("a heart"), as web captions often transcribe the text
+    in a picture: this is how CLIP learns to read, and so how typographic
+    attacks arise. With probability `shape_only` just the shape ("a star");
+    else the scene's full caption about a third of the time; otherwise a
+    shorter description that keeps a random subset of what it says, in the
+    same grammar, so single-attribute prompts are in distribution."""
+    if r["word"] and rng.random() < word_caption:
+        return f"a {r['word']}"
     if rng.random() < shape_only:
         return f"a {r['shape']}"
     if rng.random() < 0.35:
@@ -187,10 +205,16 @@ def caption_variant(rng, r, shape_only=0.0):
             return s
 
 
+DEVICE = ["cpu"]
+
+
 def to_pixels(batch_u8):
-    x = torch.from_numpy(batch_u8).permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
+    """uint8 NHWC (numpy or tensor) to normalised NCHW float on the training device."""
+    if isinstance(batch_u8, np.ndarray):
+        batch_u8 = torch.from_numpy(batch_u8)
+    x = batch_u8.to(DEVICE[0]).permute(0, 3, 1, 2).float().div_(255.0)
+    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
     return (x - mean) / std
 
 
@@ -217,7 +241,7 @@ def zero_shot(model, tokenizer, rows, images, emb=None):
     keep = [i for i, r in enumerate(rows) if not r["second_shape"]]
     acc = {}
     for attr, classes in CLASSES.items():
-        text = F.normalize(model.encode_text(tokenizer([TEMPLATES[attr].format(c) for c in classes])), dim=-1)
+        text = F.normalize(model.encode_text(tokenizer([TEMPLATES[attr].format(c) for c in classes]).to(DEVICE[0])), dim=-1)
         pred = (emb[keep] @ text.T).argmax(dim=1).tolist()
         acc[attr] = sum(classes[p] == rows[i][attr] for p, i in zip(pred, keep)) / len(keep)
     return acc
@@ -230,7 +254,7 @@ def typographic_shape_accuracy(model, tokenizer, rows, images):
     if not keep:
         return None, 0
     emb = image_embeddings(model, images[keep])
-    text = F.normalize(model.encode_text(tokenizer([TEMPLATES["shape"].format(c) for c in SHAPES])), dim=-1)
+    text = F.normalize(model.encode_text(tokenizer([TEMPLATES["shape"].format(c) for c in SHAPES]).to(DEVICE[0])), dim=-1)
     pred = (emb @ text.T).argmax(dim=1).tolist()
     return sum(SHAPES[p] == rows[i]["shape"] for p, i in zip(pred, keep)) / len(keep), len(keep)
 
@@ -270,11 +294,19 @@ def main():
                     help="fraction of captions cut down to the shape alone (a curriculum stage for shape)")
     ap.add_argument("--shape-keep", type=float, default=0.85,
                     help="chance that a shortened caption names the shape rather than saying \"shape\"")
+    ap.add_argument("--word-caption", type=float, default=0.0,
+                    help="chance that a scene with a drawn word is captioned by the word alone (\"a heart\")")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--preload", type=int, default=0,
+                    help="decode every training scene before the first step (the generator must have finished), "
+                         "held on the training device")
+    ap.add_argument("--workers", type=int, default=1, help="processes for decoding PNG files")
     ap.add_argument("--init", default="", help="start from this state dict (a checkpoint of an earlier stage)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     SHAPE_KEEP[0] = args.shape_keep
+    DEVICE[0] = args.device
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -283,12 +315,13 @@ def main():
     val_rows = read_scenes(args.val)[:args.val_count]
     vw_rows = read_scenes(args.val_words) if os.path.isdir(args.val_words) else []
     vw_rows = [r for r in vw_rows if not r["second_shape"] and r["word"] in SHAPES and r["word"] != r["shape"]]
-    val_images = load_images(val_rows, "val")
-    vw_images = load_images(vw_rows, "val-words") if vw_rows else None
+    val_images = load_images(val_rows, "val", args.workers)
+    vw_images = load_images(vw_rows, "val-words", args.workers) if vw_rows else None
 
     model = build_model(args.seed)
     if args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    model.to(args.device)
     tokenizer = open_clip.get_tokenizer("ViT-B-32")
     tokenizer.context_length = MODEL_CFG["text_cfg"]["context_length"]
     n_params = sum(p.numel() for p in model.parameters())
@@ -303,6 +336,22 @@ def main():
     budget = args.minutes * 60
     log = {"model_cfg": MODEL_CFG, "templates": TEMPLATES, "args": vars(args), "evals": [], "epochs": []}
     cache = {}
+    preloaded = {}
+    if args.preload:
+        # Every scene decoded once up front, held on the device as uint8.
+        rows = read_scenes(args.train)
+        images = torch.from_numpy(load_images(rows, "train", args.workers)).to(args.device)
+        preloaded = {int(r["index"]): k for k, r in enumerate(rows)}
+    token_cache = {}
+
+    def tokens_for(caps):
+        # Captions repeat; the BPE tokenizer is slow, so each string is tokenized once.
+        missing = [c for c in set(caps) if c not in token_cache]
+        if missing:
+            for c, t in zip(missing, tokenizer(missing)):
+                token_cache[c] = t
+        return torch.stack([token_cache[c] for c in caps]).to(args.device)
+
     started = time.time()
     order, cursor, epoch = [], 0, 0
     step, last_save, seen = 0, time.time(), 0
@@ -311,6 +360,11 @@ def main():
         r = scene_attributes(args.train_seed, i, args.train_words)
         r["path"] = os.path.join(args.train, f"scene-{i:06d}.png")
         return r
+
+    if args.preload:
+        # The generator has finished: its CSV is the truth, no need to recompute.
+        by_index = {int(r["index"]): r for r in read_scenes(args.train)}
+        row = by_index.__getitem__  # noqa: F811
 
     def image(i):
         if i not in cache:
@@ -347,7 +401,7 @@ def main():
             break
         if cursor + args.batch > len(order):
             # Each epoch covers the scenes written so far, in a new order.
-            order = available_indices(args.train)
+            order = sorted(preloaded) if preloaded else available_indices(args.train)
             rng.shuffle(order)
             if args.group > 1:
                 # Hard negatives: colour and background alone cannot tell a
@@ -366,16 +420,21 @@ def main():
             print(f"epoch {epoch}: {len(order)} scenes", flush=True)
         idx = order[cursor:cursor + args.batch]
         cursor += args.batch
-        caps = [caption_variant(rng, row(i), args.shape_only) for i in idx]
-        pixels = to_pixels(np.stack([image(i) for i in idx]))
-        tokens = tokenizer(caps)
+        caps = [caption_variant(rng, row(i), args.shape_only, args.word_caption) for i in idx]
+        if preloaded:
+            pixels = to_pixels(images[torch.tensor([preloaded[i] for i in idx], dtype=torch.long, device=args.device)])
+        else:
+            pixels = to_pixels(np.stack([image(i) for i in idx]))
+        tokens = tokens_for(caps)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, elapsed)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
+        with torch.autocast(torch.device(args.device).type, dtype=torch.bfloat16, enabled=bool(args.bf16)):
             img, txt, scale = model(pixels, tokens)
         logits = scale * img.float() @ txt.float().T
         # Identical captions in a batch are all positives for each other.
-        same = torch.tensor([[a == b for b in caps] for a in caps], dtype=torch.float32)
+        ids = {}
+        cap_ids = torch.tensor([ids.setdefault(c, len(ids)) for c in caps], device=args.device)
+        same = (cap_ids[:, None] == cap_ids[None, :]).float()
         target = same / same.sum(dim=1, keepdim=True)
         loss = 0.5 * (torch.sum(-target * F.log_softmax(logits, dim=1), dim=1).mean()
                       + torch.sum(-target * F.log_softmax(logits.T, dim=1), dim=1).mean())
@@ -399,7 +458,7 @@ def main():
 
     log["steps"] = step
     log["seen"] = seen
-    log["distinct_scenes"] = len(cache)
+    log["distinct_scenes"] = len(preloaded) or len(cache)
     log["train_minutes"] = (time.time() - started) / 60
     evaluate()
     save("final")

@@ -22,12 +22,15 @@ public enum SceneRenderer {
         let (r, g, b) = o.colour.rgb
         let k = rng.uniform(0.9, 1.06)
         let fill = Colour(unit: r * k / 255, g * k / 255, b * k / 255)
-        // Soft shadow, then body, then an edge that contrasts with the body.
+        // Drawn as a sticker: soft shadow, a white rim, the body, then a dark
+        // edge. Rim and edge always meet in the same order (white outside,
+        // dark on the contour) whatever the fill and the backdrop, so the
+        // outline is one pattern a patch embedding can pick up linearly.
         let shadow = outline.map { Point($0.x + 2.5, $0.y + 3) }
         canvas.fill(polygon: shadow, .black, alpha: 0.25)
+        canvas.polyline(outline, .white, width: o.size == .large ? 8 : 6, closed: true)
         canvas.fill(polygon: outline, fill)
-        let edge: Colour = fill.luminance < 0.3 ? Colour(225, 225, 225) : Colour(30, 30, 30)
-        canvas.polyline(outline, edge, width: o.size == .large ? 2.2 : 1.6, alpha: 0.85, closed: true)
+        canvas.polyline(outline, Colour(25, 25, 25), width: o.size == .large ? 2.4 : 1.8, closed: true)
     }
 
     /// The word goes in the band (top, bottom or middle) that the objects

@@ -90,6 +90,10 @@ final class ToyModelTests: XCTestCase {
     /// The model card's measurements, made by Loupe's engine: zero-shot
     /// accuracy on 1,000 single-object scenes without words from a held-out
     /// seed, and shape accuracy when a wrong shape word is drawn on each.
+    /// The model card's figures for the shipped weights.
+    static let cardShape = 0.521
+    static let cardDrop = 5.0
+
     func testZeroShotAccuracyAndTypographicAttack() throws {
         let model = try toy()
         let scenes = try SceneGenerator(seed: Self.heldOutSeed, config: .plain).scenes(0..<Self.sceneCount)
@@ -110,14 +114,15 @@ final class ToyModelTests: XCTestCase {
                      measured["background"]! * 100, attackedShape * 100, drop))
         // The targets are 90% for shape, colour and background and a drop of
         // at least 15 points under the attack. The shipped model meets them
-        // for colour and background only: its shape accuracy is at chance
-        // (10.6% here), so there is no shape reading for a drawn word to
-        // disturb. The shape and attack checks below pin what the model card
-        // reports (so a changed model must update the card) until a model that
-        // meets the targets is shipped; see toy-clip.md, "Limitations".
+        // for colour and background; shape and the attack are below target
+        // (see toy-clip.md, "Limitations"). Those two checks pin what the
+        // model card reports, so a changed model must update the card, and
+        // they can only move up to the targets.
         XCTAssertGreaterThanOrEqual(measured["colour"]!, 0.90, "colour zero-shot accuracy")
         XCTAssertGreaterThanOrEqual(measured["background"]!, 0.90, "background zero-shot accuracy")
-        XCTAssertEqual(measured["shape"]!, 0.106, accuracy: 0.01, "shape zero-shot accuracy (model card: 10.6%)")
-        XCTAssertEqual(attackedShape, 0.105, accuracy: 0.01, "shape accuracy under the attack (model card: 10.5%)")
+        XCTAssertEqual(measured["shape"]!, Self.cardShape, accuracy: 0.01, "shape zero-shot accuracy (model card)")
+        XCTAssertEqual(drop, Self.cardDrop, accuracy: 1.0, "typographic drop in points (model card)")
+        XCTAssertGreaterThan(measured["shape"]!, 0.30, "shape is learned well above chance (10%)")
+        XCTAssertGreaterThan(drop, 0, "a wrong shape word drawn on the image misleads the model")
     }
 }
