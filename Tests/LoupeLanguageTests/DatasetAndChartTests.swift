@@ -31,4 +31,15 @@ import Testing
         #expect(result(s, "plot([[1, 0.5], [1, 0.7]], names: [\"a\", \"b\"])") == "Image 640×400: chart")
         #expect(failure(s, "bars(labels: [\"a\"], values: [1, 2])")?.message == "give one value per label (1)")
     }
+
+    @Test func imagesSaveAsPNG() throws {
+        let s = Session()
+        let path = NSTemporaryDirectory() + "loupe-image-\(UUID().uuidString)/logo.png"
+        _ = s.run("let picture = logo(size: 32)")
+        #expect(failure(s, "picture.save(\"\(path)\")") == nil)
+        let bytes = try #require(FileManager.default.contents(atPath: path))
+        #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(failure(s, "picture.save(\"/tmp/logo.jpg\")")?.message.contains("ending in .png") == true)
+        #expect(result(s, "picture.width") == "32")
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFiles
 import LoupeImage
 import LoupeJSON
 import LoupeRender
@@ -39,6 +40,18 @@ func registerGraphics(_ r: Registry) {
     image.addProperty(BuiltinProperty("height", type: "Int", doc: "Height in pixels.") { v in
         guard case .object(let o) = v, let img = o as? ImageObject else { return .null }
         return .int(img.image.height)
+    })
+    image.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a .png file")],
+                                    doc: "Writes the image as a PNG, atomically (a figure's picture too: `page.image.save(...)`).") { ctx in
+        let path = try ctx.string("path")
+        guard (path as NSString).pathExtension.lowercased() == "png" else {
+            throw ctx.valueError("path", "images are saved as PNG: give a path ending in .png")
+        }
+        guard let img = ctx.receiver.objectValue as? ImageObject else { return .void }
+        do { try AtomicFile.write(try img.image.pngData(), to: path) } catch {
+            throw ctx.valueError("path", "could not write \(path): \(error)")
+        }
+        return .void
     })
     r.add(image)
     r.add(BuiltinFunction("logo", [Parameter("size", type: "Int", default: .int(128), doc: "side in pixels, 8 to 1024")],
