@@ -301,7 +301,8 @@ def main():
                     help="decode every training scene before the first step (the generator must have finished), "
                          "held on the training device")
     ap.add_argument("--workers", type=int, default=1, help="processes for decoding PNG files")
-    ap.add_argument("--init", default="", help="start from this state dict (a checkpoint of an earlier stage)")
+    ap.add_argument("--init", default="", help="start from this state dict (a checkpoint of an earlier stage, "
+                                               "or the shipped Sources/LoupeCLIP/Resources/toy-clip.safetensors)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -320,7 +321,12 @@ def main():
 
     model = build_model(args.seed)
     if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+        if args.init.endswith(".safetensors"):
+            # The shipped fp16 weights themselves, so training can go on from a fresh clone.
+            from safetensors.torch import load_file
+            model.load_state_dict({k: v.float() for k, v in load_file(args.init).items()})
+        else:
+            model.load_state_dict(torch.load(args.init, map_location="cpu"))
     model.to(args.device)
     tokenizer = open_clip.get_tokenizer("ViT-B-32")
     tokenizer.context_length = MODEL_CFG["text_cfg"]["context_length"]
