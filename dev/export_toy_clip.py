@@ -26,30 +26,13 @@ from PIL import Image
 from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from openclip_capture import capture_openclip  # noqa: E402
 from train_toy_clip import CLASSES, MEAN, MODEL_CFG, STD, TEMPLATES, WORK, build_model  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WEIGHTS = os.path.join(ROOT, "Sources", "LoupeCLIP", "Resources", "toy-clip.safetensors")
 FIXTURE = os.path.join(ROOT, "Tests", "Fixtures", "clip", "toy_clip.reference.safetensors")
 PARITY_SCENES = 2
-
-
-def capture(model, pixels):
-    acts, handles = {}, []
-    for i, block in enumerate(model.visual.transformer.resblocks):
-        handles.append(block.register_forward_pre_hook(
-            lambda m, a, i=i: acts.__setitem__(f"resid_pre.{i}", a[0].detach().clone())))
-        handles.append(block.register_forward_hook(
-            lambda m, a, out, i=i: acts.__setitem__(f"resid_post.{i}", out.detach().clone())))
-        handles.append(block.attn.register_forward_hook(
-            lambda m, a, out, i=i: acts.__setitem__(f"attn_out.{i}", out[0].detach().clone())))
-        handles.append(block.mlp.register_forward_hook(
-            lambda m, a, out, i=i: acts.__setitem__(f"mlp_out.{i}", out.detach().clone())))
-    with torch.no_grad():
-        emb = model.encode_image(pixels)
-    for h in handles:
-        h.remove()
-    return acts, emb
 
 
 def main():
@@ -83,7 +66,7 @@ def main():
     preprocess = image_transform(MODEL_CFG["vision_cfg"]["image_size"], is_train=False, mean=MEAN, std=STD)
     images = [Image.open(os.path.join(args.scenes, f"scene-{i:06d}.png")) for i in range(PARITY_SCENES)]
     pixels = torch.stack([preprocess(im) for im in images])
-    acts, emb = capture(model, pixels)
+    acts, emb = capture_openclip(model, pixels)
     tokenizer = open_clip.get_tokenizer("ViT-B-32")
     tokenizer.context_length = MODEL_CFG["text_cfg"]["context_length"]
     prompts = [TEMPLATES["shape"].format(c) for c in CLASSES["shape"][:4]] + \

@@ -22,6 +22,8 @@ from PIL import Image, ImageDraw
 from safetensors.torch import save_file
 from transformers import CLIPConfig, CLIPModel
 
+from openclip_capture import capture_openclip
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "clip")
 SITES = ("resid_pre", "attn_out", "mlp_out", "resid_post")
@@ -50,25 +52,6 @@ def openclip_model(cfg, seed):
     model = open_clip.model.CLIP(cfg["embed_dim"], cfg["vision_cfg"], cfg["text_cfg"], quick_gelu=cfg["quick_gelu"])
     perturb(model, seed)
     return model.eval()
-
-
-def capture_openclip(model, pixels):
-    """Per-layer activations of open_clip's vision tower via forward hooks."""
-    acts, handles = {}, []
-    for i, block in enumerate(model.visual.transformer.resblocks):
-        handles.append(block.register_forward_pre_hook(
-            lambda m, args, i=i: acts.__setitem__(f"resid_pre.{i}", args[0].detach().clone())))
-        handles.append(block.register_forward_hook(
-            lambda m, args, out, i=i: acts.__setitem__(f"resid_post.{i}", out.detach().clone())))
-        handles.append(block.attn.register_forward_hook(
-            lambda m, args, out, i=i: acts.__setitem__(f"attn_out.{i}", out[0].detach().clone())))
-        handles.append(block.mlp.register_forward_hook(
-            lambda m, args, out, i=i: acts.__setitem__(f"mlp_out.{i}", out.detach().clone())))
-    with torch.no_grad():
-        emb = model.encode_image(pixels)
-    for h in handles:
-        h.remove()
-    return acts, emb
 
 
 def capture_hf(model, pixels):
