@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CLoupeKernels"),
         .target(name: "LoupeTensor", dependencies: ["CBLAS", "CLoupeKernels"]),
         .target(name: "LoupeSafetensors", dependencies: ["LoupeTensor", "LoupeJSON", "LoupeFiles"]),
-        .target(name: "LoupeCLIP", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeImage", "LoupeJSON", "CZlib"],
+        .target(name: "LoupeCLIP", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeFiles", "LoupeImage", "LoupeJSON", "CZlib"],
                 resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/toy-clip.safetensors"),
                             .copy("Resources/toy-clip.md")]),
         .target(name: "LoupeSAE", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeJSON", "LoupeFiles", "CBLAS"]),
