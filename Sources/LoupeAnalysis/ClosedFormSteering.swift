@@ -175,14 +175,6 @@ enum ClosedFormSteering {
         return s
     }
 
-    private static func dot(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ count: Int) -> Double {
-        dot(UnsafePointer(a), UnsafePointer(b), count)
-    }
-
-    private static func dot(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Double {
-        dot(UnsafePointer(a), b, count)
-    }
-
     private static func dot(_ a: [Float], _ b: [Float]) -> Double {
         a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in dot(x.baseAddress!, y.baseAddress!, a.count) } }
     }

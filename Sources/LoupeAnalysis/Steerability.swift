@@ -117,13 +117,7 @@ public enum Steerability {
                 BLAS.gemm(m: rows, n: v, k: d, a: embeddings.pointer, lda: d, b: text.pointer, ldb: d, transB: true,
                           c: out.baseAddress!, ldc: v, alpha: 100)
             }
-            for r in 0..<rows {
-                var peak = -Float.infinity
-                for j in 0..<v { peak = max(peak, logits[r * v + j]) }
-                var total: Float = 0
-                for j in 0..<v { logits[r * v + j] = exp(logits[r * v + j] - peak); total += logits[r * v + j] }
-                for j in 0..<v { logits[r * v + j] /= total }
-            }
+            logits.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, rows: rows, count: v) }
             return logits
         }
         let base = probabilities(try model.encodeImages(residPre: residual, layer: layer + 1))
@@ -142,44 +136,33 @@ public enum Steerability {
         }
 
         var scores: [Double] = [], topWord: [Int] = [], topDelta: [Double] = []
-        let chunk = 1
-        var done = 0
-        while done < units.count {
-            let batchUnits = Array(units[done..<min(units.count, done + chunk)])
-            let rowsPerUnit = tokenCount
-            let stream = Tensor(uninitialized: [batchUnits.count * n, rowsPerUnit, width])
-            for (b, unit) in batchUnits.enumerated() {
-                for i in 0..<n {
-                    let dst = stream.pointer + (b * n + i) * rowsPerUnit * width
-                    dst.update(from: residual.pointer + i * tokenCount * width, count: rowsPerUnit * width)
-                    for t in 0..<rowsPerUnit where selected.contains(t) {
-                        let x = dst + t * width
-                        switch kind {
-                        case .latent(let sae, _):
-                            let row = i * selected.count + (t - selected.lowerBound)
-                            let z = codes!.row(row).first { $0.latent == unit }?.value ?? 0
-                            let delta = clamp - z
-                            if delta != 0 { sae.wDec.withUnsafeBufferPointer { w in for c in 0..<width { x[c] += delta * w[unit * width + c] } } }
-                        case .neuron:
-                            x[unit] = clamp
-                        }
+        for (done, unit) in units.enumerated() {
+            let stream = residual.copy()
+            for i in 0..<n {
+                for t in selected {
+                    let x = stream.pointer + (i * tokenCount + t) * width
+                    switch kind {
+                    case .latent(let sae, _):
+                        let row = i * selected.count + (t - selected.lowerBound)
+                        let z = codes!.row(row).first { $0.latent == unit }?.value ?? 0
+                        let delta = clamp - z
+                        if delta != 0 { sae.wDec.withUnsafeBufferPointer { w in for c in 0..<width { x[c] += delta * w[unit * width + c] } } }
+                    case .neuron:
+                        x[unit] = clamp
                     }
                 }
             }
             let steered = probabilities(try model.encodeImages(residPre: stream, layer: layer + 1))
-            for b in batchUnits.indices {
-                var delta = [Double](repeating: 0, count: v)
-                for i in 0..<n {
-                    for j in 0..<v { delta[j] += Double(steered[(b * n + i) * v + j] - base[i * v + j]) }
-                }
-                for j in 0..<v { delta[j] /= Double(n) }
-                scores.append(delta.reduce(0) { $0 + $1 * $1 })
-                let best = delta.indices.max { delta[$0] < delta[$1] }!
-                topWord.append(best)
-                topDelta.append(delta[best])
+            var delta = [Double](repeating: 0, count: v)
+            for i in 0..<n {
+                for j in 0..<v { delta[j] += Double(steered[i * v + j] - base[i * v + j]) }
             }
-            done += batchUnits.count
-            if !progress(done) { break }
+            for j in 0..<v { delta[j] /= Double(n) }
+            scores.append(delta.reduce(0) { $0 + $1 * $1 })
+            let best = delta.indices.max { delta[$0] < delta[$1] }!
+            topWord.append(best)
+            topDelta.append(delta[best])
+            if !progress(done + 1) { break }
         }
         return SteerabilityResult(units: Array(units.prefix(scores.count)), scores: scores, topWord: topWord,
                                   topDelta: topDelta, vocabulary: vocabulary)

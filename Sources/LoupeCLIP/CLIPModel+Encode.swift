@@ -167,17 +167,4 @@ extension CLIPModel {
         }
         return parts.isEmpty ? Tensor(zeros: [0, config.embedDim]) : Tensor.concatenate(parts)
     }
-
-    /// Projected, unnormalised embeddings from class tokens [rows, width] of
-    /// the last block's output: what the image tower does after its last
-    /// block, with no transformer pass. A change to the last layer's class
-    /// token reaches the embedding only through here, which makes steering
-    /// sweeps at the last layer cheap.
-    public func embedFromFinalClassTokens(_ classTokens: Tensor) throws -> Tensor {
-        guard classTokens.rank == 2, classTokens.shape[1] == config.vision.width else {
-            throw CLIPError(file: path, problem: "class tokens have shape \(classTokens.shape), not [rows, \(config.vision.width)]",
-                            fix: "Pass the last layer's resid_post at token 0.")
-        }
-        return vision.head(classTokens.copy())
-    }
 }
