@@ -208,15 +208,8 @@ func registerSAE(_ r: Registry) {
         guard let classes = d.source.validValues(of: attribute), !classes.isEmpty else {
             throw ctx.valueError("attribute", "'\(attribute)' has no fixed classes to classify; try shape, colour or background")
         }
-        let prompts = (d.source is SceneSource ? CLIPModel.toyPrompts(attribute: attribute, classes: classes) : nil)
-            ?? classes.map { "a photo of a \($0)" }
-        var truth: [Int] = []
-        for i in 0..<d.count {
-            guard let t = classes.firstIndex(of: try d.source.value(d.indices[i], of: attribute)) else {
-                throw ctx.valueError("attribute", "image \(i) has no \(attribute) among the classes")
-            }
-            truth.append(t)
-        }
+        let prompts = defaultPrompts(d, attribute: attribute, classes: classes)
+        let truth = try attributeTruth(d, attribute: attribute, classes: classes, ctx)
         let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         let result: SpliceAccuracy

@@ -43,6 +43,24 @@ public final class ZeroShotObject: HostObject {
     }
 }
 
+/// The prompts zero-shot classification uses when none are given: the toy
+/// model's templates for toy-world scenes, "a photo of a {class}" otherwise.
+func defaultPrompts(_ d: DatasetObject, attribute: String, classes: [String]) -> [String] {
+    (d.source is SceneSource ? CLIPModel.toyPrompts(attribute: attribute, classes: classes) : nil)
+        ?? classes.map { "a photo of a \($0)" }
+}
+
+/// Each image's `attribute` value as its index among `classes`.
+func attributeTruth(_ d: DatasetObject, attribute: String, classes: [String], _ ctx: CallContext) throws -> [Int] {
+    try (0..<d.count).map { i in
+        let value = try d.source.value(d.indices[i], of: attribute)
+        guard let t = classes.firstIndex(of: value) else {
+            throw ctx.valueError("attribute", "image \(i) has \(attribute) '\(value)', which is not among " + classes.joined(separator: ", "))
+        }
+        return t
+    }
+}
+
 func registerZeroShot(_ r: Registry) {
     r.types["CLIP"]!.addMethod(BuiltinFunction("zeroShot", [
         Parameter(nil, name: "images", type: "Dataset", doc: "labelled images"),
@@ -69,23 +87,14 @@ func registerZeroShot(_ r: Registry) {
             guard prompts.count == classes.count else {
                 throw ctx.valueError("prompts", "give one prompt per class of \(attribute), in this order: " + classes.joined(separator: ", "))
             }
-        } else if let toy = (d.source is SceneSource ? CLIPModel.toyPrompts(attribute: attribute, classes: classes) : nil) {
-            prompts = toy
         } else if classes == ["no", "yes"] {
             // "a photo of a yes" would be meaningless; yes/no attributes need prompts that say what they mean.
             throw ctx.valueError("attribute", "'\(attribute)' is yes or no; give prompts: for both, in the order no, yes, "
                                  + "e.g. prompts: [\"a photo of a person\", \"a photo of a person with \(attribute.lowercased().replacingOccurrences(of: "_", with: " "))\"]")
         } else {
-            prompts = classes.map { "a photo of a \($0)" }
+            prompts = defaultPrompts(d, attribute: attribute, classes: classes)
         }
-        var truth: [Int] = []
-        for i in 0..<d.count {
-            let value = try d.source.value(d.indices[i], of: attribute)
-            guard let t = classes.firstIndex(of: value) else {
-                throw ctx.valueError("attribute", "image \(i) has \(attribute) '\(value)', which is not among " + classes.joined(separator: ", "))
-            }
-            truth.append(t)
-        }
+        let truth = try attributeTruth(d, attribute: attribute, classes: classes, ctx)
         let probabilities: [Float]
         do {
             probabilities = try model.classify(images: try (0..<d.count).map { try d.image($0) }, labels: prompts).toArray()
