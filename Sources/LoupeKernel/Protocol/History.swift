@@ -27,19 +27,19 @@ final class History {
 
     func record(line: Int, input: String) {
         entries.append(Entry(session: session, line: line, input: input, output: nil))
-        persist(["session": .int(session), "line": .int(line), "input": .string(input)])
+        persist(HistoryStore.record(session: session, line: line, "input", input))
     }
 
     func recordOutput(line: Int, _ text: String) {
         if let i = entries.lastIndex(where: { $0.session == session && $0.line == line }) { entries[i].output = text }
-        persist(["session": .int(session), "line": .int(line), "output": .string(text)])
+        persist(HistoryStore.record(session: session, line: line, "output", text))
     }
 
     /// History is a convenience: a full disk or a read-only home must never
     /// fail an execution, so a failed append is logged once and then skipped.
-    private func persist(_ record: [String: JSON]) {
+    private func persist(_ record: JSON) {
         guard let store, !storeFailed else { return }
-        do { try store.append(.object(record)) } catch {
+        do { try store.append(record) } catch {
             storeFailed = true
             log("\(error)")
         }

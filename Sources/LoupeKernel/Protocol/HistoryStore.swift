@@ -50,6 +50,11 @@ public struct HistoryStore: Sendable {
         return entries
     }
 
+    /// One line of the file: `{"session":…,"line":…,"input"|"output":…}`.
+    static func record(session: Int, line: Int, _ field: String, _ text: String) -> JSON {
+        .object(["session": .int(session), "line": .int(line), field: .string(text)])
+    }
+
     func append(_ record: JSON) throws {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
@@ -69,10 +74,8 @@ public struct HistoryStore: Sendable {
     private func rewrite(_ entries: [History.Entry]) throws {
         var bytes: [UInt8] = []
         for e in entries {
-            bytes += JSON.object(["session": .int(e.session), "line": .int(e.line), "input": .string(e.input)]).serializedBytes() + [10]
-            if let o = e.output {
-                bytes += JSON.object(["session": .int(e.session), "line": .int(e.line), "output": .string(o)]).serializedBytes() + [10]
-            }
+            bytes += Self.record(session: e.session, line: e.line, "input", e.input).serializedBytes() + [10]
+            if let o = e.output { bytes += Self.record(session: e.session, line: e.line, "output", o).serializedBytes() + [10] }
         }
         try AtomicFile.write(bytes, to: path)
     }
