@@ -8,20 +8,28 @@ public enum Contrast {
     /// `with` and `without` are image-level activations, [images, units]
     /// row-major. Returns every unit, the largest difference first (ties by
     /// unit number, so the order is deterministic).
-    public static func rank(with: [Float], without: [Float], units k: Int) -> [Int] {
-        let difference = meanDifference(with: with, without: without, units: k)
-        return difference.indices.sorted { difference[$0] != difference[$1] ? difference[$0] > difference[$1] : $0 < $1 }
+    ///
+    /// `maxWithout` keeps only units whose mean on `without` is at most that:
+    /// with firing rates, units that stay (nearly) silent on the images
+    /// without the attribute, so that ablating them leaves those images alone.
+    public static func rank(with: [Float], without: [Float], units k: Int, maxWithout: Double? = nil) -> [Int] {
+        let (meanWith, meanWithout) = (means(with, units: k), means(without, units: k))
+        let difference = zip(meanWith, meanWithout).map { $0 - $1 }
+        let kept = difference.indices.filter { maxWithout == nil || meanWithout[$0] <= maxWithout! }
+        return kept.sorted { difference[$0] != difference[$1] ? difference[$0] > difference[$1] : $0 < $1 }
     }
 
     public static func meanDifference(with: [Float], without: [Float], units k: Int) -> [Double] {
-        precondition(k > 0 && with.count % k == 0 && without.count % k == 0, "activations are not [images, \(k)]")
-        func means(_ a: [Float]) -> [Double] {
-            let n = a.count / k
-            var out = [Double](repeating: 0, count: k)
-            for i in 0..<n { for j in 0..<k { out[j] += Double(a[i * k + j]) } }
-            return out.map { n > 0 ? $0 / Double(n) : 0 }
-        }
-        return zip(means(with), means(without)).map { $0 - $1 }
+        zip(means(with, units: k), means(without, units: k)).map { $0 - $1 }
+    }
+
+    /// Per-unit means over the images of [images, k] row-major activations.
+    static func means(_ a: [Float], units k: Int) -> [Double] {
+        precondition(k > 0 && a.count % k == 0, "activations are not [images, \(k)]")
+        let n = a.count / k
+        var out = [Double](repeating: 0, count: k)
+        for i in 0..<n { for j in 0..<k { out[j] += Double(a[i * k + j]) } }
+        return out.map { n > 0 ? $0 / Double(n) : 0 }
     }
 
     /// Image-level residual coordinates: each image's mean over its tokens,

@@ -57,17 +57,32 @@ public enum Monosemanticity {
         }
     }
 
-    /// Image-level activations of every latent: the mean over the tokens the
-    /// SAE reads of each image, [images, latents].
-    public static func imageActivations(_ sae: SparseAutoencoder, tokens perImage: Tensor) throws -> [Float] {
+    /// Image-level activations of every latent, [images, latents]: by default
+    /// the mean activation over the tokens the SAE reads of each image; with
+    /// `.firingRate`, the fraction of those tokens where the latent fires.
+    public static func imageActivations(_ sae: SparseAutoencoder, tokens perImage: Tensor,
+                                        measure: ImageMeasure = .meanActivation) throws -> [Float] {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
         let codes = sae.encode(UnsafePointer(perImage.pointer), rows: n * t)
         var out = [Float](repeating: 0, count: n * sae.dSAE)
         for row in 0..<(n * t) {
             let image = row / t
-            for (latent, value) in codes.row(row) { out[image * sae.dSAE + latent] += value / Float(t) }
+            for (latent, value) in codes.row(row) {
+                out[image * sae.dSAE + latent] += (measure == .firingRate ? 1 : value) / Float(t)
+            }
         }
         return out
     }
+}
+
+/// How a latent's per-token activations become one number per image.
+public enum ImageMeasure: String, Sendable, CaseIterable {
+    /// Mean activation over the image's tokens: weighs a latent by how
+    /// strongly it fires, so a few large, always-on latents can dominate.
+    case meanActivation
+    /// Fraction of the image's tokens where the latent fires: a latent that
+    /// fires only on a drawn word's patches stands out against one that fires
+    /// everywhere a little more strongly.
+    case firingRate
 }

@@ -38,6 +38,27 @@ import Testing
         #expect(Contrast.randomUnits(9, from: [1, 2], seed: 0).sorted() == [1, 2])
     }
 
+    @Test func maxWithoutKeepsOnlyUnitsQuietWithoutTheAttribute() {
+        // Unit 0 rises most but is busy without the attribute; unit 1 rises less from silence.
+        let with: [Float] = [0.9, 0.3, 0, 0.7, 0.1, 0]
+        let without: [Float] = [0.5, 0, 0, 0.3, 0.02, 0]
+        #expect(Contrast.rank(with: with, without: without, units: 3) == [0, 1, 2])
+        #expect(Contrast.rank(with: with, without: without, units: 3, maxWithout: 0.01) == [1, 2])
+        #expect(Contrast.rank(with: with, without: without, units: 3, maxWithout: 0) == [2])
+    }
+
+    /// Under the ±e_i identity SAE of width d, a token fires latent i (or d + i)
+    /// when coordinate i is positive (negative), with that magnitude.
+    @Test func firingRatesCountTokensWhereALatentFires() throws {
+        let sae = try SpliceTests.identitySAE(width: 2)
+        // One image, four tokens: coordinate 0 is large once, small twice.
+        let tokens = Tensor(shape: [1, 4, 2], values: [8, 0, 1, 0, 1, 0, 0, -2])
+        let mean = try Monosemanticity.imageActivations(sae, tokens: tokens)
+        let rate = try Monosemanticity.imageActivations(sae, tokens: tokens, measure: .firingRate)
+        #expect(mean == [2.5, 0, 0, 0.5])
+        #expect(rate == [0.75, 0, 0, 0.25])
+    }
+
     @Test func imageMeansAverageEachImagesTokens() {
         let t = Tensor(shape: [2, 2, 2], values: [1, 2, 3, 4, 10, 20, 30, 40])
         #expect(Contrast.imageMeans(t) == [2, 3, 20, 30])

@@ -100,6 +100,11 @@ import Testing
         let spurious = sae.contrast(train.filter(habitat: "water"), train.filter(habitat: "land"), top: 3)
         """)
         #expect(result(s, "spurious.count") == "3")
+        #expect(result(s, "sae.contrast(train, train, top: 3, by: .frequency).count") == "3")
+        // No latent fires on a negative fraction of tokens, so nothing passes the filter.
+        #expect(result(s, "sae.contrast(train, train, by: .frequency, maxWithout: -1)") == "[]")
+        #expect(failure(s, "sae.contrast(train, train, by: .median)")?.message
+                == "'.median' is not a choice for 'by:' (did you mean '.mean'?); choices are .mean, .frequency")
         #expect(result(s, "probe.evaluate(train, groups: [\"group\", \"habitat\"]).column(\"group\").last") == "\"worst group\"")
         #expect(result(s, "clip.with(sae, ablate: spurious) { probe.evaluate(train) }.count") == "4")
         #expect(failure(s, "clip.probe(train.filter(habitat: \"water\"), label: \"habitat\")")?.message

@@ -64,14 +64,15 @@ extension DatasetObject {
 }
 
 /// Image-level activations [images, latents] of an SAE over a dataset.
-func imageActivations(_ object: SAEObject, _ d: DatasetObject, at span: SourceSpan) throws -> [Float] {
+func imageActivations(_ object: SAEObject, _ d: DatasetObject, measure: ImageMeasure = .meanActivation,
+                      at span: SourceSpan) throws -> [Float] {
     guard let clip = object.clip, let layer = object.sae.metadata.layer else {
         throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: span)
     }
     let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
     let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
     let perToken = try clip.activations(images: try (0..<d.count).map { try d.image($0) }, layer: layer, site: site, tokens: tokens)
-    return try Monosemanticity.imageActivations(object.sae, tokens: perToken)
+    return try Monosemanticity.imageActivations(object.sae, tokens: perToken, measure: measure)
 }
 
 func registerAnalyses(_ r: Registry) {
@@ -153,14 +154,22 @@ func registerAnalyses(_ r: Registry) {
         Parameter(nil, name: "with", type: "Dataset", doc: "images with the attribute (e.g. on water)"),
         Parameter(nil, name: "without", type: "Dataset", doc: "images without it"),
         Parameter("top", type: "Int", default: .int(20)),
-    ], returns: "[Int]", doc: "Latents ranked by mean activation on `with` minus mean activation on `without` "
-       + "(image-level: the mean over the SAE's tokens), highest first: candidates to ablate.") { ctx in
+        Parameter("by", type: "Option", default: .enumCase("mean", []),
+                  doc: ".mean: mean activation over the image's tokens; .frequency: fraction of its tokens where the latent fires "
+                     + "(finds latents that fire on a few patches, such as a drawn word's, rather than strong always-on ones)"),
+        Parameter("maxWithout", type: "Double", default: .null,
+                  doc: "keep only latents whose measure on `without` is at most this (with .frequency, 0.01: latents that fire "
+                     + "on at most 1% of those images' tokens), so that ablating them leaves images without the attribute alone"),
+    ], returns: "[Int]", doc: "Latents ranked by their image-level activation on `with` minus on `without` "
+       + "(by default the mean over the SAE's tokens), highest first: candidates to ablate.") { ctx in
         let object = ctx.sae()
         let with = try ctx.object("with", as: DatasetObject.self, named: "a Dataset")
         let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
+        let measure: ImageMeasure = try ctx.option("by", choices: ["mean", "frequency"]).name == "mean" ? .meanActivation : .firingRate
         guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
-        let order = Contrast.rank(with: try imageActivations(object, with, at: ctx.span),
-                                  without: try imageActivations(object, without, at: ctx.span), units: object.sae.dSAE)
+        let order = Contrast.rank(with: try imageActivations(object, with, measure: measure, at: ctx.span),
+                                  without: try imageActivations(object, without, measure: measure, at: ctx.span),
+                                  units: object.sae.dSAE, maxWithout: ctx.has("maxWithout") ? try ctx.double("maxWithout") : nil)
         return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
     })
 
