@@ -11,7 +11,8 @@ can start while the generator is still writing:
 
 The shipped model (see Sources/LoupeCLIP/Resources/toy-clip.md for its
 history, steps and times) was last trained from the previous stage's
-weights on 20,000 scenes decoded up front:
+weights on 20,000 scenes decoded up front (its last stage: --lr 3e-4
+--minutes 25 --shape-only 0.5 --word-caption 0.6):
 
     loupe scenes --count 20000 --seed 1 --words 0.3 --out dev/work/scenes-train2
     loupe scenes --count 800 --seed 2 --words 0 --out dev/work/scenes-val2
