@@ -84,8 +84,7 @@ final class FolderSource: ImageSource, @unchecked Sendable {
         for entry in entries where !entry.hasPrefix(".") {
             let path = (root as NSString).appendingPathComponent(entry)
             var sub: ObjCBool = false
-            fm.fileExists(atPath: path, isDirectory: &sub)
-            if sub.boolValue {
+            if fm.fileExists(atPath: path, isDirectory: &sub), sub.boolValue {
                 let inner = (try? fm.contentsOfDirectory(atPath: path).sorted()) ?? []
                 for file in inner where FolderSource.isImage(file) {
                     found.append(((path as NSString).appendingPathComponent(file), entry))
