@@ -15,7 +15,7 @@ public enum Contrast {
     public static func rank(with: [Float], without: [Float], units k: Int, maxWithout: Double? = nil) -> [Int] {
         let (meanWith, meanWithout) = (means(with, units: k), means(without, units: k))
         let difference = zip(meanWith, meanWithout).map { $0 - $1 }
-        let kept = difference.indices.filter { maxWithout == nil || meanWithout[$0] <= maxWithout! }
+        let kept = difference.indices.filter { unit in maxWithout.map { meanWithout[unit] <= $0 } ?? true }
         return kept.sorted { difference[$0] != difference[$1] ? difference[$0] > difference[$1] : $0 < $1 }
     }
 

@@ -66,23 +66,23 @@ public enum Monosemanticity {
         try sae.checkInputWidth(d)
         let codes = sae.encode(UnsafePointer(perImage.pointer), rows: n * t)
         var out = [Float](repeating: 0, count: n * sae.dSAE)
+        let countFiring = measure == .firingRate
         for row in 0..<(n * t) {
             let image = row / t
-            for (latent, value) in codes.row(row) {
-                out[image * sae.dSAE + latent] += (measure == .firingRate ? 1 : value) / Float(t)
-            }
+            for (latent, value) in codes.row(row) { out[image * sae.dSAE + latent] += (countFiring ? 1 : value) / Float(t) }
         }
         return out
     }
 }
 
-/// How a latent's per-token activations become one number per image.
+/// How a latent's per-token activations become one number per image. The raw
+/// values are the language's names (`by: .mean`, `by: .frequency`).
 public enum ImageMeasure: String, Sendable, CaseIterable {
     /// Mean activation over the image's tokens: weighs a latent by how
     /// strongly it fires, so a few large, always-on latents can dominate.
-    case meanActivation
+    case meanActivation = "mean"
     /// Fraction of the image's tokens where the latent fires: a latent that
     /// fires only on a drawn word's patches stands out against one that fires
     /// everywhere a little more strongly.
-    case firingRate
+    case firingRate = "frequency"
 }

@@ -44,7 +44,8 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Opens and validates a safetensors file (memory-mapped, nothing copied).
     public init(path: String) throws {
         self.path = path
-        file = try MappedFile(path: path)
+        let file = try MappedFile(path: path)
+        self.file = file
         let name = (path as NSString).lastPathComponent
         let redo = "Re-download or re-export it (safetensors.torch.save_file)."
         guard file.size >= 8 else {
@@ -54,10 +55,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         // PyTorch's own checkpoints (.pt/.bin) are zip archives or raw pickles.
         // A safetensors header always starts with '{' at byte 8, so that
         // check keeps a legitimate header length from looking like a magic.
-        let mapped = file
-        let magic = (0..<min(2, mapped.size)).map { mapped.base.load(fromByteOffset: $0, as: UInt8.self) }
-        let jsonStart = mapped.size > 8 && mapped.base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{")
-        if !jsonStart && (magic == [0x50, 0x4B] || (magic.count == 2 && magic[0] == 0x80 && (2...5).contains(magic[1]))) {
+        let magic = (0..<2).map { file.base.load(fromByteOffset: $0, as: UInt8.self) }
+        let jsonStart = file.size > 8 && file.base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{")
+        if !jsonStart && (magic == [0x50, 0x4B] || (magic[0] == 0x80 && (2...5).contains(magic[1]))) {
             throw SafetensorsError(file: path, problem: "this is a PyTorch pickle checkpoint (.pt/.bin), not safetensors",
                             fix: "Convert it: python -c \"import torch, safetensors.torch as s; s.save_file(torch.load('in.pt', map_location='cpu'), 'out.safetensors')\" (for open_clip files, save the state_dict).")
         }
@@ -122,11 +122,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// The tensor as Float32. Aligned F32 data is used in place from the
     /// mapped file; F16/BF16 (or misaligned F32) is converted into new memory.
     public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
-        guard let e = entries[name] else {
-            throw SafetensorsError(file: path, tensor: name, problem: "missing",
-                                   fix: "The file lacks a tensor that is needed; check that it is complete and of the expected layout "
-                                       + "(it holds \(entries.count) tensors: \(entries.keys.sorted().prefix(8).joined(separator: ", "))\(entries.count > 8 ? ", ..." : "")).")
-        }
+        let e = try entry(name)
         if let expected, expected != e.shape {
             throw SafetensorsError(file: path, tensor: name, problem: "has shape \(e.shape) but \(expected) was expected",
                                    fix: "The file is inconsistent with the rest of the model (mixed models, or a config that disagrees with the tensors); re-export it.")
@@ -187,7 +183,8 @@ extension SafetensorsFile {
     func entry(_ name: String) throws -> Entry {
         guard let e = entries[name] else {
             throw SafetensorsError(file: path, tensor: name, problem: "missing",
-                                   fix: "The file holds: \(entries.keys.sorted().joined(separator: ", ")).")
+                                   fix: "The file lacks a tensor that is needed; check that it is complete and of the expected layout "
+                                       + "(it holds \(entries.count) tensors: \(entries.keys.sorted().prefix(8).joined(separator: ", "))\(entries.count > 8 ? ", ..." : "")).")
         }
         return e
     }

@@ -165,7 +165,7 @@ func registerAnalyses(_ r: Registry) {
         let object = ctx.sae()
         let with = try ctx.object("with", as: DatasetObject.self, named: "a Dataset")
         let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
-        let measure: ImageMeasure = try ctx.option("by", choices: ["mean", "frequency"]).name == "mean" ? .meanActivation : .firingRate
+        let measure = ImageMeasure(rawValue: try ctx.option("by", choices: ImageMeasure.allCases.map(\.rawValue)).name)!
         guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
         let order = Contrast.rank(with: try imageActivations(object, with, measure: measure, at: ctx.span),
                                   without: try imageActivations(object, without, measure: measure, at: ctx.span),
