@@ -5,6 +5,13 @@ public struct RGBImage: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public var pixels: [UInt8]
+    /// Pixels per display pixel: 2 for figures drawn for high-DPI screens,
+    /// which a notebook shows at half their pixel size, 1 for photos.
+    public var density = 1
+
+    /// The size to display at, in CSS pixels.
+    public var displayWidth: Int { max(1, width / max(1, density)) }
+    public var displayHeight: Int { max(1, height / max(1, density)) }
 
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0 && pixels.count == width * height * 3,

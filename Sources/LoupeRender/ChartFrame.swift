@@ -39,6 +39,9 @@ struct Axis {
 
 /// The plot area of a chart with its axes, grid, ticks, labels and title.
 /// Charts build one, draw their data inside `plot`, and take `canvas.image`.
+/// Nothing is cut short: a long title wraps, category labels wrap (or turn
+/// a quarter when a word is wider than its slot), and the canvas grows below
+/// the plot to hold them.
 struct ChartFrame {
     var canvas: Canvas
     let plot: Rect
@@ -47,86 +50,113 @@ struct ChartFrame {
     let options: ChartOptions
     let font: Font
     let bold: Font
+    /// Text size and one display pixel, in canvas pixels.
     let size: Double
+    let unit: Double
+    private let titleLines: [String]
+    private let categoryLines: [[String]]
+    private let turnedCategories: Bool
 
     /// `xCategories` replaces x tick labels with one label per slot (bar charts).
     init(options: ChartOptions, x: Axis, y: Axis, xCategories: [String]? = nil) throws {
         guard options.width >= 48, options.height >= 40 else {
             throw ChartError("chart size \(options.width)x\(options.height) is too small (at least 48x40)")
         }
-        let font = try Font.sans(), size = options.textSize
+        let unit = Double(options.density)
+        let font = try Font.sans(), bold = try Font.sansBold(), size = options.textSize * unit
         self.font = font
+        self.bold = bold
         self.size = size
-        bold = try Font.sansBold()
+        self.unit = unit
         self.options = options
         self.x = x
         self.y = y
-        canvas = Canvas(width: options.width, height: options.height)
+        let width = Double(options.width) * unit, height = Double(options.height) * unit
 
         let yLabelWidth = y.labels.map { font.measure($0, size: size) }.max() ?? 0
-        let line = size * 1.25
-        let top = options.title == nil ? size * 0.9 : size * 1.25 + line * 0.9
-        let left = (yLabelWidth + size * 0.8) + (options.yLabel == nil ? 0 : line) + 3
+        let line = size * 1.25, titleLine = size * 1.15 * 1.3
+        titleLines = options.title.map { bold.wrap($0, size: size * 1.15, width: width - 8 * unit) } ?? []
+        let top = titleLines.isEmpty ? size * 0.9 : size * 0.35 + Double(titleLines.count) * titleLine + size * 0.6
+        let oneLineTop = titleLines.isEmpty ? top : size * 0.35 + titleLine + size * 0.6
+        let left = (yLabelWidth + size * 0.8) + (options.yLabel == nil ? 0 : line) + 3 * unit
         // Tick marks, a gap, one line of tick labels, then the axis title.
-        let bottom = max(3, size * 0.35) + 2 + line * 1.05 + (options.xLabel == nil ? 0 : line * 1.05)
+        let tickLen = max(3 * unit, size * 0.35)
+        let bottom = tickLen + 2 * unit + line * 1.05 + (options.xLabel == nil ? 0 : line * 1.05)
         let lastX = x.labels.last.map { font.measure($0, size: size) / 2 } ?? 0
-        let right = max(size * 0.8, xCategories == nil ? lastX + 2 : size * 0.8)
-        plot = Rect(x: left.rounded(), y: top.rounded(),
-                    width: max(8, Double(options.width) - left - right).rounded(),
-                    height: max(8, Double(options.height) - top - bottom).rounded())
-        drawDecorations(xCategories: xCategories)
+        let right = max(size * 0.8, xCategories == nil ? lastX + 2 * unit : size * 0.8)
+        let plotWidth = max(8, width - left - right).rounded()
+        let plotHeight = max(8, height - oneLineTop - bottom).rounded()
+
+        // Category labels: wrapped at spaces into their slot, else turned.
+        var extra = 0.0
+        let cats = xCategories ?? []
+        let slot = plotWidth / Double(max(1, cats.count)) - 2 * unit
+        turnedCategories = !cats.allSatisfy { font.wrapsAtSpaces($0, size: size, width: slot) }
+            || cats.contains { font.wrap($0, size: size, width: slot).count > 3 }
+        if turnedCategories {
+            categoryLines = cats.map { [$0] }
+            extra = max(0, (cats.map { font.measure($0, size: size) }.max() ?? 0) - line)
+        } else {
+            categoryLines = cats.map { font.wrap($0, size: size, width: slot) }
+            extra = Double(max(0, (categoryLines.map(\.count).max() ?? 1) - 1)) * line
+        }
+        canvas = Canvas(width: Int(width.rounded()), height: Int((top + plotHeight + bottom + extra).rounded()))
+        plot = Rect(x: left.rounded(), y: top.rounded(), width: plotWidth, height: plotHeight)
+        drawDecorations()
     }
 
     func px(_ v: Double) -> Double { plot.x + x.fraction(v) * plot.width }
     func py(_ v: Double) -> Double { plot.maxY - y.fraction(v) * plot.height }
 
-    private mutating func drawDecorations(xCategories: [String]?) {
-        let tickLen = max(3, size * 0.35)
+    private mutating func drawDecorations() {
+        let tickLen = max(3 * unit, size * 0.35)
         // Horizontal grid lines and y tick labels.
         for (v, label) in zip(y.ticks, y.labels) {
             let yy = (py(v) - 0.5).rounded() + 0.5
-            canvas.line(from: Point(plot.x, yy), to: Point(plot.maxX, yy), .grid, width: 1)
-            canvas.line(from: Point(plot.x - tickLen, yy), to: Point(plot.x, yy), .axis, width: 1)
-            canvas.text(label, at: Point(plot.x - tickLen - 2, yy), font: font, size: size, .ink,
+            canvas.line(from: Point(plot.x, yy), to: Point(plot.maxX, yy), .grid, width: unit)
+            canvas.line(from: Point(plot.x - tickLen, yy), to: Point(plot.x, yy), .axis, width: unit)
+            canvas.text(label, at: Point(plot.x - tickLen - 2 * unit, yy), font: font, size: size, .ink,
                         horizontal: .right, vertical: .middle)
         }
-        if let cats = xCategories {
-            let slot = plot.width / Double(max(1, cats.count))
-            for (i, label) in cats.enumerated() {
+        if !categoryLines.isEmpty {
+            let slot = plot.width / Double(categoryLines.count)
+            for (i, lines) in categoryLines.enumerated() {
                 let cx = plot.x + slot * (Double(i) + 0.5)
-                let text = font.truncate(label, size: size, toWidth: slot - 2)
-                canvas.text(text, at: Point(cx, plot.maxY + tickLen + 1), font: font, size: size, .ink,
-                            horizontal: .centre, vertical: .top)
+                if turnedCategories {
+                    canvas.text(lines[0], at: Point(cx, plot.maxY + tickLen + unit), font: font, size: size, .ink,
+                                horizontal: .centre, vertical: .top, turned: true)
+                } else {
+                    font.drawLines(lines, on: &canvas, x: cx, top: plot.maxY + tickLen + unit, size: size, lineHeight: size * 1.25)
+                }
             }
         } else {
             for (v, label) in zip(x.ticks, x.labels) {
                 let xx = (px(v) - 0.5).rounded() + 0.5
-                canvas.line(from: Point(xx, plot.y), to: Point(xx, plot.maxY), .grid, width: 1)
-                canvas.line(from: Point(xx, plot.maxY), to: Point(xx, plot.maxY + tickLen), .axis, width: 1)
-                canvas.text(label, at: Point(xx, plot.maxY + tickLen + 1), font: font, size: size, .ink,
+                canvas.line(from: Point(xx, plot.y), to: Point(xx, plot.maxY), .grid, width: unit)
+                canvas.line(from: Point(xx, plot.maxY), to: Point(xx, plot.maxY + tickLen), .axis, width: unit)
+                canvas.text(label, at: Point(xx, plot.maxY + tickLen + unit), font: font, size: size, .ink,
                             horizontal: .centre, vertical: .top)
             }
         }
-        if let t = options.title {
-            let text = bold.truncate(t, size: size * 1.15, toWidth: Double(options.width) - 8)
-            canvas.text(text, at: Point(Double(options.width) / 2, size * 0.35), font: bold, size: size * 1.15, .ink,
-                        horizontal: .centre, vertical: .top)
-        }
+        bold.drawLines(titleLines, on: &canvas, x: Double(canvas.width) / 2, top: size * 0.35, size: size * 1.15,
+                       lineHeight: size * 1.15 * 1.3)
         if let l = options.xLabel {
-            canvas.text(l, at: Point(plot.x + plot.width / 2, Double(options.height) - 2), font: font, size: size, .ink,
+            canvas.text(l, at: Point(plot.x + plot.width / 2, Double(canvas.height) - 2 * unit), font: font, size: size, .ink,
                         horizontal: .centre, vertical: .bottom)
         }
         if let l = options.yLabel {
-            canvas.text(l, at: Point(2, plot.y + plot.height / 2), font: font, size: size, .ink,
+            canvas.text(l, at: Point(2 * unit, plot.y + plot.height / 2), font: font, size: size, .ink,
                         horizontal: .left, vertical: .middle, turned: true)
         }
     }
 
     /// Axis lines go on last so data never covers them.
     mutating func finish() -> RGBImage {
-        let left = plot.x - 0.5, bottom = plot.maxY + 0.5
-        canvas.line(from: Point(left, plot.y), to: Point(left, bottom + 0.5), .axis, width: 1)
-        canvas.line(from: Point(left - 0.5, bottom), to: Point(plot.maxX, bottom), .axis, width: 1)
-        return canvas.image
+        let left = plot.x - unit / 2, bottom = plot.maxY + unit / 2
+        canvas.line(from: Point(left, plot.y), to: Point(left, bottom + unit / 2), .axis, width: unit)
+        canvas.line(from: Point(left - unit / 2, bottom), to: Point(plot.maxX, bottom), .axis, width: unit)
+        var image = canvas.image
+        image.density = options.density
+        return image
     }
 }

@@ -9,10 +9,14 @@ public struct ChartOptions: Sendable {
     public var logY: Bool
     /// Tick-label size in pixels; `nil` picks one from the chart's height.
     public var fontSize: Double?
+    /// Pixels per display pixel: 2 draws the chart twice as finely, for
+    /// high-DPI screens, at the same display size.
+    public var density: Int
 
     public init(width: Int = 640, height: Int = 400, title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
-                logX: Bool = false, logY: Bool = false, fontSize: Double? = nil) {
+                logX: Bool = false, logY: Bool = false, fontSize: Double? = nil, density: Int = 1) {
         self.width = width; self.height = height
+        self.density = max(1, density)
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
         self.logX = logX; self.logY = logY
         self.fontSize = fontSize

@@ -37,6 +37,7 @@ extension Chart {
         let yAxis = options.logY ? Axis.logarithmic(ys.min() ?? 1, ys.max() ?? 10)
                                  : Axis.linear(ys.min() ?? 0, ys.max() ?? 1, target: 5)
         var frame = try ChartFrame(options: options, x: xAxis, y: yAxis)
+        let lineWidth = lineWidth * frame.unit
         for (k, s) in series.enumerated() {
             let colour = s.colour ?? Colour.series[k % Colour.series.count]
             var run: [Point] = []
@@ -58,22 +59,31 @@ extension Chart {
 }
 
 extension ChartFrame {
-    /// A boxed key in the plot's top-right corner.
+    /// A boxed key in the plot's top-right corner: a short line per series
+    /// for line charts, a filled square for bars.
     mutating func legend(_ series: [LineSeries]) {
-        let named = series.enumerated().filter { !$0.element.name.isEmpty }
-        guard !named.isEmpty else { return }
-        let line = size * 1.3, swatch = size * 1.4
-        let textWidth = named.map { font.measure($0.element.name, size: size) }.max() ?? 0
+        legend(series.enumerated().filter { !$0.element.name.isEmpty }.map {
+            ($0.element.name, $0.element.colour ?? Colour.series[$0.offset % Colour.series.count])
+        }, boxes: false)
+    }
+
+    mutating func legend(_ entries: [(name: String, colour: Colour)], boxes: Bool) {
+        guard !entries.isEmpty else { return }
+        let line = size * 1.3, swatch = boxes ? size * 0.9 : size * 1.4
+        let textWidth = entries.map { font.measure($0.name, size: size) }.max() ?? 0
         let w = swatch + textWidth + size * 1.2
-        let h = line * Double(named.count) + size * 0.5
-        let box = Rect(x: plot.maxX - w - 4, y: plot.y + 4, width: w, height: h)
+        let h = line * Double(entries.count) + size * 0.5
+        let box = Rect(x: plot.maxX - w - 4 * unit, y: plot.y + 4 * unit, width: w, height: h)
         canvas.fill(box, .white, alpha: 0.85)
-        canvas.stroke(box, .grid)
-        for (row, (k, s)) in named.enumerated() {
+        canvas.stroke(box, .grid, width: unit)
+        for (row, entry) in entries.enumerated() {
             let cy = box.y + size * 0.25 + line * (Double(row) + 0.5)
-            let colour = s.colour ?? Colour.series[k % Colour.series.count]
-            canvas.line(from: Point(box.x + size * 0.4, cy), to: Point(box.x + size * 0.4 + swatch, cy), colour, width: 2)
-            canvas.text(s.name, at: Point(box.x + size * 0.8 + swatch, cy), font: font, size: size, horizontal: .left, vertical: .middle)
+            if boxes {
+                canvas.fill(Rect(x: box.x + size * 0.4, y: cy - swatch / 2, width: swatch, height: swatch), entry.colour)
+            } else {
+                canvas.line(from: Point(box.x + size * 0.4, cy), to: Point(box.x + size * 0.4 + swatch, cy), entry.colour, width: 2 * unit)
+            }
+            canvas.text(entry.name, at: Point(box.x + size * 0.8 + swatch, cy), font: font, size: size, horizontal: .left, vertical: .middle)
         }
     }
 }

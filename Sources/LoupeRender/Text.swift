@@ -41,6 +41,45 @@ extension Canvas {
 }
 
 extension Font {
+    /// `text` broken into lines no wider than `width` pixels, at spaces where
+    /// it can be and inside a word only when that word alone is too wide:
+    /// nothing is dropped, so figures grow to show whole labels.
+    public func wrap(_ text: String, size: Double, width: Double) -> [String] {
+        var lines: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var current = ""
+            for word in paragraph.split(separator: " ").map(String.init) {
+                let candidate = current.isEmpty ? word : current + " " + word
+                if measure(candidate, size: size) <= width { current = candidate; continue }
+                if !current.isEmpty { lines.append(current) }
+                current = ""
+                // A word wider than the line is split between characters.
+                for c in word {
+                    if !current.isEmpty, measure(current + String(c), size: size) > width { lines.append(current); current = "" }
+                    current.append(c)
+                }
+            }
+            lines.append(current)
+        }
+        return lines
+    }
+
+    /// Whether `text` wraps without breaking any word.
+    public func wrapsAtSpaces(_ text: String, size: Double, width: Double) -> Bool {
+        text.split(whereSeparator: { $0 == " " || $0 == "\n" }).allSatisfy { measure(String($0), size: size) <= width }
+    }
+
+    /// Draws wrapped lines centred (or left-aligned) from `top`; returns the height used.
+    @discardableResult
+    func drawLines(_ lines: [String], on canvas: inout Canvas, x: Double, top: Double, size: Double,
+                   lineHeight: Double, horizontal: HorizontalAnchor = .centre, colour: Colour = .ink) -> Double {
+        for (i, line) in lines.enumerated() {
+            canvas.text(line, at: Point(x, top + Double(i) * lineHeight), font: self, size: size, colour,
+                        horizontal: horizontal, vertical: .top)
+        }
+        return Double(lines.count) * lineHeight
+    }
+
     /// `text` shortened with an ellipsis until it fits in `maxWidth` pixels.
     public func truncate(_ text: String, size: Double, toWidth maxWidth: Double) -> String {
         if measure(text, size: size) <= maxWidth { return text }
