@@ -60,12 +60,19 @@ public struct SpuriousAblation {
     /// the shortcut as well as those that mark "water".
     public func baselines(sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
                           with: [RGBImage], without: [RGBImage], top: Int, bothWays: Bool = false, draws: Int = 3,
-                          seed: UInt64 = 0, includeClean: Bool = true) throws -> [AblationOutcome] {
+                          seed: UInt64 = 0, includeClean: Bool = true,
+                          onStep: (_ done: Int, _ total: Int) throws -> Void = { _, _ in }) throws -> [AblationOutcome] {
         guard !with.isEmpty, !without.isEmpty else { throw SAEError("the contrast needs images with and without the attribute") }
         guard top >= 1 else { throw SAEError("ablate at least one unit (top: 1 or more)") }
         let width = model.config.vision.width
+        // Each forward pass over a set of images is one step of the progress.
+        let steps = 4 + max(1, draws) + (includeClean ? 1 : 0)
+        var done = 0
+        func step() throws { done += 1; try onStep(done, steps) }
         let streamWith = try model.activations(images: with, layer: layer, site: site, tokens: tokens)
+        try step()
         let streamWithout = try model.activations(images: without, layer: layer, site: site, tokens: tokens)
+        try step()
         let latentsWith = try Monosemanticity.imageActivations(sae, tokens: streamWith)
         let latentsWithout = try Monosemanticity.imageActivations(sae, tokens: streamWithout)
         func pick(_ ranking: [Int]) -> [Int] {
@@ -80,19 +87,22 @@ public struct SpuriousAblation {
         for a in [latentsWith, latentsWithout] { for (i, v) in a.enumerated() where v > 0 { live.insert(i % sae.dSAE) } }
 
         var out: [AblationOutcome] = []
-        if includeClean { out.append(Self.outcome("no ablation", units: [], [evaluate()])) }
+        if includeClean { out.append(Self.outcome("no ablation", units: [], [evaluate()])); try step() }
         out.append(Self.outcome("top SAE latents", units: topLatents,
                                 [evaluate(hooks: try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, ablate: topLatents))]))
+        try step()
         var randomRuns: [GroupAccuracy] = [], firstDraw: [Int] = []
         for draw in 0..<max(1, draws) {
             let units = Contrast.randomUnits(topLatents.count, from: live.sorted(), seed: seed &+ UInt64(draw))
             if draw == 0 { firstDraw = units }
             randomRuns.append(evaluate(hooks: try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, ablate: units)))
+            try step()
         }
         out.append(Self.outcome("random latents", units: firstDraw, randomRuns))
         out.append(Self.outcome("top neurons", units: topNeurons,
                                 [evaluate(hooks: try Intervention.zeroing(neurons: topNeurons, layer: layer, site: site,
                                                                           tokens: tokens, width: width))]))
+        try step()
         return out
     }
 }

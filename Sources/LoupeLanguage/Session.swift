@@ -27,6 +27,14 @@ public final class Session {
         do {
             let value = try interpreter.run(code)
             return .success(result: value.isVoid ? nil : value.display(), pages: interpreter.pages)
+        } catch let partial as PartialResult {
+            // The cell's last expression (or one inside a larger one): nothing
+            // can hold the value, so show it before the error says so.
+            let shown = partial.span != nil && partial.span == interpreter.lastExpressionSpan
+            if shown { interpreter.output.display(partial.value.display(), id: nil, update: false) }
+            let error = partial.unbound(shown: shown)
+            return .failure(error: error, traceback: Diagnostics.traceback(error, source: interpreter.source, color: color),
+                            pages: interpreter.pages)
         } catch let error as LoupeError {
             return .failure(error: error, traceback: Diagnostics.traceback(error, source: interpreter.source, color: color),
                             pages: interpreter.pages)

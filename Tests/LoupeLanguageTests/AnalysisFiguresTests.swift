@@ -13,7 +13,7 @@ import Testing
         }
         #expect(bundle.data["image/png"] != nil, sourceLocation: sourceLocation)
         #expect(bundle.data["text/html"]?.stringValue?.contains("data:image/png;base64,") == true, sourceLocation: sourceLocation)
-        #expect(bundle.data["application/json"]?["rows"]?.arrayValue != nil, sourceLocation: sourceLocation)
+        #expect(bundle.data[LoupeMIME.table]?["rows"]?.arrayValue != nil, sourceLocation: sourceLocation)
     }
 
     @Test func sparsityByTokenTypeAndByLayer() {

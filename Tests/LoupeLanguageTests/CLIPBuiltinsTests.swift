@@ -15,7 +15,7 @@ import LoupeSafetensors
             Issue.record("classify failed"); return
         }
         #expect(bundle.data["text/html"]?.stringValue?.contains("<table") == true)
-        let rows = try #require(bundle.data["application/json"]?["rows"]?.arrayValue)
+        let rows = try #require(bundle.data[LoupeMIME.table]?["rows"]?.arrayValue)
         #expect(rows.count == 2)
         let total = rows.compactMap { $0[1]?.doubleValue }.reduce(0, +)
         #expect(abs(total - 1) < 1e-5)

@@ -17,7 +17,7 @@ import Testing
         guard case .success = s.run(setup) else { Issue.record("setup failed: \(String(describing: failure(s, setup)))"); return }
         #expect(sink.displays.contains { $0.bundle.plainText.hasPrefix("Training TopK") && $0.update })
         guard case .success(let metrics?, _) = s.run("sae.metrics(acts)") else { Issue.record("metrics failed"); return }
-        let rows = try #require(metrics.data["application/json"]?["rows"]?.arrayValue)
+        let rows = try #require(metrics.data[LoupeMIME.table]?["rows"]?.arrayValue)
         #expect(rows.first { $0[0] == "L0" }?[1]?.doubleValue == 4)
         _ = s.run("sae.save(\"\(folder)\")")
         #expect(FileManager.default.fileExists(atPath: folder + "/sae_weights.safetensors"))
@@ -46,7 +46,7 @@ import Testing
         guard case .success(let table?, _) = s.run("sae.zeroShot(scenes, attribute: \"colour\")") else {
             Issue.record("zeroShot failed: \(String(describing: failure(s, "sae.zeroShot(scenes, attribute: \"colour\")")))"); return
         }
-        let rows = try #require(table.data["application/json"]?["rows"]?.arrayValue)
+        let rows = try #require(table.data[LoupeMIME.table]?["rows"]?.arrayValue)
         #expect(rows.map { $0[0]?.stringValue } == ["without SAE", "with SAE spliced in", "recovered fraction"])
         #expect(failure(s, "sae.zeroShot(scenes, attribute: \"word\")")?.message
                 == "'word' has no fixed classes to classify; try shape, colour or background")

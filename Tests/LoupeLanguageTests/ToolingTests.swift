@@ -15,6 +15,41 @@ import Testing
         #expect(s.complete("x", cursor: 1).matches.contains("xs"))
     }
 
+    @Test func completesAnOptionsCasesAfterItsLabel() {
+        let s = Session()
+        _ = s.run("let clip = CLIP.load()")
+        let code = "clip.activations(scenes, layer: 1, tokens: ."
+        let c = s.complete(code, cursor: code.unicodeScalars.count)
+        #expect(c.matches == [".cls", ".spatial", ".all"])
+        #expect(c.start == code.unicodeScalars.count - 1 && c.end == code.unicodeScalars.count)
+        let typed = "clip.activations(scenes, layer: 1, tokens: .sp"
+        #expect(s.complete(typed, cursor: typed.unicodeScalars.count).matches == [".spatial"])
+        let kinds = "SAE.train(acts, kind: ."
+        let k = s.complete(kinds, cursor: kinds.unicodeScalars.count).matches
+        #expect(k.contains(".topK(k: 32)") && k.contains(".relu(l1: 5)") && k.count == 5)
+        // A dot after a variable is still a member access.
+        #expect(s.complete("clip.la", cursor: 7).matches == ["layers"])
+    }
+
+    @Test func completesAStringArgumentsValuesFromTheReceiver() {
+        let s = Session()
+        _ = s.run("let scenes = Dataset.scenes(count: 8)")
+        let code = "scenes.filter(background: \"s"
+        let c = s.complete(code, cursor: code.unicodeScalars.count)
+        #expect(c.matches == ["sand", "sky", "snow"])
+        #expect(c.start == code.unicodeScalars.count - 1)
+        // Inside filter( only the dataset's own attributes are offered.
+        let labels = s.complete("scenes.filter(", cursor: 14).matches
+        #expect(labels.contains("background:") && labels.contains("shape:") && !labels.contains("Blond_Hair:"))
+    }
+
+    @Test func inspectsAnOptionsCase() {
+        let s = Session()
+        let code = "clip.activations(scenes, layer: 1, tokens: .spatial)"
+        let text = s.inspect(code, cursor: code.unicodeScalars.count - 3)?.plainText ?? ""
+        #expect(text.hasPrefix("tokens: .spatial") && text.contains("patch tokens"))
+    }
+
     @Test func inspectsBuiltinsAndVariables() {
         let s = Session()
         #expect(s.inspect("print", cursor: 2)?.plainText.hasPrefix("print(") == true)

@@ -48,19 +48,22 @@ private struct AblationSetup {
         let group = try (0..<test.count).map { i in
             try attributes.map { "\($0)=\(try test.source.value(test.indices[i], of: $0))" }.joined(separator: ", ")
         }
-        evaluation = SpuriousAblation(model: model, probe: probe.probe, images: try (0..<test.count).map { try test.image($0) },
+        evaluation = SpuriousAblation(model: model, probe: probe.probe, images: try test.allImages(ctx.interpreter.output),
                                       truth: try test.values(of: probe.attribute), group: group)
-        self.with = try (0..<with.count).map { try with.image($0) }
-        self.without = try (0..<without.count).map { try without.image($0) }
+        self.with = try with.allImages(ctx.interpreter.output)
+        self.without = try without.allImages(ctx.interpreter.output)
     }
 
-    func run(_ object: SAEObject, includeClean: Bool, at span: SourceSpan) throws -> (layer: Int, outcomes: [AblationOutcome]) {
+    /// `onStep` sees each forward pass done (and may throw to stop).
+    func run(_ object: SAEObject, includeClean: Bool, at span: SourceSpan,
+             onStep: (_ done: Int, _ total: Int) throws -> Void) throws -> (layer: Int, outcomes: [AblationOutcome]) {
         guard let layer = object.sae.metadata.layer else { throw LoupeError(.value, "this SAE's metadata has no layer", at: span) }
         try object.sae.checkInputWidth(evaluation.model.config.vision.width, for: "this CLIP's activations")
         let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         return (layer, try evaluation.baselines(sae: object.sae, layer: layer, site: site, tokens: tokens, with: with, without: without,
-                                                top: top, bothWays: bothWays, draws: draws, seed: seed, includeClean: includeClean))
+                                                top: top, bothWays: bothWays, draws: draws, seed: seed, includeClean: includeClean,
+                                                onStep: onStep))
     }
 }
 
@@ -74,7 +77,14 @@ func registerAblationBaselines(_ r: Registry) {
         let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
         do {
             let setup = try AblationSetup(ctx)
-            let (layer, outcomes) = try setup.run(object, includeClean: true, at: ctx.spanOf("sae"))
+            var progress: ProgressDisplay?
+            let (layer, outcomes) = try setup.run(object, includeClean: true, at: ctx.spanOf("sae")) { done, total in
+                progress = progress ?? ProgressDisplay(output: ctx.interpreter.output, title: "Ablation baselines", total: total)
+                progress?.update(done: done)
+                if Interrupt.isRequested { progress?.finish(done: done, interrupted: true) }
+                try ctx.checkInterrupt()
+            }
+            progress?.finish(done: progress?.total ?? 0)
             let groups = outcomes[0].groups
             let table = TableObject(title: "Probe accuracy on \(setup.evaluation.images.count) images, ablating \(setup.top) units at layer \(layer)",
                                     columns: ["condition", "units"] + groups + ["overall", "worst group"],
@@ -82,7 +92,7 @@ func registerAblationBaselines(_ r: Registry) {
                 [.string(o.condition), .int(o.units.count)] + o.accuracies.map(Value.double) + [.double(o.overall), .double(o.worst)]
             })
             let chart = try Chart.bars(labels: outcomes.map(\.condition), values: outcomes.map(\.worst), options: ChartOptions(
-                width: 520, height: 320, title: "Worst-group accuracy, layer \(layer)", yLabel: "accuracy"))
+                width: 520, height: 320, title: "Worst-group accuracy, layer \(layer)", yLabel: "accuracy", density: figureDensity))
             return .object(FigureObject(kind: "Figure", table: table, image: chart))
         } catch { throw languageError(error, at: ctx.span) }
     })
@@ -99,18 +109,28 @@ func registerAblationBaselines(_ r: Registry) {
             guard case .object(let o as SAEObject) = v else { throw ctx.typeError("saes", expected: "[SAE]", got: v) }
             return o
         }
+        let figure: Value
+        var layersDone = 0
         do {
             let setup = try AblationSetup(ctx)
             let clean = setup.evaluation.evaluate()
-            let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Ablating at each layer", total: objects.count)
+            let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Ablating at each layer", total: objects.count * (4 + setup.draws))
             var results: [(layer: Int, outcomes: [AblationOutcome])] = []
+            let passes = 4 + setup.draws
             for object in objects {
                 if Interrupt.isRequested { break }
-                results.append(try setup.run(object, includeClean: false, at: ctx.spanOf("saes")))
-                progress.update(done: results.count)
+                let done = results.count
+                do {
+                    results.append(try setup.run(object, includeClean: false, at: ctx.spanOf("saes")) { pass, _ in
+                        progress.update(done: done * passes + pass)
+                        if Interrupt.isRequested { throw CancellationError() }
+                    })
+                } catch is CancellationError { break }
             }
-            progress.finish(done: results.count, interrupted: Interrupt.isRequested)
-            Interrupt.clear()   // the layers done are kept
+            progress.finish(done: results.count * passes, details: [("layers", "\(results.count) of \(objects.count)")],
+                            interrupted: Interrupt.isRequested)
+            try ctx.checkInterruptUnless(!results.isEmpty)
+            layersDone = results.count
             results.sort { $0.layer < $1.layer }
             func worst(_ o: [AblationOutcome], _ condition: String) -> Double { o.first { $0.condition == condition }?.worst ?? .nan }
             let conditions = ["top SAE latents", "random latents", "top neurons"]
@@ -121,8 +141,10 @@ func registerAblationBaselines(_ r: Registry) {
             let chart = try Chart.lines([LineSeries(name: "no ablation", x: x, y: x.map { _ in clean.worst })]
                                         + conditions.map { c in LineSeries(name: c, x: x, y: results.map { worst($0.outcomes, c) }) },
                                         options: ChartOptions(title: "Worst-group accuracy after ablation", xLabel: "layer",
-                                                              yLabel: "worst-group accuracy"))
-            return .object(FigureObject(kind: "Figure", table: table, image: chart))
+                                                              yLabel: "worst-group accuracy", density: figureDensity))
+            figure = .object(FigureObject(kind: "Figure", table: table, image: chart))
         } catch { throw languageError(error, at: ctx.span) }
+        return try ctx.finished(figure, progress: "stopped after \(layersDone) of \(objects.count) layers",
+                                kept: "the figure of the layers done")
     })
 }

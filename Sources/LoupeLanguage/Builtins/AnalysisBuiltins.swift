@@ -26,12 +26,12 @@ public final class SteerabilityObject: HostObject {
 
     public func display() -> DisplayBundle {
         var bundle = table(count: 20).display()
-        if case .object(var o)? = bundle.data["application/json"] {
+        if case .object(var o)? = bundle.data[LoupeMIME.table] {
             o["mean_score"] = .double(result.meanScore)
             o["fraction_steerable"] = .double(result.fractionSteerable)
             o["coverage"] = .int(result.coverage)
             o["units"] = .int(result.scores.count)
-            bundle.data["application/json"] = .object(o)
+            bundle.data[LoupeMIME.table] = .object(o)
         }
         return bundle
     }
@@ -65,13 +65,13 @@ extension DatasetObject {
 
 /// Image-level activations [images, latents] of an SAE over a dataset.
 func imageActivations(_ object: SAEObject, _ d: DatasetObject, measure: ImageMeasure = .meanActivation,
-                      at span: SourceSpan) throws -> [Float] {
+                      at span: SourceSpan, output: OutputSink) throws -> [Float] {
     guard let clip = object.clip, let layer = object.sae.metadata.layer else {
         throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: span)
     }
     let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
     let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
-    let perToken = try clip.activations(images: try (0..<d.count).map { try d.image($0) }, layer: layer, site: site, tokens: tokens)
+    let perToken = try clip.activations(images: try d.allImages(output), layer: layer, site: site, tokens: tokens)
     return try Monosemanticity.imageActivations(object.sae, tokens: perToken, measure: measure)
 }
 
@@ -87,7 +87,7 @@ func registerAnalyses(_ r: Registry) {
         let values = try d.values(of: attribute)
         let classes = Array(Set(values)).sorted()
         guard classes.count >= 2 else { throw ctx.valueError("label", "'\(attribute)' takes only one value in these images; a probe needs two or more") }
-        let embeddings = model.embed(images: try (0..<d.count).map { try d.image($0) })
+        let embeddings = model.embed(images: try d.allImages(ctx.interpreter.output))
         let features = embeddings.toArray(), dim = embeddings.shape[1]
         let labels = values.map { classes.firstIndex(of: $0)! }
         let probe = LinearProbe(features: features, dim: dim, labels: labels, classes: classes, steps: max(1, try ctx.int("steps")))
@@ -107,7 +107,7 @@ func registerAnalyses(_ r: Registry) {
         let groupNames = try (0..<d.count).map { i in
             try groupAttributes.map { "\($0)=\(try d.source.value(d.indices[i], of: $0))" }.joined(separator: ", ")
         }
-        let embeddings = p.model.embed(images: try (0..<d.count).map { try d.image($0) })
+        let embeddings = p.model.embed(images: try d.allImages(ctx.interpreter.output))
         let features = embeddings.toArray()
         let correct = (0..<d.count).map { p.probe.classes[p.probe.predict(features, row: $0)] == truth[$0] }
         let result = GroupAccuracy(correct: correct, group: groupNames)
@@ -138,7 +138,7 @@ func registerAnalyses(_ r: Registry) {
         let selection = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         do {
-            let images = try (0..<d.count).map { try d.image($0) }
+            let images = try d.allImages(ctx.interpreter.output)
             let perToken = try clip.activations(images: images, layer: layer, site: site, tokens: .all)
             let profile = try FeatureProfile(object.sae, latent: feature, tokens: perToken, selection: selection)
             guard !profile.ranking.isEmpty else {
@@ -156,7 +156,8 @@ func registerAnalyses(_ r: Registry) {
         Parameter("top", type: "Int", default: .int(20)),
         Parameter("by", type: "Option", default: .enumCase("mean", []),
                   doc: ".mean: mean activation over the image's tokens; .frequency: fraction of its tokens where the latent fires "
-                     + "(finds latents that fire on a few patches, such as a drawn word's, rather than strong always-on ones)"),
+                     + "(finds latents that fire on a few patches, such as a drawn word's, rather than strong always-on ones)",
+                  choices: Options.imageMeasure),
         Parameter("maxWithout", type: "Double", default: .null,
                   doc: "keep only latents whose measure on `without` is at most this (with .frequency, 0.01: latents that fire "
                      + "on at most 1% of those images' tokens), so that ablating them leaves images without the attribute alone"),
@@ -165,10 +166,10 @@ func registerAnalyses(_ r: Registry) {
         let object = ctx.sae()
         let with = try ctx.object("with", as: DatasetObject.self, named: "a Dataset")
         let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
-        let measure = ImageMeasure(rawValue: try ctx.option("by", choices: ImageMeasure.allCases.map(\.rawValue)).name)!
+        let measure = ImageMeasure(rawValue: try ctx.option("by").name)!
         guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
-        let order = Contrast.rank(with: try imageActivations(object, with, measure: measure, at: ctx.span),
-                                  without: try imageActivations(object, without, measure: measure, at: ctx.span),
+        let order = Contrast.rank(with: try imageActivations(object, with, measure: measure, at: ctx.span, output: ctx.interpreter.output),
+                                  without: try imageActivations(object, without, measure: measure, at: ctx.span, output: ctx.interpreter.output),
                                   units: object.sae.dSAE, maxWithout: ctx.has("maxWithout") ? try ctx.double("maxWithout") : nil)
         return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
     })
@@ -211,15 +212,17 @@ func registerAnalyses(_ r: Registry) {
         let result: SteerabilityResult
         do {
             result = try Steerability.measure(model, kind: kind, units: units, layer: layer,
-                                              images: try (0..<d.count).map { try d.image($0) }, vocabulary: vocabulary,
+                                              images: try d.allImages(ctx.interpreter.output), vocabulary: vocabulary,
                                               clamp: Float(try ctx.double("clamp"))) { done in
                 progress.update(done: done)
                 return !Interrupt.isRequested
             }
         } catch { throw languageError(error, at: ctx.span) }
         progress.finish(done: result.scores.count, interrupted: Interrupt.isRequested)
-        Interrupt.clear()
-        return .object(SteerabilityObject(result, label: label))
+        try ctx.checkInterruptUnless(!result.scores.isEmpty)
+        return try ctx.finished(.object(SteerabilityObject(result, label: label)),
+                                progress: "stopped after \(result.scores.count) of \(units.count) units",
+                                kept: "the scores of those \(result.scores.count)")
     })
     let steer = BuiltinType("Steerability", doc: "Steerability scores S of SAE latents or neurons, with each one's top word.", isGlobal: false)
     steer.addProperty(BuiltinProperty("scores", type: "[Double]", doc: "S of every measured unit, in the order measured.") { v in
@@ -242,7 +245,7 @@ func registerAnalyses(_ r: Registry) {
         let s = ctx.receiver.objectValue as! SteerabilityObject
         do {
             return .object(ImageObject(try Chart.histogram(s.result.scores, bins: 40, options: ChartOptions(
-                title: s.summary, xLabel: "steerability S", yLabel: "units", logY: true)), caption: "steerability"))
+                title: s.summary, xLabel: "steerability S", yLabel: "units", logY: true, density: figureDensity)), caption: "steerability"))
         } catch { throw languageError(error, at: ctx.span) }
     })
     steer.addMethod(BuiltinFunction("compare", [
@@ -262,7 +265,7 @@ func registerAnalyses(_ r: Registry) {
         do {
             let charts = try [a, b].enumerated().map { k, s in
                 try Chart.histogram(s.result.scores, bins: 40, range: 0...top, options: ChartOptions(
-                    title: s.label, xLabel: "steerability S", yLabel: "units", logY: true), colour: Colour.series[k])
+                    title: s.label, xLabel: "steerability S", yLabel: "units", logY: true, density: figureDensity), colour: Colour.series[k])
             }
             return .object(FigureObject(kind: "Figure", table: table, image: arrange(charts, vertical: false)))
         } catch { throw languageError(error, at: ctx.span) }
@@ -280,7 +283,7 @@ func registerAnalyses(_ r: Registry) {
         }
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
-        let images = try (0..<d.count).map { try d.image($0) }
+        let images = try d.allImages(ctx.interpreter.output)
         let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         do {

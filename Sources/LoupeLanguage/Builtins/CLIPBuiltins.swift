@@ -13,15 +13,11 @@ public final class CLIPObject: HostObject {
     init(_ model: CLIPModel) { self.model = model }
 
     public func display() -> DisplayBundle {
-        let rows: [[Value]] = model.summaryJSON.objectValue!.keys.sorted().map { key in
+        let fields: [(String, Value)] = model.summaryJSON.objectValue!.keys.sorted().map { key in
             let v = model.summaryJSON[key]!
-            return [.string(key), v.intValue.map(Value.int) ?? v.doubleValue.map(Value.double) ?? .string(v.stringValue ?? v.serialized())]
+            return (key, v.intValue.map(Value.int) ?? v.doubleValue.map(Value.double) ?? .string(v.stringValue ?? v.serialized()))
         }
-        let table = TableObject(title: "CLIP", columns: ["field", "value"], rows: rows)
-        var bundle = table.display()
-        bundle.data["text/plain"] = .string(model.summary)
-        bundle.data["application/json"] = model.summaryJSON
-        return bundle
+        return DisplayBundle.summary(title: "CLIP", text: model.summary, fields: fields, json: model.summaryJSON)
     }
 }
 
@@ -48,10 +44,11 @@ public final class ActivationsObject: HostObject {
     public func display() -> DisplayBundle {
         let s = tensor.shape
         let text = "Activations [\(s[0]) images, \(s[1]) tokens, \(s[2]) wide] at layer \(layer) \(site.rawValue), \(tokens.rawValue) tokens, from \(model)"
-        return DisplayBundle(text: text, data: ["application/json": [
-            "shape": .array(s.map(JSON.int)), "layer": .int(layer), "site": .string(site.rawValue),
-            "tokens": .string(tokens.rawValue), "model": .string(model),
-        ]])
+        return DisplayBundle.summary(title: "Activations", text: text, fields: [
+            ("images", .int(s[0])), ("tokens per image", .int(s[1])), ("width", .int(s[2])), ("layer", .int(layer)),
+            ("site", .string(site.rawValue)), ("tokens", .string(tokens.rawValue)), ("model", .string(model)),
+        ], json: ["shape": .array(s.map(JSON.int)), "layer": .int(layer), "site": .string(site.rawValue),
+                  "tokens": .string(tokens.rawValue), "model": .string(model)])
     }
 }
 
@@ -62,8 +59,9 @@ public final class EmbeddingsObject: HostObject {
     public var typeName: String { "Embeddings" }
     init(_ tensor: Tensor, source: String) { self.tensor = tensor; self.source = source }
     public func display() -> DisplayBundle {
-        DisplayBundle(text: "Embeddings [\(tensor.shape[0]) × \(tensor.shape[1])] of \(source)",
-                      data: ["application/json": ["shape": .array(tensor.shape.map(JSON.int)), "source": .string(source)]])
+        DisplayBundle.summary(title: "Embeddings", text: "Embeddings [\(tensor.shape[0]) × \(tensor.shape[1])] of \(source)",
+                              fields: [("rows", .int(tensor.shape[0])), ("dimensions", .int(tensor.shape[1])), ("of", .string(source))],
+                              json: ["shape": .array(tensor.shape.map(JSON.int)), "source": .string(source)])
     }
 }
 
@@ -74,7 +72,7 @@ extension CallContext {
         case .object(let o as ImageObject): return ([o.image], [o.caption ?? "image"])
         case .object(let d as DatasetObject):
             guard d.count > 0 else { throw valueError(key, "the dataset is empty") }
-            return (try (0..<d.count).map { try d.image($0) }, (0..<d.count).map { d.caption($0) })
+            return (try d.allImages(interpreter.output), (0..<d.count).map { d.caption($0) })
         case let v: throw typeError(key, expected: "an Image or a Dataset", got: v)
         }
     }
@@ -159,14 +157,16 @@ func registerCLIP(_ r: Registry) {
     clip.addMethod(BuiltinFunction("activations", [
         Parameter(nil, name: "images", type: "Image or Dataset"),
         Parameter("layer", type: "Int", doc: "which image-tower layer, from 0"),
-        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all"),
-        Parameter("site", type: "Option", default: .enumCase("residPost", []), doc: ".residPre, .residPost, .attnOut or .mlpOut"),
+        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all",
+                  choices: Options.tokens),
+        Parameter("site", type: "Option", default: .enumCase("residPost", []), doc: ".residPre, .residPost, .attnOut or .mlpOut",
+                  choices: Options.site),
     ], returns: "Activations", doc: "The image tower's activations at one layer: [images, tokens, width], with a progress display. "
        + "An interrupt keeps the images already done.") { ctx in
         let model = ctx.clip()
         let layer = try ctx.layer("layer")
-        let tokens = TokenSelection(rawValue: try ctx.option("tokens", choices: ["cls", "spatial", "all"]).name)!
-        let siteName = try ctx.option("site", choices: ["residPre", "residPost", "attnOut", "mlpOut"]).name
+        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
+        let siteName = try ctx.option("site").name
         let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][siteName]!
         let (images, _) = try ctx.images("images")
         let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Activations at layer \(layer)", total: images.count)
@@ -180,9 +180,11 @@ func registerCLIP(_ r: Registry) {
             }
         } catch { throw languageError(error, at: ctx.span) }
         progress.finish(done: done, interrupted: Interrupt.isRequested)
-        Interrupt.clear()  // the images done are kept; the cell goes on
-        return .object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
-                                         model: (model.path as NSString).lastPathComponent, clip: model))
+        try ctx.checkInterruptUnless(done > 0)
+        return try ctx.finished(.object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
+                                                          model: (model.path as NSString).lastPathComponent, clip: model)),
+                                progress: "stopped after \(done) of \(images.count) images",
+                                kept: "the activations of those \(done)")
     })
     r.add(clip)
     r.add(BuiltinType("Activations", doc: "Image-tower activations [images, tokens, width] captured at one layer and site.", isGlobal: false))

@@ -20,7 +20,7 @@ extension CallContext {
     func chartOptions(logY: Bool = false) throws -> ChartOptions {
         ChartOptions(width: 640, height: 400, title: has("title") ? try string("title") : nil,
                      xLabel: has("xLabel") ? try string("xLabel") : nil, yLabel: has("yLabel") ? try string("yLabel") : nil,
-                     logY: logY)
+                     logY: logY, density: figureDensity)
     }
 
     func chart(_ draw: () throws -> RGBImageResult) throws -> Value {
@@ -67,11 +67,28 @@ func registerCharts(_ r: Registry) {
         return try ctx.chart { try Chart.lines(zip(names, series).map { LineSeries(name: $0, y: $1) }, options: options) }
     })
     r.add(BuiltinFunction("bars", [
-        Parameter("labels", type: "[String]"), Parameter("values", type: "[Double]"),
-    ] + chartLabels, returns: "Image", doc: "A bar chart with one labelled bar per value.") { ctx in
-        let labels = try ctx.strings("labels"), values = try ctx.numbers("values")
-        guard labels.count == values.count else { throw ctx.valueError("values", "give one value per label (\(labels.count))") }
+        Parameter("labels", type: "[String]"),
+        Parameter("values", type: "[Double] or [[Double]]",
+                  doc: "one value per label, or one list per series for grouped bars (each list one value per label)"),
+        Parameter("names", type: "[String]", default: .null, doc: "grouped bars: one legend name per series"),
+    ] + chartLabels, returns: "Image", doc: "A bar chart with one labelled bar per value, or grouped bars for paired "
+       + "conditions: `bars(labels: [\"as is\", \"ablated\"], values: [[0.9, 0.8], [0.6, 0.8]], names: [\"clean\", \"attacked\"])`.") { ctx in
+        let labels = try ctx.strings("labels")
         let options = try ctx.chartOptions()
+        if case .array(let items) = ctx.value("values"), let first = items.first, case .array = first {
+            let series = try items.map { item -> [Double] in
+                guard case .array(let xs) = item else { throw ctx.typeError("values", expected: "[[Double]]", got: item) }
+                return try xs.map { guard let d = $0.asDouble else { throw ctx.typeError("values", expected: "[[Double]]", got: $0) }; return d }
+            }
+            for s in series where s.count != labels.count {
+                throw ctx.valueError("values", "each series needs one value per label (\(labels.count)), one has \(s.count)")
+            }
+            let names = ctx.has("names") ? try ctx.strings("names") : series.indices.map { "series \($0 + 1)" }
+            guard names.count == series.count else { throw ctx.valueError("names", "give one name per series (\(series.count))") }
+            return try ctx.chart { try Chart.groupedBars(labels: labels, series: Array(zip(names, series)), options: options) }
+        }
+        let values = try ctx.numbers("values")
+        guard labels.count == values.count else { throw ctx.valueError("values", "give one value per label (\(labels.count))") }
         return try ctx.chart { try Chart.bars(labels: labels, values: values, options: options) }
     })
 }

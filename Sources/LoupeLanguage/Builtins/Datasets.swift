@@ -158,6 +158,31 @@ public final class DatasetObject: HostObject, SequenceObject {
 
     public func item(_ i: Int) throws -> ImageObject { ImageObject(try image(i), caption: caption(i)) }
 
+    /// Every image, drawn or decoded now. Thousands take seconds, so past
+    /// half a second a progress display appears, and Stop is answered between
+    /// images (scenes already drawn stay cached for the next command).
+    public func allImages(_ output: OutputSink) throws -> [RGBImage] {
+        var images: [RGBImage] = []
+        images.reserveCapacity(count)
+        let started = Date()
+        var progress: ProgressDisplay?
+        do {
+            for i in 0..<count {
+                try Interrupt.check()
+                images.append(try image(i))
+                if progress == nil, Date().timeIntervalSince(started) > 0.5 {
+                    progress = ProgressDisplay(output: output, title: "Preparing \(count) images", total: count)
+                }
+                progress?.update(done: i + 1)
+            }
+        } catch {
+            progress?.finish(done: images.count, interrupted: Interrupt.isRequested)
+            throw error
+        }
+        progress?.finish(done: count)
+        return images
+    }
+
     public func elements() throws -> [Value] { try (0..<count).map { .object(try item($0)) } }
 
     /// Up to 16 images as a captioned grid.
@@ -167,7 +192,7 @@ public final class DatasetObject: HostObject, SequenceObject {
         let shown = min(count, 16)
         do {
             let images = try (0..<shown).map { try image($0) }
-            let grid = try ImageGrid.render(images, captions: (0..<shown).map { caption($0) }, cellSize: 112)
+            let grid = try ImageGrid.render(images, captions: (0..<shown).map { caption($0) }, cellSize: 112, density: figureDensity)
             return DisplayBundle.png(grid, text: text + (count > shown ? " (first \(shown) shown)" : ""))
         } catch {
             return DisplayBundle(text: text + " (could not draw a preview: \(error))")
@@ -289,6 +314,14 @@ func registerDatasets(_ r: Registry) {
         }
         return .object(DatasetObject(source: d.source, indices: kept))
     })
+    // Inside `filter(`, completion offers this dataset's attributes and, in a
+    // string, the values of one.
+    dataset.methods["filter"]!.completionLabels = { ($0.objectValue as? DatasetObject)?.source.attributeNames }
+    dataset.methods["filter"]!.completionValues = { receiver, label in
+        guard let d = receiver.objectValue as? DatasetObject else { return nil }
+        let values = d.source.validValues(of: label == "color" ? "colour" : label)
+        return label == "background" ? values.map { $0 + ["land", "water"] } : values
+    }
     dataset.addMethod(BuiltinFunction("typographic", [Parameter(nil, name: "word", type: "String", doc: "the word to draw")],
                                       returns: "Dataset", doc: "The same scenes with a word drawn on each: a typographic attack.") { ctx in
         let d = receiver(ctx)
@@ -311,7 +344,7 @@ func registerDatasets(_ r: Registry) {
         let size = try ctx.int("size")
         guard (16...448).contains(size) else { throw ctx.valueError("size", "size must be between 16 and 448") }
         let grid = try ImageGrid.render(try (0..<n).map { try d.image($0) }, captions: (0..<n).map { d.caption($0) },
-                                        columns: ctx.has("columns") ? try ctx.int("columns") : nil, cellSize: size)
+                                        columns: ctx.has("columns") ? try ctx.int("columns") : nil, cellSize: size, density: figureDensity)
         return .object(ImageObject(grid, caption: "\(n) images"))
     })
     dataset.addMethod(BuiltinFunction("save", [Parameter(nil, name: "folder", type: "String", doc: "where to write; created if missing")],
@@ -335,7 +368,10 @@ func registerDatasets(_ r: Registry) {
             throw LoupeError(.io, "could not write scenes to \(folder): \(error)")
         }
         progress.finish(done: done, details: [("folder", folder)], interrupted: Interrupt.isRequested)
-        try ctx.checkInterrupt()
+        if Interrupt.isRequested {
+            throw LoupeError(.interrupted, "stopped after \(done) of \(indices.count) scenes; the files written to \(folder) are complete, "
+                             + "but scenes.jsonl and scenes.csv list only those written", at: ctx.span)
+        }
         return .void
     })
     r.add(dataset)

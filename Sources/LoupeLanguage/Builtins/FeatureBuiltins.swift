@@ -22,7 +22,7 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
         return try Heatmap.highlight(image: cropped, values: profile.spatial(i).map(Double.init), rows: grid, columns: grid)
     }
     return try ImageGrid.render(tiles, captions: order.map { String(format: "%.2f · %@", peaks[$0], captions[$0]) }, cellSize: cellSize,
-                                title: "Latent \(profile.latent): top \(order.count) of \(profile.images) images (fires on \(ranking.count))")
+                                title: "Latent \(profile.latent): top \(order.count) of \(profile.images) images (fires on \(ranking.count))", density: figureDensity)
 }
 
 func registerFeaturePage(_ r: Registry) {
@@ -49,7 +49,7 @@ func registerFeaturePage(_ r: Registry) {
         let steerCount = try ctx.int("steerImages")
         guard steerCount >= 1 else { throw ctx.valueError("steerImages", "steer at least one image") }
         do {
-            let images = try (0..<d.count).map { try d.image($0) }
+            let images = try d.allImages(ctx.interpreter.output)
             let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
             let profile = try FeatureProfile(object.sae, latent: latent, tokens: acts, selection: place.tokens)
             guard !profile.ranking.isEmpty else {
@@ -77,7 +77,7 @@ func registerFeaturePage(_ r: Registry) {
             }
             let histogram = try Chart.histogram(firing.map(Double.init), bins: 30, options: ChartOptions(
                 width: 420, height: 280, title: String(format: "Activations when firing (density %.2g)", profile.density),
-                xLabel: "activation", yLabel: "tokens", logY: true))
+                xLabel: "activation", yLabel: "tokens", logY: true, density: figureDensity))
             var lower = [histogram]
             if !vocabulary.isEmpty {
                 let steering = try FeatureSteering(place.clip, sae: object.sae, latent: latent, layer: place.layer, site: place.site,
@@ -90,7 +90,7 @@ func registerFeaturePage(_ r: Registry) {
                 for w in best.prefix(5) { rows.append([.string("Δ p(\(w.word))"), .double(w.delta)]) }
                 lower.append(try Chart.horizontalBars(labels: best.map(\.word), values: best.map(\.delta),
                                                       width: 360, title: String(format: "Steers towards (S = %.3f)", steering.score),
-                                                      valueFormat: { String(format: "%+.3f", $0) }))
+                                                      valueFormat: { String(format: "%+.3f", $0) }, density: figureDensity))
             }
             let page = arrange([grid, arrange(lower, vertical: false)], vertical: true)
             let table = TableObject(title: "Feature \(latent) of the layer-\(place.layer) SAE over \(d.count) images",

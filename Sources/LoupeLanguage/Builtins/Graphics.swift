@@ -22,12 +22,13 @@ public final class ImageObject: HostObject {
 }
 
 extension DisplayBundle {
-    /// text/plain plus image/png, with the pixel size in the metadata as
-    /// Jupyter front ends expect.
+    /// text/plain plus image/png, with the display size in the metadata as
+    /// Jupyter front ends expect (half the pixel size for a figure drawn at
+    /// density 2, so it is sharp on high-DPI screens).
     public static func png(_ image: RGBImage, text: String) -> DisplayBundle {
         guard let bytes = try? image.pngData() else { return DisplayBundle(text: text + " (PNG encoding failed)") }
         return DisplayBundle(text: text, data: ["image/png": .string(Data(bytes).base64EncodedString())],
-                             metadata: ["image/png": ["width": .int(image.width), "height": .int(image.height)]])
+                             metadata: ["image/png": ["width": .int(image.displayWidth), "height": .int(image.displayHeight)]])
     }
 }
 

@@ -39,7 +39,7 @@ public final class MonosemanticityObject: HostObject {
             let tiles = try order.map { try dataset.image($0) }
             let captions = order.map { String(format: "%.2f · %@", activations[$0 * k + u.latent], dataset.caption($0)) }
             return try ImageGrid.render(tiles, captions: captions, columns: tiles.count, cellSize: 112,
-                                        title: String(format: "%@ %d · MS %.3f", unit, u.latent, u.score))
+                                        title: String(format: "%@ %d · MS %.3f", unit, u.latent, u.score), density: figureDensity)
         }
         return arrange(rows, vertical: true, gap: 4)
     }
@@ -55,7 +55,7 @@ public final class MonosemanticityObject: HostObject {
         text += "\nlowest: " + live.suffix(5).reversed().map { "\($0.latent) (\(String(format: "%.3f", $0.score)))" }.joined(separator: ", ")
         guard !live.isEmpty, let chart = try? Chart.histogram(live.map(\.score), bins: 40, options: ChartOptions(
             title: String(format: "MS of %d %@, mean %.3f (%d dead)", live.count, plural, mean, dead),
-            xLabel: "monosemanticity score", yLabel: plural)) else { return DisplayBundle(text: text) }
+            xLabel: "monosemanticity score", yLabel: plural, density: figureDensity)) else { return DisplayBundle(text: text) }
         return DisplayBundle.png(chart, text: text)
     }
 }
@@ -64,17 +64,18 @@ func registerMonosemanticity(_ r: Registry) {
     r.types["CLIP"]!.addMethod(BuiltinFunction("monosemanticity", [
         Parameter("neurons", type: "Int", doc: "the layer whose residual-stream coordinates (resid_post) to score"),
         Parameter("images", type: "Dataset", doc: "the images to score on; their CLIP embeddings give the similarities"),
-        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all: the tokens averaged per image"),
+        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all: the tokens averaged per image",
+                  choices: Options.tokens),
     ], returns: "Monosemanticity", doc: "The neuron baseline of `sae.monosemanticity`: Pach et al.'s score of every "
        + "residual-stream coordinate, its activation on an image being its mean over the chosen tokens. Min-max "
        + "normalisation makes the score defined for signed activations too.") { ctx in
         let model = ctx.clip()
         let layer = try ctx.layer("neurons")
-        let tokens = TokenSelection(rawValue: try ctx.option("tokens", choices: ["cls", "spatial", "all"]).name)!
+        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
         do {
-            let images = try (0..<d.count).map { try d.image($0) }
+            let images = try d.allImages(ctx.interpreter.output)
             let perToken = try model.activations(images: images, layer: layer, site: .residPost, tokens: tokens)
             let activations = Contrast.imageMeans(perToken)
             let embeddings = model.embed(images: images)

@@ -21,14 +21,14 @@ public final class SAEObject: HostObject {
 
     public func display() -> DisplayBundle {
         let m = sae.metadata
-        var rows: [[Value]] = [["architecture", .string(sae.architecture.description)], ["d_in", .int(sae.dIn)], ["d_sae", .int(sae.dSAE)]]
-        if let model = m.model { rows.append(["model", .string(model)]) }
-        if let layer = m.layer { rows.append(["layer", .int(layer)]) }
-        if let site = m.site { rows.append(["site", .string(site)]) }
-        if let tokens = m.tokens { rows.append(["tokens", .string(tokens)]) }
-        var bundle = TableObject(title: "SAE", columns: ["field", "value"], rows: rows).display()
-        bundle.data["text/plain"] = .string(sae.summary)
-        return bundle
+        var fields: [(String, Value)] = [("architecture", .string(sae.architecture.description)), ("d_in", .int(sae.dIn)),
+                                          ("d_sae", .int(sae.dSAE))]
+        if let model = m.model { fields.append(("model", .string(model))) }
+        if let layer = m.layer { fields.append(("layer", .int(layer))) }
+        if let site = m.site { fields.append(("site", .string(site))) }
+        if let tokens = m.tokens { fields.append(("tokens", .string(tokens))) }
+        return DisplayBundle.summary(title: "SAE", text: sae.summary, fields: fields,
+                                     json: .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.0, $0.1.json ?? .null) })))
     }
 }
 
@@ -52,7 +52,7 @@ extension CallContext {
 
     /// `.topK(k: 32)` and the other kinds, checked with helpful errors.
     func architecture(_ key: String) throws -> any SAEArchitecture {
-        let (name, args) = try option(key, choices: ["relu", "topK", "batchTopK", "jumpReLU", "matryoshka"])
+        let (name, args) = try option(key)
         func number(_ label: String, default d: Double? = nil) throws -> Double {
             if let v = args.first(where: { $0.label == label })?.value {
                 guard let x = v.asDouble else { throw valueError(key, "'\(label):' of .\(name) must be a number, got \(v.typeName)") }
@@ -90,7 +90,8 @@ func registerSAE(_ r: Registry) {
     sae.addStatic(BuiltinFunction("train", [
         Parameter(nil, name: "activations", type: "Activations"),
         Parameter("kind", type: "Option", default: .enumCase("topK", [("k", .int(32))]),
-                  doc: ".relu(l1:), .topK(k:), .batchTopK(k:), .jumpReLU(l0:, bandwidth:), .matryoshka(k:, groups:)"),
+                  doc: ".relu(l1:), .topK(k:), .batchTopK(k:), .jumpReLU(l0:, bandwidth:), .matryoshka(k:, groups:)",
+                  choices: Options.saeKinds),
         Parameter("width", type: "Int", default: .int(4096), doc: "number of latents"),
         Parameter("steps", type: "Int", default: .int(2000)),
         Parameter("batch", type: "Int", default: .int(4096), doc: "tokens per step"),
@@ -124,8 +125,8 @@ func registerSAE(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
         progress.finish(done: result.stepsDone, details: [("tokens/s", String(format: "%.0f", result.tokensPerSecond))],
                         interrupted: result.interrupted)
-        Interrupt.clear()  // the SAE trained so far is the result
-        return .object(SAEObject(result.sae, clip: acts.clip))
+        return try ctx.finished(.object(SAEObject(result.sae, clip: acts.clip)),
+                                progress: "stopped at step \(result.stepsDone) of \(options.steps)", kept: "the SAE trained so far")
     })
     sae.addStatic(BuiltinFunction("load", [
         Parameter(nil, name: "path", type: "String", doc: "a folder with sae_weights.safetensors and cfg.json (SAELens), or sparsify's layout"),
@@ -165,7 +166,7 @@ func registerSAE(_ r: Registry) {
         let logs = density.filter { $0 > 0 }.map { log10($0) }
         guard !logs.isEmpty else { throw LoupeError(.value, "every latent is dead on these activations", at: ctx.span) }
         let options = ChartOptions(title: "Feature density: \(dead) dead, \(dense) dense of \(density.count)",
-                                   xLabel: "log10 fraction of tokens", yLabel: "latents")
+                                   xLabel: "log10 fraction of tokens", yLabel: "latents", density: figureDensity)
         do { return .object(ImageObject(try Chart.histogram(logs, bins: 40, options: options), caption: "feature density")) }
         catch { throw languageError(error, at: ctx.span) }
     })
@@ -189,7 +190,7 @@ func registerSAE(_ r: Registry) {
             let cropped = clip.preprocessor.croppedImage(DecodedImage(image.image))
             let map = try Heatmap.overlay(image: cropped, values: l0, rows: grid, columns: grid, colormap: .magma,
                                           title: "L0 per patch (mean \(String(format: "%.1f", l0.reduce(0, +) / Double(tokens))))",
-                                          label: "active latents")
+                                          label: "active latents", density: figureDensity)
             return .object(ImageObject(map, caption: "L0 map"))
         } catch { throw languageError(error, at: ctx.span) }
     })
@@ -215,7 +216,7 @@ func registerSAE(_ r: Registry) {
         let result: SpliceAccuracy
         do {
             result = try Splice.accuracy(clip, sae: object.sae, layer: layer, site: site, tokens: tokens,
-                                         images: try (0..<d.count).map { try d.image($0) }, truth: truth, prompts: prompts)
+                                         images: try d.allImages(ctx.interpreter.output), truth: truth, prompts: prompts)
         } catch { throw languageError(error, at: ctx.span) }
         return .object(TableObject(title: "Zero-shot \(attribute) accuracy over \(d.count) images, SAE at layer \(layer)",
                                    columns: ["measure", "value"],

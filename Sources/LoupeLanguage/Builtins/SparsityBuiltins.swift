@@ -44,14 +44,14 @@ private func l0Distribution(_ s: TokenSparsity) throws -> RGBImage {
     return try Chart.lines([LineSeries(name: "CLS", x: x, y: fractions(s.cls)),
                             LineSeries(name: "spatial", x: x, y: fractions(s.spatial))],
                            options: ChartOptions(width: 480, height: 320, title: "L0 by token type",
-                                                 xLabel: "active latents per token", yLabel: "fraction of tokens"))
+                                                 xLabel: "active latents per token", yLabel: "fraction of tokens", density: figureDensity))
 }
 
 /// The spatial L0 averaged over images, as a grid of patches.
 private func l0Map(_ s: TokenSparsity, size: Int = 320) throws -> RGBImage? {
     guard let g = s.grid else { return nil }
     return try Heatmap.matrix(values: s.spatialMap, rows: g, columns: g, colormap: .magma, cellSize: max(8, size / g),
-                              title: "Spatial L0, mean of \(s.images) images", label: "active latents")
+                              title: "Spatial L0, mean of \(s.images) images", label: "active latents", density: figureDensity)
 }
 
 func sparsityFigure(_ s: TokenSparsity, title: String) throws -> FigureObject {
@@ -85,7 +85,7 @@ func registerSparsity(_ r: Registry) {
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count > 0 else { throw ctx.valueError("images", "the dataset is empty") }
         do {
-            let acts = try place.clip.activations(images: try (0..<d.count).map { try d.image($0) }, layer: place.layer,
+            let acts = try place.clip.activations(images: try d.allImages(ctx.interpreter.output), layer: place.layer,
                                                   site: place.site, tokens: .all)
             let s = try TokenSparsity.measure(object.sae, tokens: acts)
             let title = String(format: "L0 at layer %d over %d images: CLS %.1f, spatial %.1f", place.layer, d.count,
@@ -122,7 +122,7 @@ func registerSparsity(_ r: Registry) {
         guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
         var measured: [(layer: Int, sparsity: TokenSparsity)] = []
         do {
-            let images = try (0..<d.count).map { try d.image($0) }
+            let images = try d.allImages(ctx.interpreter.output)
             for object in objects {
                 let place = try SAEPlacement(object, at: ctx.spanOf("saes"))
                 let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
@@ -138,7 +138,7 @@ func registerSparsity(_ r: Registry) {
             let chart = try Chart.lines([LineSeries(name: "CLS", x: x, y: measured.map(\.sparsity.meanCLS)),
                                          LineSeries(name: "spatial", x: x, y: measured.map(\.sparsity.meanSpatial))],
                                         options: ChartOptions(title: "L0 by layer and token type", xLabel: "layer",
-                                                              yLabel: "mean active latents per token"))
+                                                              yLabel: "mean active latents per token", density: figureDensity))
             return .object(FigureObject(kind: "Figure", table: table, image: chart))
         } catch { throw languageError(error, at: ctx.span) }
     })

@@ -3,7 +3,8 @@ import LoupeFiles
 import LoupeJSON
 
 /// A table: text for the terminal, HTML for notebooks (with bars for a
-/// column of fractions), a real JSON object for programs, CSV on request.
+/// column of fractions), a JSON object under a vendor type for programs, CSV
+/// on request.
 public final class TableObject: HostObject {
     public let title: String?
     public let columns: [String]
@@ -75,12 +76,12 @@ public final class TableObject: HostObject {
     }
 
     public func display() -> DisplayBundle {
-        DisplayBundle(text: plainText, data: ["text/html": .string(html), "application/json": json])
+        DisplayBundle(text: plainText, data: ["text/html": .string(html), LoupeMIME.table: json])
     }
 }
 
 func registerTable(_ r: Registry) {
-    let table = BuiltinType("Table", doc: "Rows and named columns, shown as HTML with a JSON copy for programs.", isGlobal: false)
+    let table = BuiltinType("Table", doc: "Rows and named columns, shown as HTML, with its numbers under application/vnd.loupe.table+json for programs.", isGlobal: false)
     func receiver(_ v: Value) -> TableObject? { v.objectValue as? TableObject }
     table.addProperty(BuiltinProperty("columns", type: "[String]", doc: "Column names.") { v in
         .array((receiver(v)?.columns ?? []).map { .string($0) })
@@ -105,4 +106,16 @@ func registerTable(_ r: Registry) {
         return .void
     })
     r.add(table)
+}
+
+extension DisplayBundle {
+    /// An object's summary: a two-column table for people, its fields under
+    /// the summary vendor type for programs.
+    static func summary(title: String, text: String, fields: [(String, Value)], json: JSON) -> DisplayBundle {
+        var bundle = TableObject(title: title, columns: ["field", "value"], rows: fields.map { [.string($0.0), $0.1] }).display()
+        bundle.data["text/plain"] = .string(text)
+        bundle.data[LoupeMIME.table] = nil
+        bundle.data[LoupeMIME.summary] = json
+        return bundle
+    }
 }

@@ -33,11 +33,11 @@ public final class ZeroShotObject: HostObject {
 
     public func display() -> DisplayBundle {
         var bundle = table.display()
-        if case .object(var o)? = bundle.data["application/json"] {
+        if case .object(var o)? = bundle.data[LoupeMIME.table] {
             o["attribute"] = .string(attribute)
             o["accuracy"] = .double(accuracy)
             o["images"] = .int(total)
-            bundle.data["application/json"] = .object(o)
+            bundle.data[LoupeMIME.table] = .object(o)
         }
         return bundle
     }
@@ -97,7 +97,7 @@ func registerZeroShot(_ r: Registry) {
         let truth = try attributeTruth(d, attribute: attribute, classes: classes, ctx)
         let probabilities: [Float]
         do {
-            probabilities = try model.classify(images: try (0..<d.count).map { try d.image($0) }, labels: prompts).toArray()
+            probabilities = try model.classify(images: try d.allImages(ctx.interpreter.output), labels: prompts).toArray()
         } catch { throw languageError(error, at: ctx.span) }
         var counts = [Int](repeating: 0, count: classes.count), correct = counts
         for i in 0..<d.count {

@@ -74,6 +74,12 @@ public struct CallContext {
         return t
     }
 
+    /// An enum-case argument, checked against its parameter's choices.
+    public func option(_ key: String) throws -> (name: String, arguments: [(label: String?, value: Value)]) {
+        let choices = function.parameters.first { ($0.label ?? $0.name) == key }?.choices.map(\.name) ?? []
+        return try option(key, choices: choices)
+    }
+
     /// An enum-case argument, checked against the allowed choices.
     public func option(_ key: String, choices: [String]) throws -> (name: String, arguments: [(label: String?, value: Value)]) {
         guard case .enumCase(let name, let args) = value(key) else {

@@ -18,6 +18,8 @@ public final class Interpreter {
     public var pages: [DisplayBundle] = []
     /// The cell being run, for error messages.
     public private(set) var source = SourceText("")
+    /// The span of the cell's last expression, whose value is the cell's result.
+    private(set) var lastExpressionSpan: SourceSpan?
 
     public init(registry: Registry = .standard, output: OutputSink = DiscardingSink()) {
         self.registry = registry
@@ -38,6 +40,8 @@ public final class Interpreter {
         var parser = try Parser(source)
         let program = try parser.program()
         var last: Value = .void
+        lastExpressionSpan = nil
+        if case .expression(let e)? = program.last { lastExpressionSpan = e.span }
         for (i, stmt) in program.enumerated() {
             try Interrupt.check()
             if i == program.count - 1, case .expression(let e) = stmt {
@@ -56,7 +60,11 @@ public final class Interpreter {
     func execute(_ stmt: Stmt) throws -> Flow {
         switch stmt {
         case .binding(let mutable, let name, let expr, let span):
-            let value = try evaluate(expr)
+            let value: Value
+            do { value = try evaluate(expr) } catch let partial as PartialResult where partial.span == expr.span {
+                try execute(.binding(mutable: mutable, name: name, .literal(partial.value, expr.span), span))
+                throw partial.bound(to: name)
+            }
             if value.isVoid { throw LoupeError(.type, "'\(name)' would hold nothing: the expression returns no value", at: expr.span) }
             if scopes.isEmpty {
                 // A notebook re-runs cells, so top-level names may be declared again.
@@ -68,7 +76,11 @@ public final class Interpreter {
                 scopes[scopes.count - 1][name] = Binding(value: value, mutable: mutable)
             }
         case .assign(let target, let op, let expr, _):
-            var value = try evaluate(expr)
+            var value: Value
+            do { value = try evaluate(expr) } catch let partial as PartialResult where partial.span == expr.span && op == "=" {
+                try assign(partial.value, to: target)
+                throw partial.bound(to: source.slice(target.span))
+            }
             if op != "=" {
                 let current = try evaluate(target)
                 value = try binaryOperation(String(op.dropLast()), current, value, span: target.span.to(expr.span))
@@ -335,6 +347,9 @@ public final class Interpreter {
             return try f.body(&ctx)
         } catch let e as LoupeError {
             throw e.located(span)
+        } catch var partial as PartialResult {
+            if partial.span == nil { partial.span = span }
+            throw partial
         }
     }
 

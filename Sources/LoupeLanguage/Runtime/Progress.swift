@@ -54,7 +54,7 @@ public final class ProgressDisplay {
                                     "elapsed_s": .double(elapsed)]
         for (k, v) in details { json[k] = .string(v) }
         if let final { json["state"] = .string(final) }
-        let bundle = DisplayBundle(text: line, data: ["text/html": .string(html), "application/json": .object(json)])
+        let bundle = DisplayBundle(text: line, data: ["text/html": .string(html), LoupeMIME.progress: .object(json)])
         output.display(bundle, id: id, update: shownOnce)
         shownOnce = true
     }

@@ -8,11 +8,16 @@ public struct Parameter: Sendable {
     public let defaultValue: Value?
     public let variadic: Bool
     public let doc: String
+    /// For an option (`tokens: .cls`): the cases it accepts. The evaluator
+    /// checks arguments against them, and completion and inspection offer
+    /// and document them, so the three never disagree.
+    public let choices: [Choice]
 
     public init(_ label: String?, name: String? = nil, type: String, default defaultValue: Value? = nil,
-                variadic: Bool = false, doc: String = "") {
+                variadic: Bool = false, doc: String = "", choices: [Choice] = []) {
         self.label = label
         self.name = name ?? label ?? "value"
+        self.choices = choices
         self.type = type
         self.defaultValue = defaultValue
         self.variadic = variadic
@@ -45,6 +50,11 @@ public final class BuiltinFunction: @unchecked Sendable {
     /// evaluator writes back (`xs.append(4)` on a `var`).
     public let isMutating: Bool
     let body: (inout CallContext) throws -> Value
+    /// What completion offers inside a call that depends on its receiver:
+    /// the labels it takes there (a dataset's own attributes) and the string
+    /// values of one label. Nil: every parameter's label, and no values.
+    public var completionLabels: ((_ receiver: Value) -> [String]?)?
+    public var completionValues: ((_ receiver: Value, _ label: String) -> [String]?)?
 
     public init(_ name: String, _ parameters: [Parameter] = [], returns: String = "Void", doc: String,
                 mutating: Bool = false, body: @escaping (inout CallContext) throws -> Value) {
@@ -72,6 +82,21 @@ public final class BuiltinFunction: @unchecked Sendable {
     /// The label list shown in errors: `classify(_:labels:)`.
     public var selector: String {
         name + "(" + parameters.map { ($0.label ?? "_") + ":" }.joined() + ")"
+    }
+}
+
+/// One case of an option: `.spatial`, or `.topK(k:)` with its arguments.
+public struct Choice: Sendable {
+    public let name: String
+    public let doc: String
+    /// What completion inserts after the dot when the case takes arguments:
+    /// `topK(k: 32)`.
+    public let example: String?
+
+    public init(_ name: String, _ doc: String, example: String? = nil) {
+        self.name = name
+        self.doc = doc
+        self.example = example
     }
 }
 

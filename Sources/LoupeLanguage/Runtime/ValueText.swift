@@ -57,8 +57,7 @@ extension Value {
     }
 
     /// The MIME bundle of a result. Host objects give their own; plain values
-    /// give text/plain, and arrays and dictionaries of plain values also give
-    /// application/json.
+    /// give text/plain.
     public func display() -> DisplayBundle {
         switch self {
         case .object(let o): return o.display()

@@ -5,6 +5,17 @@ extension Interpreter {
         let scalars = Array(code.unicodeScalars)
         var end = max(0, min(cursor, scalars.count))
         while end < scalars.count, isIdentifierScalar(scalars[end]) { end += 1 }
+        // On an option's case (`tokens: .spatial`), document that case.
+        var start = min(end, max(0, min(cursor, scalars.count)))
+        while start > 0, isIdentifierScalar(scalars[start - 1]) { start -= 1 }
+        if start > 0, scalars[start - 1] == ".", let option = optionArgument(scalars, dot: start - 1) {
+            let name = String(String.UnicodeScalarView(scalars[start..<end]))
+            let cases = option.parameter.choices
+            if let choice = cases.first(where: { $0.name == name }) {
+                return DisplayBundle(text: "\(option.label): .\(choice.example ?? choice.name)\n\n\(choice.doc)\n\n"
+                                     + "Choices: " + cases.map { "." + $0.name }.joined(separator: ", "))
+            }
+        }
         // On an opening parenthesis, inspect the callee before it.
         if end > 0, scalars[end - 1] == "(" { end -= 1 }
         let name = chain(before: end, in: scalars)
