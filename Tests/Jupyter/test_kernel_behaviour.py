@@ -157,3 +157,59 @@ def test_history_outlives_the_kernel(private_history):
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     assert marker in private_history.read_text()
+
+
+def test_stop_during_training_keeps_the_partial_sae_and_aborts_queued_cells(kernel):
+    """A Stop inside Run All: the SAE trained so far is bound, the cell ends
+    with an Interrupted error that says so, and the queued cell is aborted
+    rather than run on the half-trained SAE."""
+    km, kc = kernel
+    reply, _ = run(kc, "let clip = CLIP.load()\n"
+                       "let acts = clip.activations(Dataset.scenes(count: 8, seed: 1), layer: 1, tokens: .all)", timeout=120)
+    assert reply["status"] == "ok"
+    training = kc.execute("let sae = SAE.train(acts, kind: .topK(k: 4), width: 64, steps: 10000000, batch: 64)")
+    queued = kc.execute('print("never")')
+    # Interrupt once training shows progress, matching messages by parent id.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        msg = kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != training:
+            continue
+        text = msg["content"].get("data", {}).get("text/plain", "")
+        if msg["msg_type"] in ("display_data", "update_display_data") and text.startswith("Training"):
+            break
+    km.interrupt_kernel()
+    replies = {}
+    while len(replies) < 2:
+        msg = kc.get_shell_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") in (training, queued):
+            replies[msg["parent_header"]["msg_id"]] = msg["content"]
+    assert replies[training]["status"] == "error"
+    assert replies[training]["ename"] == "Interrupted"
+    assert "stopped at step" in replies[training]["evalue"]
+    assert "`sae` holds the SAE trained so far" in replies[training]["evalue"]
+    assert replies[queued]["status"] == "aborted"
+    reply, outputs = run(kc, "sae")
+    assert reply["status"] == "ok"
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert "TopK" in results[0]["content"]["data"]["text/plain"]
+
+
+def test_rich_outputs_never_carry_plain_json(kernel):
+    """JupyterLab ranks application/json above HTML; Loupe's numbers travel
+    under vendor types so people see the table."""
+    _, kc = kernel
+    reply, outputs = run(kc, "let clip = CLIP.load()\nlet scenes = Dataset.scenes(count: 4, seed: 2)\n"
+                             "let acts = clip.activations(scenes, layer: 1, tokens: .all)\n"
+                             "show(clip)\nshow(acts)\n"
+                             'clip.classify(scenes[0], labels: ["a red shape", "a blue shape"])', timeout=120)
+    assert reply["status"] == "ok"
+    bundles = [m["content"]["data"] for m in outputs if "data" in m["content"]]
+    assert bundles
+    for data in bundles:
+        assert "application/json" not in data
+        assert "text/plain" in data
+    table = [d for d in bundles if "application/vnd.loupe.table+json" in d]
+    assert table and "<table" in table[-1]["text/html"]
+    assert any("application/vnd.loupe.summary+json" in d for d in bundles)
+    assert any("application/vnd.loupe.progress+json" in d and "loupe-progress" in d["text/html"] for d in bundles)

@@ -20,5 +20,7 @@ def test_notebook_runs_and_shows_what_it_promises(path):
         errors = [o for o in cell.outputs if o.output_type == "error"]
         assert not errors, f"cell {index} failed: {errors[0]['ename']}: {errors[0]['evalue']}"
         shown = {mime for o in cell.outputs for mime in o.get("data", {})}
+        # JupyterLab would show plain JSON as a tree instead of the HTML.
+        assert "application/json" not in shown, f"cell {index} carries application/json"
         for mime in cell.metadata.get("loupe", {}).get("expect", []):
             assert mime in shown, f"cell {index} should show {mime}, showed {sorted(shown)}"

@@ -70,7 +70,16 @@ func registerCore(_ r: Registry) {
     math("log10", "Base-10 logarithm.", { Foundation.log10($0) })
     math("floor", "Largest whole number not above x.", { $0.rounded(.down) })
     math("ceil", "Smallest whole number not below x.", { $0.rounded(.up) })
-    math("round", "Nearest whole number, halves away from zero.", { $0.rounded() })
+    r.add(BuiltinFunction("round", [
+        Parameter(nil, name: "x", type: "Double"),
+        Parameter("digits", type: "Int", default: .int(0), doc: "decimal places to keep, 0 to 15"),
+    ], returns: "Double", doc: "Nearest whole number, halves away from zero; with `digits:` that many decimal places "
+       + "(`round(0.078788, digits: 3)` is 0.079), for numbers a person reads.") { ctx in
+        let x = try ctx.double("x"), digits = try ctx.int("digits")
+        guard (0...15).contains(digits) else { throw ctx.valueError("digits", "digits must be between 0 and 15, got \(digits)") }
+        let scale = Foundation.pow(10, Double(digits))
+        return .double((x * scale).rounded() / scale)
+    })
 
     r.add(BuiltinFunction("abs", [Parameter(nil, name: "x", type: "Double")], returns: "Double", doc: "Absolute value; Int stays Int.") { ctx in
         if case .int(let i) = ctx.value("x") {

@@ -48,8 +48,13 @@ public final class ProgressDisplay {
         parts.append(contentsOf: details.map { "\($0.0) \($0.1)" })
         if let final { parts.append("\(final) in \(ProgressDisplay.duration(elapsed))") }
         let line = "\(title): \(Int((fraction * 100).rounded(.down)))% · " + parts.joined(separator: " · ")
-        let html = "<div class=\"loupe-progress\"><progress value=\"\(done)\" max=\"\(total)\" style=\"width: 20em\"></progress> "
-            + "<span>\(escapeHTML(line))</span></div>"
+        // While running: a bar and the line beside it. At the end the bar
+        // goes and one line of summary stays in the notebook.
+        let html = final == nil
+            ? "<div class=\"loupe-progress\"><progress value=\"\(done)\" max=\"\(total)\" style=\"width: 20em; "
+              + "vertical-align: middle\"></progress> <span>\(escapeHTML(line))</span></div>"
+            : "<div class=\"loupe-progress loupe-progress-\(final!)\">\(final == "done" ? "✓" : "■") "
+              + "\(escapeHTML(line))</div>"
         var json: [String: JSON] = ["title": .string(title), "done": .int(done), "total": .int(total),
                                     "elapsed_s": .double(elapsed)]
         for (k, v) in details { json[k] = .string(v) }
