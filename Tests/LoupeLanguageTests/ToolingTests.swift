@@ -45,6 +45,7 @@ import Testing
 
     @Test func inspectsAnOptionsCase() {
         let s = Session()
+        _ = s.run("let clip = CLIP.load()")
         let code = "clip.activations(scenes, layer: 1, tokens: .spatial)"
         let text = s.inspect(code, cursor: code.unicodeScalars.count - 3)?.plainText ?? ""
         #expect(text.hasPrefix("tokens: .spatial") && text.contains("patch tokens"))

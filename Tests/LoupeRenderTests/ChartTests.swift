@@ -87,4 +87,38 @@ final class HighlightTests: XCTestCase {
         XCTAssertLessThan(Int(out[15, 15].0), 100)       // dimmed
         XCTAssertThrowsError(try Heatmap.highlight(image: img, values: [1], rows: 2, columns: 2))
     }
+
+    func testWrappingKeepsEveryCharacterAndFitsTheWidth() throws {
+        let font = try Font.sans()
+        let text = "Latent 324: top 2 of 256 images (fires on 12) beside a supercalifragilisticexpialidocious word"
+        let lines = font.wrap(text, size: 10, width: 80)
+        XCTAssertGreaterThan(lines.count, 2)
+        XCTAssertEqual(lines.joined().filter { $0 != " " }, text.filter { $0 != " " })
+        for line in lines { XCTAssertLessThanOrEqual(font.measure(line, size: 10), 80, line) }
+    }
+
+    func testLongLabelsAndTitlesGrowTheChartInsteadOfBeingCut() throws {
+        let options = ChartOptions(width: 160, height: 120, title: "Bars")
+        let short = try Chart.bars(labels: ["a", "b"], values: [1, 2], options: options)
+        let wrapped = try Chart.bars(labels: ["clean with text latents ablated", "b"], values: [1, 2], options: options)
+        XCTAssertEqual(wrapped.width, short.width)
+        XCTAssertGreaterThan(wrapped.height, short.height)
+        var titled = options
+        titled.title = "A title far too long for one line of a chart only one hundred and sixty pixels wide"
+        XCTAssertGreaterThan(try Chart.bars(labels: ["a", "b"], values: [1, 2], options: titled).height, short.height)
+        let grid = try ImageGrid.render([RGBImage(width: 8, height: 8)], captions: [String(repeating: "word ", count: 30)], cellSize: 40)
+        XCTAssertGreaterThan(grid.height, 40 + 2 * 14)
+    }
+
+    func testDensityTwoDrawsTwiceThePixelsAtTheSameDisplaySize() throws {
+        let one = try Chart.bars(labels: ["a", "b"], values: [1, 2], options: ChartOptions(width: 160, height: 120))
+        let two = try Chart.bars(labels: ["a", "b"], values: [1, 2], options: ChartOptions(width: 160, height: 120, density: 2))
+        XCTAssertEqual(two.width, 2 * one.width)
+        XCTAssertEqual(two.height, 2 * one.height)
+        XCTAssertEqual(two.density, 2)
+        XCTAssertEqual(two.displayWidth, one.width)
+        let grouped = try Chart.groupedBars(labels: ["as is", "ablated"], series: [("clean", [0.9, 0.8]), ("attacked", [0.6, 0.8])],
+                                            options: ChartOptions(width: 160, height: 120, density: 2))
+        XCTAssertEqual(grouped.displayWidth, 160)
+    }
 }

@@ -16,7 +16,7 @@ public final class ImageObject: HostObject {
     }
 
     public func display() -> DisplayBundle {
-        let text = "Image \(image.width)×\(image.height)" + (caption.map { ": \($0)" } ?? "")
+        let text = "Image \(image.displayWidth)×\(image.displayHeight)" + (caption.map { ": \($0)" } ?? "")
         return DisplayBundle.png(image, text: text)
     }
 }
