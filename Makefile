@@ -8,7 +8,8 @@ DEB_PACKAGES := pkg-config libzmq3-dev libopenblas-dev libpng-dev libssl-dev \
 VENV    := .venv
 PY      := $(VENV)/bin/python
 BIN     := .build/release/loupe
-SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
+AS_ROOT := $(filter 0,$(shell id -u))
+SUDO    := $(if $(AS_ROOT),,sudo)
 # Jupyter finds the kernelspec in the virtual environment's share/jupyter.
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -62,7 +63,7 @@ demo: kernelspec
 
 lab: kernelspec
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-lab.txt
-	$(PY) -m jupyter lab notebooks
+	$(PY) -m jupyter lab $(if $(AS_ROOT),--allow-root) notebooks
 
 # The Python peers (PyTorch, open_clip, SAELens) live in their own pinned
 # environments; they are large, so only `make bench` installs them.
