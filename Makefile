@@ -5,6 +5,8 @@ SHELL := /bin/bash
 
 DEB_PACKAGES := pkg-config libzmq3-dev libopenblas-dev libpng-dev libssl-dev \
                 libjpeg62-turbo-dev libfreetype-dev fonts-dejavu-core zlib1g-dev
+# Only the browser test needs these: Debian's Chromium and its WebDriver.
+BROWSER_PACKAGES := chromium chromium-driver
 VENV    := .venv
 PY      := $(VENV)/bin/python
 BIN     := .build/release/loupe
@@ -14,16 +16,22 @@ SUDO    := $(if $(AS_ROOT),,sudo)
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: deps apt venv build kernelspec test swift-test jupyter-test demo lab bench clean
+.PHONY: deps apt browser-packages venv build kernelspec test swift-test jupyter-test browser-test demo lab bench clean
 
-deps: apt venv
+deps: apt browser-packages venv
 
-apt:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# $(call apt_install,PACKAGES): installs those of PACKAGES that are missing.
+apt_install = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+apt:
+	@$(call apt_install,$(DEB_PACKAGES))
+
+browser-packages:
+	@$(call apt_install,$(BROWSER_PACKAGES))
 
 venv: $(VENV)/.installed
 
@@ -51,7 +59,12 @@ swift-test: apt
 jupyter-test: kernelspec
 	$(PY) -m pytest -q Tests/Jupyter
 
-test: swift-test jupyter-test
+# Every notebook run in JupyterLab in headless Chromium, plus completion and
+# Stop in a new notebook; screenshots in out/browser/.
+browser-test: kernelspec browser-packages venv
+	$(PY) -m pytest -q Tests/Browser
+
+test: swift-test jupyter-test browser-test
 
 demo: kernelspec
 	@mkdir -p out
