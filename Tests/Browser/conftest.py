@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from browser_lab import ROOT, LabPage, LabServer, start_chromium, stop_chromium
+from .browser_lab import ROOT, LabPage, LabServer, start_chromium, stop_chromium
 
 OUT = ROOT / "out" / "browser"
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from browser_lab import NOTEBOOKS
+from .browser_lab import NOTEBOOKS
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 RUN_TIMEOUT = 360
