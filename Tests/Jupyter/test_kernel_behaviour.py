@@ -191,6 +191,7 @@ def test_stop_during_training_keeps_the_partial_sae_and_aborts_queued_cells(kern
     assert "stopped at step" in replies[training]["evalue"]
     assert "`sae` holds the SAE trained so far" in replies[training]["evalue"]
     assert replies[queued]["status"] == "aborted"
+    assert "execution_count" not in replies[queued]   # a cell that never ran shows no count
     reply, outputs = run(kc, "sae")
     assert reply["status"] == "ok"
     results = [m for m in outputs if m["msg_type"] == "execute_result"]

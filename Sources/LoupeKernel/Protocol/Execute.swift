@@ -102,7 +102,9 @@ extension Kernel {
                 continue
             }
             publish("status", ["execution_state": "busy"], parent: message.header)
-            reply(message, on: socket, "execute_reply", ["status": "aborted", "execution_count": .int(executionCount)])
+            // No execution_count, as ipykernel: JupyterLab would show it on a
+            // cell that never ran.
+            reply(message, on: socket, "execute_reply", ["status": "aborted"])
             publish("status", ["execution_state": "idle"], parent: message.header)
         }
     }
