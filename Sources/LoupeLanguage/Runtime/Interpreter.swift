@@ -62,7 +62,7 @@ public final class Interpreter {
         case .binding(let mutable, let name, let expr, let span):
             let value: Value
             do { value = try evaluate(expr) } catch let partial as PartialResult where partial.span == expr.span {
-                try execute(.binding(mutable: mutable, name: name, .literal(partial.value, expr.span), span))
+                _ = try execute(.binding(mutable: mutable, name: name, .literal(partial.value, expr.span), span))
                 throw partial.bound(to: name)
             }
             if value.isVoid { throw LoupeError(.type, "'\(name)' would hold nothing: the expression returns no value", at: expr.span) }
