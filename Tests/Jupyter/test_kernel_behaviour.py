@@ -90,8 +90,10 @@ def test_stop_on_error_aborts_queued_executes(kernel):
     queued = kc.execute('print("never")')
     replies = {}
     while len(replies) < 2:
-        msg = kc.get_shell_msg(timeout=10)
-        replies[msg["parent_header"]["msg_id"]] = msg["content"]
+        msg = kc.get_shell_msg(timeout=30)
+        # Match by id: a stale reply (the fixture's kernel_info) may come first.
+        if msg["parent_header"].get("msg_id") in (failing, queued):
+            replies[msg["parent_header"]["msg_id"]] = msg["content"]
     assert replies[failing]["status"] == "error"
     assert replies[queued]["status"] == "aborted"
     reply, _ = run(kc, "1")
