@@ -16,7 +16,7 @@ SUDO    := $(if $(AS_ROOT),,sudo)
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: deps apt browser-packages venv build kernelspec test swift-test jupyter-test browser-test demo lab bench clean
+.PHONY: deps apt browser-packages venv build kernelspec test swift-test jupyter-test browser-test demo lab bench fuzz soak clean
 
 deps: apt browser-packages venv
 
@@ -102,6 +102,20 @@ bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPO
 	$(BIN) bench sae --peer $(SAE_VENV)/bin/python
 	@echo "== Steerability of every latent (49,152 x 5,000 words x 192 images): Loupe beside PyTorch"
 	$(BIN) bench steer $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
+
+# The seeded mutation fuzzers (the language with every builtin that touches
+# no disk, and the wire decoder) for longer than make test gives them (25 s
+# and 8 s): FUZZ_SECONDS each. A crash fails the run; the log says which input.
+FUZZ_SECONDS ?= 600
+fuzz: apt
+	@mkdir -p out
+	LOUPE_FUZZ_SECONDS=$(FUZZ_SECONDS) swift test -c release --filter "FuzzTests|WireFuzzTests" 2>&1 | tee out/fuzz.log | grep -E "fuzz |✘|✔|error"
+
+# One kernel, 10,000 executes with rich output: no reply may be lost and
+# resident memory may not grow more than 5% after a warm-up. Takes minutes;
+# not part of `make test`.
+soak: kernelspec
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf .build out $(VENV)

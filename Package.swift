@@ -61,8 +61,8 @@ let package = Package(
         .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "LoupeJSON", "LoupeTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeImage", "LoupeTensor", "LoupeWorld"]),
-        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeCLIP", "LoupeSafetensors"]),
-        .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel"]),
+        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeCLIP", "LoupeSafetensors", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeJSON", "LoupeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

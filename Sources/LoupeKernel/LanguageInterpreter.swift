@@ -55,7 +55,7 @@ public final class LanguageInterpreter: KernelInterpreter {
         }
     }
 
-    public func interrupt() { Interrupt.request() }
+    public func interrupt() { session.interpreter.interrupt.request() }
 }
 
 /// Forwards the language's output events to the kernel's publisher.

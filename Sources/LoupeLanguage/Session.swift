@@ -1,3 +1,5 @@
+import Foundation
+
 /// What running a cell produced.
 public enum CellOutcome {
     /// Ran to the end; `result` is the last expression's display, if any.
@@ -23,7 +25,32 @@ public final class Session {
     /// Runs a cell. Errors never escape: they come back as a failure with a
     /// traceback, and the session keeps every variable it had.
     public func run(_ code: String, color: Bool = true) -> CellOutcome {
-        Interrupt.clear()
+        onLargeStack { self.runHere(code, color: color) }
+    }
+
+    /// A cell's parsing and evaluation recurse as deep as its code nests.
+    /// They run on a thread with a stack far larger than the depth limits
+    /// need, whatever thread the host calls from (the kernel's shell thread,
+    /// a test's worker), so the limits, not the stack, bound them.
+    static let stackSize = 512 << 20
+
+    func onLargeStack<T>(_ body: @escaping () -> T) -> T {
+        let box = ResultBox<T>()
+        let thread = Thread {
+            box.value = body()
+            box.done.signal()
+        }
+        thread.stackSize = Session.stackSize
+        thread.start()
+        box.done.wait()
+        return box.value!
+    }
+
+    func runHere(_ code: String, color: Bool) -> CellOutcome {
+        let token = interpreter.interrupt
+        token.clear()
+        Interrupt.begin(token)
+        defer { Interrupt.end(token) }
         do {
             let value = try interpreter.run(code)
             return .success(result: value.isVoid ? nil : value.display(), pages: interpreter.pages)
@@ -58,4 +85,10 @@ public final class Session {
     public func complete(_ code: String, cursor: Int) -> Completion { interpreter.complete(code, cursor: cursor) }
     public func inspect(_ code: String, cursor: Int) -> DisplayBundle? { interpreter.inspect(code, cursor: cursor) }
     public func completeness(of code: String) -> Completeness { Interpreter.completeness(of: code) }
+}
+
+/// Carries a value back from the thread that computed it.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+    let done = DispatchSemaphore(value: 0)
 }

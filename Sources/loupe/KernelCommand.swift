@@ -14,7 +14,7 @@ struct KernelCommand: ParsableCommand {
         let info = try ConnectionInfo.load(path: connectionFile)
         let kernel = Kernel(connection: info, interpreter: LanguageInterpreter(), historyStore: HistoryStore.standard())
         // SIGINT stops the running command at its next check; the session stays.
-        signal(SIGINT) { _ in Interrupt.request() }
+        signal(SIGINT) { _ in Interrupt.signalReceived() }
         try kernel.start()
         // If a shutdown arrives while a command ignores the interrupt, leave anyway.
         let watchdog = Thread {

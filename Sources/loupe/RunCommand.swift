@@ -18,7 +18,7 @@ struct RunCommand: ParsableCommand {
         }
         let sink = ScriptOutput(json: json)
         let session = Session(output: sink)
-        signal(SIGINT) { _ in Interrupt.request() }
+        signal(SIGINT) { _ in Interrupt.signalReceived() }
         switch session.run(String(decoding: data, as: UTF8.self), color: false) {
         case .success(let result, let pages):
             sink.flushLiveDisplays()

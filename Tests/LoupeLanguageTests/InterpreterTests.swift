@@ -106,14 +106,45 @@ func failure(_ session: Session, _ code: String) -> LoupeError? {
 
     @Test func interruptStopsLoops() {
         let s = Session()
-        Interrupt.request()
+        s.interpreter.interrupt.request()
         // Session.run clears a stale request before it starts...
         #expect(result(s, "1") == "1")
         // ...and a request during the run stops it at the next check.
         _ = s.run("var n = 0")
-        let thread = Thread { Thread.sleep(forTimeInterval: 0.2); Interrupt.request() }
+        let token = s.interpreter.interrupt
+        let thread = Thread { Thread.sleep(forTimeInterval: 0.2); token.request() }
         thread.start()
         #expect(failure(s, "while true { n += 1 }")?.kind == .interrupted)
         #expect(result(s, "n > 0") == "true")
+    }
+
+    @Test func aStopReachesOnlyItsOwnSession() {
+        let stopped = Session(), other = Session()
+        _ = stopped.run("var n = 0")
+        _ = other.run("var m = 0")
+        let token = stopped.interpreter.interrupt
+        let thread = Thread { Thread.sleep(forTimeInterval: 0.2); token.request() }
+        thread.start()
+        #expect(failure(stopped, "while true { n += 1 }")?.kind == .interrupted)
+        #expect(result(other, "for i in 0..<20000 { m += 1 }\nm") == "20000")
+    }
+
+    @Test func aStoppedLongCommandBindsItsPartialResult() {
+        // A builtin that is "stopped" half-way: what it did is bound and the
+        // cell ends with an error that says so.
+        let registry = Registry.standard.copy()
+        registry.add(BuiltinFunction("work", returns: "Int", doc: "test") { ctx in
+            ctx.interpreter.interrupt.request()
+            return try ctx.finished(.int(7), progress: "stopped at step 7 of 10", kept: "the steps done")
+        })
+        let s = Session(registry: registry)
+        guard case .failure(let error, _, _) = s.run("let w = work()\nprint(\"never\")") else { Issue.record("no error"); return }
+        #expect(error.kind == .interrupted)
+        #expect(error.message == "stopped at step 7 of 10; `w` holds the steps done")
+        #expect(result(s, "w") == "7")
+        // Inside a larger expression nothing can hold it, and the error says so.
+        guard case .failure(let inner, _, _) = s.run("let v = work() + 1") else { Issue.record("no error"); return }
+        #expect(inner.message.contains("was not kept"))
+        #expect(failure(s, "v")?.kind == .name)
     }
 }

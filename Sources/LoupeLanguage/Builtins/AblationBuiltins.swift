@@ -48,10 +48,10 @@ private struct AblationSetup {
         let group = try (0..<test.count).map { i in
             try attributes.map { "\($0)=\(try test.source.value(test.indices[i], of: $0))" }.joined(separator: ", ")
         }
-        evaluation = SpuriousAblation(model: model, probe: probe.probe, images: try test.allImages(ctx.interpreter.output),
+        evaluation = SpuriousAblation(model: model, probe: probe.probe, images: try test.allImages(ctx.interpreter),
                                       truth: try test.values(of: probe.attribute), group: group)
-        self.with = try with.allImages(ctx.interpreter.output)
-        self.without = try without.allImages(ctx.interpreter.output)
+        self.with = try with.allImages(ctx.interpreter)
+        self.without = try without.allImages(ctx.interpreter)
     }
 
     /// `onStep` sees each forward pass done (and may throw to stop).
@@ -74,6 +74,7 @@ func registerAblationBaselines(_ r: Registry) {
        + "overall and worst-group accuracy with no ablation, with the top SAE latents by contrast (mean activation on `with` "
        + "minus `without`) zero-ablated, with as many random live latents ablated (averaged over draws), and with the top "
        + "residual coordinates by the same contrast zeroed.") { ctx in
+        let stop = ctx.interpreter.interrupt
         let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
         do {
             let setup = try AblationSetup(ctx)
@@ -81,7 +82,7 @@ func registerAblationBaselines(_ r: Registry) {
             let (layer, outcomes) = try setup.run(object, includeClean: true, at: ctx.spanOf("sae")) { done, total in
                 progress = progress ?? ProgressDisplay(output: ctx.interpreter.output, title: "Ablation baselines", total: total)
                 progress?.update(done: done)
-                if Interrupt.isRequested { progress?.finish(done: done, interrupted: true) }
+                if stop.isRequested { progress?.finish(done: done, interrupted: true) }
                 try ctx.checkInterrupt()
             }
             progress?.finish(done: progress?.total ?? 0)
@@ -102,6 +103,7 @@ func registerAblationBaselines(_ r: Registry) {
     ] + ablationParameters, returns: "Figure", doc: "The layer sweep of `clip.ablationBaselines`: worst-group accuracy after "
        + "ablating the top latents, random latents and top neurons at each SAE's layer, beside no ablation; a table and a "
        + "chart of which layer disentangles the spurious attribute best.") { ctx in
+        let stop = ctx.interpreter.interrupt
         guard case .array(let items) = ctx.value("saes"), !items.isEmpty else {
             throw ctx.typeError("saes", expected: "a non-empty [SAE]", got: ctx.value("saes"))
         }
@@ -118,17 +120,17 @@ func registerAblationBaselines(_ r: Registry) {
             var results: [(layer: Int, outcomes: [AblationOutcome])] = []
             let passes = 4 + setup.draws
             for object in objects {
-                if Interrupt.isRequested { break }
+                if ctx.interrupted { break }
                 let done = results.count
                 do {
                     results.append(try setup.run(object, includeClean: false, at: ctx.spanOf("saes")) { pass, _ in
                         progress.update(done: done * passes + pass)
-                        if Interrupt.isRequested { throw CancellationError() }
+                        if stop.isRequested { throw CancellationError() }
                     })
                 } catch is CancellationError { break }
             }
             progress.finish(done: results.count * passes, details: [("layers", "\(results.count) of \(objects.count)")],
-                            interrupted: Interrupt.isRequested)
+                            interrupted: ctx.interrupted)
             try ctx.checkInterruptUnless(!results.isEmpty)
             layersDone = results.count
             results.sort { $0.layer < $1.layer }

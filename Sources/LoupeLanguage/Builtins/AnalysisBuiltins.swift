@@ -65,13 +65,13 @@ extension DatasetObject {
 
 /// Image-level activations [images, latents] of an SAE over a dataset.
 func imageActivations(_ object: SAEObject, _ d: DatasetObject, measure: ImageMeasure = .meanActivation,
-                      at span: SourceSpan, output: OutputSink) throws -> [Float] {
+                      at span: SourceSpan, interpreter: Interpreter) throws -> [Float] {
     guard let clip = object.clip, let layer = object.sae.metadata.layer else {
         throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: span)
     }
     let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
     let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
-    let perToken = try clip.activations(images: try d.allImages(output), layer: layer, site: site, tokens: tokens)
+    let perToken = try clip.activations(images: try d.allImages(interpreter), layer: layer, site: site, tokens: tokens)
     return try Monosemanticity.imageActivations(object.sae, tokens: perToken, measure: measure)
 }
 
@@ -87,7 +87,7 @@ func registerAnalyses(_ r: Registry) {
         let values = try d.values(of: attribute)
         let classes = Array(Set(values)).sorted()
         guard classes.count >= 2 else { throw ctx.valueError("label", "'\(attribute)' takes only one value in these images; a probe needs two or more") }
-        let embeddings = model.embed(images: try d.allImages(ctx.interpreter.output))
+        let embeddings = model.embed(images: try d.allImages(ctx.interpreter))
         let features = embeddings.toArray(), dim = embeddings.shape[1]
         let labels = values.map { classes.firstIndex(of: $0)! }
         let probe = LinearProbe(features: features, dim: dim, labels: labels, classes: classes, steps: max(1, try ctx.int("steps")))
@@ -107,7 +107,7 @@ func registerAnalyses(_ r: Registry) {
         let groupNames = try (0..<d.count).map { i in
             try groupAttributes.map { "\($0)=\(try d.source.value(d.indices[i], of: $0))" }.joined(separator: ", ")
         }
-        let embeddings = p.model.embed(images: try d.allImages(ctx.interpreter.output))
+        let embeddings = p.model.embed(images: try d.allImages(ctx.interpreter))
         let features = embeddings.toArray()
         let correct = (0..<d.count).map { p.probe.classes[p.probe.predict(features, row: $0)] == truth[$0] }
         let result = GroupAccuracy(correct: correct, group: groupNames)
@@ -138,7 +138,7 @@ func registerAnalyses(_ r: Registry) {
         let selection = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         do {
-            let images = try d.allImages(ctx.interpreter.output)
+            let images = try d.allImages(ctx.interpreter)
             let perToken = try clip.activations(images: images, layer: layer, site: site, tokens: .all)
             let profile = try FeatureProfile(object.sae, latent: feature, tokens: perToken, selection: selection)
             guard !profile.ranking.isEmpty else {
@@ -168,8 +168,8 @@ func registerAnalyses(_ r: Registry) {
         let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
         let measure = ImageMeasure(rawValue: try ctx.option("by").name)!
         guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
-        let order = Contrast.rank(with: try imageActivations(object, with, measure: measure, at: ctx.span, output: ctx.interpreter.output),
-                                  without: try imageActivations(object, without, measure: measure, at: ctx.span, output: ctx.interpreter.output),
+        let order = Contrast.rank(with: try imageActivations(object, with, measure: measure, at: ctx.span, interpreter: ctx.interpreter),
+                                  without: try imageActivations(object, without, measure: measure, at: ctx.span, interpreter: ctx.interpreter),
                                   units: object.sae.dSAE, maxWithout: ctx.has("maxWithout") ? try ctx.double("maxWithout") : nil)
         return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
     })
@@ -184,6 +184,7 @@ func registerAnalyses(_ r: Registry) {
     ], returns: "Steerability", doc: "Joseph et al.'s steerability: clamp each unit on every token (adding back the SAE error), "
        + "Delta(v) = mean change of p(v|x) = softmax(100 <e(x), t_v>), S = sum of Delta(v)^2; steerable when S > 0.10. "
        + "At the last layer every unit is computed in closed form without another transformer pass.") { ctx in
+        let stop = ctx.interpreter.interrupt
         let model = ctx.clip()
         let vocabulary = try ctx.strings("vocabulary")
         guard !vocabulary.isEmpty else { throw ctx.valueError("vocabulary", "give at least one word") }
@@ -212,13 +213,13 @@ func registerAnalyses(_ r: Registry) {
         let result: SteerabilityResult
         do {
             result = try Steerability.measure(model, kind: kind, units: units, layer: layer,
-                                              images: try d.allImages(ctx.interpreter.output), vocabulary: vocabulary,
+                                              images: try d.allImages(ctx.interpreter), vocabulary: vocabulary,
                                               clamp: Float(try ctx.double("clamp"))) { done in
                 progress.update(done: done)
-                return !Interrupt.isRequested
+                return !stop.isRequested
             }
         } catch { throw languageError(error, at: ctx.span) }
-        progress.finish(done: result.scores.count, interrupted: Interrupt.isRequested)
+        progress.finish(done: result.scores.count, interrupted: ctx.interrupted)
         try ctx.checkInterruptUnless(!result.scores.isEmpty)
         return try ctx.finished(.object(SteerabilityObject(result, label: label)),
                                 progress: "stopped after \(result.scores.count) of \(units.count) units",
@@ -283,7 +284,7 @@ func registerAnalyses(_ r: Registry) {
         }
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
-        let images = try d.allImages(ctx.interpreter.output)
+        let images = try d.allImages(ctx.interpreter)
         let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         do {

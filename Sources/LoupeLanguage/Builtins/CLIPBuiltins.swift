@@ -72,9 +72,15 @@ extension CallContext {
         case .object(let o as ImageObject): return ([o.image], [o.caption ?? "image"])
         case .object(let d as DatasetObject):
             guard d.count > 0 else { throw valueError(key, "the dataset is empty") }
-            return (try d.allImages(interpreter.output), (0..<d.count).map { d.caption($0) })
+            return (try d.allImages(interpreter), (0..<d.count).map { d.caption($0) })
         case let v: throw typeError(key, expected: "an Image or a Dataset", got: v)
         }
+    }
+
+    /// How many images an Image-or-Dataset argument holds, without making them.
+    func imageCount(_ key: String) -> Int {
+        if case .object(let d as DatasetObject) = value(key) { return d.count }
+        return 1
     }
 
     func clip() -> CLIPModel { (receiver.objectValue as! CLIPObject).model }
@@ -163,11 +169,14 @@ func registerCLIP(_ r: Registry) {
                   choices: Options.site),
     ], returns: "Activations", doc: "The image tower's activations at one layer: [images, tokens, width], with a progress display. "
        + "An interrupt keeps the images already done.") { ctx in
+        let stop = ctx.interpreter.interrupt
         let model = ctx.clip()
         let layer = try ctx.layer("layer")
         let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
         let siteName = try ctx.option("site").name
         let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][siteName]!
+        try ctx.checkMemory(count: ctx.imageCount("images") * model.config.visionTokens * model.config.vision.width, of: 4,
+                            for: "the activations of \(ctx.imageCount("images")) images")
         let (images, _) = try ctx.images("images")
         let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Activations at layer \(layer)", total: images.count)
         var done = 0
@@ -176,10 +185,10 @@ func registerCLIP(_ r: Registry) {
             tensor = try model.activations(images: images, layer: layer, site: site, tokens: tokens) { finished in
                 done = finished
                 progress.update(done: finished)
-                return !Interrupt.isRequested
+                return !stop.isRequested
             }
         } catch { throw languageError(error, at: ctx.span) }
-        progress.finish(done: done, interrupted: Interrupt.isRequested)
+        progress.finish(done: done, interrupted: ctx.interrupted)
         try ctx.checkInterruptUnless(done > 0)
         return try ctx.finished(.object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
                                                           model: (model.path as NSString).lastPathComponent, clip: model)),

@@ -7,7 +7,7 @@ extension CallContext {
         let items: [Value]
         switch value(key) {
         case .array(let a): items = a
-        case .range(let lo, let hi, let closed): items = Value.indices(lower: lo, upper: hi, closed: closed).map { .int($0) }
+        case .range(let lo, let hi, let closed): items = try Value.elements(lower: lo, upper: hi, closed: closed)
         case let v: throw typeError(key, expected: "[Double]", got: v)
         }
         return try items.map {

@@ -8,10 +8,10 @@ func registerCollections(_ r: Registry) {
     let string = r.type("String")
     let sequences = [array, range]
 
-    func elements(_ v: Value) -> [Value] {
+    func elements(_ v: Value) throws -> [Value] {
         switch v {
         case .array(let items): return items
-        case .range(let lo, let hi, let closed): return Value.indices(lower: lo, upper: hi, closed: closed).map { .int($0) }
+        case .range(let lo, let hi, let closed): return try Value.elements(lower: lo, upper: hi, closed: closed)
         default: return []
         }
     }
@@ -23,10 +23,23 @@ func registerCollections(_ r: Registry) {
     }
 
     for t in sequences {
-        t.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of elements.") { .int(elements($0).count) })
-        t.addProperty(BuiltinProperty("isEmpty", type: "Bool", doc: "Whether there are no elements.") { .bool(elements($0).isEmpty) })
-        t.addProperty(BuiltinProperty("first", type: "Any?", doc: "The first element, or nil.") { elements($0).first ?? .null })
-        t.addProperty(BuiltinProperty("last", type: "Any?", doc: "The last element, or nil.") { elements($0).last ?? .null })
+        // A range answers these from its bounds, never by listing its elements.
+        t.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of elements.") { v in
+            if case .range(let lo, let hi, let closed) = v { return .int(Value.indices(lower: lo, upper: hi, closed: closed).count) }
+            return .int(try elements(v).count)
+        })
+        t.addProperty(BuiltinProperty("isEmpty", type: "Bool", doc: "Whether there are no elements.") { v in
+            if case .range(let lo, let hi, let closed) = v { return .bool(Value.indices(lower: lo, upper: hi, closed: closed).isEmpty) }
+            return .bool(try elements(v).isEmpty)
+        })
+        t.addProperty(BuiltinProperty("first", type: "Any?", doc: "The first element, or nil.") { v in
+            if case .range(let lo, let hi, let closed) = v { return Value.indices(lower: lo, upper: hi, closed: closed).first.map(Value.int) ?? .null }
+            return try elements(v).first ?? .null
+        })
+        t.addProperty(BuiltinProperty("last", type: "Any?", doc: "The last element, or nil.") { v in
+            if case .range(let lo, let hi, let closed) = v { return Value.indices(lower: lo, upper: hi, closed: closed).last.map(Value.int) ?? .null }
+            return try elements(v).last ?? .null
+        })
         t.addMethod(BuiltinFunction("map", [Parameter(nil, name: "transform", type: "Closure (element) -> Any")], returns: "Array",
                                     doc: "A new array with the closure applied to each element: `xs.map { $0 * 2 }`.") { ctx in
             .array(try elements(ctx.receiver).map { try ctx.checkInterrupt(); return try ctx.call("transform", [$0]) })
@@ -47,14 +60,27 @@ func registerCollections(_ r: Registry) {
         })
         t.addMethod(BuiltinFunction("contains", [Parameter(nil, name: "element", type: "Any")], returns: "Bool",
                                     doc: "Whether an element equals the value.") { ctx in
-            .bool(elements(ctx.receiver).contains { Value.equal($0, ctx.value("element")) })
+            if case .range(let lo, let hi, let closed) = ctx.receiver {
+                guard case .int(let i) = ctx.value("element") else { return .bool(false) }
+                return .bool(Value.indices(lower: lo, upper: hi, closed: closed).contains(i))
+            }
+            return .bool(try elements(ctx.receiver).contains { Value.equal($0, ctx.value("element")) })
         })
         t.addMethod(BuiltinFunction("sum", returns: "Double", doc: "The sum of numeric elements (Int if all are Int).") { ctx in
-            if case .range = ctx.receiver {} else if elements(ctx.receiver).allSatisfy({ if case .int = $0 { return true }; return false }) {} else {
+            if case .range(let lo, let hi, let closed) = ctx.receiver {
+                // n (first + last) / 2, in closed form, exact in 128 bits.
+                let r = Value.indices(lower: lo, upper: hi, closed: closed)
+                guard let first = r.first, let last = r.last else { return .int(0) }
+                guard let total = Int(exactly: Int128(r.count) * (Int128(first) + Int128(last)) / 2) else {
+                    throw LoupeError(.value, "integer overflow in sum(); use Doubles for very large numbers", at: ctx.span)
+                }
+                return .int(total)
+            }
+            if try elements(ctx.receiver).allSatisfy({ if case .int = $0 { return true }; return false }) {} else {
                 return .double(try numbers(ctx).reduce(0, +))
             }
             var total = 0
-            for v in elements(ctx.receiver) {
+            for v in try elements(ctx.receiver) {
                 guard case .int(let i) = v else { continue }
                 let (s, o) = total.addingReportingOverflow(i)
                 if o { throw LoupeError(.value, "integer overflow in sum()", at: ctx.span) }
@@ -68,23 +94,23 @@ func registerCollections(_ r: Registry) {
             return .double(xs.reduce(0, +) / Double(xs.count))
         })
         t.addMethod(BuiltinFunction("sorted", returns: "Array", doc: "The elements in ascending order (numbers or strings).") { ctx in
-            let items = elements(ctx.receiver)
+            let items = try elements(ctx.receiver)
             if let xs = try? numbers(ctx) { return .array(zip(xs, items).sorted { $0.0 < $1.0 }.map(\.1)) }
             let strings = items.compactMap { if case .string(let s) = $0 { return s }; return nil }
             guard strings.count == items.count else { throw LoupeError(.type, "sorted() needs all numbers or all strings", at: ctx.span) }
             return .array(strings.sorted().map { .string($0) })
         })
         t.addMethod(BuiltinFunction("reversed", returns: "Array", doc: "The elements in reverse order.") { ctx in
-            .array(elements(ctx.receiver).reversed())
+            .array(try elements(ctx.receiver).reversed())
         })
     }
     array.addMethod(BuiltinFunction("append", [Parameter(nil, name: "element", type: "Any")], doc: "Adds an element at the end of a `var` array.",
                                     mutating: true) { ctx in
-        .array(elements(ctx.receiver) + [ctx.value("element")])
+        .array(try elements(ctx.receiver) + [ctx.value("element")])
     })
     array.addMethod(BuiltinFunction("joined", [Parameter("separator", type: "String", default: .string(""))], returns: "String",
                                     doc: "The elements' text joined with the separator.") { ctx in
-        .string(elements(ctx.receiver).map(\.printed).joined(separator: try ctx.string("separator")))
+        .string(try elements(ctx.receiver).map(\.printed).joined(separator: try ctx.string("separator")))
     })
 
     func text(_ v: Value) -> String { if case .string(let s) = v { return s }; return "" }

@@ -161,22 +161,26 @@ public final class DatasetObject: HostObject, SequenceObject {
     /// Every image, drawn or decoded now. Thousands take seconds, so past
     /// half a second a progress display appears, and Stop is answered between
     /// images (scenes already drawn stay cached for the next command).
-    public func allImages(_ output: OutputSink) throws -> [RGBImage] {
+    public func allImages(_ interpreter: Interpreter) throws -> [RGBImage] {
         var images: [RGBImage] = []
-        images.reserveCapacity(count)
         let started = Date()
         var progress: ProgressDisplay?
         do {
             for i in 0..<count {
-                try Interrupt.check()
+                try interpreter.interrupt.check()
                 images.append(try image(i))
+                if i == 0 {
+                    // The first image tells how much all of them will hold.
+                    try MemoryBudget.check(count: count, of: images[0].pixels.count, for: "\(count) decoded images")
+                    images.reserveCapacity(count)
+                }
                 if progress == nil, Date().timeIntervalSince(started) > 0.5 {
-                    progress = ProgressDisplay(output: output, title: "Preparing \(count) images", total: count)
+                    progress = ProgressDisplay(output: interpreter.output, title: "Preparing \(count) images", total: count)
                 }
                 progress?.update(done: i + 1)
             }
         } catch {
-            progress?.finish(done: images.count, interrupted: Interrupt.isRequested)
+            progress?.finish(done: images.count, interrupted: interpreter.interrupt.isRequested)
             throw error
         }
         progress?.finish(done: count)
@@ -350,6 +354,7 @@ func registerDatasets(_ r: Registry) {
     dataset.addMethod(BuiltinFunction("save", [Parameter(nil, name: "folder", type: "String", doc: "where to write; created if missing")],
                                       returns: "Void", doc: "Writes toy-world scenes as PNG files plus scenes.jsonl and scenes.csv "
                                       + "(captions and attributes), each file atomically, with a progress display.") { ctx in
+        let stop = ctx.interpreter.interrupt
         let d = receiver(ctx)
         guard let scenes = d.source as? SceneSource else {
             throw LoupeError(.type, "save writes toy-world scenes; other datasets are already files", at: ctx.span)
@@ -362,13 +367,13 @@ func registerDatasets(_ r: Registry) {
             _ = try SceneWriter.write(count: indices.count, to: folder, progress: { written, _ in
                 done = written
                 progress.update(done: written)
-                return !Interrupt.isRequested
+                return !stop.isRequested
             }) { i in Scene(attributes: scenes.attributes(at: indices[i]), image: try scenes.image(at: indices[i])) }
         } catch {
             throw LoupeError(.io, "could not write scenes to \(folder): \(error)")
         }
-        progress.finish(done: done, details: [("folder", folder)], interrupted: Interrupt.isRequested)
-        if Interrupt.isRequested {
+        progress.finish(done: done, details: [("folder", folder)], interrupted: ctx.interrupted)
+        if ctx.interrupted {
             throw LoupeError(.interrupted, "stopped after \(done) of \(indices.count) scenes; the files written to \(folder) are complete, "
                              + "but scenes.jsonl and scenes.csv list only those written", at: ctx.span)
         }

@@ -49,7 +49,7 @@ func registerFeaturePage(_ r: Registry) {
         let steerCount = try ctx.int("steerImages")
         guard steerCount >= 1 else { throw ctx.valueError("steerImages", "steer at least one image") }
         do {
-            let images = try d.allImages(ctx.interpreter.output)
+            let images = try d.allImages(ctx.interpreter)
             let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
             let profile = try FeatureProfile(object.sae, latent: latent, tokens: acts, selection: place.tokens)
             guard !profile.ranking.isEmpty else {

@@ -75,7 +75,7 @@ func registerMonosemanticity(_ r: Registry) {
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
         do {
-            let images = try d.allImages(ctx.interpreter.output)
+            let images = try d.allImages(ctx.interpreter)
             let perToken = try model.activations(images: images, layer: layer, site: .residPost, tokens: tokens)
             let activations = Contrast.imageMeans(perToken)
             let embeddings = model.embed(images: images)

@@ -112,11 +112,18 @@ func registerSAE(_ r: Registry) {
             options.checkpointDirectory = try ctx.string("checkpoint")
             options.checkpointEvery = max(50, options.steps / 20)
         }
+        // Encoder and decoder, their gradients and Adam's two moments (12
+        // floats per weight), and a batch's pre-activations, codes and their
+        // gradients (4 floats per latent per token), before any is allocated.
+        let dIn = acts.width, width = max(0, options.width), batch = max(0, options.batchSize)
+        let floats = 12 * Double(width) * Double(dIn) + 4 * Double(batch) * Double(width)
+        try ctx.checkMemory(count: Int(min(floats, Double(Int.max / 8))), of: 4,
+                            for: "an SAE \(width) wide on \(dIn)-wide activations, trained \(batch) tokens at a time,")
         let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Training \(options.architecture.description) SAE",
                                        total: options.steps)
         let result: SAETrainingResult
         do {
-            result = try SAETrainer.train(source: try acts.source(), options: options, shouldStop: { Interrupt.isRequested }) { p in
+            result = try SAETrainer.train(source: try acts.source(), options: options, shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { p in
                 progress.update(done: p.step, details: [
                     ("loss", String(format: "%.4g", p.loss)), ("L0", String(format: "%.1f", p.l0)),
                     ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),
@@ -216,7 +223,7 @@ func registerSAE(_ r: Registry) {
         let result: SpliceAccuracy
         do {
             result = try Splice.accuracy(clip, sae: object.sae, layer: layer, site: site, tokens: tokens,
-                                         images: try d.allImages(ctx.interpreter.output), truth: truth, prompts: prompts)
+                                         images: try d.allImages(ctx.interpreter), truth: truth, prompts: prompts)
         } catch { throw languageError(error, at: ctx.span) }
         return .object(TableObject(title: "Zero-shot \(attribute) accuracy over \(d.count) images, SAE at layer \(layer)",
                                    columns: ["measure", "value"],

@@ -13,7 +13,7 @@ func registerSampling(_ r: Registry) {
             var pool: [Value]
             switch ctx.receiver {
             case .array(let items): pool = items
-            case .range(let lo, let hi, let closed): pool = Value.indices(lower: lo, upper: hi, closed: closed).map { .int($0) }
+            case .range(let lo, let hi, let closed): pool = try Value.elements(lower: lo, upper: hi, closed: closed)
             default: pool = []
             }
             if ctx.has("excluding") {

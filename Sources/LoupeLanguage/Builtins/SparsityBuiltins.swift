@@ -85,7 +85,7 @@ func registerSparsity(_ r: Registry) {
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count > 0 else { throw ctx.valueError("images", "the dataset is empty") }
         do {
-            let acts = try place.clip.activations(images: try d.allImages(ctx.interpreter.output), layer: place.layer,
+            let acts = try place.clip.activations(images: try d.allImages(ctx.interpreter), layer: place.layer,
                                                   site: place.site, tokens: .all)
             let s = try TokenSparsity.measure(object.sae, tokens: acts)
             let title = String(format: "L0 at layer %d over %d images: CLS %.1f, spatial %.1f", place.layer, d.count,
@@ -122,7 +122,7 @@ func registerSparsity(_ r: Registry) {
         guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
         var measured: [(layer: Int, sparsity: TokenSparsity)] = []
         do {
-            let images = try d.allImages(ctx.interpreter.output)
+            let images = try d.allImages(ctx.interpreter)
             for object in objects {
                 let place = try SAEPlacement(object, at: ctx.spanOf("saes"))
                 let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)

@@ -97,7 +97,7 @@ func registerZeroShot(_ r: Registry) {
         let truth = try attributeTruth(d, attribute: attribute, classes: classes, ctx)
         let probabilities: [Float]
         do {
-            probabilities = try model.classify(images: try d.allImages(ctx.interpreter.output), labels: prompts).toArray()
+            probabilities = try model.classify(images: try d.allImages(ctx.interpreter), labels: prompts).toArray()
         } catch { throw languageError(error, at: ctx.span) }
         var counts = [Int](repeating: 0, count: classes.count), correct = counts
         for i in 0..<d.count {

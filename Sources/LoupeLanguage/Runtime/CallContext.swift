@@ -100,7 +100,10 @@ public struct CallContext {
     }
 
     /// Throws if the person asked to stop; long builtins call this between steps.
-    public func checkInterrupt() throws { try Interrupt.check() }
+    public func checkInterrupt() throws { try interpreter.interrupt.check() }
+
+    /// Whether the person asked to stop the running command.
+    public var interrupted: Bool { interpreter.interrupt.isRequested }
 }
 
 extension BuiltinFunction {

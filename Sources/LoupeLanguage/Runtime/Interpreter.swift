@@ -10,6 +10,8 @@ enum Flow { case normal, breakLoop, continueLoop }
 public final class Interpreter {
     public let registry: Registry
     public var output: OutputSink
+    /// This session's stop request.
+    public let interrupt = InterruptToken()
     /// Top-level variables; they persist across cells.
     var globals: [String: Binding] = [:]
     /// Block and closure scopes, innermost last.
@@ -18,6 +20,9 @@ public final class Interpreter {
     public var pages: [DisplayBundle] = []
     /// The cell being run, for error messages.
     public private(set) var source = SourceText("")
+    /// How deep evaluation is nested now, and the most it may be.
+    var evaluationDepth = 0
+    static let maxEvaluationDepth = 3000
     /// The span of the cell's last expression, whose value is the cell's result.
     private(set) var lastExpressionSpan: SourceSpan?
 
@@ -43,7 +48,7 @@ public final class Interpreter {
         lastExpressionSpan = nil
         if case .expression(let e)? = program.last { lastExpressionSpan = e.span }
         for (i, stmt) in program.enumerated() {
-            try Interrupt.check()
+            try interrupt.check()
             if i == program.count - 1, case .expression(let e) = stmt {
                 last = try evaluate(e)
             } else {
@@ -94,7 +99,7 @@ public final class Interpreter {
             // Ranges are walked lazily: `0..<1_000_000_000` must not become an array.
             if case .range(let lo, let hi, let closed) = value {
                 for i in Value.indices(lower: lo, upper: hi, closed: closed) {
-                    try Interrupt.check()
+                    try interrupt.check()
                     let flow = try inScope([name: Binding(value: .int(i), mutable: false)]) { try executeBlock(body) }
                     if flow == .breakLoop { break }
                 }
@@ -102,13 +107,13 @@ public final class Interpreter {
             }
             let sequence = try iterate(value, span: sequenceExpr.span)
             for element in sequence {
-                try Interrupt.check()
+                try interrupt.check()
                 let flow = try inScope([name: Binding(value: element, mutable: false)]) { try executeBlock(body) }
                 if flow == .breakLoop { break }
             }
         case .whileLoop(let condition, let body, _):
             while try truth(condition) {
-                try Interrupt.check()
+                try interrupt.check()
                 let flow = try inScope([:]) { try executeBlock(body) }
                 if flow == .breakLoop { break }
             }
@@ -148,7 +153,7 @@ public final class Interpreter {
     func iterate(_ value: Value, span: SourceSpan) throws -> [Value] {
         switch value {
         case .array(let items): return items
-        case .range(let lo, let hi, let closed): return Value.indices(lower: lo, upper: hi, closed: closed).map { .int($0) }
+        case .range(let lo, let hi, let closed): return try Value.elements(lower: lo, upper: hi, closed: closed)
         case .dictionary(let entries): return entries.map { .array([$0.key, $0.value]) }
         case .string(let s): return s.map { .string(String($0)) }
         case .object(let o):
@@ -203,6 +208,14 @@ public final class Interpreter {
     // MARK: expressions
 
     public func evaluate(_ expr: Expr) throws -> Value {
+        // Recursion in the language (a closure that calls itself) must end
+        // in an error, never in a stack overflow that kills the session.
+        evaluationDepth += 1
+        defer { evaluationDepth -= 1 }
+        guard evaluationDepth <= Interpreter.maxEvaluationDepth else {
+            throw LoupeError(.value, "evaluation nested more than \(Interpreter.maxEvaluationDepth) levels deep "
+                             + "(a closure calling itself without end?)", at: expr.span)
+        }
         switch expr {
         case .literal(let v, _): return v
         case .interpolation(let parts, _):
@@ -247,8 +260,18 @@ public final class Interpreter {
             guard case .int(let a) = lo, case .int(let b) = hi else {
                 throw LoupeError(.type, "range bounds must be Int, got \(lo.typeName) and \(hi.typeName)", at: span)
             }
-            guard closed ? a <= b + 1 : a <= b else {
+            // Every range's end and count fit in an Int, so nothing that
+            // walks or counts one can overflow.
+            let (end, past) = closed ? b.addingReportingOverflow(1) : (b, false)
+            guard !past else {
+                throw LoupeError(.value, "a closed range cannot end at Int.max (\(b)); use ..< instead", at: span)
+            }
+            guard a <= end else {
                 throw LoupeError(.value, "range lower bound \(a) is above its upper bound \(b)", at: span)
+            }
+            guard !end.subtractingReportingOverflow(a).overflow else {
+                throw LoupeError(.value, "the range \(a)\(closed ? "..." : "..<")\(b) has more elements than an Int can count",
+                                 at: span)
             }
             return .range(lower: a, upper: b, closed: closed)
         case .member(let base, let name, let span):

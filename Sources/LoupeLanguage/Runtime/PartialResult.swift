@@ -41,7 +41,7 @@ extension CallContext {
     /// The result of a long command: returned as it is, or, when the person
     /// asked to stop, thrown as a partial result to be bound and reported.
     public func finished(_ value: Value, progress: @autoclosure () -> String, kept: @autoclosure () -> String) throws -> Value {
-        guard Interrupt.isRequested else { return value }
+        guard interrupted else { return value }
         throw PartialResult(value, progress: progress(), kept: kept())
     }
 }

@@ -146,6 +146,15 @@ public final class BuiltinType: @unchecked Sendable {
 
     public func addProperty(_ p: BuiltinProperty) { properties[p.name] = p }
 
+    /// The same type without the named static members and methods.
+    func copy(excluding names: Set<String>) -> BuiltinType {
+        let t = BuiltinType(name, doc: doc, isGlobal: isGlobal)
+        t.staticMembers = staticMembers.filter { !names.contains($0.key) }
+        t.methods = methods.filter { !names.contains($0.key) }
+        t.properties = properties
+        return t
+    }
+
     /// Every member name, for completion and suggestions.
     public var memberNames: [String] {
         Array(methods.keys) + Array(properties.keys)
@@ -169,6 +178,35 @@ public final class Registry: @unchecked Sendable {
         types[name] = t
         return t
     }
+
+    /// A registry with the same builtins, to which more can be added (for
+    /// hosts and tests) without touching this one. Types are shared.
+    public func copy() -> Registry {
+        let r = Registry()
+        r.functions = functions
+        r.types = types
+        return r
+    }
+
+    /// A registry without some builtins: global names (`env`) and members
+    /// as `Type.member` (`SAE.save`). Types that lose a member are copied,
+    /// so this registry is left as it is.
+    public func copy(excluding names: Set<String>) -> Registry {
+        let r = Registry()
+        r.functions = functions.filter { !names.contains($0.key) }
+        r.types = types.mapValues { t in
+            let members = Set(names.compactMap { $0.hasPrefix(t.name + ".") ? String($0.dropFirst(t.name.count + 1)) : nil })
+            return members.isEmpty ? t : t.copy(excluding: members)
+        }
+        return r
+    }
+
+    /// The standard registry less every builtin that reads or writes files,
+    /// reads the environment or waits: what a fuzzer may run freely.
+    public static let sandboxed = standard.copy(excluding: [
+        "env", "sleep", "CLIP.load", "SAE.load", "Dataset.folder", "Dataset.waterbirds", "Dataset.celeba",
+        "SAE.save", "Activations.save", "Dataset.save", "Image.save", "Table.save",
+    ])
 
     /// Names a cell can refer to without declaring them.
     public var globalNames: [String] {

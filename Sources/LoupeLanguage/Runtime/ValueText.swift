@@ -82,7 +82,7 @@ extension Value {
             var out: [String: JSON] = [:]
             for e in entries { guard let j = e.value.json else { return nil }; out[e.key.printed] = j }
             return .object(out)
-        case .range(let lo, let hi, let closed): return .array(Value.indices(lower: lo, upper: hi, closed: closed).map { .int($0) })
+        case .range(let lo, let hi, let closed): return (try? Value.elements(lower: lo, upper: hi, closed: closed)).map { .array($0.compactMap(\.json)) }
         default: return nil
         }
     }

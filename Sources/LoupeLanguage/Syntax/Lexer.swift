@@ -15,6 +15,9 @@ public struct Lexer {
 
     var scalars: [Unicode.Scalar] { source.scalars }
 
+    /// How many strings deep inside interpolations the lexer is.
+    var stringNesting = 0
+
     func peek(_ ahead: Int = 0) -> Unicode.Scalar? {
         pos + ahead < scalars.count ? scalars[pos + ahead] : nil
     }
@@ -169,6 +172,14 @@ public struct Lexer {
 
     /// Moves past the code of `\( ... )`, honouring nested parentheses and strings.
     mutating func skipInterpolation(stringStart: Int) throws {
+        // Strings inside interpolations recurse; a limit keeps hostile input
+        // from exhausting the stack.
+        stringNesting += 1
+        defer { stringNesting -= 1 }
+        guard stringNesting <= Parser.maxDepth / 10 else {
+            throw LoupeError(.syntax, "strings are nested inside interpolations more than \(Parser.maxDepth / 10) deep",
+                             at: SourceSpan(base + stringStart, base + stringStart + 1))
+        }
         var depth = 1
         while depth > 0 {
             guard let c = peek() else {

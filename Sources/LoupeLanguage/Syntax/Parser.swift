@@ -4,6 +4,12 @@ public struct Parser {
     var tokens: [Token]
     var index = 0
     let source: SourceText
+    /// A bound on the depth of the tree being built: each open bracket,
+    /// block, prefix operator, operator in a chain and postfix step adds one.
+    /// Evaluating and freeing a tree recurse as deep as it is, so the parser
+    /// refuses one deeper than `maxDepth` rather than let it overflow the stack.
+    var depth = 0
+    public static let maxDepth = 1000
 
     public init(_ source: SourceText) throws {
         var lexer = Lexer(source)
@@ -43,6 +49,17 @@ public struct Parser {
                           at: atEnd ? SourceSpan(max(0, t.span.start - 1), t.span.start) : t.span,
                           needsMoreInput: atEnd)
     }
+
+    /// Enters one more level; `leave(n)` when the level's tree is built.
+    mutating func enter() throws {
+        depth += 1
+        guard depth <= Parser.maxDepth else {
+            throw LoupeError(.syntax, "the code nests more than \(Parser.maxDepth) levels deep (brackets, blocks, or a chain of "
+                             + "operators or calls); split it into several statements", at: current.span)
+        }
+    }
+
+    mutating func leave(_ levels: Int = 1) { depth -= levels }
 
     mutating func expectSymbol(_ s: String, _ what: String? = nil) throws -> Token {
         guard isSymbol(s) else { throw error("expected '\(s)'\(what.map { " " + $0 } ?? "")\(found)") }
@@ -87,6 +104,8 @@ public struct Parser {
     }
 
     mutating func block() throws -> [Stmt] {
+        try enter()
+        defer { leave() }
         _ = try expectSymbol("{")
         var statements: [Stmt] = []
         while !isSymbol("}") {
@@ -164,7 +183,9 @@ public struct Parser {
     // MARK: expressions
 
     public mutating func expression(allowTrailingClosure: Bool = true) throws -> Expr {
-        try binary(level: 0, trailing: allowTrailingClosure)
+        try enter()
+        defer { leave() }
+        return try binary(level: 0, trailing: allowTrailingClosure)
     }
 
     static let levels: [[String]] = [
@@ -174,7 +195,11 @@ public struct Parser {
     mutating func binary(level: Int, trailing: Bool) throws -> Expr {
         if level == Parser.levels.count { return try prefix(trailing: trailing) }
         var left = try binary(level: level + 1, trailing: trailing)
+        var chain = 0
+        defer { leave(chain) }
         while case .symbol(let op) = current.kind, Parser.levels[level].contains(op) {
+            try enter()
+            chain += 1
             _ = advance()
             let right = try binary(level: level + 1, trailing: trailing)
             let span = left.span.to(right.span)
@@ -192,6 +217,8 @@ public struct Parser {
 
     mutating func prefix(trailing: Bool) throws -> Expr {
         if case .symbol(let op) = current.kind, op == "-" || op == "!" {
+            try enter()
+            defer { leave() }
             let start = advance().span
             let operand = try prefix(trailing: trailing)
             if op == "-", case .literal(.int(let i), _) = operand { return .literal(.int(-i), start.to(operand.span)) }
@@ -203,7 +230,10 @@ public struct Parser {
 
     mutating func postfix(trailing: Bool) throws -> Expr {
         var e = try primary()
+        var steps = 0
+        defer { leave(steps) }
         while true {
+            if isSymbol(".") || isSymbol("(") || isSymbol("[") || isSymbol("{") { try enter(); steps += 1 }
             if isSymbol(".") {
                 _ = advance()
                 let (name, span) = try memberName()
@@ -314,12 +344,15 @@ public struct Parser {
             switch piece {
             case .text(let s): parts.append(.text(s))
             case .code(let code, let offset):
+                try enter()
+                defer { leave() }
                 var lexer = Lexer(SourceText(code), base: offset)
                 var tokens = try lexer.tokenize()
                 // Spans from the sub-lexer already point into the cell.
                 if tokens.count == 1 { throw LoupeError(.syntax, "empty interpolation '\\()'", at: span) }
                 tokens[tokens.count - 1].span = SourceSpan(offset + code.unicodeScalars.count, offset + code.unicodeScalars.count)
                 var sub = Parser(tokens: tokens, source: source)
+                sub.depth = depth
                 let e = try sub.expression()
                 guard sub.current.kind == .end else { throw sub.error("unexpected text in interpolation") }
                 parts.append(.expr(e))
