@@ -109,7 +109,8 @@ bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPO
 FUZZ_SECONDS ?= 600
 fuzz: apt
 	@mkdir -p out
-	LOUPE_FUZZ_SECONDS=$(FUZZ_SECONDS) swift test -c release --filter "FuzzTests|WireFuzzTests" 2>&1 | tee out/fuzz.log | grep -E "fuzz |✘|✔|error"
+	@set -o pipefail; LOUPE_FUZZ_SECONDS=$(FUZZ_SECONDS) swift test -c release --filter "FuzzTests|WireFuzzTests" 2>&1 \
+	  | tee out/fuzz.log | grep -E "fuzz |✘|✔|error:"
 
 # One kernel, 10,000 executes with rich output: no reply may be lost and
 # resident memory may not grow more than 5% after a warm-up. Takes minutes;
