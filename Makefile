@@ -103,14 +103,23 @@ bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPO
 	@echo "== Steerability of every latent (49,152 x 5,000 words x 192 images): Loupe beside PyTorch"
 	$(BIN) bench steer $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
 
-# The seeded mutation fuzzers (the language with every builtin that touches
-# no disk, and the wire decoder) for longer than make test gives them (25 s
-# and 8 s): FUZZ_SECONDS each. A crash fails the run; the log says which input.
+# Coverage-guided fuzzing with libFuzzer, FUZZ_SECONDS per target, from the
+# seed corpus in Tests/Fuzz/corpus (make test runs the seeded mutation
+# fuzzers in the Swift tests for about 30 s instead). Fuzz/ is a package of
+# its own: every module it links is built with -sanitize=fuzzer. A crash
+# stops the run and leaves the input as out/fuzz/crash-*.
 FUZZ_SECONDS ?= 600
+FUZZ_BUILD := swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer
 fuzz: apt
-	@mkdir -p out
-	@set -o pipefail; LOUPE_FUZZ_SECONDS=$(FUZZ_SECONDS) swift test -c release --filter "FuzzTests|WireFuzzTests" 2>&1 \
-	  | tee out/fuzz.log | grep -E "fuzz |✘|✔|error:"
+	@mkdir -p out/fuzz/language out/fuzz/wire
+	@$(FUZZ_BUILD) --product fuzz-language 2>&1 | grep -E "error:" ; true
+	@$(FUZZ_BUILD) --product fuzz-wire 2>&1 | grep -E "error:" ; true
+	@cp Tests/Fuzz/corpus/language/* out/fuzz/language/ && cp Tests/Fuzz/corpus/frames/* out/fuzz/wire/
+	Fuzz/.build/release/fuzz-language out/fuzz/language -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=8192 \
+	    -max_len=8192 -artifact_prefix=out/fuzz/ -print_final_stats=1 2>&1 | grep -E "^(Done|stat::number_of_executed|==|SUMMARY)|crash"
+	Fuzz/.build/release/fuzz-wire out/fuzz/wire -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=8192 \
+	    -artifact_prefix=out/fuzz/ -print_final_stats=1 2>&1 | grep -E "^(Done|stat::number_of_executed|==|SUMMARY)|crash"
+	@! ls out/fuzz/crash-* 2>/dev/null
 
 # One kernel, 10,000 executes with rich output: no reply may be lost and
 # resident memory may not grow more than 5% after a warm-up. Takes minutes;

@@ -16,6 +16,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
+        // For the coverage-guided fuzzers in Fuzz/, a package of their own.
+        .library(name: "LoupeLanguage", targets: ["LoupeLanguage"]),
+        .library(name: "LoupeKernel", targets: ["LoupeKernel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -5,7 +5,8 @@ import Testing
 
 /// A seeded mutation fuzzer over the lexer, parser and evaluator, with every
 /// builtin that touches no disk: no input may crash or hang the session.
-/// `make test` gives it 25 s; `make fuzz` as long as LOUPE_FUZZ_SECONDS says.
+/// `make test` gives it 25 s, LOUPE_FUZZ_SECONDS longer; `make fuzz` runs the
+/// coverage-guided libFuzzer targets in Fuzz/ over the same corpus.
 /// A crash fails the whole test run and leaves the input that caused it in
 /// `lastInput`; the crashers found so far are the regression tests in
 /// `HostileInputTests`.
