@@ -12,7 +12,9 @@ SOAK_WARMUP executes (500) and at the end.
 Exits 1 if any reply was lost, any execute failed or lacked its output, or
 resident memory grew by more than SOAK_MAX_GROWTH percent (5) after the
 warm-up. `make soak` runs it. SOAK_CELLS (e.g. "image,print") runs only
-some kinds of cell, to find which one grows.
+some kinds of cell, to find which one grows. MALLOC_ARENA_MAX=1 tells
+memory that glibc's per-thread arenas hold after free (flat with it) from
+a leak (grows still).
 """
 import os
 import sys
