@@ -18,6 +18,7 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        removeAbandonedTemporaries(of: url.lastPathComponent, in: folder)
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
@@ -34,6 +35,17 @@ public enum AtomicFile {
             close(fd)
             unlink(temporary)
             throw error
+        }
+    }
+
+    /// A process killed mid-write leaves its temporary file behind (the
+    /// target itself is intact). The next write of the same file removes
+    /// those whose writer is gone, so killed saves do not fill the disk.
+    static func removeAbandonedTemporaries(of name: String, in folder: String) {
+        let prefix = "." + name + ".tmp-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count).split(separator: "-").first ?? ""), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder + "/" + entry) }
         }
     }
 

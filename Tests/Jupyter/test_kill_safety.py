@@ -187,6 +187,12 @@ def test_killed_activations_save_leaves_the_old_file(folder):
                 f"acts.save({json.dumps(target)})\n")
 
     assert_kill_leaves_old_files(folder, [target], writer, sizes=[1500, 3000, 6000])
+    # The killed writer's temporary file is removed by the next save.
+    loupe_run(folder, "again.loupe",
+              "let clip = CLIP.load()\n"
+              "let acts = clip.activations(Dataset.scenes(count: 2, seed: 3), layer: 1, tokens: .all)\n"
+              f"acts.save({json.dumps(target)})\n")
+    assert not temporaries(folder, [target])
 
 
 def test_killed_sae_save_leaves_both_old_files_loadable(folder):

@@ -1,4 +1,7 @@
 import LoupeJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Publishes a running command's output with its request as parent.
 final class IOPubOutput: KernelOutput {
@@ -54,6 +57,7 @@ extension Kernel {
 
         let output = IOPubOutput(kernel: self, parent: request.header, silent: silent)
         let outcome = interpreter.execute(code, silent: silent, output: output)
+        defer { returnFreedMemory() }
         switch outcome {
         case .ok(let result, let payload):
             if let result, !silent {
@@ -84,6 +88,23 @@ extension Kernel {
             abortExecutions(queued, on: socket)
         }
     }
+
+    /// Gives the memory a cell freed back to the system. glibc keeps freed
+    /// blocks in one heap per thread that ever allocated, and a cell's work
+    /// runs on several (its own, the BLAS and Dispatch workers), so without
+    /// this a long session's resident size creeps up with no leak at all:
+    /// 10,000 mixed executes grew it by more than half.
+    func returnFreedMemory() {
+        #if canImport(Glibc)
+        Kernel.mallocTrim?(0)
+        #endif
+    }
+
+    #if canImport(Glibc)
+    /// glibc's `malloc_trim`, which its Swift module does not export.
+    static let mallocTrim: (@convention(c) (Int) -> Int32)? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
+        .map { unsafeBitCast($0, to: (@convention(c) (Int) -> Int32).self) }
+    #endif
 
     /// Every message waiting on the socket right now.
     func drainQueue(_ socket: ZMQSocket) -> [[[UInt8]]] {
