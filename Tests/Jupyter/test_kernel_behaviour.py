@@ -102,7 +102,7 @@ def test_malformed_frames_do_not_crash_the_kernel(kernel):
 
 def test_stop_on_error_aborts_queued_executes(kernel):
     _, kc = kernel
-    failing = kc.execute("sleep(0.5)\nundefinedName")
+    failing = kc.execute("sleep(2)\nundefinedName")   # the queued request arrives while it sleeps
     queued = kc.execute('print("never")')
     replies = {}
     while len(replies) < 2:
