@@ -47,9 +47,9 @@ let package = Package(
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeLanguage", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeRender", "LoupeWorld", "LoupeJSON", "LoupeFiles"]),
-        .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
+        .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeTensor", "LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
         .executableTarget(name: "loupe", dependencies: [
-            "LoupeKernel", "LoupeLanguage", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeFiles",
+            "LoupeKernel", "LoupeLanguage", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -76,7 +76,7 @@ public func runCLIPBenchmark(checkpoint: String, batchSize: Int = 32, batches: I
         forwardGFLOPS: flops / seconds / 1e9,
         sgemmPeakGFLOPS: sgemmRate(m: batchSize * c.visionTokens, n: c.vision.mlpWidth, k: c.vision.width),
         residentAfterLoad: afterLoad, peakResident: ProcessMemory.peakResident(), fileSize: model.fileSize,
-        blasCore: BLAS.coreName, threads: Parallel.threads)
+        blasCore: BLASRuntime.core, threads: Parallel.threads)
 }
 
 /// Multiply-add work of one image through the image tower, counted as 2 flops each.

@@ -153,6 +153,7 @@ public final class CLIPModel: @unchecked Sendable {
         }
         lines.append("embedding \(config.embedDim), activation \(v.activation.rawValue) (\(config.activationSource)), logit scale \(String(format: "%.2f", logitScale))")
         lines.append("\(Self.formatCount(parameterCount)) parameters, \(Self.formatBytes(fileSize)) mapped")
+        lines.append("computing with \(BLASRuntime.description)")
         return lines.joined(separator: "\n")
     }
 
@@ -165,6 +166,7 @@ public final class CLIPModel: @unchecked Sendable {
             "embed_dim": .int(config.embedDim), "activation": .string(config.vision.activation.rawValue),
             "parameters": .int(parameterCount), "file_bytes": .int(fileSize), "path": .string(path),
             "logit_scale": .double(Double(logitScale)),
+            "blas": .string(BLASRuntime.description),
         ]
         if let t = config.text {
             o["text_layers"] = .int(t.layers); o["text_width"] = .int(t.width); o["context_length"] = .int(config.contextLength)

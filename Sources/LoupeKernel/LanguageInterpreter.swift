@@ -1,5 +1,6 @@
 import LoupeJSON
 import LoupeLanguage
+import LoupeTensor
 
 /// Connects the command language to the protocol core.
 public final class LanguageInterpreter: KernelInterpreter {
@@ -10,7 +11,7 @@ public final class LanguageInterpreter: KernelInterpreter {
     public var implementation: String { "loupe" }
     public var implementationVersion: String { KernelInfo.version }
     public var languageInfo: JSON { KernelInfo.languageInfo }
-    public var banner: String { KernelInfo.banner }
+    public var banner: String { KernelInfo.banner + "\nComputing with \(BLASRuntime.description)." }
     /// No hosted documentation yet; docs/reference.md ships with the source.
     public var helpLinks: [JSON] { [] }
 

@@ -92,7 +92,7 @@ public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions
         }
         rows.append(row)
     }
-    let machine = "\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS \(BLAS.coreName)"
+    let machine = BLASRuntime.description
     return SAEBenchmarkReport(options: options, rows: rows, machine: machine, peerVersion: peerVersion)
 }
 

@@ -52,9 +52,6 @@ public enum BLAS {
 
     /// Threads OpenBLAS itself uses (1: Loupe parallelises around it).
     public static var threads: Int { _ = singleThreaded; return Int(openblas_get_num_threads()) }
-
-    /// The kernel family OpenBLAS picked for this CPU (e.g. "Haswell", "SkylakeX").
-    public static var coreName: String { String(cString: openblas_get_corename()) }
 }
 
 extension Tensor {

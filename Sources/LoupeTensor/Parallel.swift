@@ -1,11 +1,17 @@
+import CLoupeKernels
 import Foundation
 
 /// Splits work over the machine's cores. Each chunk is a contiguous range so
 /// that kernels stream through memory; chunks are only made when there is
 /// enough work to pay for waking another thread.
 public enum Parallel {
-    /// Worker count used by the element-wise kernels.
-    public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker count for the kernels and the row-split matrix products: the
+    /// cores this process may really use (its affinity mask and cgroup CPU
+    /// quota, not the host's count), or LOUPE_THREADS when set.
+    public static var threads: Int = {
+        if let n = ProcessInfo.processInfo.environment["LOUPE_THREADS"].flatMap(Int.init), n >= 1 { return n }
+        return max(1, Int(loupe_usable_cores()))
+    }()
 
     /// Calls `body` on disjoint ranges covering 0..<n, possibly concurrently.
     /// `grain` is the smallest range worth a thread of its own.

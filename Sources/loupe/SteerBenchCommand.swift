@@ -3,6 +3,7 @@ import Foundation
 import LoupeAnalysis
 import LoupeCLIP
 import LoupeSAE
+import LoupeTensor
 import LoupeWorld
 
 /// The paper-scale steerability sweep: every latent of a wide SAE on the
@@ -50,8 +51,8 @@ struct SteerBench: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         print(String(format: "loupe     latents=%d words=%d images=%d seconds=%.1f (image forward %.1f, text %.1f, sweep %.1f) "
-                     + "mean_S=%.4f steerable=%.3f", result.scores.count, vocabulary.count, scenes.count, seconds,
-                     imageSeconds, textSeconds, seconds - imageSeconds - textSeconds, result.meanScore, result.fractionSteerable))
+                     + "mean_S=%.4f steerable=%.3f blas=\"%@\"", result.scores.count, vocabulary.count, scenes.count, seconds,
+                     imageSeconds, textSeconds, seconds - imageSeconds - textSeconds, result.meanScore, result.fractionSteerable, BLASRuntime.description))
         guard let peer else { return }
         let torch = try runPeer(peer, ["bench/steer_peer.py", checkpoint, "--latents", "\(latents)", "--words", "\(vocabulary.count)",
                                        "--images", "\(scenes.count)", "--sample", "\(peerLatents)", "--clamp", "\(clamp)"])

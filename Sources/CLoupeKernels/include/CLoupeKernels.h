@@ -24,4 +24,13 @@ void loupe_steer_accumulate(const float *a, long lda, const float *b, const floa
 /* The instruction set the kernels run with: "avx512", "avx2" or "baseline". */
 const char *loupe_kernels_isa(void);
 
+/* The OpenBLAS core in use ("Cooperlake", "Haswell", ...), and the one the
+ * library picked itself when Loupe replaced it as too weak for this CPU
+ * ("Prescott"), else "". */
+const char *loupe_blas_core(void);
+const char *loupe_blas_replaced_core(void);
+
+/* Cores this process may use: affinity mask and cgroup CPU quota. */
+int loupe_usable_cores(void);
+
 #endif
