@@ -51,6 +51,15 @@ import Testing
         #expect(text.hasPrefix("tokens: .spatial") && text.contains("patch tokens"))
     }
 
+    @Test func helpSummariesEndAtTheEndOfASentence() {
+        let s = Session()
+        guard case .success(_, let pages) = s.run("help(SAE)") else { Issue.record("help failed"); return }
+        let text = pages.map(\.plainText).joined()
+        // Not cut at the dot of a file name or an abbreviation.
+        #expect(text.contains("Saves in SAELens's layout (sae_weights.safetensors + cfg.json), atomically."))
+        #expect(!text.contains("(sae_weights.\n"))
+    }
+
     @Test func inspectsBuiltinsAndVariables() {
         let s = Session()
         #expect(s.inspect("print", cursor: 2)?.plainText.hasPrefix("print(") == true)

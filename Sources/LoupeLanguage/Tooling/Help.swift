@@ -64,8 +64,25 @@ public enum Help {
         return lines.joined(separator: "\n")
     }
 
+    /// Up to the first full stop that ends a sentence: one followed by a
+    /// space or the end, outside brackets and code, and not an abbreviation
+    /// ("et al.", "e.g.") nor inside a file name ("sae_weights.safetensors").
     static func firstSentence(_ s: String) -> String {
-        guard let end = s.firstIndex(of: ".") else { return s }
-        return String(s[...end])
+        let chars = Array(s)
+        var depth = 0, inCode = false
+        for (i, c) in chars.enumerated() {
+            switch c {
+            case "`": inCode.toggle()
+            case "(", "[": depth += 1
+            case ")", "]": depth = max(0, depth - 1)
+            case "." where depth == 0 && !inCode:
+                guard i + 1 == chars.count || chars[i + 1] == " " else { continue }
+                let before = String(chars[max(0, i - 5)..<i]).lowercased()
+                if before.hasSuffix(" al") || before.hasSuffix("e.g") || before.hasSuffix("i.e") || before.hasSuffix("etc") { continue }
+                return String(chars[...i])
+            default: break
+            }
+        }
+        return s
     }
 }
