@@ -42,16 +42,21 @@ extension Chart {
         let slot = frame.plot.width / Double(max(1, labels.count))
         let barWidth = slot * 0.8 / Double(series.count)
         let zero = frame.py(0)
+        var drawn: [Point] = []   // for placing the legend clear of the bars
         for (k, s) in series.enumerated() {
             for (i, v) in s.values.enumerated() where v.isFinite {
                 let x0 = frame.plot.x + slot * Double(i) + slot * 0.1 + barWidth * Double(k)
                 let top = frame.py(v)
-                frame.canvas.fill(Rect(x: x0, y: min(top, zero), width: barWidth * 0.92, height: abs(zero - top)),
-                                  Colour.series[k % Colour.series.count])
+                let bar = Rect(x: x0, y: min(top, zero), width: barWidth * 0.92, height: abs(zero - top))
+                frame.canvas.fill(bar, Colour.series[k % Colour.series.count])
+                for a in 0...4 { for b in 0...10 {
+                    drawn.append(Point(bar.x + bar.width * Double(a) / 4, bar.y + bar.height * Double(b) / 10))
+                } }
             }
         }
         if labels.isEmpty { frame.noData() }
-        frame.legend(series.enumerated().map { ($0.element.name, Colour.series[$0.offset % Colour.series.count]) }, boxes: true)
+        frame.legend(series.enumerated().map { ($0.element.name, Colour.series[$0.offset % Colour.series.count]) },
+                     boxes: true, avoiding: drawn)
         return frame.finish()
     }
 

@@ -38,10 +38,15 @@ extension Chart {
                                  : Axis.linear(ys.min() ?? 0, ys.max() ?? 1, target: 5)
         var frame = try ChartFrame(options: options, x: xAxis, y: yAxis)
         let lineWidth = lineWidth * frame.unit
+        var drawn: [Point] = []   // for placing the legend clear of the lines
         for (k, s) in series.enumerated() {
             let colour = s.colour ?? Colour.series[k % Colour.series.count]
             var run: [Point] = []
             func flush() {
+                drawn += run
+                for (p, q) in zip(run, run.dropFirst()) {
+                    drawn += (1..<8).map { Point(p.x + (q.x - p.x) * Double($0) / 8, p.y + (q.y - p.y) * Double($0) / 8) }
+                }
                 if run.count == 1 { frame.canvas.fillCircle(centre: run[0], radius: lineWidth, colour) }
                 else if run.count > 1 { frame.canvas.polyline(run, colour, width: lineWidth) }
                 run.removeAll()
@@ -53,7 +58,7 @@ extension Chart {
             flush()
         }
         if xs.isEmpty { frame.noData() }
-        if series.count > 1 || series.contains(where: { !$0.name.isEmpty }) { frame.legend(series) }
+        if series.count > 1 || series.contains(where: { !$0.name.isEmpty }) { frame.legend(series, avoiding: drawn) }
         return frame.finish()
     }
 }
@@ -61,19 +66,29 @@ extension Chart {
 extension ChartFrame {
     /// A boxed key in the plot's top-right corner: a short line per series
     /// for line charts, a filled square for bars.
-    mutating func legend(_ series: [LineSeries]) {
+    mutating func legend(_ series: [LineSeries], avoiding data: [Point]) {
         legend(series.enumerated().filter { !$0.element.name.isEmpty }.map {
             ($0.element.name, $0.element.colour ?? Colour.series[$0.offset % Colour.series.count])
-        }, boxes: false)
+        }, boxes: false, avoiding: data)
     }
 
-    mutating func legend(_ entries: [(name: String, colour: Colour)], boxes: Bool) {
+    /// The key goes in the plot corner that covers the fewest of `data`
+    /// (points drawn, in canvas pixels), top right when they tie.
+    mutating func legend(_ entries: [(name: String, colour: Colour)], boxes: Bool, avoiding data: [Point]) {
         guard !entries.isEmpty else { return }
         let line = size * 1.3, swatch = boxes ? size * 0.9 : size * 1.4
         let textWidth = entries.map { font.measure($0.name, size: size) }.max() ?? 0
         let w = swatch + textWidth + size * 1.2
         let h = line * Double(entries.count) + size * 0.5
-        let box = Rect(x: plot.maxX - w - 4 * unit, y: plot.y + 4 * unit, width: w, height: h)
+        let margin = 4 * unit
+        let corners = [Rect(x: plot.maxX - w - margin, y: plot.y + margin, width: w, height: h),
+                       Rect(x: plot.x + margin, y: plot.y + margin, width: w, height: h),
+                       Rect(x: plot.maxX - w - margin, y: plot.maxY - h - margin, width: w, height: h),
+                       Rect(x: plot.x + margin, y: plot.maxY - h - margin, width: w, height: h)]
+        func covered(_ r: Rect) -> Int {
+            data.filter { $0.x >= r.x - margin && $0.x <= r.x + r.width + margin && $0.y >= r.y - margin && $0.y <= r.y + r.height + margin }.count
+        }
+        let box = corners.min { covered($0) < covered($1) } ?? corners[0]
         canvas.fill(box, .white, alpha: 0.85)
         canvas.stroke(box, .grid, width: unit)
         for (row, entry) in entries.enumerated() {
