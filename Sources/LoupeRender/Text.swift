@@ -79,16 +79,4 @@ extension Font {
         }
         return Double(lines.count) * lineHeight
     }
-
-    /// `text` shortened with an ellipsis until it fits in `maxWidth` pixels.
-    public func truncate(_ text: String, size: Double, toWidth maxWidth: Double) -> String {
-        if measure(text, size: size) <= maxWidth { return text }
-        var chars = Array(text)
-        while !chars.isEmpty {
-            chars.removeLast()
-            let candidate = String(chars) + "…"
-            if measure(candidate, size: size) <= maxWidth { return candidate }
-        }
-        return ""
-    }
 }

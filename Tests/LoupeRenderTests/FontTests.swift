@@ -46,14 +46,6 @@ final class FontTests: XCTestCase {
         XCTAssertEqual(results.values.count, 16)
         XCTAssertTrue(results.values.allSatisfy { $0 })
     }
-
-    func testTruncation() throws {
-        let f = try Font.sans()
-        let t = f.truncate("a rather long caption for a small cell", size: 10, toWidth: 60)
-        XCTAssertTrue(t.hasSuffix("…"))
-        XCTAssertLessThanOrEqual(f.measure(t, size: 10), 60)
-        XCTAssertEqual(f.truncate("short", size: 10, toWidth: 200), "short")
-    }
 }
 
 private final class Results: @unchecked Sendable {
