@@ -17,6 +17,12 @@ func result(_ session: Session, _ code: String) -> String? {
     return nil
 }
 
+/// Presses Stop on `session` from another thread, `seconds` from now.
+func requestStop(of session: Session, after seconds: Double) {
+    let token = session.interpreter.interrupt
+    Thread { Thread.sleep(forTimeInterval: seconds); token.request() }.start()
+}
+
 func failure(_ session: Session, _ code: String) -> LoupeError? {
     if case .failure(let e, _, _) = session.run(code) { return e }
     return nil
@@ -111,9 +117,7 @@ func failure(_ session: Session, _ code: String) -> LoupeError? {
         #expect(result(s, "1") == "1")
         // ...and a request during the run stops it at the next check.
         _ = s.run("var n = 0")
-        let token = s.interpreter.interrupt
-        let thread = Thread { Thread.sleep(forTimeInterval: 0.2); token.request() }
-        thread.start()
+        requestStop(of: s, after: 0.2)
         #expect(failure(s, "while true { n += 1 }")?.kind == .interrupted)
         #expect(result(s, "n > 0") == "true")
     }
@@ -122,9 +126,7 @@ func failure(_ session: Session, _ code: String) -> LoupeError? {
         let stopped = Session(), other = Session()
         _ = stopped.run("var n = 0")
         _ = other.run("var m = 0")
-        let token = stopped.interpreter.interrupt
-        let thread = Thread { Thread.sleep(forTimeInterval: 0.2); token.request() }
-        thread.start()
+        requestStop(of: stopped, after: 0.2)
         #expect(failure(stopped, "while true { n += 1 }")?.kind == .interrupted)
         #expect(result(other, "for i in 0..<20000 { m += 1 }\nm") == "20000")
     }

@@ -15,6 +15,11 @@ func registerCollections(_ r: Registry) {
         default: return []
         }
     }
+    /// A range's integers, to answer from its bounds without listing them.
+    func integers(_ v: Value) -> Range<Int>? {
+        if case .range(let lo, let hi, let closed) = v { return Value.indices(lower: lo, upper: hi, closed: closed) }
+        return nil
+    }
     func numbers(_ ctx: CallContext) throws -> [Double] {
         try elements(ctx.receiver).map {
             guard let d = $0.asDouble else { throw LoupeError(.type, "\(ctx.function.name)() needs numbers, found a \($0.typeName)", at: ctx.span) }
@@ -25,19 +30,19 @@ func registerCollections(_ r: Registry) {
     for t in sequences {
         // A range answers these from its bounds, never by listing its elements.
         t.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of elements.") { v in
-            if case .range(let lo, let hi, let closed) = v { return .int(Value.indices(lower: lo, upper: hi, closed: closed).count) }
+            if let r = integers(v) { return .int(r.count) }
             return .int(try elements(v).count)
         })
         t.addProperty(BuiltinProperty("isEmpty", type: "Bool", doc: "Whether there are no elements.") { v in
-            if case .range(let lo, let hi, let closed) = v { return .bool(Value.indices(lower: lo, upper: hi, closed: closed).isEmpty) }
+            if let r = integers(v) { return .bool(r.isEmpty) }
             return .bool(try elements(v).isEmpty)
         })
         t.addProperty(BuiltinProperty("first", type: "Any?", doc: "The first element, or nil.") { v in
-            if case .range(let lo, let hi, let closed) = v { return Value.indices(lower: lo, upper: hi, closed: closed).first.map(Value.int) ?? .null }
+            if let r = integers(v) { return r.first.map(Value.int) ?? .null }
             return try elements(v).first ?? .null
         })
         t.addProperty(BuiltinProperty("last", type: "Any?", doc: "The last element, or nil.") { v in
-            if case .range(let lo, let hi, let closed) = v { return Value.indices(lower: lo, upper: hi, closed: closed).last.map(Value.int) ?? .null }
+            if let r = integers(v) { return r.last.map(Value.int) ?? .null }
             return try elements(v).last ?? .null
         })
         t.addMethod(BuiltinFunction("map", [Parameter(nil, name: "transform", type: "Closure (element) -> Any")], returns: "Array",
@@ -60,16 +65,15 @@ func registerCollections(_ r: Registry) {
         })
         t.addMethod(BuiltinFunction("contains", [Parameter(nil, name: "element", type: "Any")], returns: "Bool",
                                     doc: "Whether an element equals the value.") { ctx in
-            if case .range(let lo, let hi, let closed) = ctx.receiver {
+            if let r = integers(ctx.receiver) {
                 guard case .int(let i) = ctx.value("element") else { return .bool(false) }
-                return .bool(Value.indices(lower: lo, upper: hi, closed: closed).contains(i))
+                return .bool(r.contains(i))
             }
             return .bool(try elements(ctx.receiver).contains { Value.equal($0, ctx.value("element")) })
         })
         t.addMethod(BuiltinFunction("sum", returns: "Double", doc: "The sum of numeric elements (Int if all are Int).") { ctx in
-            if case .range(let lo, let hi, let closed) = ctx.receiver {
+            if let r = integers(ctx.receiver) {
                 // n (first + last) / 2, in closed form, exact in 128 bits.
-                let r = Value.indices(lower: lo, upper: hi, closed: closed)
                 guard let first = r.first, let last = r.last else { return .int(0) }
                 guard let total = Int(exactly: Int128(r.count) * (Int128(first) + Int128(last)) / 2) else {
                     throw LoupeError(.value, "integer overflow in sum(); use Doubles for very large numbers", at: ctx.span)

@@ -179,19 +179,10 @@ public final class Registry: @unchecked Sendable {
         return t
     }
 
-    /// A registry with the same builtins, to which more can be added (for
-    /// hosts and tests) without touching this one. Types are shared.
-    public func copy() -> Registry {
-        let r = Registry()
-        r.functions = functions
-        r.types = types
-        return r
-    }
-
-    /// A registry without some builtins: global names (`env`) and members
-    /// as `Type.member` (`SAE.save`). Types that lose a member are copied,
-    /// so this registry is left as it is.
-    public func copy(excluding names: Set<String>) -> Registry {
+    /// A registry to which builtins can be added (for hosts and tests), less
+    /// some: global names (`env`) and members as `Type.member` (`SAE.save`).
+    /// Types that lose a member are copied, so this registry is left as it is.
+    public func copy(excluding names: Set<String> = []) -> Registry {
         let r = Registry()
         r.functions = functions.filter { !names.contains($0.key) }
         r.types = types.mapValues { t in
