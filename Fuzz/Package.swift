@@ -10,9 +10,10 @@ let package = Package(
     name: "LoupeFuzz",
     dependencies: [.package(name: "Loupe", path: "..")],
     targets: [
-        .executableTarget(name: "fuzz-language", dependencies: [.product(name: "LoupeLanguage", package: "Loupe")],
+        .target(name: "FuzzDriver", path: "Sources/FuzzDriver"),
+        .executableTarget(name: "fuzz-language", dependencies: ["FuzzDriver", .product(name: "LoupeLanguage", package: "Loupe")],
                           path: "Sources/FuzzLanguage", swiftSettings: asLibrary),
-        .executableTarget(name: "fuzz-wire", dependencies: [.product(name: "LoupeKernel", package: "Loupe")],
+        .executableTarget(name: "fuzz-wire", dependencies: ["FuzzDriver", .product(name: "LoupeKernel", package: "Loupe")],
                           path: "Sources/FuzzWire", swiftSettings: asLibrary),
     ]
 )

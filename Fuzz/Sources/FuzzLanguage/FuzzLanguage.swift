@@ -1,4 +1,5 @@
 import Foundation
+import FuzzDriver
 import LoupeLanguage
 
 /// One cell through the lexer, parser and evaluator, with every builtin
@@ -20,15 +21,7 @@ public func fuzzLanguage(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links an executable's entry point under the name `fuzz_language_main`;
-// it hands the command line to libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<CInt>,
-               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @_cdecl("fuzz_language_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc, vector = argv
-    return runDriver(&count, &vector) { fuzzLanguage($0, $1) }
+    runLibFuzzer(argc, argv) { fuzzLanguage($0, $1) }
 }

@@ -1,3 +1,4 @@
+import FuzzDriver
 import LoupeKernel
 
 /// Frames split from the input at 0xFF bytes, the four JSON parts signed so
@@ -14,15 +15,7 @@ public func fuzzWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links an executable's entry point under the name `fuzz_wire_main`;
-// it hands the command line to libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<CInt>,
-               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @_cdecl("fuzz_wire_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc, vector = argv
-    return runDriver(&count, &vector) { fuzzWire($0, $1) }
+    runLibFuzzer(argc, argv) { fuzzWire($0, $1) }
 }
