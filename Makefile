@@ -83,6 +83,7 @@ lab: kernelspec
 CLIP_VENV := dev/.venv
 SAE_VENV  := dev/.venv-sae
 BENCH_CHECKPOINT := dev/work/ViT-B-32.safetensors
+BENCH_PHOTOS := dev/work/photos/.complete
 
 $(CLIP_VENV)/.installed: dev/requirements-clip.txt
 	@python3 -m venv $(CLIP_VENV) && $(CLIP_VENV)/bin/pip install -q --disable-pip-version-check -r $< && touch $@
@@ -93,11 +94,18 @@ $(SAE_VENV)/.installed: dev/requirements-sae.txt
 $(BENCH_CHECKPOINT): $(CLIP_VENV)/.installed
 	$(CLIP_VENV)/bin/python dev/make_clip_fixtures.py --full
 
-bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPOINT)
+$(BENCH_PHOTOS): $(CLIP_VENV)/.installed dev/make_photos.py
+	$(CLIP_VENV)/bin/python dev/make_photos.py --count 256 --out dev/work/photos && touch $@
+
+bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPOINT) $(BENCH_PHOTOS)
+	@echo "== CPU: one core's fp32 FMA and bf16 dot-product rates"
+	$(BIN) bench cpu
 	@echo "== kernel: Loupe beside ipykernel"
 	$(PY) bench/kernel_bench.py
 	@echo "== CLIP image tower: Loupe beside open_clip"
 	$(BIN) bench clip $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
+	@echo "== Activations of real photos through the language: beside ready tensors and open_clip"
+	$(BIN) bench photos $(BENCH_CHECKPOINT) dev/work/photos --peer $(CLIP_VENV)/bin/python
 	@echo "== SAE training: Loupe beside SAELens"
 	$(BIN) bench sae --peer $(SAE_VENV)/bin/python
 	@echo "== Steerability of every latent (49,152 x 5,000 words x 192 images): Loupe beside PyTorch"

@@ -24,8 +24,11 @@ extension CLIPModel {
 
     /// The same, with pixels made one batch at a time by `pixels(range)`
     /// ([range.count, 3, size, size]), so a large image set is never held
-    /// preprocessed in memory all at once.
-    public func activations(count: Int, pixels: (Range<Int>) -> Tensor, keys: [ActivationKey],
+    /// preprocessed in memory all at once. The batches are made on a thread
+    /// of their own, up to two ahead, while the model runs the current one
+    /// (decoding photos overlaps the forward pass); an error `pixels` throws
+    /// stops the run there.
+    public func activations(count: Int, pixels: @escaping (Range<Int>) throws -> Tensor, keys: [ActivationKey],
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize,
                             progress: ((Int) -> Bool)? = nil) throws -> [ActivationKey: Tensor] {
@@ -51,10 +54,13 @@ extension CLIPModel {
             }
         }
         let deepest = keys.map(\.layer).max() ?? 0
+        let step = max(1, batchSize)
+        let batches = Prefetcher(ranges: stride(from: 0, to: count, by: step).map { $0..<min(count, $0 + step) },
+                                 make: pixels)
+        defer { batches.cancel() }
         var start = 0
-        while start < count {
-            let end = min(count, start + max(1, batchSize))
-            let batch = pixels(start..<end)
+        while start < count, let batch = try batches.next() {
+            let end = min(count, start + step)
             guard batch.rank == 4, batch.shape[0] == end - start else {
                 throw CLIPError(file: "activations", problem: "the pixel provider returned \(batch.shape) for images \(start)..<\(end)",
                                 fix: "Return [\(end - start), 3, \(config.imageSize), \(config.imageSize)].")
@@ -75,8 +81,21 @@ extension CLIPModel {
     public func activations(images: [DecodedImage], layer: Int, site: ActivationSite = .residPost,
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize, progress: ((Int) -> Bool)? = nil) throws -> Tensor {
-        let key = ActivationKey(layer: layer, site: site)
-        return try activations(count: images.count, pixels: { preprocessor.batch(Array(images[$0])) }, keys: [key],
+        try activations(count: images.count, image: { images[$0] }, layer: layer, site: site, tokens: tokens,
+                        hooks: hooks, batchSize: batchSize, progress: progress)
+    }
+
+    /// Activations at one layer and site for `count` images made on demand
+    /// by `image(i)` (read from disk, say): each batch is decoded and
+    /// preprocessed on the prefetch thread while the previous one runs, so
+    /// photos flow at nearly the rate of ready tensors and only a few
+    /// batches are ever held decoded. `image` may be called from any thread.
+    public func activations(count: Int, image: @escaping (Int) throws -> DecodedImage, layer: Int,
+                            site: ActivationSite = .residPost, tokens: TokenSelection = .all,
+                            hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
+                            progress: ((Int) -> Bool)? = nil) throws -> Tensor {
+        let key = ActivationKey(layer: layer, site: site), preprocessor = self.preprocessor
+        return try activations(count: count, pixels: { try preprocessor.batch(range: $0, image: image) }, keys: [key],
                                tokens: tokens, hooks: hooks, batchSize: batchSize, progress: progress)[key]!
     }
 

@@ -80,7 +80,7 @@ public final class CLIPModel: @unchecked Sendable {
         self.file = file
         self.path = file.path
         self.fileSize = file.fileSize
-        self.preprocessor = CLIPPreprocessor(imageSize: cfg.imageSize, mean: cfg.mean, std: cfg.std)
+        self.preprocessor = try loader.preprocessor(cfg)
         self.vision = VisionTower(config: cfg, weights: visionWeights)
         self.text = textWeights.map { TextTower(config: cfg.text!, weights: $0, contextLength: cfg.contextLength) }
         let scaleName = format == .openCLIP ? "logit_scale" : "logit_scale"

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeImage
 import LoupeJSON
 import LoupeTensor
 import LoupeSafetensors
@@ -286,5 +287,76 @@ struct CheckpointLoader {
             throw fail(nil, "the preprocessing config's mean/std are not three positive numbers each", "Fix the mean and std in the config.")
         }
         return (m, s)
+    }
+
+    /// How this checkpoint's images are preprocessed: open_clip's transform
+    /// for open_clip files; for Hugging Face folders, transformers' CLIP
+    /// image processor with the settings of `preprocessor_config.json`
+    /// (its defaults where the file or a key is missing). A setting Loupe
+    /// cannot reproduce exactly is an error, never quietly replaced.
+    func preprocessor(_ cfg: CLIPConfig) throws -> CLIPPreprocessor {
+        guard format == .huggingFace else { return CLIPPreprocessor(imageSize: cfg.imageSize, mean: cfg.mean, std: cfg.std) }
+        let p = preprocess
+        func flag(_ key: String, _ fallback: Bool) throws -> Bool {
+            guard let v = p?[key], v != .null else { return fallback }
+            guard let b = v.boolValue else { throw unsupported(key, "is \(v.serialized()), not true or false") }
+            return b
+        }
+        func unsupported(_ key: String, _ problem: String) -> CLIPError {
+            fail(nil, "preprocessor_config.json: \(key) \(problem)",
+                 "Loupe follows transformers' CLIPImageProcessor exactly; fix the value or remove the key to use the default.")
+        }
+        /// A size given as an int, {"shortest_edge": n} or {"height": h, "width": w}.
+        func size(_ key: String) throws -> CLIPPreprocessor.Resize? {
+            guard let v = p?[key], v != .null else { return nil }
+            if let n = v.intValue, n > 0 { return .shortestEdge(n) }
+            if let n = v["shortest_edge"]?.intValue, n > 0, v["longest_edge"] == nil || v["longest_edge"] == .null {
+                return .shortestEdge(n)
+            }
+            if let h = v["height"]?.intValue, let w = v["width"]?.intValue, h > 0, w > 0 { return .exact(width: w, height: h) }
+            throw unsupported(key, "is \(v.serialized()); Loupe reads an int, {\"shortest_edge\": n} or {\"height\": h, \"width\": w}")
+        }
+        let doResize = try flag("do_resize", true), doCrop = try flag("do_center_crop", true)
+        let resize = doResize ? (try size("size") ?? .shortestEdge(cfg.imageSize)) : nil
+        if doCrop {
+            let crop = try size("crop_size") ?? .exact(width: cfg.imageSize, height: cfg.imageSize)
+            let side: Int
+            switch crop {
+            case .shortestEdge(let n): side = n
+            case .exact(let w, let h):
+                guard w == h else { throw unsupported("crop_size", "is \(w)×\(h); the model takes square \(cfg.imageSize)×\(cfg.imageSize) images") }
+                side = w
+            }
+            guard side == cfg.imageSize else {
+                throw unsupported("crop_size", "is \(side) but the model takes \(cfg.imageSize)×\(cfg.imageSize) images")
+            }
+            // A crop larger than the resized image would need padding.
+            switch resize {
+            case .shortestEdge(let n) where n < side, .exact(_, let n) where n < side:
+                throw unsupported("size", "makes images smaller than the \(side)-pixel crop, which transformers would pad")
+            case .exact(let n, _) where n < side:
+                throw unsupported("size", "makes images smaller than the \(side)-pixel crop, which transformers would pad")
+            default: break
+            }
+        } else {
+            guard resize == .exact(width: cfg.imageSize, height: cfg.imageSize) else {
+                throw unsupported("do_center_crop", "is false, so size must be exactly {\"height\": \(cfg.imageSize), \"width\": \(cfg.imageSize)}")
+            }
+        }
+        // CLIP's processors resample bicubic (3); torch's other uint8 kernels
+        // are not reproduced, so they are refused rather than approximated.
+        let resample = p?["resample"]?.intValue ?? 3
+        guard resample == 3 else {
+            throw unsupported("resample", "is \(resample); Loupe resamples as transformers' BICUBIC (3) only")
+        }
+        let filter = PillowResample.Filter.bicubic
+        let doRescale = try flag("do_rescale", true), doNormalize = try flag("do_normalize", true)
+        guard doRescale else {
+            throw unsupported("do_rescale", "is false: CLIP takes pixels scaled to [0, 1]")
+        }
+        let factor = p?["rescale_factor"]?.doubleValue ?? 1.0 / 255
+        guard factor > 0 else { throw unsupported("rescale_factor", "is \(factor), not a positive number") }
+        return CLIPPreprocessor(transformersImageSize: cfg.imageSize, resize: resize, filter: filter, centerCrop: doCrop,
+                                rescaleFactor: factor, normalize: doNormalize, mean: cfg.mean, std: cfg.std)
     }
 }

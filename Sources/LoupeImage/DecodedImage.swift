@@ -93,6 +93,28 @@ public struct DecodedImage: Sendable {
     }
 }
 
+extension DecodedImage {
+    /// The image composited onto opaque white, as RGB: what transformers'
+    /// image processors do to transparent images (PIL's alpha_composite over
+    /// a white background, with its fixed-point rounding).
+    public static func onWhite(_ image: DecodedImage) -> DecodedImage {
+        guard image.layout == .rgba else { return image }
+        let n = image.width * image.height
+        var out = [UInt8](repeating: 0, count: n * 3)
+        image.samples.withUnsafeBufferPointer { src in
+            for i in 0..<n {
+                let a = Int(src[4 * i + 3])
+                for c in 0..<3 {
+                    guard a > 0 else { out[3 * i + c] = 255; continue }
+                    let t = 128 * (Int(src[4 * i + c]) * a + 255 * (255 - a)) + (0x80 << 7)
+                    out[3 * i + c] = UInt8((((t >> 8) + t) >> 8) >> 7)
+                }
+            }
+        }
+        return DecodedImage(width: image.width, height: image.height, layout: .rgb, samples: out, format: image.format)
+    }
+}
+
 extension DecodedImage.Layout {
     public var channels: Int { self == .rgb ? 3 : 4 }
 }

@@ -13,6 +13,18 @@ public enum PillowResample {
         case nearest
     }
 
+    /// How the filter taps are rounded to fixed point.
+    public enum Arithmetic: Sendable {
+        /// PIL: 22 fractional bits in 32-bit integers.
+        case pillow
+        /// torch's uint8 antialiased kernels (what torchvision, and so
+        /// transformers' image processors, run on CPU): 16-bit taps with as
+        /// many fractional bits as the largest tap of the pass allows. The
+        /// algorithm is otherwise PIL's, but the coarser taps move about one
+        /// sample in 400 by one level.
+        case torchInt16
+    }
+
     static let precisionBits = 22
 
     /// Resizes interleaved 8-bit samples with `channels` per pixel. With a
@@ -21,7 +33,7 @@ public enum PillowResample {
     /// window is exactly that part of the full result, without the memory of
     /// the full result (a crop of an extreme aspect ratio stays small).
     public static func resize(_ samples: [UInt8], width: Int, height: Int, channels: Int,
-                              to outWidth: Int, _ outHeight: Int, filter: Filter,
+                              to outWidth: Int, _ outHeight: Int, filter: Filter, arithmetic: Arithmetic = .pillow,
                               window: (x: Range<Int>, y: Range<Int>)? = nil) -> [UInt8] {
         precondition(samples.count == width * height * channels, "sample count does not match the size")
         precondition(outWidth > 0 && outHeight > 0, "output size must be positive")
@@ -38,7 +50,7 @@ public enum PillowResample {
             // PIL: horizontal pass over the input rows the vertical pass reads,
             // then the vertical pass; a dimension that keeps its size is not
             // resampled at all.
-            let vertical = outHeight != height ? coefficients(inSize: height, outSize: outHeight) : nil
+            let vertical = outHeight != height ? coefficients(inSize: height, outSize: outHeight, arithmetic: arithmetic) : nil
             var rows = ys
             if let v = vertical {
                 let first = ys.map { v.bounds[2 * $0] }.min()!
@@ -47,7 +59,7 @@ public enum PillowResample {
             }
             let stretched = outWidth != width
                 ? horizontalPass(samples, width: width, rows: rows, channels: channels,
-                                 coeffs: coefficients(inSize: width, outSize: outWidth), columns: xs)
+                                 coeffs: coefficients(inSize: width, outSize: outWidth, arithmetic: arithmetic), columns: xs)
                 : crop(samples, width: width, channels: channels, columns: xs, rows: rows)
             guard let v = vertical else { return stretched }
             return verticalPass(stretched, width: xs.count, channels: channels, firstRow: rows.lowerBound,
@@ -69,6 +81,7 @@ public enum PillowResample {
         var bounds: [Int]      // (start, count) per output sample
         var weights: [Int32]   // ksize per output sample, fixed point
         var ksize: Int
+        var precision: Int     // fractional bits of the weights
     }
 
     @inline(__always)
@@ -81,8 +94,9 @@ public enum PillowResample {
     }
 
     /// Filter taps for resampling `inSize` samples onto `outSize`, with the
-    /// same double-precision arithmetic (and order of operations) as PIL.
-    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+    /// same double-precision arithmetic (and order of operations) as PIL,
+    /// rounded to fixed point as `arithmetic` says.
+    static func coefficients(inSize: Int, outSize: Int, arithmetic: Arithmetic = .pillow) -> Coefficients {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1)
         let support = 2.0 * filterScale
@@ -90,6 +104,7 @@ public enum PillowResample {
         var bounds = [Int](repeating: 0, count: outSize * 2)
         var weights = [Int32](repeating: 0, count: outSize * ksize)
         var k = [Double](repeating: 0, count: ksize)
+        var normalised = [Double](repeating: 0, count: outSize * ksize)
         for xx in 0..<outSize {
             let center = (Double(xx) + 0.5) * scale
             let ss = 1.0 / filterScale
@@ -107,19 +122,30 @@ public enum PillowResample {
             for x in 0..<ksize {
                 var v = x < xmax ? k[x] : 0
                 if x < xmax && ww != 0 { v /= ww }
-                let fixed = v * Double(1 << precisionBits)
-                weights[xx * ksize + x] = Int32(v < 0 ? (-0.5 + fixed).rounded(.towardZero) : (0.5 + fixed).rounded(.towardZero))
+                normalised[xx * ksize + x] = v
             }
             bounds[2 * xx] = xmin
             bounds[2 * xx + 1] = xmax
         }
-        return Coefficients(bounds: bounds, weights: weights, ksize: ksize)
+        var precision = precisionBits
+        if arithmetic == .torchInt16 {
+            // The most fractional bits (up to 22) for which twice the largest
+            // tap, rounded, still fits in an int16.
+            let largest = normalised.max() ?? 0
+            precision = 0
+            while precision < precisionBits, Int(0.5 + largest * Double(1 << (precision + 1))) < (1 << 15) { precision += 1 }
+        }
+        for (i, v) in normalised.enumerated() {
+            let fixed = v * Double(1 << precision)
+            weights[i] = Int32(v < 0 ? (-0.5 + fixed).rounded(.towardZero) : (0.5 + fixed).rounded(.towardZero))
+        }
+        return Coefficients(bounds: bounds, weights: weights, ksize: ksize, precision: precision)
     }
 
     /// Fixed-point sum back to 8 bits: floor shift, then clamp (PIL's clip8).
     @inline(__always)
-    static func clip8(_ v: Int) -> UInt8 {
-        let s = v >> precisionBits
+    static func clip8(_ v: Int, _ precision: Int) -> UInt8 {
+        let s = v >> precision
         return s < 0 ? 0 : (s > 255 ? 255 : UInt8(s))
     }
 
@@ -136,11 +162,11 @@ public enum PillowResample {
                         let xmin = coeffs.bounds[2 * xx], count = coeffs.bounds[2 * xx + 1]
                         let kbase = xx * coeffs.ksize
                         for c in 0..<channels {
-                            var acc = 1 << (precisionBits - 1)
+                            var acc = 1 << (coeffs.precision - 1)
                             for x in 0..<count {
                                 acc += Int(s[row + (x + xmin) * channels + c]) * Int(coeffs.weights[kbase + x])
                             }
-                            o[(yy * outWidth + ox) * channels + c] = clip8(acc)
+                            o[(yy * outWidth + ox) * channels + c] = clip8(acc, coeffs.precision)
                         }
                     }
                 }
@@ -161,11 +187,11 @@ public enum PillowResample {
                     let ymin = coeffs.bounds[2 * yy] - firstRow, count = coeffs.bounds[2 * yy + 1]
                     let kbase = yy * coeffs.ksize
                     for i in 0..<rowLen {
-                        var acc = 1 << (precisionBits - 1)
+                        var acc = 1 << (coeffs.precision - 1)
                         for y in 0..<count {
                             acc += Int(s[(y + ymin) * rowLen + i]) * Int(coeffs.weights[kbase + y])
                         }
-                        o[oy * rowLen + i] = clip8(acc)
+                        o[oy * rowLen + i] = clip8(acc, coeffs.precision)
                     }
                 }
             }

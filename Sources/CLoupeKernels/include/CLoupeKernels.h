@@ -33,4 +33,9 @@ const char *loupe_blas_replaced_core(void);
 /* Cores this process may use: affinity mask and cgroup CPU quota. */
 int loupe_usable_cores(void);
 
+/* One core's multiply-add rate in GFLOP/s over `iterations` rounds of 16
+ * independent AVX-512 operations: kind 0 fp32 FMA, kind 1 AVX512_BF16 dot
+ * product (fp32 accumulation). 0 when the CPU lacks the instructions. */
+double loupe_core_gflops(int kind, long iterations);
+
 #endif

@@ -77,6 +77,19 @@ extension CallContext {
         }
     }
 
+    /// An Image-or-Dataset argument as its size and a way to make image `i`
+    /// when it is needed, from any thread: photos are decoded batch by
+    /// batch while the model runs, never all at once.
+    func lazyImages(_ key: String) throws -> (count: Int, image: (Int) throws -> RGBImage) {
+        switch value(key) {
+        case .object(let o as ImageObject): return (1, { _ in o.image })
+        case .object(let d as DatasetObject):
+            guard d.count > 0 else { throw valueError(key, "the dataset is empty") }
+            return (d.count, { try d.image($0) })
+        case let v: throw typeError(key, expected: "an Image or a Dataset", got: v)
+        }
+    }
+
     /// How many images an Image-or-Dataset argument holds, without making them.
     func imageCount(_ key: String) -> Int {
         if case .object(let d as DatasetObject) = value(key) { return d.count }
@@ -177,12 +190,13 @@ func registerCLIP(_ r: Registry) {
         let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][siteName]!
         try ctx.checkMemory(count: ctx.imageCount("images") * model.config.visionTokens * model.config.vision.width, of: 4,
                             for: "the activations of \(ctx.imageCount("images")) images")
-        let (images, _) = try ctx.images("images")
+        let images = try ctx.lazyImages("images")
         let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Activations at layer \(layer)", total: images.count)
         var done = 0
         let tensor: Tensor
         do {
-            tensor = try model.activations(images: images, layer: layer, site: site, tokens: tokens) { finished in
+            tensor = try model.activations(count: images.count, image: { DecodedImage(try images.image($0)) },
+                                           layer: layer, site: site, tokens: tokens) { finished in
                 done = finished
                 progress.update(done: finished)
                 return !stop.isRequested
