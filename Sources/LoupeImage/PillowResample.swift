@@ -150,23 +150,30 @@ public enum PillowResample {
     }
 
     /// Output columns `columns` of input rows `rows`, resampled horizontally.
+    /// All channels of a pixel are summed in one walk over its taps (the
+    /// hot loop of photo preprocessing); the arithmetic per channel is PIL's.
     static func horizontalPass(_ src: [UInt8], width: Int, rows: Range<Int>, channels: Int,
                                coeffs: Coefficients, columns: Range<Int>) -> [UInt8] {
-        let outWidth = columns.count
+        let outWidth = columns.count, precision = coeffs.precision, ksize = coeffs.ksize
         var out = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
-                for (yy, y) in rows.enumerated() {
-                    let row = y * width * channels
-                    for (ox, xx) in columns.enumerated() {
-                        let xmin = coeffs.bounds[2 * xx], count = coeffs.bounds[2 * xx + 1]
-                        let kbase = xx * coeffs.ksize
-                        for c in 0..<channels {
-                            var acc = 1 << (coeffs.precision - 1)
+                coeffs.weights.withUnsafeBufferPointer { w in
+                    var acc = [Int](repeating: 0, count: channels)
+                    for (yy, y) in rows.enumerated() {
+                        let row = s.baseAddress! + y * width * channels
+                        for (ox, xx) in columns.enumerated() {
+                            let xmin = coeffs.bounds[2 * xx], count = coeffs.bounds[2 * xx + 1]
+                            let taps = w.baseAddress! + xx * ksize
+                            for c in 0..<channels { acc[c] = 1 << (precision - 1) }
+                            var pixel = row + xmin * channels
                             for x in 0..<count {
-                                acc += Int(s[row + (x + xmin) * channels + c]) * Int(coeffs.weights[kbase + x])
+                                let k = Int(taps[x])
+                                for c in 0..<channels { acc[c] += Int(pixel[c]) * k }
+                                pixel += channels
                             }
-                            o[(yy * outWidth + ox) * channels + c] = clip8(acc, coeffs.precision)
+                            let dst = (yy * outWidth + ox) * channels
+                            for c in 0..<channels { o[dst + c] = clip8(acc[c], precision) }
                         }
                     }
                 }
@@ -176,22 +183,25 @@ public enum PillowResample {
     }
 
     /// Output rows `outRows`, resampled vertically from `src`, whose first
-    /// row is input row `firstRow`.
+    /// row is input row `firstRow`. Rows are combined a whole row at a time,
+    /// so the inner loop runs along contiguous memory.
     static func verticalPass(_ src: [UInt8], width: Int, channels: Int, firstRow: Int,
                              coeffs: Coefficients, outRows: Range<Int>) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: outRows.count * width * channels)
-        let rowLen = width * channels
+        let rowLen = width * channels, precision = coeffs.precision
+        var acc = [Int](repeating: 0, count: rowLen)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
-                for (oy, yy) in outRows.enumerated() {
-                    let ymin = coeffs.bounds[2 * yy] - firstRow, count = coeffs.bounds[2 * yy + 1]
-                    let kbase = yy * coeffs.ksize
-                    for i in 0..<rowLen {
-                        var acc = 1 << (coeffs.precision - 1)
+                acc.withUnsafeMutableBufferPointer { a in
+                    for (oy, yy) in outRows.enumerated() {
+                        let ymin = coeffs.bounds[2 * yy] - firstRow, count = coeffs.bounds[2 * yy + 1]
+                        let kbase = yy * coeffs.ksize
+                        a.update(repeating: 1 << (precision - 1))
                         for y in 0..<count {
-                            acc += Int(s[(y + ymin) * rowLen + i]) * Int(coeffs.weights[kbase + y])
+                            let k = Int(coeffs.weights[kbase + y]), line = s.baseAddress! + (y + ymin) * rowLen
+                            for i in 0..<rowLen { a[i] += Int(line[i]) * k }
                         }
-                        o[oy * rowLen + i] = clip8(acc, coeffs.precision)
+                        for i in 0..<rowLen { o[oy * rowLen + i] = clip8(a[i], precision) }
                     }
                 }
             }

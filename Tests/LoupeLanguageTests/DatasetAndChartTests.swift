@@ -25,6 +25,23 @@ import Testing
         #expect(failure(s, "Dataset.folder(\"\(root.path)/none\")")?.kind == .io)
     }
 
+    /// Photos are decoded batch by batch on the prefetch thread; a broken
+    /// file in the middle stops the command with an error naming it, and
+    /// the session keeps what it had.
+    @Test func activationsStreamAFolderAndABrokenPhotoIsNamed() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-photos-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let s = Session()
+        _ = s.run("let clip = CLIP.load()\nDataset.scenes(count: 40, seed: 3).save(\"\(root.path)\")")
+        #expect(result(s, "let acts = clip.activations(Dataset.folder(\"\(root.path)\"), layer: 1)\nacts.shape") == "[40, 50, 128]")
+        // The same images as scenes, bit for bit: the folder path decodes what was saved.
+        #expect(result(s, "let direct = clip.activations(Dataset.scenes(count: 40, seed: 3), layer: 1)\ndirect.shape") == "[40, 50, 128]")
+        try Data("not a picture".utf8).write(to: root.appendingPathComponent("image_00035x.png"))
+        let error = failure(s, "let broken = clip.activations(Dataset.folder(\"\(root.path)\"), layer: 1)")
+        #expect(error?.message.contains("image_00035x.png") == true, "\(String(describing: error))")
+        #expect(result(s, "acts.shape") == "[40, 50, 128]")
+    }
+
     @Test func chartsAreImages() {
         let s = Session()
         #expect(result(s, "histogram([1, 2, 2, 3], bins: 3, title: \"h\")") == "Image 640×400: h")

@@ -69,8 +69,9 @@ final class FolderSource: ImageSource, @unchecked Sendable {
     let root: String
     let files: [String]
     let labels: [String?]
-    private var cache: [Int: RGBImage] = [:]
-    private let lock = NSLock()
+    /// Bounded: a folder can hold more full-size photos than memory, and
+    /// `clip.activations` streams through all of them.
+    private let cache = ImageCache(capacity: 512)
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
     init(root: String, limit: Int?) throws {
@@ -110,11 +111,9 @@ final class FolderSource: ImageSource, @unchecked Sendable {
     }
 
     func image(at index: Int) throws -> RGBImage {
-        if let hit = lock.withLock({ cache[index] }) { return hit }
-        let image: RGBImage
-        do { image = try ImageFile.readRGB(files[index]) } catch { throw LoupeError(.io, "\(error)") }
-        lock.withLock { cache[index] = image }
-        return image
+        try cache.image(index) {
+            do { return try ImageFile.readRGB(files[index]) } catch { throw LoupeError(.io, "\(error)") }
+        }
     }
 
     func caption(at index: Int) -> String {
