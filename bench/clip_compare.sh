@@ -14,10 +14,9 @@ if [ ! -f "$checkpoint" ]; then
     echo "no checkpoint at $checkpoint: run $python dev/make_clip_fixtures.py --full" >&2
     exit 1
 fi
-swift build -c release --scratch-path "$scratch" --build-tests >/dev/null
+swift build -c release --scratch-path "$scratch" --product loupe >/dev/null
 for round in $(seq "$rounds"); do
     echo "round $round, $(uptime | sed 's/.*load/load/')"
-    LOUPE_CLIP_BENCH="$checkpoint" LOUPE_CLIP_BENCH_BATCHES="$batches" \
-        "$scratch/release/LoupePackageTests.xctest" LoupeCLIPTests.BenchmarkTests 2>&1 | grep "CLIP benchmark" || true
+    "$scratch/release/loupe" bench clip "$checkpoint" --batches "$batches"
     "$python" bench/clip_peer.py "$checkpoint" --batches "$batches" 2>/dev/null
 done
