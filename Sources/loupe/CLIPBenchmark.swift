@@ -1,33 +1,34 @@
 import Foundation
+import LoupeCLIP
 import LoupeTensor
 
 /// What `runCLIPBenchmark` measured.
-public struct CLIPBenchmarkResult: Sendable {
-    public let architecture: String
-    public let batchSize: Int
-    public let batches: Int
+struct CLIPBenchmarkResult: Sendable {
+    let architecture: String
+    let batchSize: Int
+    let batches: Int
     /// Images per second through the image tower with every layer's
     /// resid_post captured for all tokens, over all timed batches.
-    public let imagesPerSecond: Double
+    let imagesPerSecond: Double
     /// The same for the fastest batch (robust to other work on the machine).
-    public let bestImagesPerSecond: Double
+    let bestImagesPerSecond: Double
     /// Arithmetic rate of those forward passes (matrix products only).
-    public let forwardGFLOPS: Double
+    let forwardGFLOPS: Double
     /// sgemm rate on the tower's largest product shape, alone.
-    public let sgemmPeakGFLOPS: Double
+    let sgemmPeakGFLOPS: Double
     /// Resident memory right after loading (weights mapped, not yet touched).
-    public let residentAfterLoad: Int
+    let residentAfterLoad: Int
     /// Peak resident memory over the whole run, capture buffers included.
-    public let peakResident: Int
-    public let fileSize: Int
-    public let blasCore: String
-    public let threads: Int
+    let peakResident: Int
+    let fileSize: Int
+    let blasCore: String
+    let threads: Int
 
     /// Share of the sgemm rate the whole forward pass achieves.
-    public var sgemmShare: Double { forwardGFLOPS / sgemmPeakGFLOPS }
+    var sgemmShare: Double { forwardGFLOPS / sgemmPeakGFLOPS }
 
     /// The figures as a JSON-ready dictionary (numbers and strings).
-    public var fields: [(String, String)] {
+    var fields: [(String, String)] {
         [("architecture", architecture), ("batch", "\(batchSize)"), ("batches", "\(batches)"),
          ("images_per_s", String(format: "%.2f", imagesPerSecond)),
          ("best_images_per_s", String(format: "%.2f", bestImagesPerSecond)),
@@ -45,7 +46,7 @@ public struct CLIPBenchmarkResult: Sendable {
 /// timed forward passes (after one warm-up) of `batchSize` random images,
 /// capturing resid_post at every layer for every token, as activation
 /// collection for SAE training does.
-public func runCLIPBenchmark(checkpoint: String, batchSize: Int = 32, batches: Int = 3) throws -> CLIPBenchmarkResult {
+func runCLIPBenchmark(checkpoint: String, batchSize: Int = 32, batches: Int = 3) throws -> CLIPBenchmarkResult {
     let model = try CLIPModel(path: checkpoint)
     let afterLoad = ProcessMemory.resident()
     let c = model.config
@@ -103,9 +104,9 @@ func sgemmRate(m: Int, n: Int, k: Int) -> Double {
 }
 
 /// This process's memory as the kernel reports it (Linux /proc; 0 elsewhere).
-public enum ProcessMemory {
-    public static func resident() -> Int { field("VmRSS:") }
-    public static func peakResident() -> Int { field("VmHWM:") }
+enum ProcessMemory {
+    static func resident() -> Int { field("VmRSS:") }
+    static func peakResident() -> Int { field("VmHWM:") }
 
     static func field(_ name: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
