@@ -72,7 +72,7 @@ public final class CachedActivationSource: ActivationSource {
         rows = shape[0]; width = shape[1]
         data = try file.float32Pointer(Self.tensorName)
         let m = file.metadata
-        metadata = SAEMetadata(model: m["model"], layer: m["layer"].flatMap { Int($0) }, site: m["site"], tokens: m["tokens"])
+        metadata = try SAEMetadata(cacheFields: m)
     }
 
     public var rowCount: Int? { rows }

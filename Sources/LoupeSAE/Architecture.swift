@@ -17,24 +17,40 @@ public struct PenaltyContext {
     public let reconstructionGradient: (Int, Int) -> Float
 }
 
-/// One SAE activation rule and its training behaviour. Each lives in its own
-/// file; `SAEArchitectures` maps `cfg.json`'s `architecture` name to the type.
+/// One SAE activation rule and its training behaviour. Each lives whole in
+/// its own file: how notebooks spell it, its options, its `cfg.json` fields
+/// and its training specifics. `SAEArchitectures` lists them.
 public protocol SAEArchitecture: Sendable, CustomStringConvertible {
     /// The `architecture` value in `cfg.json`.
     static var architectureName: String { get }
+    /// Other `architecture` values seen in the wild for the same rules.
+    static var aliases: [String] { get }
+    /// How notebooks ask for it: `kind: .topK(k: 32)`.
+    static var kind: ArchitectureKind { get }
+    /// Builds it from the arguments of its `kind:` case.
+    static func fromArguments(_ arguments: ArchitectureArguments) throws -> Self
     /// Reads the architecture's fields from a `cfg.json` object.
     static func fromConfig(_ cfg: JSON) throws -> Self
 
-    /// Fields written to `cfg.json` beside `architecture`.
+    /// Fields written to `cfg.json` beside `architecture`; together with the
+    /// name they are what a checkpoint must match to be resumed.
     var configFields: [String: JSON] { get }
+    /// Fields SAELens's config for this architecture expects that never vary
+    /// (so they are written on save but are no part of its identity).
+    var fixedConfigFields: [String: JSON] { get }
     /// The architecture an SAE is saved as (BatchTopK runs as JumpReLU once trained).
     var inferenceArchitecture: any SAEArchitecture { get }
     /// Whether inference reads the per-latent `threshold` tensor.
     var usesThreshold: Bool { get }
+    /// The threshold every latent of a fresh SAE starts with.
+    var initialThreshold: Float { get }
     /// Whether dead latents are revived with the AuxK loss.
     var usesAuxK: Bool { get }
     /// Whether the threshold is trained by gradient (JumpReLU).
     var trainsThreshold: Bool { get }
+    /// The sparsity penalty's coefficient before warm-up (ReLU's L1,
+    /// JumpReLU's L0); 0 for architectures whose sparsity is structural.
+    var sparsityCoefficient: Float { get }
     /// Prefix widths whose reconstructions are each scored (Matryoshka);
     /// `[dSAE]` for a single reconstruction.
     func lossGroupEnds(dSAE: Int) -> [Int]
@@ -52,11 +68,15 @@ public protocol SAEArchitecture: Sendable, CustomStringConvertible {
 }
 
 extension SAEArchitecture {
+    public static var aliases: [String] { [] }
     public var architectureName: String { Self.architectureName }
+    public var fixedConfigFields: [String: JSON] { [:] }
     public var inferenceArchitecture: any SAEArchitecture { self }
     public var usesThreshold: Bool { false }
+    public var initialThreshold: Float { 0 }
     public var usesAuxK: Bool { false }
     public var trainsThreshold: Bool { false }
+    public var sparsityCoefficient: Float { 0 }
     public func lossGroupEnds(dSAE: Int) -> [Int] { [dSAE] }
     public func validate(dIn: Int, dSAE: Int) throws {}
     public func trainingEncode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
@@ -64,47 +84,4 @@ extension SAEArchitecture {
     }
     public func penalty(_ context: PenaltyContext) -> Double { 0 }
     public func afterStep(codes: SparseCodes, threshold: inout [Float]) {}
-}
-
-/// The registry from `cfg.json`'s architecture name to the type.
-public enum SAEArchitectures {
-    public static let all: [any SAEArchitecture.Type] = [
-        ReLUArchitecture.self, TopKArchitecture.self, BatchTopKArchitecture.self,
-        JumpReLUArchitecture.self, MatryoshkaBatchTopKArchitecture.self,
-    ]
-
-    /// Other spellings seen in the wild for the same rules.
-    static let aliases: [String: String] = ["relu": "standard", "top_k": "topk", "batch_topk": "batchtopk",
-                                            "matryoshka": "matryoshka_batchtopk"]
-
-    public static func named(_ name: String) throws -> any SAEArchitecture.Type {
-        let key = aliases[name.lowercased()] ?? name.lowercased()
-        if let t = all.first(where: { $0.architectureName == key }) { return t }
-        let known = all.map { $0.architectureName }.joined(separator: ", ")
-        throw SAEError("unknown SAE architecture '\(name)'; Loupe reads: \(known)")
-    }
-
-    /// Builds an architecture from a `cfg.json` object.
-    public static func fromConfig(_ cfg: JSON) throws -> any SAEArchitecture {
-        guard let name = cfg["architecture"]?.stringValue else {
-            throw SAEError("cfg.json has no \"architecture\" field; add one of: \(all.map { $0.architectureName }.joined(separator: ", "))")
-        }
-        return try named(name).fromConfig(cfg)
-    }
-}
-
-/// Reads a positive integer field of cfg.json with a clear error.
-func configInt(_ cfg: JSON, _ key: String, default value: Int? = nil) throws -> Int {
-    if let v = cfg[key], !v.isNull {
-        guard let i = v.intValue, i > 0 else { throw SAEError("cfg.json field \"\(key)\" must be a positive integer, got \(v.serialized())") }
-        return i
-    }
-    if let value { return value }
-    throw SAEError("cfg.json has no \"\(key)\" field, which this architecture needs")
-}
-
-func configDouble(_ cfg: JSON, _ key: String, default value: Double) throws -> Double {
-    guard let v = cfg[key], !v.isNull else { return value }
-    guard let d = v.doubleValue else { throw SAEError("cfg.json field \"\(key)\" must be a number, got \(v.serialized())") }
-    return d
 }

@@ -7,15 +7,23 @@ import LoupeJSON
 /// also how it is saved.
 public struct BatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
     public static let architectureName = "batchtopk"
+    public static let aliases = ["batch_topk"]
+    public static let kind = ArchitectureKind(
+        "batchTopK", labels: ["k"], doc: "keeps the k × batch largest latents over the whole batch, a threshold at inference",
+        example: "batchTopK(k: 32)")
     public var k: Int
     /// Weight of each batch's smallest kept value in the running threshold.
     public var thresholdRate: Float
 
     public init(k: Int, thresholdRate: Float = 0.01) { self.k = k; self.thresholdRate = thresholdRate }
 
+    public static func fromArguments(_ arguments: ArchitectureArguments) throws -> BatchTopKArchitecture {
+        BatchTopKArchitecture(k: try arguments.count("k"))
+    }
+
     public static func fromConfig(_ cfg: JSON) throws -> BatchTopKArchitecture {
-        BatchTopKArchitecture(k: try configInt(cfg, "k"),
-                              thresholdRate: Float(try configDouble(cfg, "topk_threshold_lr", default: 0.01)))
+        BatchTopKArchitecture(k: try ConfigFields.positiveInt(cfg, "k"),
+                              thresholdRate: Float(try ConfigFields.number(cfg, "topk_threshold_lr", default: 0.01)))
     }
 
     public var configFields: [String: JSON] { ["k": .int(k), "topk_threshold_lr": .double(Double(thresholdRate))] }
@@ -27,7 +35,6 @@ public struct BatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
     public func validate(dIn: Int, dSAE: Int) throws {
         guard k >= 1, k <= dSAE else { throw SAEError("BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
     }
-
 }
 
 /// Architectures that keep the k·batch largest pre-activations over a batch

@@ -7,6 +7,10 @@ import LoupeJSON
 ///   ∂z/∂θ ≈ −(θ/ε)·rect((pre−θ)/ε),   ∂H(pre−θ)/∂θ ≈ −(1/ε)·rect((pre−θ)/ε).
 public struct JumpReLUArchitecture: SAEArchitecture {
     public static let architectureName = "jumprelu"
+    public static let kind = ArchitectureKind(
+        "jumpReLU", labels: ["l0", "bandwidth"],
+        doc: "a learned threshold per latent with an L0 penalty (l0:, bandwidth: of the straight-through estimator)",
+        example: "jumpReLU(l0: 1, bandwidth: 0.05)")
     public var l0Coefficient: Float
     public var bandwidth: Float
     public var initialThreshold: Float
@@ -15,13 +19,20 @@ public struct JumpReLUArchitecture: SAEArchitecture {
         self.l0Coefficient = l0Coefficient; self.bandwidth = bandwidth; self.initialThreshold = initialThreshold
     }
 
-    public static func fromConfig(_ cfg: JSON) throws -> JumpReLUArchitecture {
-        JumpReLUArchitecture(l0Coefficient: Float(try configDouble(cfg, "l0_coefficient", default: 1)),
-                             bandwidth: Float(try configDouble(cfg, "jumprelu_bandwidth", default: 0.05)),
-                             initialThreshold: Float(try configDouble(cfg, "jumprelu_init_threshold", default: 0.01)))
+    public static func fromArguments(_ arguments: ArchitectureArguments) throws -> JumpReLUArchitecture {
+        JumpReLUArchitecture(l0Coefficient: Float(try arguments.number("l0", default: 1)),
+                             bandwidth: Float(try arguments.number("bandwidth", default: 0.05)))
     }
 
+    public static func fromConfig(_ cfg: JSON) throws -> JumpReLUArchitecture {
+        JumpReLUArchitecture(l0Coefficient: Float(try ConfigFields.number(cfg, "l0_coefficient", default: 1)),
+                             bandwidth: Float(try ConfigFields.number(cfg, "jumprelu_bandwidth", default: 0.05)),
+                             initialThreshold: Float(try ConfigFields.number(cfg, "jumprelu_init_threshold", default: 0.01)))
+    }
+
+    /// SAELens's JumpReLU config holds nothing beyond the threshold tensor.
     public var configFields: [String: JSON] { [:] }
+    public var sparsityCoefficient: Float { l0Coefficient }
     public var usesThreshold: Bool { true }
     public var trainsThreshold: Bool { true }
     public var description: String { "JumpReLU (L0 coefficient \(l0Coefficient), bandwidth \(bandwidth))" }

@@ -7,6 +7,11 @@ import LoupeJSON
 /// BatchTopK, as JumpReLU with the running threshold.
 public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
     public static let architectureName = "matryoshka_batchtopk"
+    public static let aliases = ["matryoshka"]
+    public static let kind = ArchitectureKind(
+        "matryoshka", labels: ["k", "groups"],
+        doc: "BatchTopK whose nested prefixes of latents (groups: their widths) each reconstruct alone",
+        example: "matryoshka(k: 32, groups: [512, 2048, 8192])")
     public var k: Int
     /// Cumulative prefix widths, ascending; the last must equal the SAE width.
     public var widths: [Int]
@@ -22,12 +27,18 @@ public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily 
         self.init(k: k, widths: groupSizes.map { total += $0; return total }, thresholdRate: thresholdRate)
     }
 
+    /// `groups:` are the prefix widths (where each group ends), as in `matryoshka_widths`.
+    public static func fromArguments(_ arguments: ArchitectureArguments) throws -> MatryoshkaBatchTopKArchitecture {
+        let widths = try arguments.wholeNumbers("groups", meaning: "the nested widths")
+        return MatryoshkaBatchTopKArchitecture(k: try arguments.count("k"), widths: widths)
+    }
+
     public static func fromConfig(_ cfg: JSON) throws -> MatryoshkaBatchTopKArchitecture {
-        guard let list = cfg["matryoshka_widths"]?.arrayValue?.compactMap({ $0.intValue }), !list.isEmpty else {
+        guard let list = try ConfigFields.integers(cfg, "matryoshka_widths"), !list.isEmpty else {
             throw SAEError("cfg.json for a Matryoshka SAE needs \"matryoshka_widths\", a list of prefix widths ending at d_sae")
         }
-        return MatryoshkaBatchTopKArchitecture(k: try configInt(cfg, "k"), widths: list,
-                                               thresholdRate: Float(try configDouble(cfg, "topk_threshold_lr", default: 0.01)))
+        return MatryoshkaBatchTopKArchitecture(k: try ConfigFields.positiveInt(cfg, "k"), widths: list,
+                                               thresholdRate: Float(try ConfigFields.number(cfg, "topk_threshold_lr", default: 0.01)))
     }
 
     public var configFields: [String: JSON] {

@@ -5,15 +5,24 @@ import LoupeJSON
 /// so the decoder-norm weighting of the penalty is exactly one.
 public struct ReLUArchitecture: SAEArchitecture {
     public static let architectureName = "standard"
+    public static let aliases = ["relu"]
+    public static let kind = ArchitectureKind(
+        "relu", labels: ["l1"], doc: "vanilla ReLU SAE with an L1 penalty on the latents (l1: its coefficient, default 5)",
+        example: "relu(l1: 5)")
     public var l1Coefficient: Float
 
     public init(l1Coefficient: Float = 5) { self.l1Coefficient = l1Coefficient }
 
+    public static func fromArguments(_ arguments: ArchitectureArguments) throws -> ReLUArchitecture {
+        ReLUArchitecture(l1Coefficient: Float(try arguments.number("l1", default: 5)))
+    }
+
     public static func fromConfig(_ cfg: JSON) throws -> ReLUArchitecture {
-        ReLUArchitecture(l1Coefficient: Float(try configDouble(cfg, "l1_coefficient", default: 5)))
+        ReLUArchitecture(l1Coefficient: Float(try ConfigFields.number(cfg, "l1_coefficient", default: 5)))
     }
 
     public var configFields: [String: JSON] { ["l1_coefficient": .double(Double(l1Coefficient))] }
+    public var sparsityCoefficient: Float { l1Coefficient }
     public var description: String { "ReLU + L1 (coefficient \(l1Coefficient))" }
 
     public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {

@@ -42,7 +42,7 @@ public enum SAELensFormat {
         cfg["apply_b_dec_to_input"] = true
         cfg["normalize_activations"] = "none"
         cfg["reshape_activations"] = "none"
-        if inference is TopKArchitecture { cfg["rescale_acts_by_decoder_norm"] = false }
+        for (k, v) in inference.fixedConfigFields { cfg[k] = v }
         cfg["metadata"] = .object(meta)
         try AtomicFile.write(Array(JSON.object(cfg).pretty().utf8), to: path + "/" + configFile)
     }
@@ -55,8 +55,8 @@ public enum SAELensFormat {
         }
         let cfg: JSON
         do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError("'\(cfgPath)' is not valid JSON: \(error)") }
-        let dIn = try configInt(cfg, "d_in"), dSAE = try configInt(cfg, "d_sae")
-        var architecture = try SAEArchitectures.fromConfig(cfg)
+        let dIn = try ConfigFields.positiveInt(cfg, "d_in"), dSAE = try ConfigFields.positiveInt(cfg, "d_sae")
+        let trained = try SAEArchitectures.fromConfig(cfg)
         if let norm = cfg["normalize_activations"]?.stringValue, norm != "none" {
             throw SAEError("'\(path)' normalises activations at run time (\"\(norm)\"); fold the scaling into the weights in SAELens "
                 + "(fold_activation_norm_scaling_factor) and save again")
@@ -85,8 +85,8 @@ public enum SAELensFormat {
             guard t.count == 1 else { throw SAEError("'\(path)': topk_threshold should hold one value, has \(t.count)") }
             threshold = [Float](repeating: t[0], count: dSAE)
         }
-        if architecture.usesThreshold && threshold == nil {
-            throw SAEError("'\(path)' is a \(architecture.architectureName) SAE but its weights have no threshold tensor")
+        if trained.usesThreshold && threshold == nil {
+            throw SAEError("'\(path)' is a \(trained.architectureName) SAE but its weights have no threshold tensor")
         }
         if cfg["apply_b_dec_to_input"]?.boolValue == false {
             // z = act(W_enc x + b_enc) equals act(W_enc (x − b_dec) + b_enc') with b_enc' = b_enc + W_enc b_dec.
@@ -96,18 +96,13 @@ public enum SAELensFormat {
                 bEnc[j] += s
             }
         }
-        if architecture is BatchTopKArchitecture || architecture is MatryoshkaBatchTopKArchitecture {
-            architecture = architecture.inferenceArchitecture
-        }
         let meta = cfg["metadata"]?.objectValue ?? [:]
-        var extra = meta
-        for k in ["model_name", "layer", "site", "tokens"] { extra.removeValue(forKey: k) }
-        let metadata = SAEMetadata(model: meta["model_name"]?.stringValue, layer: meta["layer"]?.intValue,
-                                   site: meta["site"]?.stringValue, tokens: meta["tokens"]?.stringValue, extra: extra)
         if let v = meta["loupe_format_version"]?.intValue, v > formatVersion {
             throw SAEError("'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
         }
-        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
+        let metadata = try SAEMetadata(cfgMetadata: meta)
+        // A BatchTopK-family file (SAELens saves one mid-training) runs as JumpReLU with its threshold.
+        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
                                      wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
     }
 }

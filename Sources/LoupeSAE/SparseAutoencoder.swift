@@ -1,23 +1,6 @@
 import LoupeJSON
 import LoupeTensor
 
-/// Where an SAE's training activations came from; written to `cfg.json`'s
-/// metadata so an SAE is never silently used on the wrong layer.
-public struct SAEMetadata: Sendable, Equatable {
-    public var model: String?
-    public var layer: Int?
-    /// Hook site, e.g. "resid_post".
-    public var site: String?
-    /// Token choice: "cls", "spatial" or "all".
-    public var tokens: String?
-    /// Anything else worth keeping (training options, peer tool fields).
-    public var extra: [String: JSON]
-
-    public init(model: String? = nil, layer: Int? = nil, site: String? = nil, tokens: String? = nil, extra: [String: JSON] = [:]) {
-        self.model = model; self.layer = layer; self.site = site; self.tokens = tokens; self.extra = extra
-    }
-}
-
 /// A sparse autoencoder: z = act(W_enc (x − b_dec) + b_enc), x̂ = W_dec z + b_dec.
 ///
 /// Weights are kept with one contiguous row per latent — `wEnc[j]` reads
@@ -34,14 +17,19 @@ public final class SparseAutoencoder: @unchecked Sendable {
     public var bDec: [Float]      // [dIn]
     /// Per-latent threshold (JumpReLU, trained BatchTopK); zeros otherwise.
     public var threshold: [Float] // [dSAE]
-    public var metadata: SAEMetadata
+    /// What the SAE's file or training activations recorded about their origin.
+    public private(set) var metadata: SAEMetadata
+    /// The model, layer, site and tokens it reads, typed from `metadata`
+    /// once, so an unknown site is refused here and not guessed at each use.
+    public private(set) var hookPoint: HookPoint
 
     /// A fresh SAE: unit-norm random decoder rows, encoder tied to the
     /// decoder, zero biases.
     public init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, seed: UInt64 = 0, metadata: SAEMetadata = SAEMetadata()) throws {
         guard dIn > 0, dSAE > 0 else { throw SAEError("an SAE needs positive input width and latent count, got d_in \(dIn), d_sae \(dSAE)") }
         try architecture.validate(dIn: dIn, dSAE: dSAE)
-        self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture; self.metadata = metadata
+        self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture
+        self.metadata = metadata; self.hookPoint = try HookPoint(metadata: metadata)
         var rng = SeededRandom(seed: seed)
         var dec = [Float](repeating: 0, count: dSAE * dIn)
         for j in 0..<dSAE {
@@ -54,8 +42,7 @@ public final class SparseAutoencoder: @unchecked Sendable {
         wEnc = dec
         bEnc = [Float](repeating: 0, count: dSAE)
         bDec = [Float](repeating: 0, count: dIn)
-        let theta = (architecture as? JumpReLUArchitecture)?.initialThreshold ?? 0
-        threshold = [Float](repeating: theta, count: dSAE)
+        threshold = [Float](repeating: architecture.initialThreshold, count: dSAE)
     }
 
     /// An SAE from explicit weights (`wEnc` and `wDec` both [dSAE, dIn]).
@@ -74,7 +61,18 @@ public final class SparseAutoencoder: @unchecked Sendable {
         self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture
         self.wEnc = wEnc; self.bEnc = bEnc; self.wDec = wDec; self.bDec = bDec
         self.threshold = threshold ?? [Float](repeating: 0, count: dSAE)
+        self.metadata = metadata; self.hookPoint = try HookPoint(metadata: metadata)
+    }
+
+    /// Replaces the metadata, typing its hook point again.
+    public func setMetadata(_ metadata: SAEMetadata) throws {
+        hookPoint = try HookPoint(metadata: metadata)
         self.metadata = metadata
+    }
+
+    /// Records a free-form metadata field; it cannot move the hook point.
+    public func setExtraMetadata(_ value: JSON, forKey key: String) {
+        metadata.extra[key] = value
     }
 
     /// A deep copy (weights are value arrays, so this is cheap to write).

@@ -25,8 +25,9 @@ public enum SparsifyFormat {
         if let d = cfg["d_in"]?.intValue, d != dIn {
             throw SAEError("'\(path)': cfg.json says d_in \(d) but encoder.weight is \(shape)")
         }
-        let k = try configInt(cfg, "k")
-        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: TopKArchitecture(k: k),
+        // sparsify trains TopK SAEs only; its cfg.json has `k` but no architecture name.
+        let architecture = try SAEArchitectures.named("topk").fromConfig(cfg)
+        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture,
                                      wEnc: file.floats("encoder.weight", shape: [dSAE, dIn]),
                                      bEnc: file.floats("encoder.bias", shape: [dSAE]),
                                      wDec: file.floats("W_dec", shape: [dSAE, dIn]),

@@ -27,6 +27,7 @@ public enum SAETrainer {
             sae = state.sae; optimizer = state.optimizer; sinceFired = state.sinceFired
             scale = state.scale; startStep = state.step; resumed = state.step
             sae.architecture = architecture
+            try sae.setMetadata(metadata)
         } else {
             sae = try SparseAutoencoder(dIn: dIn, dSAE: n, architecture: architecture, seed: options.seed, metadata: metadata)
             let sample = try readSample(source, rows: options.initSampleRows)
@@ -113,7 +114,6 @@ public enum SAETrainer {
         try saveCheckpoint()
 
         let result = sae.copy()
-        result.metadata = metadata
         if scale != 1 { foldScale(result, scale) }
         return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
                                  lastLosses: last, tokensPerSecond: tokensPerSecond)
@@ -124,7 +124,7 @@ public enum SAETrainer {
         for i in sae.wEnc.indices { sae.wEnc[i] *= s }
         for i in sae.wDec.indices { sae.wDec[i] /= s }
         for i in sae.bDec.indices { sae.bDec[i] /= s }
-        sae.metadata.extra["input_scale_folded"] = .double(Double(s))
+        sae.setExtraMetadata(.double(Double(s)), forKey: "input_scale_folded")
     }
 
     static func readSample(_ source: ActivationSource, rows: Int) throws -> [Float] {

@@ -51,13 +51,6 @@ public struct SAETrainingOptions {
         self.architecture = architecture; self.width = width; self.steps = steps
     }
 
-    /// Sparsity coefficient the architecture asks for.
-    var sparsityCoefficient: Float {
-        if let a = architecture as? ReLUArchitecture { return a.l1Coefficient }
-        if let a = architecture as? JumpReLUArchitecture { return a.l0Coefficient }
-        return 0
-    }
-
     func learningRate(at step: Int) -> Float {
         var lr = learningRate
         if learningRateWarmupSteps > 0 { lr *= min(1, Float(step + 1) / Float(learningRateWarmupSteps)) }
@@ -68,7 +61,7 @@ public struct SAETrainingOptions {
     }
 
     func sparsity(at step: Int) -> Float {
-        let c = sparsityCoefficient
+        let c = architecture.sparsityCoefficient
         return sparsityWarmupSteps > 0 ? c * min(1, Float(step + 1) / Float(sparsityWarmupSteps)) : c
     }
 

@@ -1,5 +1,7 @@
 import Foundation
+import LoupeJSON
 import LoupeLanguage
+import LoupeSAE
 import Testing
 
 @Suite struct SAEBuiltinsTests {
@@ -38,6 +40,57 @@ import Testing
         #expect(failure(s, "SAE.train(acts, kind: .topk(k: 4))")?.message
                 == "'.topk' is not a choice for 'kind:' (did you mean '.topK'?); choices are .relu, .topK, .batchTopK, .jumpReLU, .matryoshka")
         #expect(failure(s, "SAE.train(scenes, width: 8)")?.kind == .name)
+        // The architecture checks its own arguments; an unknown label is refused, not ignored.
+        #expect(failure(s, "SAE.train(acts, kind: .relu(5))")?.message == "arguments of .relu need labels, e.g. .relu(l1: 5)")
+        #expect(failure(s, "SAE.train(acts, kind: .topK(k: 4, l1: 2))")?.message
+                == "'l1:' is not an argument of .topK, which takes 'k:'")
+        #expect(failure(s, "SAE.train(acts, kind: .matryoshka(k: 4, groups: [2.5]))")?.message
+                == "'groups:' of .matryoshka takes whole numbers")
+        #expect(failure(s, "SAE.train(acts, kind: .batchTopK(k: \"4\"))")?.message == "'k:' of .batchTopK must be a number, got String")
+    }
+
+    /// The `kind:` choices, their completions and their hover text are the registry's.
+    @Test func kindChoicesComeFromTheArchitectureRegistry() {
+        let s = Session()
+        let code = "SAE.train(acts, kind: ."
+        #expect(s.complete(code, cursor: code.unicodeScalars.count).matches == SAEArchitectures.kinds.map { "." + $0.example })
+        for kind in SAEArchitectures.kinds {
+            let call = "SAE.train(acts, kind: .\(kind.name))"
+            let text = s.inspect(call, cursor: call.unicodeScalars.count - 3)?.plainText ?? ""
+            #expect(text.contains(kind.doc), "\(kind.name): \(text)")
+        }
+    }
+
+    /// An SAE is typed where it sits (layer, site, tokens) once, when loaded:
+    /// an unknown site in its file is refused then, and analyses that need
+    /// its CLIP say how to give it one.
+    @Test func hookPointIsCheckedAtLoadAndNeededByAnalyses() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-sae-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 4, seed: 3, layer: 1, k: 4, width: 16, steps: 5)
+        _ = s.run("sae.save(\"\(folder)\")")
+        #expect(failure(s, "SAE.load(\"\(folder)\").topImages(feature: 0, in: scenes)")?.message
+                == "this SAE does not know its CLIP; load it with SAE.load(path, clip: clip)")
+        #expect(result(s, "SAE.load(\"\(folder)\", clip: clip).monosemanticity(scenes).scores.count") == "16")
+
+        let cfgPath = folder + "/cfg.json"
+        let bytes = try #require(FileManager.default.contents(atPath: cfgPath))
+        var cfg = try #require(try JSON.parse(Array(bytes)).objectValue)
+        var meta = try #require(cfg["metadata"]?.objectValue)
+        #expect(meta["site"] == "resid_post" && meta["layer"] == 1)
+        meta["site"] = "resid_mid"
+        cfg["metadata"] = .object(meta)
+        try Data(JSON.object(cfg).pretty().utf8).write(to: URL(fileURLWithPath: cfgPath))
+        #expect(failure(s, "SAE.load(\"\(folder)\", clip: clip)")?.message
+                == "metadata \"site\" is \"resid_mid\", which Loupe cannot hook; sites are resid_pre, attn_out, mlp_out, resid_post")
+
+        meta["site"] = nil
+        meta["layer"] = nil
+        cfg["metadata"] = .object(meta)
+        try Data(JSON.object(cfg).pretty().utf8).write(to: URL(fileURLWithPath: cfgPath))
+        #expect(failure(s, "clip.with(SAE.load(\"\(folder)\", clip: clip), ablate: [1]) { 1 }")?.message
+                == "this SAE's metadata has no layer, so it cannot be placed in a model")
     }
 
     @Test func zeroShotWithTheSAESplicedIn() throws {

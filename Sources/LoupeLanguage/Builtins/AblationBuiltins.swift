@@ -57,13 +57,11 @@ private struct AblationSetup {
     /// `onStep` sees each forward pass done (and may throw to stop).
     func run(_ object: SAEObject, includeClean: Bool, at span: SourceSpan,
              onStep: (_ done: Int, _ total: Int) throws -> Void) throws -> (layer: Int, outcomes: [AblationOutcome]) {
-        guard let layer = object.sae.metadata.layer else { throw LoupeError(.value, "this SAE's metadata has no layer", at: span) }
+        let place = try object.placement(in: evaluation.model, at: span)
         try object.sae.checkInputWidth(evaluation.model.config.vision.width, for: "this CLIP's activations")
-        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
-        let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
-        return (layer, try evaluation.baselines(sae: object.sae, layer: layer, site: site, tokens: tokens, with: with, without: without,
-                                                top: top, bothWays: bothWays, draws: draws, seed: seed, includeClean: includeClean,
-                                                onStep: onStep))
+        return (place.layer, try evaluation.baselines(sae: object.sae, layer: place.layer, site: place.site, tokens: place.tokens,
+                                                      with: with, without: without, top: top, bothWays: bothWays, draws: draws,
+                                                      seed: seed, includeClean: includeClean, onStep: onStep))
     }
 }
 

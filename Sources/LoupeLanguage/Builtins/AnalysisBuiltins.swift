@@ -66,12 +66,9 @@ extension DatasetObject {
 /// Image-level activations [images, latents] of an SAE over a dataset.
 func imageActivations(_ object: SAEObject, _ d: DatasetObject, measure: ImageMeasure = .meanActivation,
                       at span: SourceSpan, interpreter: Interpreter) throws -> [Float] {
-    guard let clip = object.clip, let layer = object.sae.metadata.layer else {
-        throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: span)
-    }
-    let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
-    let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
-    let perToken = try clip.activations(images: try d.allImages(interpreter), layer: layer, site: site, tokens: tokens)
+    let place = try object.placement(at: span)
+    let perToken = try place.clip.activations(images: try d.allImages(interpreter), layer: place.layer, site: place.site,
+                                              tokens: place.tokens)
     return try Monosemanticity.imageActivations(object.sae, tokens: perToken, measure: measure)
 }
 
@@ -126,25 +123,21 @@ func registerAnalyses(_ r: Registry) {
     ], returns: "Image", doc: "The images on which a latent fires most (its largest activation over the image's tokens), "
        + "as a captioned grid with the patches where it fires highlighted.") { ctx in
         let object = ctx.sae()
-        guard let clip = object.clip, let layer = object.sae.metadata.layer else {
-            throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: ctx.span)
-        }
+        let place = try object.placement(at: ctx.span)
         let feature = try ctx.int("feature")
         guard (0..<object.sae.dSAE).contains(feature) else {
             throw ctx.valueError("feature", "latent \(feature) does not exist: this SAE has latents 0..<\(object.sae.dSAE)")
         }
         let d = try ctx.object("in", as: DatasetObject.self, named: "a Dataset")
         guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
-        let selection = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
-        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         do {
             let images = try d.allImages(ctx.interpreter)
-            let perToken = try clip.activations(images: images, layer: layer, site: site, tokens: .all)
-            let profile = try FeatureProfile(object.sae, latent: feature, tokens: perToken, selection: selection)
+            let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
+            let profile = try FeatureProfile(object.sae, latent: feature, tokens: perToken, selection: place.tokens)
             guard !profile.ranking.isEmpty else {
                 throw LoupeError(.value, "latent \(feature) never fires on these \(d.count) images", at: ctx.spanOf("feature"))
             }
-            let picture = try topImagesGrid(profile, images: images, captions: (0..<d.count).map { d.caption($0) }, clip: clip,
+            let picture = try topImagesGrid(profile, images: images, captions: (0..<d.count).map { d.caption($0) }, clip: place.clip,
                                             count: try ctx.int("count"))
             return .object(ImageObject(picture, caption: "latent \(feature)"))
         } catch { throw languageError(error, at: ctx.span) }
@@ -193,12 +186,10 @@ func registerAnalyses(_ r: Registry) {
         let kind: Steerability.Unit, layer: Int, total: Int, label: String
         if ctx.has("sae") {
             let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
-            guard let l = object.sae.metadata.layer else { throw ctx.valueError("sae", "this SAE's metadata has no layer") }
-            guard (object.sae.metadata.site ?? "resid_post") == "resid_post" else {
-                throw ctx.valueError("sae", "steerability is measured for SAEs on resid_post")
-            }
-            kind = .latent(object.sae, tokens: TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all)
-            layer = l; total = object.sae.dSAE; label = "SAE latents at layer \(l)"
+            let place = try object.placement(in: model, at: ctx.spanOf("sae"))
+            guard place.site == .residPost else { throw ctx.valueError("sae", "steerability is measured for SAEs on resid_post") }
+            kind = .latent(object.sae, tokens: place.tokens)
+            layer = place.layer; total = object.sae.dSAE; label = "SAE latents at layer \(place.layer)"
         } else if ctx.has("neurons") {
             layer = try ctx.layer("neurons")
             kind = .neuron; total = model.config.vision.width; label = "neurons of layer \(layer)"
@@ -279,18 +270,14 @@ func registerAnalyses(_ r: Registry) {
        + "embedding) the images a latent fires on are, weighted by its min-max normalised activation on them. "
        + "A latent's activation on an image is its mean over the tokens the SAE reads.") { ctx in
         let object = ctx.sae()
-        guard let clip = object.clip, let layer = object.sae.metadata.layer else {
-            throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: ctx.span)
-        }
+        let place = try object.placement(at: ctx.span)
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
         let images = try d.allImages(ctx.interpreter)
-        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
-        let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         do {
-            let perToken = try clip.activations(images: images, layer: layer, site: site, tokens: tokens)
+            let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: place.tokens)
             let activations = try Monosemanticity.imageActivations(object.sae, tokens: perToken)
-            let embeddings = clip.embed(images: images)
+            let embeddings = place.clip.embed(images: images)
             let scores = Monosemanticity.scores(activations: activations, images: images.count, latents: object.sae.dSAE,
                                                 embeddings: embeddings.toArray(), dim: embeddings.shape[1])
             return .object(MonosemanticityObject(scores: scores, activations: activations, unit: "latent", dataset: d))

@@ -37,7 +37,7 @@ func registerFeaturePage(_ r: Registry) {
        + "the histogram of its non-zero activations, its density (fraction of tokens it fires on), its monosemanticity "
        + "over the images and, with a vocabulary, the words it steers towards (Delta p(v) with it clamped, and S).") { ctx in
         let object = ctx.sae()
-        let place = try SAEPlacement(object, at: ctx.span)
+        let place = try object.placement(at: ctx.span)
         let latent = try ctx.int("latent")
         guard (0..<object.sae.dSAE).contains(latent) else {
             throw ctx.valueError("latent", "latent \(latent) does not exist: this SAE has latents 0..<\(object.sae.dSAE)")

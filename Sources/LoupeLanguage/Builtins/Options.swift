@@ -1,3 +1,5 @@
+import LoupeSAE
+
 /// The options that several builtins share, each case with the words that
 /// completion and Shift-Tab show for it.
 enum Options {
@@ -14,17 +16,13 @@ enum Options {
         Choice("mlpOut", "the MLP sub-layer's output, before it is added to the stream"),
     ]
 
-    static let saeKinds = [
-        Choice("relu", "vanilla ReLU SAE with an L1 penalty on the latents (l1: its coefficient, default 5)",
-               example: "relu(l1: 5)"),
-        Choice("topK", "keeps the k largest latents of each token (Gao et al.)", example: "topK(k: 32)"),
-        Choice("batchTopK", "keeps the k × batch largest latents over the whole batch, a threshold at inference",
-               example: "batchTopK(k: 32)"),
-        Choice("jumpReLU", "a learned threshold per latent with an L0 penalty (l0:, bandwidth: of the straight-through estimator)",
-               example: "jumpReLU(l0: 1, bandwidth: 0.05)"),
-        Choice("matryoshka", "BatchTopK whose nested prefixes of latents (groups: their widths) each reconstruct alone",
-               example: "matryoshka(k: 32, groups: [512, 2048, 8192])"),
-    ]
+    /// The architectures' own words, from the registry in LoupeSAE.
+    static let saeKinds = SAEArchitectures.kinds.map { Choice($0.name, $0.doc, example: $0.example) }
+
+    /// `.relu(l1:), .topK(k:), ...`: each kind with its argument labels.
+    static let saeKindSignatures = SAEArchitectures.kinds
+        .map { kind in ".\(kind.name)(" + kind.labels.map { "\($0):" }.joined(separator: ", ") + ")" }
+        .joined(separator: ", ")
 
     static let imageMeasure = [
         Choice("mean", "mean activation over the image's tokens"),

@@ -32,6 +32,93 @@ public final class SAEObject: HostObject {
     }
 }
 
+/// Where an SAE sits in a model: what every analysis needs to run it again.
+struct SAEPlacement {
+    let clip: CLIPModel
+    let layer: Int
+    let site: ActivationSite
+    let tokens: TokenSelection
+}
+
+/// Why an SAE cannot be run inside a model.
+enum SAEPlacementProblem: String {
+    case unknownCLIP = "this SAE does not know its CLIP; load it with SAE.load(path, clip: clip)"
+    case unknownLayer = "this SAE's metadata has no layer, so it cannot be placed in a model"
+
+    func error(at span: SourceSpan) -> LoupeError { LoupeError(.value, rawValue, at: span) }
+}
+
+extension SAEObject {
+    /// The SAE in the CLIP it was trained on or loaded with, at its own
+    /// layer, site and tokens (typed once, when it was loaded or trained).
+    func placement(at span: SourceSpan) throws -> SAEPlacement {
+        guard let clip else { throw SAEPlacementProblem.unknownCLIP.error(at: span) }
+        return try placement(in: clip, at: span)
+    }
+
+    /// The SAE in `model` (a method's receiver) at its own layer, site and tokens.
+    func placement(in model: CLIPModel, at span: SourceSpan) throws -> SAEPlacement {
+        let hook = sae.hookPoint
+        guard let layer = hook.layer else { throw SAEPlacementProblem.unknownLayer.error(at: span) }
+        return SAEPlacement(clip: model, layer: layer, site: ActivationSite(hook.site), tokens: TokenSelection(hook.tokens))
+    }
+}
+
+// CLIP's sites and token choices against the SAE's typed ones: a switch each
+// way, so a case added to either side fails to compile until both agree.
+extension ActivationSite {
+    init(_ site: HookPoint.Site) {
+        switch site {
+        case .residPre: self = .residPre
+        case .attnOut: self = .attnOut
+        case .mlpOut: self = .mlpOut
+        case .residPost: self = .residPost
+        }
+    }
+}
+
+extension HookPoint.Site {
+    init(_ site: ActivationSite) {
+        switch site {
+        case .residPre: self = .residPre
+        case .attnOut: self = .attnOut
+        case .mlpOut: self = .mlpOut
+        case .residPost: self = .residPost
+        }
+    }
+}
+
+extension TokenSelection {
+    init(_ tokens: HookPoint.Tokens) {
+        switch tokens {
+        case .cls: self = .cls
+        case .spatial: self = .spatial
+        case .all: self = .all
+        }
+    }
+}
+
+extension HookPoint.Tokens {
+    init(_ tokens: TokenSelection) {
+        switch tokens {
+        case .cls: self = .cls
+        case .spatial: self = .spatial
+        case .all: self = .all
+        }
+    }
+}
+
+extension ArchitectureArgument {
+    init(_ value: Value) {
+        switch value {
+        case .int(let i): self = .integer(i)
+        case .double(let d): self = .real(d)
+        case .array(let items): self = .list(items.map(ArchitectureArgument.init))
+        default: self = .other(typeName: value.typeName)
+        }
+    }
+}
+
 extension ActivationsObject {
     /// The activations as rows of width d: [images × tokens, d].
     var matrix: [Float] { tensor.toArray() }
@@ -39,7 +126,7 @@ extension ActivationsObject {
 
     func source() throws -> MatrixActivationSource {
         try MatrixActivationSource(values: matrix, width: width, metadata: SAEMetadata(
-            model: model, layer: layer, site: site.rawValue, tokens: tokens.rawValue))
+            model: model, layer: layer, site: HookPoint.Site(site).rawValue, tokens: HookPoint.Tokens(tokens).rawValue))
     }
 }
 
@@ -50,37 +137,19 @@ extension CallContext {
 
     func sae() -> SAEObject { receiver.objectValue as! SAEObject }
 
-    /// `.topK(k: 32)` and the other kinds, checked with helpful errors.
+    /// `.topK(k: 32)` or another kind of the architecture registry, checked
+    /// by the architecture itself with messages that show the fix.
     func architecture(_ key: String) throws -> any SAEArchitecture {
         let (name, args) = try option(key)
-        func number(_ label: String, default d: Double? = nil) throws -> Double {
-            if let v = args.first(where: { $0.label == label })?.value {
-                guard let x = v.asDouble else { throw valueError(key, "'\(label):' of .\(name) must be a number, got \(v.typeName)") }
-                return x
+        var labelled: [(label: String, value: ArchitectureArgument)] = []
+        for arg in args {
+            guard let label = arg.label else {
+                let example = SAEArchitectures.kinds.first { $0.name == name }?.example ?? "topK(k: 32)"
+                throw valueError(key, "arguments of .\(name) need labels, e.g. .\(example)")
             }
-            if let d { return d }
-            throw valueError(key, ".\(name) needs '\(label):', e.g. .\(name)(\(label): 32)")
+            labelled.append((label, ArchitectureArgument(arg.value)))
         }
-        for arg in args where arg.label == nil {
-            throw valueError(key, "arguments of .\(name) need labels, e.g. .topK(k: 32)")
-        }
-        switch name {
-        case "relu": return ReLUArchitecture(l1Coefficient: Float(try number("l1", default: 5)))
-        case "topK": return TopKArchitecture(k: Int(try number("k")))
-        case "batchTopK": return BatchTopKArchitecture(k: Int(try number("k")))
-        case "jumpReLU":
-            return JumpReLUArchitecture(l0Coefficient: Float(try number("l0", default: 1)),
-                                        bandwidth: Float(try number("bandwidth", default: 0.05)))
-        default:
-            guard case .array(let items)? = args.first(where: { $0.label == "groups" })?.value else {
-                throw valueError(key, ".matryoshka needs 'groups:', the nested widths, e.g. .matryoshka(k: 32, groups: [512, 2048, 8192])")
-            }
-            let widths = try items.map { v -> Int in
-                guard case .int(let w) = v else { throw valueError(key, "'groups:' of .matryoshka takes whole numbers") }
-                return w
-            }
-            return MatryoshkaBatchTopKArchitecture(k: Int(try number("k")), widths: widths)
-        }
+        do { return try SAEArchitectures.fromKind(name, labelled) } catch { throw valueError(key, "\(error)") }
     }
 }
 
@@ -90,8 +159,7 @@ func registerSAE(_ r: Registry) {
     sae.addStatic(BuiltinFunction("train", [
         Parameter(nil, name: "activations", type: "Activations"),
         Parameter("kind", type: "Option", default: .enumCase("topK", [("k", .int(32))]),
-                  doc: ".relu(l1:), .topK(k:), .batchTopK(k:), .jumpReLU(l0:, bandwidth:), .matryoshka(k:, groups:)",
-                  choices: Options.saeKinds),
+                  doc: Options.saeKindSignatures, choices: Options.saeKinds),
         Parameter("width", type: "Int", default: .int(4096), doc: "number of latents"),
         Parameter("steps", type: "Int", default: .int(2000)),
         Parameter("batch", type: "Int", default: .int(4096), doc: "tokens per step"),
@@ -180,16 +248,11 @@ func registerSAE(_ r: Registry) {
     sae.addMethod(BuiltinFunction("l0Map", [Parameter(nil, name: "image", type: "Image")], returns: "Image",
                                   doc: "How many latents fire on each patch, as a heatmap over the image.") { ctx in
         let object = ctx.sae()
-        guard let clip = object.clip else {
-            throw LoupeError(.value, "this SAE does not know its CLIP; load it with SAE.load(path, clip: clip)", at: ctx.span)
-        }
-        guard let layer = object.sae.metadata.layer else {
-            throw LoupeError(.value, "this SAE's metadata has no layer, so its activations cannot be computed", at: ctx.span)
-        }
+        let place = try object.placement(at: ctx.span)
+        let clip = place.clip
         let image = try ctx.object("image", as: ImageObject.self, named: "an Image")
-        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
         do {
-            let acts = try clip.activations(images: [image.image], layer: layer, site: site, tokens: .spatial)
+            let acts = try clip.activations(images: [image.image], layer: place.layer, site: place.site, tokens: .spatial)
             let tokens = acts.shape[1], grid = Int(Double(tokens).squareRoot().rounded())
             guard grid * grid == tokens else { throw LoupeError(.value, "\(tokens) spatial tokens do not form a square grid", at: ctx.span) }
             let codes = try object.sae.encode(acts.toArray(), width: acts.shape[2])
@@ -208,9 +271,7 @@ func registerSAE(_ r: Registry) {
     ], returns: "Table", doc: "The model's zero-shot accuracy with this SAE spliced in at its layer (its reconstruction "
        + "replacing the residual stream) against without it, and the fraction recovered.") { ctx in
         let object = ctx.sae()
-        guard let clip = object.clip, let layer = object.sae.metadata.layer else {
-            throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: ctx.span)
-        }
+        let place = try object.placement(at: ctx.span)
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         let attribute = try ctx.string("attribute")
         guard let classes = d.source.validValues(of: attribute), !classes.isEmpty else {
@@ -218,14 +279,12 @@ func registerSAE(_ r: Registry) {
         }
         let prompts = defaultPrompts(d, attribute: attribute, classes: classes)
         let truth = try attributeTruth(d, attribute: attribute, classes: classes, ctx)
-        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
-        let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         let result: SpliceAccuracy
         do {
-            result = try Splice.accuracy(clip, sae: object.sae, layer: layer, site: site, tokens: tokens,
+            result = try Splice.accuracy(place.clip, sae: object.sae, layer: place.layer, site: place.site, tokens: place.tokens,
                                          images: try d.allImages(ctx.interpreter), truth: truth, prompts: prompts)
         } catch { throw languageError(error, at: ctx.span) }
-        return .object(TableObject(title: "Zero-shot \(attribute) accuracy over \(d.count) images, SAE at layer \(layer)",
+        return .object(TableObject(title: "Zero-shot \(attribute) accuracy over \(d.count) images, SAE at layer \(place.layer)",
                                    columns: ["measure", "value"],
                                    rows: [["without SAE", .double(result.clean)], ["with SAE spliced in", .double(result.spliced)],
                                           ["recovered fraction", .double(result.recovered)]]))
@@ -241,9 +300,7 @@ func registerSAE(_ r: Registry) {
        + "The SAE's error is added back, so only those latents change: `clip.with(sae, clamp: [17: 150]) { clip.classify(img, labels: words) }`.") { ctx in
         let model = ctx.clip()
         let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
-        guard let layer = object.sae.metadata.layer else {
-            throw ctx.valueError("sae", "this SAE's metadata has no layer, so it cannot be placed in the model")
-        }
+        let place = try object.placement(in: model, at: ctx.spanOf("sae"))
         try object.sae.checkInputWidth(model.config.vision.width, for: "this CLIP's activations")
         var clamp: [Int: Float] = [:]
         if ctx.has("clamp") {
@@ -265,11 +322,11 @@ func registerSAE(_ r: Registry) {
                 return i
             }
         }
-        let site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
-        let tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
         let hooks: HookSet
-        do { hooks = try Intervention.hooks(object.sae, layer: layer, site: site, tokens: tokens, clamp: clamp, ablate: ablate) }
-        catch { throw LoupeError(.value, "\(error)", at: ctx.spanOf(ctx.has("clamp") ? "clamp" : "ablate")) }
+        do {
+            hooks = try Intervention.hooks(object.sae, layer: place.layer, site: place.site, tokens: place.tokens,
+                                           clamp: clamp, ablate: ablate)
+        } catch { throw LoupeError(.value, "\(error)", at: ctx.spanOf(ctx.has("clamp") ? "clamp" : "ablate")) }
         return try model.withHooks(hooks) { try ctx.call("body", []) }
     })
 }

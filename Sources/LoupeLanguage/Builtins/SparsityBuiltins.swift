@@ -5,24 +5,6 @@ import LoupeImage
 import LoupeRender
 import LoupeSAE
 
-/// Where an SAE sits in its model: what every analysis needs to run it again.
-struct SAEPlacement {
-    let clip: CLIPModel
-    let layer: Int
-    let site: ActivationSite
-    let tokens: TokenSelection
-
-    init(_ object: SAEObject, at span: SourceSpan) throws {
-        guard let clip = object.clip, let layer = object.sae.metadata.layer else {
-            throw LoupeError(.value, "this SAE does not know its CLIP and layer; load it with SAE.load(path, clip: clip)", at: span)
-        }
-        self.clip = clip
-        self.layer = layer
-        site = ActivationSite(rawValue: object.sae.metadata.site ?? "resid_post") ?? .residPost
-        tokens = TokenSelection(rawValue: object.sae.metadata.tokens ?? "all") ?? .all
-    }
-}
-
 /// One row of an L0 table: count, mean and spread of a sample of per-token L0s.
 private func l0Row(_ name: String, _ values: [Double]) -> [Value] {
     [.string(name), .int(values.count), .double(values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)),
@@ -81,7 +63,7 @@ func registerSparsity(_ r: Registry) {
        + "encoded, whatever the SAE was trained on. A TopK SAE has L0 = k on every token by construction; compare ReLU, "
        + "JumpReLU or BatchTopK SAEs.") { ctx in
         let object = ctx.sae()
-        let place = try SAEPlacement(object, at: ctx.span)
+        let place = try object.placement(at: ctx.span)
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count > 0 else { throw ctx.valueError("images", "the dataset is empty") }
         do {
@@ -124,7 +106,7 @@ func registerSparsity(_ r: Registry) {
         do {
             let images = try d.allImages(ctx.interpreter)
             for object in objects {
-                let place = try SAEPlacement(object, at: ctx.spanOf("saes"))
+                let place = try object.placement(at: ctx.spanOf("saes"))
                 let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
                 measured.append((place.layer, try TokenSparsity.measure(object.sae, tokens: acts)))
             }
