@@ -23,12 +23,34 @@ final class ChartTests: XCTestCase {
 
     func testEmptyAndDegenerateInputsStillRender() throws {
         let o = ChartOptions(width: 200, height: 120)
-        _ = try Chart.histogram([], options: o)
-        _ = try Chart.histogram([5, 5, 5], options: o)
-        _ = try Chart.histogram([0, -1], options: ChartOptions(width: 200, height: 120, logX: true, logY: true))
-        _ = try Chart.lines([], options: o)
-        _ = try Chart.lines([LineSeries(name: "nan", y: [.nan, 1, .infinity, 2])], options: o)
-        _ = try Chart.bars(labels: [], values: [], options: o)
+        /// Pixels of the first series' colour (a clear blue): the data marks.
+        func marks(_ image: RGBImage) -> Int {
+            stride(from: 0, to: image.pixels.count, by: 3).filter {
+                let r = Int(image.pixels[$0]), b = Int(image.pixels[$0 + 2])
+                return b > 120 && b > r + 60
+            }.count
+        }
+        func check(_ image: RGBImage, _ what: String) {
+            XCTAssertEqual(image.width, 200, what)
+            XCTAssertEqual(image.height, 120, what)
+        }
+        let empty = try Chart.histogram([], options: o)
+        check(empty, "empty histogram")
+        XCTAssertEqual(marks(empty), 0, "an empty histogram draws no bar")
+        // Three equal values still make one visible bar.
+        let constant = try Chart.histogram([5, 5, 5], options: o)
+        check(constant, "constant histogram")
+        XCTAssertGreaterThan(marks(constant), 20, "the bar of a constant histogram is missing")
+        check(try Chart.histogram([0, -1], options: ChartOptions(width: 200, height: 120, logX: true, logY: true)),
+              "log axes without positive values")
+        check(try Chart.lines([], options: o), "no series")
+        // The finite points of a series with gaps are still drawn: more marks
+        // than the same series with no finite point at all (legend only).
+        let gappy = try Chart.lines([LineSeries(name: "s", y: [.nan, 1, .infinity, 2])], options: o)
+        let hollow = try Chart.lines([LineSeries(name: "s", y: [.nan, .nan, .infinity, .nan])], options: o)
+        check(gappy, "series with NaN and infinity")
+        XCTAssertGreaterThan(marks(gappy), marks(hollow), "the finite points of a gappy series are missing")
+        check(try Chart.bars(labels: [], values: [], options: o), "no bars")
     }
 
     func testBadInputsThrowClearErrors() {
