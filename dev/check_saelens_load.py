@@ -1,6 +1,6 @@
 """Checks that SAEs saved by Loupe load in SAELens and encode/decode as in Loupe.
 
-    LOUPE_SAE_EXPORT=/tmp/loupe-export swift test -c release --filter ExportForPeer
+    .build/release/loupe export-saes /tmp/loupe-export
     dev/.venv-sae/bin/python dev/check_saelens_load.py /tmp/loupe-export
 
 Loupe writes one folder per architecture (BatchTopK and Matryoshka are saved

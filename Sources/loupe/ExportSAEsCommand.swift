@@ -1,19 +1,22 @@
+import ArgumentParser
 import Foundation
-import XCTest
 import LoupeSAE
 import LoupeSafetensors
 
-/// Not a unit test: with LOUPE_SAE_EXPORT=<folder>, trains small SAEs of
-/// each saved architecture and writes them (SAELens layout) with inputs and
-/// Loupe's own codes and reconstructions, for dev/check_saelens_load.py to
-/// load in SAELens and compare.
-final class ExportForPeer: XCTestCase {
-    func testExportWhenAsked() throws {
-        guard let root = ProcessInfo.processInfo.environment["LOUPE_SAE_EXPORT"] else {
-            throw XCTSkip("set LOUPE_SAE_EXPORT to a folder to export SAEs for the SAELens check")
-        }
-        let width = 16
-        let x = syntheticActivations(tokens: 256, width: width, directions: 20, seed: 11)
+/// Trains small SAEs of every saved architecture and writes them in
+/// SAELens's layout, with their inputs and Loupe's own codes and
+/// reconstructions, for dev/check_saelens_load.py to load in SAELens and
+/// compare. A development tool, hidden from the help.
+struct ExportSAEsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-saes", abstract: "Write small trained SAEs for the SAELens load check (dev/check_saelens_load.py).",
+        shouldDisplay: false)
+
+    @ArgumentParser.Argument(help: "The folder to write (one sub-folder per architecture).") var folder: String
+
+    func run() throws {
+        let width = 16, tokens = 256
+        let x = Self.activations(tokens: tokens, width: width, directions: 20, seed: 11)
         let source = try MatrixActivationSource(values: x, width: width,
                                                 metadata: SAEMetadata(model: "toy-clip", layer: 3, site: "resid_post", tokens: "all"))
         let kinds: [(String, any SAEArchitecture)] = [
@@ -21,17 +24,36 @@ final class ExportForPeer: XCTestCase {
             ("matryoshka", MatryoshkaBatchTopKArchitecture(k: 4, widths: [16, 64])),
             ("relu", ReLUArchitecture(l1Coefficient: 0.05)), ("jumprelu", JumpReLUArchitecture(l0Coefficient: 0.01)),
         ]
-        var tensors = [NamedTensor("x", shape: [256, width], x)]
-        for (name, arch) in kinds {
-            var o = SAETrainingOptions(architecture: arch, width: 64, steps: 60)
+        var tensors = [NamedTensor("x", shape: [tokens, width], x)]
+        for (name, architecture) in kinds {
+            var o = SAETrainingOptions(architecture: architecture, width: 64, steps: 60)
             o.batchSize = 64; o.learningRate = 3e-3; o.initSampleRows = 256; o.normalizeInputs = true
             let sae = try SAETrainer.train(source: source, options: o).sae
-            try sae.save(to: root + "/" + name)
-            let reloaded = try SparseAutoencoder.load(from: root + "/" + name)
+            let path = (folder as NSString).appendingPathComponent(name)
+            try sae.save(to: path)
+            let reloaded = try SparseAutoencoder.load(from: path)
             let codes = try reloaded.encode(x, width: width)
-            tensors.append(NamedTensor(name + ".acts", shape: [256, 64], codes.dense()))
-            tensors.append(NamedTensor(name + ".out", shape: [256, width], reloaded.decode(codes)))
+            tensors.append(NamedTensor(name + ".acts", shape: [tokens, 64], codes.dense()))
+            tensors.append(NamedTensor(name + ".out", shape: [tokens, width], reloaded.decode(codes)))
         }
-        try SafetensorsWriter.write(tensors, to: root + "/loupe_expected.safetensors")
+        try SafetensorsWriter.write(tensors, to: (folder as NSString).appendingPathComponent("loupe_expected.safetensors"))
+        print("wrote \(kinds.count) SAEs and loupe_expected.safetensors to \(folder)")
+    }
+
+    /// Activations with structure an SAE can find: sparse sums of a few
+    /// hidden directions plus a little noise.
+    static func activations(tokens: Int, width: Int, directions: Int, seed: UInt64) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        let dirs = (0..<(directions * width)).map { _ in Float(rng.nextNormal()) }
+        var out = [Float](repeating: 0, count: tokens * width)
+        for r in 0..<tokens {
+            for _ in 0..<3 {
+                let f = rng.nextIndex(directions)
+                let a = Float(1 + 2 * rng.nextUnit())
+                for t in 0..<width { out[r * width + t] += a * dirs[f * width + t] }
+            }
+            for t in 0..<width { out[r * width + t] += 0.05 * Float(rng.nextNormal()) + 0.5 }
+        }
+        return out
     }
 }

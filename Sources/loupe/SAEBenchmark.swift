@@ -1,36 +1,37 @@
 import Foundation
 import LoupeJSON
+import LoupeSAE
 import LoupeTensor
 
 /// Settings of the SAE training benchmark: TopK training throughput at
 /// CLIP ViT-B widths, optionally beside SAELens on the same machine.
-public struct SAEBenchmarkOptions: Sendable {
-    public var dIn = 768
-    public var widths = [12_288, 49_152]
-    public var k = 32
-    public var batchSize = 4096
+struct SAEBenchmarkOptions: Sendable {
+    var dIn = 768
+    var widths = [12_288, 49_152]
+    var k = 32
+    var batchSize = 4096
     /// Timed steps per width, after `warmupSteps` untimed ones.
-    public var steps = 3
-    public var warmupSteps = 1
+    var steps = 3
+    var warmupSteps = 1
     /// Python with SAELens installed (e.g. dev/.venv-sae/bin/python); nil skips the peer.
-    public var peerPython: String? = nil
-    public var peerScript = "bench/sae_peer.py"
-    public init() {}
+    var peerPython: String? = nil
+    var peerScript = "bench/sae_peer.py"
+    init() {}
 }
 
-public struct SAEBenchmarkReport: Sendable {
-    public struct Row: Sendable {
-        public var width: Int
-        public var loupeTokensPerSecond: Double
-        public var peerTokensPerSecond: Double?
-        public var speedup: Double? { peerTokensPerSecond.map { loupeTokensPerSecond / $0 } }
+struct SAEBenchmarkReport: Sendable {
+    struct Row: Sendable {
+        var width: Int
+        var loupeTokensPerSecond: Double
+        var peerTokensPerSecond: Double?
+        var speedup: Double? { peerTokensPerSecond.map { loupeTokensPerSecond / $0 } }
     }
-    public var options: SAEBenchmarkOptions
-    public var rows: [Row]
-    public var machine: String
-    public var peerVersion: String?
+    var options: SAEBenchmarkOptions
+    var rows: [Row]
+    var machine: String
+    var peerVersion: String?
 
-    public var text: String {
+    var text: String {
         var lines = ["SAE training, TopK k=\(options.k), d_in \(options.dIn), batch \(options.batchSize), "
                      + "\(options.steps) timed steps · \(machine)"]
         lines.append("width      Loupe tok/s   SAELens tok/s   speed-up")
@@ -43,7 +44,7 @@ public struct SAEBenchmarkReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    public var json: JSON {
+    var json: JSON {
         ["d_in": .int(options.dIn), "k": .int(options.k), "batch": .int(options.batchSize), "steps": .int(options.steps),
          "machine": .string(machine), "peer": peerVersion.map { .string($0) } ?? .null,
          "rows": .array(rows.map { r in
@@ -59,7 +60,7 @@ public struct SAEBenchmarkReport: Sendable {
 /// tracking) and, when a Python is given, SAELens's through bench/sae_peer.py
 /// in the same run. The two alternate width by width, so both see the same
 /// machine load.
-public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions(),
+func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions(),
                             log: @escaping (String) -> Void = { _ in }) throws -> SAEBenchmarkReport {
     var rows: [SAEBenchmarkReport.Row] = []
     var rng = SeededRandom(seed: 1)
@@ -85,7 +86,9 @@ public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions
                                          peerTokensPerSecond: nil)
         if let python = options.peerPython {
             log("SAELens width \(width) (\(options.peerScript))...")
-            let result = try runPeer(python: python, options: options, width: width)
+            let result = try runPeer(python, [options.peerScript, "--d-in", "\(options.dIn)", "--k", "\(options.k)",
+                                              "--batch", "\(options.batchSize)", "--steps", "\(options.steps)",
+                                              "--warmup", "\(options.warmupSteps)", "--widths", "\(width)"])
             peerVersion = "sae_lens \(result["version"]?.stringValue ?? "?"), torch \(result["torch"]?.stringValue ?? "?"), "
                 + "\(result["threads"]?.intValue ?? 0) threads"
             row.peerTokensPerSecond = result["results"]?[0]?["tokens_per_second"]?.doubleValue
@@ -94,24 +97,4 @@ public func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions
     }
     let machine = BLASRuntime.description
     return SAEBenchmarkReport(options: options, rows: rows, machine: machine, peerVersion: peerVersion)
-}
-
-/// Runs bench/sae_peer.py for one width and returns its JSON report.
-private func runPeer(python: String, options: SAEBenchmarkOptions, width: Int) throws -> JSON {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [options.peerScript, "--d-in", "\(options.dIn)", "--k", "\(options.k)", "--batch", "\(options.batchSize)",
-                         "--steps", "\(options.steps)", "--warmup", "\(options.warmupSteps)", "--widths", "\(width)"]
-    let out = Pipe()
-    process.standardOutput = out
-    do { try process.run() } catch {
-        throw SAEError("cannot run the SAELens peer with '\(python)': \(error); install it with "
-            + "python3 -m venv dev/.venv-sae && dev/.venv-sae/bin/pip install -r dev/requirements-sae.txt")
-    }
-    let bytes = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let result = try? JSON.parse(Array(bytes)) else {
-        throw SAEError("the SAELens peer failed (exit \(process.terminationStatus)); run \(options.peerScript) by hand to see why")
-    }
-    return result
 }

@@ -6,7 +6,7 @@ struct Loupe: ParsableCommand {
         commandName: "loupe",
         abstract: "Look inside CLIP's vision transformer with sparse autoencoders, from Jupyter.",
         subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, ScenesCommand.self, DocsCommand.self,
-                      BenchCommand.self])
+                      BenchCommand.self, ExportSAEsCommand.self])
 }
 
 Loupe.main()
