@@ -47,11 +47,12 @@ let package = Package(
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeLanguage", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeRender", "LoupeWorld", "LoupeJSON", "LoupeFiles"]),
-        .target(name: "LoupeKernel", dependencies: ["LoupeLanguage", "LoupeTensor", "LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
+        .target(name: "LoupeKernel", dependencies: ["LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
+        // The kernelspec's canonical files are in kernelspec/; this bundled copy is checked against them.
         .executableTarget(name: "loupe", dependencies: [
-            "LoupeKernel", "LoupeLanguage", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeFiles",
+            "LoupeKernel", "LoupeLanguage", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeFiles", "LoupeJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], resources: [.copy("Resources/kernelspec")]),
 
         .testTarget(name: "LoupeJSONTests", dependencies: ["LoupeJSON"]),
         .testTarget(name: "LoupeImageTests", dependencies: ["LoupeImage"]),
@@ -65,7 +66,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeImage", "LoupeTensor", "LoupeWorld"]),
         .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeCLIP", "LoupeSafetensors", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeJSON", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeJSON", "CZMQ", "LoupeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

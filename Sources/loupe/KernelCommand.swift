@@ -12,10 +12,12 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         let info = try ConnectionInfo.load(path: connectionFile)
-        let kernel = Kernel(connection: info, interpreter: LanguageInterpreter(), historyStore: HistoryStore.standard())
+        let transport = try ZMQTransport(connection: info)
+        let kernel = Kernel(transport: transport, key: info.key, interpreter: LanguageInterpreter(),
+                            historyStore: HistoryStore.standard())
         // SIGINT stops the running command at its next check; the session stays.
         signal(SIGINT) { _ in Interrupt.signalReceived() }
-        try kernel.start()
+        kernel.start()
         // If a shutdown arrives while a command ignores the interrupt, leave anyway.
         let watchdog = Thread {
             while !kernel.isStopping { Thread.sleep(forTimeInterval: 0.1) }

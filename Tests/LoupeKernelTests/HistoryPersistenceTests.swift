@@ -14,21 +14,17 @@ import Testing
     }
 
     static func run(_ codes: [String], history: HistoryStore) throws {
-        let (kernel, _, _) = try startKernel(history: history)
-        defer { kernel.stop() }
-        let client = try TestClient(ports: kernel.ports, key: "secret-key")
+        let harness = try KernelHarness(history: history)
+        defer { harness.stop() }
         for code in codes {
-            try client.send("execute_request", ["code": .string(code)])
-            _ = try client.reply()
+            _ = try harness.client.reply(to: harness.client.send("execute_request", ["code": .string(code)]))
         }
     }
 
     static func ask(_ history: HistoryStore, _ request: [String: JSON]) throws -> JSON? {
-        let (kernel, _, _) = try startKernel(history: history)
-        defer { kernel.stop() }
-        let client = try TestClient(ports: kernel.ports, key: "secret-key")
-        try client.send("history_request", .object(request))
-        return try client.reply()?.content["history"]
+        let harness = try KernelHarness(history: history)
+        defer { harness.stop() }
+        return try harness.client.reply(to: harness.client.send("history_request", .object(request)))?.content["history"]
     }
 
     @Test func aRestartedKernelSeesEarlierSessions() throws {
@@ -69,12 +65,11 @@ import Testing
         // A folder where the file should be: every append fails; executions still succeed.
         let path = Self.folder() + "/blocked"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let (kernel, _, _) = try startKernel(history: HistoryStore(path: path))
-        defer { kernel.stop() }
-        let client = try TestClient(ports: kernel.ports, key: "secret-key")
-        try client.send("execute_request", ["code": "one"])
-        #expect(try client.reply()?.content["status"] == "ok")
-        try client.send("history_request", ["hist_access_type": "tail", "n": 1, "output": false, "raw": true])
-        #expect(try client.reply()?.content["history"] == [[1, 1, "one"]])
+        let harness = try KernelHarness(history: HistoryStore(path: path))
+        defer { harness.stop() }
+        let client = harness.client
+        #expect(try client.reply(to: client.send("execute_request", ["code": "one"]))?.content["status"] == "ok")
+        let history = try client.send("history_request", ["hist_access_type": "tail", "n": 1, "output": false, "raw": true])
+        #expect(try client.reply(to: history)?.content["history"] == [[1, 1, "one"]])
     }
 }

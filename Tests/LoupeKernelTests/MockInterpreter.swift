@@ -12,16 +12,20 @@ final class MockInterpreter: KernelInterpreter, @unchecked Sendable {
     let helpLinks: [JSON] = []
     private let lock = NSLock()
     private var interrupted = false
-    private(set) var executed: [String] = []
+    private var executedCodes: [String] = []
+
+    /// Every code run so far, in order.
+    var executed: [String] { lock.withLock { executedCodes } }
 
     func execute(_ code: String, silent: Bool, output: KernelOutput) -> ExecutionOutcome {
-        lock.withLock { interrupted = false; executed.append(code) }
+        lock.withLock { interrupted = false; executedCodes.append(code) }
         switch code {
         case "fail":
-            // Slow enough that a request sent right after it is queued behind it.
-            Thread.sleep(forTimeInterval: 0.2)
             return .error(name: "MockError", value: "asked to fail", traceback: ["MockError: asked to fail"], payload: [])
         case "wait":
+            // Tells the test it is running, so an interrupt sent after this
+            // output is certain to find it.
+            output.stream("stdout", "waiting\n")
             for _ in 0..<500 {
                 if lock.withLock({ interrupted }) {
                     return .error(name: "Interrupted", value: "stopped", traceback: [], payload: [])

@@ -1,71 +1,69 @@
-import CZMQ
 import Foundation
 import LoupeJSON
 import LoupeKernel
 
-/// A minimal Jupyter client over real ZeroMQ sockets, for driving a kernel
-/// started in the test process.
+/// A minimal Jupyter client. Every reply and output is matched to its request
+/// by msg_id; whatever arrives for another request is kept for it (or left in
+/// `strays`), so no test depends on when messages happen to arrive.
 final class TestClient {
-    let context = ZMQContext()
-    let shell: ZMQSocket
-    let control: ZMQSocket
-    let iopub: ZMQSocket
-    let heartbeat: ZMQSocket
+    let end: ClientEnd
     let codec: WireCodec
     let session = UUID().uuidString
+    /// Received messages not yet claimed by `reply(to:)` or `outputs(of:)`.
+    private(set) var strays: [KernelChannel: [Message]] = [:]
 
-    init(ports: [String: Int], key: String) throws {
+    init(_ end: ClientEnd, key: String) {
+        self.end = end
         codec = WireCodec(signer: Signer(key: key))
-        shell = try context.socket(ZMQ_DEALER)
-        control = try context.socket(ZMQ_DEALER)
-        iopub = try context.socket(ZMQ_SUB)
-        heartbeat = try context.socket(ZMQ_REQ)
-        iopub.setBytes(ZMQ_SUBSCRIBE, [])
-        try shell.connect("tcp://127.0.0.1:\(ports["shell"]!)")
-        try control.connect("tcp://127.0.0.1:\(ports["control"]!)")
-        try iopub.connect("tcp://127.0.0.1:\(ports["iopub"]!)")
-        try heartbeat.connect("tcp://127.0.0.1:\(ports["hb"]!)")
-        // Give the subscription time to reach the publisher.
-        Thread.sleep(forTimeInterval: 0.2)
     }
 
-    func request(_ type: String, _ content: JSON) -> Message {
+    func request(_ type: String, _ content: JSON = [:]) -> Message {
         Message(header: Message.header(type: type, session: session), content: content)
     }
 
     @discardableResult
-    func send(_ type: String, _ content: JSON = [:], on socket: ZMQSocket? = nil) throws -> Message {
+    func send(_ type: String, _ content: JSON = [:], on channel: KernelChannel = .shell) throws -> Message {
         let message = request(type, content)
-        try (socket ?? shell).send(codec.encode(message))
+        try send([message], on: channel)
         return message
     }
 
-    func reply(on socket: ZMQSocket? = nil, timeoutMs: Int = 5000) throws -> Message? {
-        guard let frames = try (socket ?? shell).receive(timeoutMs: timeoutMs) else { return nil }
-        return try codec.decode(frames)
+    /// Sends the requests together: over memory all are queued before the
+    /// kernel takes the first.
+    func send(_ requests: [Message], on channel: KernelChannel = .shell) throws {
+        try end.send(requests.map(codec.encode), on: channel)
+    }
+
+    func sendFrames(_ frames: [[UInt8]], on channel: KernelChannel = .shell) throws {
+        try end.send([frames], on: channel)
+    }
+
+    /// The reply to `request`; nil if none came within `timeoutMs`.
+    func reply(to request: Message, on channel: KernelChannel = .shell, timeoutMs: Int = 5000) throws -> Message? {
+        try next(on: channel, timeoutMs: timeoutMs) { $0.parentHeader["msg_id"]?.stringValue == request.id }
     }
 
     /// iopub messages whose parent is `request`, up to and including its idle status.
     func outputs(of request: Message, timeoutMs: Int = 5000) throws -> [Message] {
         var collected: [Message] = []
-        let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1000)
-        while Date() < deadline {
-            guard let frames = try iopub.receive(timeoutMs: 100) else { continue }
-            let message = try codec.decode(frames)
-            guard message.parentHeader["msg_id"]?.stringValue == request.id else { continue }
+        while let message = try next(on: .iopub, timeoutMs: timeoutMs, where: { $0.parentHeader["msg_id"]?.stringValue == request.id }) {
             collected.append(message)
-            if message.type == "status", message.content["execution_state"]?.stringValue == "idle" { return collected }
+            if message.type == "status", message.content["execution_state"]?.stringValue == "idle" { break }
         }
         return collected
     }
-}
 
-/// Starts a kernel on free ports with a mock interpreter.
-func startKernel(key: String = "secret-key", history: HistoryStore? = nil) throws -> (Kernel, MockInterpreter, Thread) {
-    let mock = MockInterpreter()
-    let kernel = Kernel(connection: ConnectionInfo(key: key), interpreter: mock, historyStore: history, log: { _ in })
-    try kernel.start()
-    let thread = Thread { kernel.serveShell() }
-    thread.start()
-    return (kernel, mock, thread)
+    /// The first message on `channel` that `wanted` accepts, from the strays
+    /// first, then as they arrive; the others become strays.
+    func next(on channel: KernelChannel, timeoutMs: Int, where wanted: (Message) -> Bool) throws -> Message? {
+        if let i = strays[channel]?.firstIndex(where: wanted) { return strays[channel]!.remove(at: i) }
+        let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1000)
+        while true {
+            let left = Int(deadline.timeIntervalSinceNow * 1000)
+            guard left > 0, let frames = try end.receive(on: channel, timeoutMs: left) else { return nil }
+            let message = try codec.decode(frames)
+            if wanted(message) { return message }
+            strays[channel, default: []].append(message)
+        }
+    }
 }

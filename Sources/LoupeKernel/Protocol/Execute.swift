@@ -37,10 +37,10 @@ final class IOPubOutput: KernelOutput {
 }
 
 extension Kernel {
-    func execute(_ request: Message, on socket: ZMQSocket) {
+    func execute(_ request: Message, on channel: KernelChannel) {
         let content = request.content
         guard let code = content["code"]?.stringValue else {
-            reply(request, on: socket, "execute_reply", [
+            reply(request, on: channel, "execute_reply", [
                 "status": "error", "ename": "ProtocolError", "evalue": "execute_request has no 'code' string",
                 "traceback": [], "execution_count": .int(executionCount),
             ])
@@ -69,7 +69,7 @@ extension Kernel {
             for (name, expression) in content["user_expressions"]?.objectValue ?? [:] {
                 expressions[name] = interpreter.evaluate(expression.stringValue ?? "")
             }
-            reply(request, on: socket, "execute_reply", [
+            reply(request, on: channel, "execute_reply", [
                 "status": "ok", "execution_count": .int(count), "payload": .array(payload),
                 "user_expressions": .object(expressions),
             ])
@@ -80,12 +80,12 @@ extension Kernel {
             }
             // Requests already queued behind the failure are taken before the
             // reply goes out, so only those are aborted, never later ones.
-            let queued = content["stop_on_error"]?.boolValue ?? true ? drainQueue(socket) : []
-            reply(request, on: socket, "execute_reply", [
+            let queued = content["stop_on_error"]?.boolValue ?? true ? drainQueue(channel) : []
+            reply(request, on: channel, "execute_reply", [
                 "status": "error", "execution_count": .int(count), "ename": .string(name), "evalue": .string(value),
                 "traceback": .array(traceback.map(JSON.string)), "payload": .array(payload), "user_expressions": [:],
             ])
-            abortExecutions(queued, on: socket)
+            abortExecutions(queued, on: channel)
         }
     }
 
@@ -106,26 +106,26 @@ extension Kernel {
         .map { unsafeBitCast($0, to: (@convention(c) (Int) -> Int32).self) }
     #endif
 
-    /// Every message waiting on the socket right now.
-    func drainQueue(_ socket: ZMQSocket) -> [[[UInt8]]] {
+    /// Every message waiting on the channel right now.
+    func drainQueue(_ channel: KernelChannel) -> [[[UInt8]]] {
         var queued: [[[UInt8]]] = []
-        while let frames = try? socket.receive(timeoutMs: 0) { queued.append(frames) }
+        while let frames = try? transport.receive(on: channel, timeoutMs: 0) { queued.append(frames) }
         return queued
     }
 
     /// After a failed execute with `stop_on_error`, the executes that were
     /// queued behind it are answered "aborted" rather than run; other
     /// requests are served as usual.
-    func abortExecutions(_ queued: [[[UInt8]]], on socket: ZMQSocket) {
+    func abortExecutions(_ queued: [[[UInt8]]], on channel: KernelChannel) {
         for frames in queued {
             guard let message = try? codec.decode(frames), message.type == "execute_request" else {
-                handle(frames, on: socket, channel: "shell")
+                handle(frames, on: channel)
                 continue
             }
             publish("status", ["execution_state": "busy"], parent: message.header)
             // No execution_count, as ipykernel: JupyterLab would show it on a
             // cell that never ran.
-            reply(message, on: socket, "execute_reply", ["status": "aborted"])
+            reply(message, on: channel, "execute_reply", ["status": "aborted"])
             publish("status", ["execution_state": "idle"], parent: message.header)
         }
     }

@@ -1,25 +1,16 @@
-import CZMQ
 import Foundation
 import LoupeJSON
 
-/// The protocol core: binds the five channels, runs heartbeat and control on
-/// their own threads and the shell on the caller's, wraps every request in
-/// busy/idle, and dispatches to the interpreter. Nothing here knows the
-/// command language.
+/// The protocol core: runs control on its own thread and the shell on the
+/// caller's, wraps every request in busy/idle, and dispatches to the
+/// interpreter. It reaches the front end only through a `KernelTransport`,
+/// and nothing here knows the command language.
 public final class Kernel: @unchecked Sendable {
     public let interpreter: KernelInterpreter
+    let transport: KernelTransport
     let codec: WireCodec
-    let connection: ConnectionInfo
-    let context = ZMQContext()
     let session = UUID().uuidString.lowercased()
     let log: @Sendable (String) -> Void
-
-    var shell: ZMQSocket!
-    var control: ZMQSocket!
-    var stdin: ZMQSocket!
-    var iopub: ZMQSocket!
-    var heartbeat: ZMQSocket!
-    let iopubLock = NSLock()
 
     private let stateLock = NSLock()
     private var stopping = false
@@ -29,32 +20,21 @@ public final class Kernel: @unchecked Sendable {
     var executionCount = 0
     let history: History
 
-    /// Ports actually bound (useful when the connection asked for port 0).
-    public private(set) var ports: [String: Int] = [:]
-
+    /// `key` signs and checks every message (empty: unsigned, as the spec allows).
     /// `historyStore`: where executed inputs persist across restarts (nil: this process only).
-    public init(connection: ConnectionInfo, interpreter: KernelInterpreter, historyStore: HistoryStore? = nil,
+    public init(transport: KernelTransport, key: String, interpreter: KernelInterpreter, historyStore: HistoryStore? = nil,
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("[loupe] " + $0 + "\n").utf8)) }) {
-        self.connection = connection
+        self.transport = transport
         self.interpreter = interpreter
-        self.codec = WireCodec(signer: Signer(key: connection.key))
+        self.codec = WireCodec(signer: Signer(key: key))
         self.log = log
         self.history = History(store: historyStore, log: log)
     }
 
-    /// Binds every socket and starts the heartbeat and control threads.
-    public func start() throws {
-        shell = try bind(ZMQ_ROUTER, connection.shellPort, "shell")
-        control = try bind(ZMQ_ROUTER, connection.controlPort, "control")
-        stdin = try bind(ZMQ_ROUTER, connection.stdinPort, "stdin")
-        iopub = try bind(ZMQ_PUB, connection.iopubPort, "iopub")
-        heartbeat = try bind(ZMQ_REP, connection.heartbeatPort, "hb")
-        let hb = heartbeat!
-        let hbThread = Thread { runHeartbeat(hb) }
-        hbThread.name = "loupe-heartbeat"
-        hbThread.start()
+    /// Starts the control thread and announces the kernel on iopub.
+    public func start() {
         let controlThread = Thread { [self] in
-            serve(control, channel: "control")
+            serve(.control)
             controlDone.signal()
         }
         controlThread.name = "loupe-control"
@@ -63,22 +43,11 @@ public final class Kernel: @unchecked Sendable {
         publish("status", ["execution_state": "starting"], parent: [:])
     }
 
-    func bind(_ type: Int32, _ port: Int, _ name: String) throws -> ZMQSocket {
-        let socket = try context.socket(type)
-        // Refuse absurd messages instead of exhausting memory on them.
-        socket.setInt64(ZMQ_MAXMSGSIZE, 1 << 30)
-        if type == ZMQ_ROUTER { socket.setInt(ZMQ_ROUTER_HANDOVER, 1) }
-        try socket.bind(connection.endpoint(port))
-        if let p = Int(socket.lastEndpoint.split(separator: ":").last ?? "") { ports[name] = p }
-        return socket
-    }
-
     /// Serves the shell channel on the calling thread until a shutdown request.
     public func serveShell() {
-        serve(shell, channel: "shell")
+        serve(.shell)
         if controlStarted { controlDone.wait() }
-        // Releases the heartbeat thread from its blocking receive.
-        context.shutdown()
+        transport.close()
     }
 
     public var isStopping: Bool { stateLock.withLock { stopping } }
@@ -89,21 +58,21 @@ public final class Kernel: @unchecked Sendable {
         interpreter.interrupt()
     }
 
-    func serve(_ socket: ZMQSocket, channel: String) {
+    func serve(_ channel: KernelChannel) {
         while !isStopping {
             let frames: [[UInt8]]
             do {
-                guard let received = try socket.receive(timeoutMs: 100) else { continue }
+                guard let received = try transport.receive(on: channel, timeoutMs: 100) else { continue }
                 frames = received
             } catch {
                 log("\(channel): receive failed: \(error)")
                 continue
             }
-            handle(frames, on: socket, channel: channel)
+            handle(frames, on: channel)
         }
     }
 
-    func handle(_ frames: [[UInt8]], on socket: ZMQSocket, channel: String) {
+    func handle(_ frames: [[UInt8]], on channel: KernelChannel) {
         let message: Message
         do {
             message = try codec.decode(frames)
@@ -115,19 +84,19 @@ public final class Kernel: @unchecked Sendable {
         }
         publish("status", ["execution_state": "busy"], parent: message.header)
         defer { publish("status", ["execution_state": "idle"], parent: message.header) }
-        dispatch(message, on: socket, channel: channel)
+        dispatch(message, on: channel)
     }
 
-    func dispatch(_ message: Message, on socket: ZMQSocket, channel: String) {
+    func dispatch(_ message: Message, on channel: KernelChannel) {
         switch message.type {
-        case "kernel_info_request": reply(message, on: socket, "kernel_info_reply", kernelInfo())
-        case "execute_request": execute(message, on: socket)
-        case "complete_request": reply(message, on: socket, "complete_reply", complete(message.content))
-        case "inspect_request": reply(message, on: socket, "inspect_reply", inspect(message.content))
-        case "is_complete_request": reply(message, on: socket, "is_complete_reply", isComplete(message.content))
+        case "kernel_info_request": reply(message, on: channel, "kernel_info_reply", kernelInfo())
+        case "execute_request": execute(message, on: channel)
+        case "complete_request": reply(message, on: channel, "complete_reply", complete(message.content))
+        case "inspect_request": reply(message, on: channel, "inspect_reply", inspect(message.content))
+        case "is_complete_request": reply(message, on: channel, "is_complete_reply", isComplete(message.content))
         case "history_request":
-            reply(message, on: socket, "history_reply", ["status": "ok", "history": .array(history.reply(message.content))])
-        case "comm_info_request": reply(message, on: socket, "comm_info_reply", ["status": "ok", "comms": [:]])
+            reply(message, on: channel, "history_reply", ["status": "ok", "history": .array(history.reply(message.content))])
+        case "comm_info_request": reply(message, on: channel, "comm_info_reply", ["status": "ok", "comms": [:]])
         case "comm_open":
             // No comm targets are registered: close it at once, as the spec asks.
             if let id = message.content["comm_id"] {
@@ -136,11 +105,11 @@ public final class Kernel: @unchecked Sendable {
         case "comm_msg", "comm_close": break
         case "interrupt_request":
             interpreter.interrupt()
-            reply(message, on: socket, "interrupt_reply", ["status": "ok"])
+            reply(message, on: channel, "interrupt_reply", ["status": "ok"])
         case "shutdown_request":
             let restart = message.content["restart"]?.boolValue ?? false
             let content: JSON = ["status": "ok", "restart": .bool(restart)]
-            reply(message, on: socket, "shutdown_reply", content)
+            reply(message, on: channel, "shutdown_reply", content)
             publish("shutdown_reply", content, parent: message.header)
             stop()
         default:
@@ -150,10 +119,10 @@ public final class Kernel: @unchecked Sendable {
 
     // MARK: replies
 
-    func reply(_ request: Message, on socket: ZMQSocket, _ type: String, _ content: JSON) {
+    func reply(_ request: Message, on channel: KernelChannel, _ type: String, _ content: JSON) {
         let message = Message(identities: request.identities, header: Message.header(type: type, session: session),
                               parentHeader: request.header, content: content)
-        do { try socket.send(codec.encode(message)) } catch { log("could not send \(type): \(error)") }
+        do { try transport.send(codec.encode(message), on: channel) } catch { log("could not send \(type): \(error)") }
     }
 
     /// Publishes on iopub; safe from any thread.
@@ -161,10 +130,7 @@ public final class Kernel: @unchecked Sendable {
         let message = Message(identities: [Array("kernel.\(session).\(type)".utf8)],
                               header: Message.header(type: type, session: session),
                               parentHeader: parent, metadata: metadata, content: content)
-        let frames = codec.encode(message)
-        iopubLock.withLock {
-            do { try iopub.send(frames) } catch { log("could not publish \(type): \(error)") }
-        }
+        do { try transport.send(codec.encode(message), on: .iopub) } catch { log("could not publish \(type): \(error)") }
     }
 
     func kernelInfo() -> JSON {

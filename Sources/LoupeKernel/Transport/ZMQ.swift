@@ -123,17 +123,3 @@ public final class ZMQSocket: @unchecked Sendable {
         return String(cString: buffer)
     }
 }
-
-/// Echoes every ping on the heartbeat socket. Runs on its own thread, so a
-/// long command never makes the kernel look dead. Ends when the context
-/// terminates.
-public func runHeartbeat(_ socket: ZMQSocket) {
-    while true {
-        do {
-            guard let ping = try socket.receive() else { continue }
-            try socket.send(ping)
-        } catch {
-            return
-        }
-    }
-}

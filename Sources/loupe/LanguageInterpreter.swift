@@ -1,21 +1,23 @@
 import LoupeJSON
+import LoupeKernel
 import LoupeLanguage
 import LoupeTensor
 
-/// Connects the command language to the protocol core.
-public final class LanguageInterpreter: KernelInterpreter {
-    public let session: Session
+/// Connects the command language to the protocol core, which knows only
+/// `KernelInterpreter`; this is the one place the two meet.
+final class LanguageInterpreter: KernelInterpreter {
+    let session: Session
 
-    public init(session: Session = Session()) { self.session = session }
+    init(session: Session = Session()) { self.session = session }
 
-    public var implementation: String { "loupe" }
-    public var implementationVersion: String { KernelInfo.version }
-    public var languageInfo: JSON { KernelInfo.languageInfo }
-    public var banner: String { KernelInfo.banner + "\nComputing with \(BLASRuntime.description)." }
+    var implementation: String { "loupe" }
+    var implementationVersion: String { KernelInfo.version }
+    var languageInfo: JSON { KernelInfo.languageInfo }
+    var banner: String { KernelInfo.banner + "\nComputing with \(BLASRuntime.description)." }
     /// No hosted documentation yet; docs/reference.md ships with the source.
-    public var helpLinks: [JSON] { [] }
+    var helpLinks: [JSON] { [] }
 
-    public func execute(_ code: String, silent: Bool, output: KernelOutput) -> ExecutionOutcome {
+    func execute(_ code: String, silent: Bool, output: KernelOutput) -> ExecutionOutcome {
         session.output = OutputBridge(output)
         defer { session.output = DiscardingSink() }
         switch session.run(code) {
@@ -30,7 +32,7 @@ public final class LanguageInterpreter: KernelInterpreter {
         ["source": "page", "data": .object(bundle.data), "start": 0]
     }
 
-    public func evaluate(_ expression: String) -> JSON {
+    func evaluate(_ expression: String) -> JSON {
         switch session.evaluate(expression) {
         case .success(let bundle):
             return ["status": "ok", "data": .object(bundle.data), "metadata": .object(bundle.metadata)]
@@ -39,16 +41,16 @@ public final class LanguageInterpreter: KernelInterpreter {
         }
     }
 
-    public func complete(_ code: String, cursor: Int) -> (matches: [String], start: Int, end: Int) {
+    func complete(_ code: String, cursor: Int) -> (matches: [String], start: Int, end: Int) {
         let c = session.complete(code, cursor: cursor)
         return (c.matches, c.start, c.end)
     }
 
-    public func inspect(_ code: String, cursor: Int, detailLevel: Int) -> [String: JSON]? {
+    func inspect(_ code: String, cursor: Int, detailLevel: Int) -> [String: JSON]? {
         session.inspect(code, cursor: cursor)?.data
     }
 
-    public func isComplete(_ code: String) -> CompletenessStatus {
+    func isComplete(_ code: String) -> CompletenessStatus {
         switch session.completeness(of: code) {
         case .complete: return .complete
         case .incomplete(let indent): return .incomplete(indent: indent)
@@ -56,7 +58,7 @@ public final class LanguageInterpreter: KernelInterpreter {
         }
     }
 
-    public func interrupt() { session.interpreter.interrupt.request() }
+    func interrupt() { session.interpreter.interrupt.request() }
 }
 
 /// Forwards the language's output events to the kernel's publisher.
