@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeFiles
+import LoupeBuiltins
 import LoupeLanguage
 
 struct DocsCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct DocsCommand: ParsableCommand {
     @Option(help: "Where to write it.") var out = "docs/reference.md"
 
     func run() throws {
-        try AtomicFile.write(Array(Reference.markdown().utf8), to: out)
+        try AtomicFile.write(Array(Reference.markdown(.standard).utf8), to: out)
         print("Wrote \(out)")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeKernel
+import LoupeBuiltins
 import LoupeLanguage
 
 struct KernelCommand: ParsableCommand {

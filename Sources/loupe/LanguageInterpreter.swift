@@ -1,5 +1,6 @@
 import LoupeJSON
 import LoupeKernel
+import LoupeBuiltins
 import LoupeLanguage
 import LoupeTensor
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeCLIP
 import LoupeImage
+import LoupeBuiltins
 import LoupeLanguage
 import LoupeTensor
 

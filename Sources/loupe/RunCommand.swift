@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeJSON
+import LoupeBuiltins
 import LoupeLanguage
 
 struct RunCommand: ParsableCommand {

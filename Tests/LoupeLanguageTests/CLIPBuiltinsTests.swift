@@ -1,5 +1,6 @@
 import Foundation
 import LoupeCLIP
+import LoupeBuiltins
 import LoupeLanguage
 import Testing
 import LoupeSafetensors

@@ -1,3 +1,4 @@
+import LoupeBuiltins
 import LoupeLanguage
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeBuiltins
 import LoupeLanguage
 import Testing
 

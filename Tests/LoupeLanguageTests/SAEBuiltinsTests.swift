@@ -1,5 +1,6 @@
 import Foundation
 import LoupeJSON
+import LoupeBuiltins
 import LoupeLanguage
 import LoupeSAE
 import Testing

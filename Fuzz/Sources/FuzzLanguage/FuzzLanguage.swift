@@ -1,5 +1,6 @@
 import Foundation
 import FuzzDriver
+import LoupeBuiltins
 import LoupeLanguage
 
 /// One cell through the lexer, parser and evaluator, with every builtin

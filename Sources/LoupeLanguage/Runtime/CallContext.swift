@@ -19,7 +19,7 @@ public struct CallContext {
         return values[key] != nil
     }
 
-    func spanOf(_ key: String) -> SourceSpan { spans[key] ?? span }
+    package func spanOf(_ key: String) -> SourceSpan { spans[key] ?? span }
 
     func describe(_ key: String) -> String {
         if let p = function.parameters.first(where: { ($0.label ?? $0.name) == key }), p.label != nil { return "'\(key):'" }

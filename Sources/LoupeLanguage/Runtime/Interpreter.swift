@@ -24,9 +24,9 @@ public final class Interpreter {
     var evaluationDepth = 0
     static let maxEvaluationDepth = 3000
     /// The span of the cell's last expression, whose value is the cell's result.
-    private(set) var lastExpressionSpan: SourceSpan?
+    package private(set) var lastExpressionSpan: SourceSpan?
 
-    public init(registry: Registry = .standard, output: OutputSink = DiscardingSink()) {
+    public init(registry: Registry, output: OutputSink = DiscardingSink()) {
         self.registry = registry
         self.output = output
     }

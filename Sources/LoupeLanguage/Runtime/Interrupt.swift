@@ -42,8 +42,8 @@ public enum Interrupt {
     /// Safe to call from a signal handler.
     public static func signalReceived() { signal.store(true, ordering: .relaxed) }
 
-    static func begin(_ token: InterruptToken) { running.store(token.id, ordering: .relaxed) }
-    static func end(_ token: InterruptToken) {
+    package static func begin(_ token: InterruptToken) { running.store(token.id, ordering: .relaxed) }
+    package static func end(_ token: InterruptToken) {
         _ = running.compareExchange(expected: token.id, desired: 0, ordering: .relaxed)
     }
 

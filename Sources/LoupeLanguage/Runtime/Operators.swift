@@ -69,7 +69,7 @@ extension Interpreter {
 }
 
 extension Value {
-    var asDouble: Double? {
+    package var asDouble: Double? {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d

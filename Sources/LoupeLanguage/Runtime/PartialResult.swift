@@ -11,7 +11,7 @@ public struct PartialResult: Error {
     /// What the value is: "the SAE trained so far".
     public let kept: String
     /// The call that returned it; set by the interpreter.
-    var span: SourceSpan?
+    package var span: SourceSpan?
 
     public init(_ value: Value, progress: String, kept: String) {
         self.value = value
@@ -26,7 +26,7 @@ public struct PartialResult: Error {
 
     /// The error that ends the cell when nothing could hold the value: the
     /// call was part of a larger expression, or the cell's last expression.
-    func unbound(shown: Bool) -> LoupeError {
+    package func unbound(shown: Bool) -> LoupeError {
         LoupeError(.interrupted, "\(progress); \(kept) \(shown ? "is shown above but " : "")was not kept: "
                    + "assign the call (`let x = …`) to keep a partial result", at: span)
     }

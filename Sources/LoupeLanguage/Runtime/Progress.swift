@@ -7,7 +7,7 @@ import LoupeJSON
 public final class ProgressDisplay {
     let output: OutputSink
     let title: String
-    let total: Int
+    package let total: Int
     let id = "loupe-progress-" + UUID().uuidString.lowercased()
     let started = Date()
     var lastShown: Date?

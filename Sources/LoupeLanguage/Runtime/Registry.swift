@@ -192,32 +192,9 @@ public final class Registry: @unchecked Sendable {
         return r
     }
 
-    /// The standard registry less every builtin that reads or writes files,
-    /// reads the environment or waits: what a fuzzer may run freely.
-    public static let sandboxed = standard.copy(excluding: [
-        "env", "sleep", "CLIP.load", "SAE.load", "Dataset.folder", "Dataset.waterbirds", "Dataset.celeba",
-        "SAE.save", "Activations.save", "Dataset.save", "Image.save", "Table.save",
-    ])
-
     /// Names a cell can refer to without declaring them.
     public var globalNames: [String] {
         Array(functions.keys) + types.values.filter(\.isGlobal).map(\.name)
     }
 
-    /// The registry with every builtin of the language.
-    public static let standard: Registry = {
-        let r = Registry()
-        registerCore(r)
-        registerCollections(r)
-        registerGraphics(r)
-        registerDatasets(r)
-        registerTable(r)
-        registerCLIP(r)
-        registerCharts(r)
-        registerSAE(r)
-        registerAnalyses(r)
-        registerZeroShot(r)
-        registerSampling(r)
-        return r
-    }()
 }

@@ -102,14 +102,14 @@ extension Value {
     /// The integers a range covers, as a Swift range.
     /// A range's integers. Every range value was checked when it was made
     /// (`Interpreter.makeRange`), so its end and count fit in an Int.
-    static func indices(lower: Int, upper: Int, closed: Bool) -> Range<Int> {
+    package static func indices(lower: Int, upper: Int, closed: Bool) -> Range<Int> {
         let end = closed ? upper + 1 : upper
         return lower..<max(lower, end)
     }
 
     /// A range's integers as values, refused before allocation when they
     /// would not fit in memory (`(0..<1_000_000_000_000).map { ... }`).
-    static func elements(lower: Int, upper: Int, closed: Bool) throws -> [Value] {
+    package static func elements(lower: Int, upper: Int, closed: Bool) throws -> [Value] {
         let r = indices(lower: lower, upper: upper, closed: closed)
         try MemoryBudget.check(count: r.count, of: MemoryLayout<Value>.stride,
                                for: "the \(r.count) elements of \(lower)\(closed ? "..." : "..<")\(upper)")

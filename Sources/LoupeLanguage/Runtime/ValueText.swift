@@ -42,7 +42,7 @@ extension Value {
         return "\(d)"
     }
 
-    static func quote(_ s: String) -> String {
+    package static func quote(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
             switch c {

@@ -213,7 +213,7 @@ public struct Lexer {
 }
 
 extension String {
-    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
+    package func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
         var out = ""
         for c in self { if c == target { out += replacement } else { out.append(c) } }
         return out

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeLanguage
 
 /// Output, help, interruption-aware waiting and arithmetic helpers.
 func registerCore(_ r: Registry) {

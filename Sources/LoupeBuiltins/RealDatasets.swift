@@ -1,3 +1,4 @@
+import LoupeLanguage
 /// `Dataset.waterbirds` and `Dataset.celeba`: the two benchmarks of the
 /// spurious-correlation experiments, read from their standard layouts.
 func registerRealDatasets(_ dataset: BuiltinType) {

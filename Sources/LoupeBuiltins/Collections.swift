@@ -1,3 +1,4 @@
+import LoupeLanguage
 /// Members of arrays, ranges, strings and dictionaries.
 func registerCollections(_ r: Registry) {
     // Descriptions only (isGlobal false): their values come from literals.

@@ -2,6 +2,7 @@ import Foundation
 import LoupeAnalysis
 import LoupeCLIP
 import LoupeImage
+import LoupeLanguage
 import LoupeRender
 import LoupeSAE
 

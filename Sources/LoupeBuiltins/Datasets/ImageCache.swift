@@ -1,5 +1,6 @@
 import Foundation
 import LoupeImage
+import LoupeLanguage
 
 /// Decoded images of a file-backed dataset, kept so that the analyses that
 /// read the same images again (a probe, then its evaluation, then an

@@ -1,6 +1,7 @@
 import LoupeCLIP
 import LoupeImage
 import LoupeJSON
+import LoupeLanguage
 
 /// Zero-shot accuracy of a model on one attribute of a dataset, per class
 /// and overall.

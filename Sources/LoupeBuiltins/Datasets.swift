@@ -1,5 +1,6 @@
 import Foundation
 import LoupeImage
+import LoupeLanguage
 import LoupeRender
 import LoupeWorld
 

@@ -2,9 +2,10 @@ import Foundation
 import LoupeCLIP
 import LoupeImage
 import LoupeJSON
+import LoupeLanguage
 import LoupeSAE
-import LoupeTensor
 import LoupeSafetensors
+import LoupeTensor
 
 /// A loaded CLIP model in the session.
 public final class CLIPObject: HostObject {

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeImage
+import LoupeLanguage
 
 /// Waterbirds (Sagawa et al. 2020): photographs of birds pasted on land or
 /// water backgrounds, read from the standard layout. `metadata.csv` has the

@@ -1,4 +1,5 @@
 import LoupeImage
+import LoupeLanguage
 import LoupeRender
 
 extension CallContext {

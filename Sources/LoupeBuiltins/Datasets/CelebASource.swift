@@ -1,5 +1,6 @@
 import Foundation
 import LoupeImage
+import LoupeLanguage
 
 /// CelebA (Liu et al. 2015): aligned face photographs with 40 binary
 /// attributes, read from the standard layout: `list_attr_celeba.txt` (line 1

@@ -1,3 +1,4 @@
+import LoupeLanguage
 /// Splits CSV text into records of fields (RFC 4180: quoted fields may hold
 /// commas, doubled quotes and line breaks). Blank lines are skipped. Each
 /// record keeps the line it started on, for error messages.

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeImage
 import LoupeJSON
+import LoupeLanguage
 import LoupeRender
 
 /// A picture with the table of numbers behind it. Jupyter shows the richest

@@ -1,3 +1,4 @@
+import LoupeLanguage
 import LoupeSAE
 
 /// The options that several builtins share, each case with the words that

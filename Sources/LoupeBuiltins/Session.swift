@@ -1,4 +1,5 @@
 import Foundation
+import LoupeLanguage
 
 /// What running a cell produced.
 public enum CellOutcome {

@@ -1,3 +1,4 @@
+import LoupeLanguage
 /// The train / validation / test partition that Waterbirds and CelebA both
 /// number 0, 1 and 2 in their metadata.
 enum BenchmarkSplit: String, CaseIterable {

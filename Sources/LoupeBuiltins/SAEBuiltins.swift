@@ -3,6 +3,7 @@ import LoupeAnalysis
 import LoupeCLIP
 import LoupeImage
 import LoupeJSON
+import LoupeLanguage
 import LoupeRender
 import LoupeSAE
 import LoupeTensor

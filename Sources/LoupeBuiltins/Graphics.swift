@@ -2,6 +2,7 @@ import Foundation
 import LoupeFiles
 import LoupeImage
 import LoupeJSON
+import LoupeLanguage
 import LoupeRender
 
 /// An image value: shown inline as a PNG.

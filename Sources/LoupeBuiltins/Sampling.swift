@@ -1,3 +1,4 @@
+import LoupeLanguage
 import LoupeWorld
 
 /// `xs.sample(n, seed:)`: a seeded random subset, for random baselines

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeFiles
 import LoupeJSON
+import LoupeLanguage
 
 /// A table: text for the terminal, HTML for notebooks (with bars for a
 /// column of fractions), a JSON object under a vendor type for programs, CSV

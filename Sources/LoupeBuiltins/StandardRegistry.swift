@@ -1,0 +1,30 @@
+import LoupeLanguage
+
+/// The language's host objects and builtins, wired into the registry the
+/// kernel, `loupe run` and the tests use. The language core (LoupeLanguage)
+/// knows none of them: it evaluates whatever a registry holds.
+extension Registry {
+    /// The registry with every builtin of the language.
+    public static let standard: Registry = {
+        let r = Registry()
+        registerCore(r)
+        registerCollections(r)
+        registerGraphics(r)
+        registerDatasets(r)
+        registerTable(r)
+        registerCLIP(r)
+        registerCharts(r)
+        registerSAE(r)
+        registerAnalyses(r)
+        registerZeroShot(r)
+        registerSampling(r)
+        return r
+    }()
+
+    /// The standard registry less every builtin that reads or writes files,
+    /// reads the environment or waits: what a fuzzer may run freely.
+    public static let sandboxed = standard.copy(excluding: [
+        "env", "sleep", "CLIP.load", "SAE.load", "Dataset.folder", "Dataset.waterbirds", "Dataset.celeba",
+        "SAE.save", "Activations.save", "Dataset.save", "Image.save", "Table.save",
+    ])
+}
