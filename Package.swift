@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
         // For the coverage-guided fuzzers in Fuzz/, a package of their own.
-        .library(name: "LoupeLanguage", targets: ["LoupeLanguage"]),
+        .library(name: "LoupeLanguage", targets: ["LoupeLanguage", "LoupeBuiltins"]),
         .library(name: "LoupeKernel", targets: ["LoupeKernel"]),
     ],
     dependencies: [
@@ -46,11 +46,13 @@ let package = Package(
         .target(name: "LoupeAnalysis", dependencies: ["LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeImage"]),
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON", "LoupeFiles"]),
-        .target(name: "LoupeLanguage", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeRender", "LoupeWorld", "LoupeJSON", "LoupeFiles"]),
+        .target(name: "LoupeLanguage", dependencies: ["LoupeJSON"]),
+        .target(name: "LoupeBuiltins", dependencies: ["LoupeLanguage", "LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors",
+                                                      "LoupeRender", "LoupeWorld", "LoupeImage", "LoupeTensor", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
         // The kernelspec's canonical files are in kernelspec/; this bundled copy is checked against them.
         .executableTarget(name: "loupe", dependencies: [
-            "LoupeKernel", "LoupeLanguage", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeFiles", "LoupeJSON",
+            "LoupeKernel", "LoupeLanguage", "LoupeBuiltins", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeFiles", "LoupeJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources/kernelspec")]),
 
@@ -65,7 +67,7 @@ let package = Package(
         .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "LoupeJSON", "LoupeTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeImage", "LoupeTensor", "LoupeWorld"]),
-        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeCLIP", "LoupeSafetensors", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeBuiltins", "LoupeCLIP", "LoupeSafetensors", "LoupeTestSupport"]),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeJSON", "CZMQ", "LoupeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
