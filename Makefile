@@ -10,6 +10,8 @@ BROWSER_PACKAGES := chromium chromium-driver
 VENV    := .venv
 PY      := $(VENV)/bin/python
 BIN     := .build/release/loupe
+# Each target may import only the modules Package.swift declares for it.
+IMPORT_CHECK := --explicit-target-dependency-import-check error
 AS_ROOT := $(filter 0,$(shell id -u))
 SUDO    := $(if $(AS_ROOT),,sudo)
 # Jupyter finds the kernelspec in the virtual environment's share/jupyter.
@@ -42,7 +44,7 @@ $(VENV)/.installed: requirements-test.txt
 	@touch $@
 
 build: apt
-	@swift build -c release --product loupe 2>&1 | grep -vE '^(Building|Build of|\[[0-9]+/[0-9]+\])' || true
+	@swift build -c release $(IMPORT_CHECK) --product loupe 2>&1 | grep -vE '^(Building|Build of|\[[0-9]+/[0-9]+\])' || true
 	@test -x $(BIN) || { echo "build failed: run 'swift build -c release' to see why"; exit 1; }
 
 kernelspec: build venv
@@ -52,7 +54,7 @@ kernelspec: build venv
 swift-test: apt
 	@mkdir -p out
 	@echo "swift test -c release (log: out/swift-test.log)"
-	@swift test -c release > out/swift-test.log 2>&1; rc=$$?; \
+	@swift test -c release $(IMPORT_CHECK) > out/swift-test.log 2>&1; rc=$$?; \
 	 grep -E "✘|error:|Executed [0-9]+ tests|Test run with" out/swift-test.log | tail -n 40; \
 	 if [ $$rc -ne 0 ]; then tail -n 60 out/swift-test.log; fi; exit $$rc
 

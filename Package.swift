@@ -1,8 +1,12 @@
 // swift-tools-version:6.0
 // Loupe: a Jupyter kernel for looking inside CLIP's vision transformer with
-// sparse autoencoders. Dependencies point one way:
-//   Tensor <- CLIP, SAE <- Analysis <- Language <- Kernel <- loupe
-//   Image (pixels and codecs) <- CLIP, Render;  Render <- Language;  JSON everywhere
+// sparse autoencoders. Dependencies point one way (docs/architecture.md):
+//   Tensor <- Safetensors <- CLIP, SAE <- Analysis <- Builtins <- loupe
+//   Image (pixels, decoding) <- CLIP, Render (drawing, PNG) <- World <- Builtins
+//   Language (the language core: JSON only) <- Builtins
+//   Kernel (Jupyter protocol and transports: JSON, Files, ZeroMQ, OpenSSL) <- loupe
+// Every target lists exactly the modules it imports; `make` builds with
+// --explicit-target-dependency-import-check error to keep it so.
 import PackageDescription
 
 /// A system library found through pkg-config, with the Debian package that provides it.
@@ -35,16 +39,16 @@ let package = Package(
         .target(name: "LoupeJSON"),
         .target(name: "LoupeFiles"),
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
-        .target(name: "LoupeImage", dependencies: ["CPNG", "CJPEG", "CImageCodecs"]),
+        .target(name: "LoupeImage", dependencies: ["CImageCodecs"]),
         .target(name: "CLoupeKernels"),
         .target(name: "LoupeTensor", dependencies: ["CBLAS", "CLoupeKernels"]),
         .target(name: "LoupeSafetensors", dependencies: ["LoupeTensor", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeCLIP", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeFiles", "LoupeImage", "LoupeJSON", "CZlib"],
                 resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/toy-clip.safetensors"),
                             .copy("Resources/toy-clip.md")]),
-        .target(name: "LoupeSAE", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeJSON", "LoupeFiles", "CBLAS"]),
+        .target(name: "LoupeSAE", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeAnalysis", dependencies: ["LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeImage"]),
-        .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType"]),
+        .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType", "CPNG"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeLanguage", dependencies: ["LoupeJSON"]),
         .target(name: "LoupeBuiltins", dependencies: ["LoupeLanguage", "LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors",
@@ -62,7 +66,7 @@ let package = Package(
         .testTarget(name: "LoupeCLIPTests", dependencies: ["LoupeCLIP", "LoupeSafetensors", "LoupeTensor", "LoupeImage", "LoupeJSON", "LoupeWorld"]),
         .testTarget(name: "LoupeSAETests", dependencies: ["LoupeSAE", "LoupeSafetensors", "LoupeJSON"],
                     resources: [.copy("Fixtures")]),
-        .target(name: "LoupeTestSupport", dependencies: ["LoupeImage"], path: "Tests/LoupeTestSupport"),
+        .target(name: "LoupeTestSupport", dependencies: ["LoupeImage", "LoupeRender"], path: "Tests/LoupeTestSupport"),
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "LoupeTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "LoupeJSON", "LoupeTestSupport"],
                     exclude: ["Golden"]),

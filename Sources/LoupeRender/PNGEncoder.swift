@@ -1,4 +1,8 @@
 import CPNG
+import LoupeImage
+
+/// PNG encoding sits here, above the pixels and codecs of LoupeImage (which
+/// only decode): writing a picture is what rendering produces.
 
 public struct PNGError: Error, CustomStringConvertible {
     public let message: String

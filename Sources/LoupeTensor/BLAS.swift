@@ -10,6 +10,20 @@ import Dispatch
 /// keeps OpenBLAS's spinning workers from competing with the element-wise
 /// kernels for the same cores.
 public enum BLAS {
+    /// y += alpha·x over n floats: the sparse paths' update, one active
+    /// latent at a time. Inlinable, so the hot loops that call it pay no
+    /// cross-module call on top of OpenBLAS's.
+    @inlinable @inline(__always)
+    public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
+    }
+
+    /// The dot product of two n-float vectors.
+    @inlinable @inline(__always)
+    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        cblas_sdot(Int32(n), x, 1, y, 1)
+    }
+
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, split over cores

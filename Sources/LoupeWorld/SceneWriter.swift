@@ -2,6 +2,7 @@ import Foundation
 import LoupeFiles
 import LoupeImage
 import LoupeJSON
+import LoupeRender
 
 public struct SceneWriteError: Error, CustomStringConvertible, Sendable {
     public let message: String

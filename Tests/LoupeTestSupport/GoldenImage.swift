@@ -1,5 +1,6 @@
 import Foundation
 import LoupeImage
+import LoupeRender
 import XCTest
 
 /// Compares rendered images with PNGs committed next to the tests. Set
