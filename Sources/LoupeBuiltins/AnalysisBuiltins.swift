@@ -125,12 +125,8 @@ func registerAnalyses(_ r: Registry) {
        + "as a captioned grid with the patches where it fires highlighted.") { ctx in
         let object = ctx.sae()
         let place = try object.placement(at: ctx.span)
-        let feature = try ctx.int("feature")
-        guard (0..<object.sae.dSAE).contains(feature) else {
-            throw ctx.valueError("feature", "latent \(feature) does not exist: this SAE has latents 0..<\(object.sae.dSAE)")
-        }
-        let d = try ctx.object("in", as: DatasetObject.self, named: "a Dataset")
-        guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
+        let feature = try ctx.latent("feature")
+        let d = try ctx.nonEmptyDataset("in")
         do {
             let images = try d.allImages(ctx.interpreter)
             let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)

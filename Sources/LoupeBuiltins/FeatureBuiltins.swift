@@ -39,12 +39,8 @@ func registerFeaturePage(_ r: Registry) {
        + "over the images and, with a vocabulary, the words it steers towards (Delta p(v) with it clamped, and S).") { ctx in
         let object = ctx.sae()
         let place = try object.placement(at: ctx.span)
-        let latent = try ctx.int("latent")
-        guard (0..<object.sae.dSAE).contains(latent) else {
-            throw ctx.valueError("latent", "latent \(latent) does not exist: this SAE has latents 0..<\(object.sae.dSAE)")
-        }
-        let d = try ctx.object("in", as: DatasetObject.self, named: "a Dataset")
-        guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
+        let latent = try ctx.latent("latent")
+        let d = try ctx.nonEmptyDataset("in")
         let vocabulary = ctx.has("vocabulary") ? try ctx.strings("vocabulary") : []
         if ctx.has("vocabulary") && vocabulary.isEmpty { throw ctx.valueError("vocabulary", "give at least one word") }
         let steerCount = try ctx.int("steerImages")

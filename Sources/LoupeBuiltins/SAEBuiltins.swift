@@ -138,6 +138,22 @@ extension CallContext {
 
     func sae() -> SAEObject { receiver.objectValue as! SAEObject }
 
+    /// The Int argument `key`, checked to name one of the receiver SAE's latents.
+    func latent(_ key: String) throws -> Int {
+        let latent = try int(key), width = sae().sae.dSAE
+        guard (0..<width).contains(latent) else {
+            throw valueError(key, "latent \(latent) does not exist: this SAE has latents 0..<\(width)")
+        }
+        return latent
+    }
+
+    /// The Dataset argument `key`, checked to hold at least one image.
+    func nonEmptyDataset(_ key: String) throws -> DatasetObject {
+        let d = try object(key, as: DatasetObject.self, named: "a Dataset")
+        guard d.count > 0 else { throw valueError(key, "the dataset is empty") }
+        return d
+    }
+
     /// `.topK(k: 32)` or another kind of the architecture registry, checked
     /// by the architecture itself with messages that show the fix.
     func architecture(_ key: String) throws -> any SAEArchitecture {

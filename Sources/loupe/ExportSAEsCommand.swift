@@ -16,7 +16,7 @@ struct ExportSAEsCommand: ParsableCommand {
 
     func run() throws {
         let width = 16, tokens = 256
-        let x = Self.activations(tokens: tokens, width: width, directions: 20, seed: 11)
+        let x = SyntheticActivations.sparseSums(tokens: tokens, width: width, directions: 20, seed: 11)
         let source = try MatrixActivationSource(values: x, width: width,
                                                 metadata: SAEMetadata(model: "toy-clip", layer: 3, site: "resid_post", tokens: "all"))
         let kinds: [(String, any SAEArchitecture)] = [
@@ -38,22 +38,5 @@ struct ExportSAEsCommand: ParsableCommand {
         }
         try SafetensorsWriter.write(tensors, to: (folder as NSString).appendingPathComponent("loupe_expected.safetensors"))
         print("wrote \(kinds.count) SAEs and loupe_expected.safetensors to \(folder)")
-    }
-
-    /// Activations with structure an SAE can find: sparse sums of a few
-    /// hidden directions plus a little noise.
-    static func activations(tokens: Int, width: Int, directions: Int, seed: UInt64) -> [Float] {
-        var rng = SeededRandom(seed: seed)
-        let dirs = (0..<(directions * width)).map { _ in Float(rng.nextNormal()) }
-        var out = [Float](repeating: 0, count: tokens * width)
-        for r in 0..<tokens {
-            for _ in 0..<3 {
-                let f = rng.nextIndex(directions)
-                let a = Float(1 + 2 * rng.nextUnit())
-                for t in 0..<width { out[r * width + t] += a * dirs[f * width + t] }
-            }
-            for t in 0..<width { out[r * width + t] += 0.05 * Float(rng.nextNormal()) + 0.5 }
-        }
-        return out
     }
 }

@@ -17,19 +17,7 @@ func temporaryFolder(_ name: String) -> String {
     return path
 }
 
-/// Activations with structure an SAE can find: sparse sums of a few hidden
-/// directions plus a little noise.
+/// Activations with structure an SAE can find (LoupeSAE's SyntheticActivations).
 func syntheticActivations(tokens: Int, width: Int, directions: Int, seed: UInt64) -> [Float] {
-    var rng = SeededRandom(seed: seed)
-    let dirs = (0..<(directions * width)).map { _ in Float(rng.nextNormal()) }
-    var out = [Float](repeating: 0, count: tokens * width)
-    for r in 0..<tokens {
-        for _ in 0..<3 {
-            let f = rng.nextIndex(directions)
-            let a = Float(1 + 2 * rng.nextUnit())
-            for t in 0..<width { out[r * width + t] += a * dirs[f * width + t] }
-        }
-        for t in 0..<width { out[r * width + t] += 0.05 * Float(rng.nextNormal()) + 0.5 }
-    }
-    return out
+    SyntheticActivations.sparseSums(tokens: tokens, width: width, directions: directions, seed: seed)
 }
