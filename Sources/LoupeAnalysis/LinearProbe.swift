@@ -58,6 +58,33 @@ public struct LinearProbe: Sendable {
         let p = probabilities(features, row: row)
         return p.indices.max { p[$0] < p[$1] }!
     }
+
+    /// A probe for labels given by name: the classes are the distinct
+    /// labels, sorted. Nil when the labels take fewer than two values.
+    public static func fit(features: [Float], dim: Int, labels: [String], steps: Int)
+        -> (probe: LinearProbe, trainingAccuracy: Double)? {
+        let classes = Array(Set(labels)).sorted()
+        guard classes.count >= 2 else { return nil }
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        let probe = LinearProbe(features: features, dim: dim, labels: labels.map { index[$0]! }, classes: classes,
+                                steps: max(1, steps))
+        return (probe, probe.accuracy(features, truth: labels))
+    }
+
+    /// The class name predicted for each row of a [rows, dim] feature matrix.
+    public func predictions(_ features: [Float]) -> [String] {
+        (0..<(features.count / max(1, dim))).map { classes[predict(features, row: $0)] }
+    }
+
+    /// The fraction of rows whose predicted class is `truth[row]`.
+    public func accuracy(_ features: [Float], truth: [String]) -> Double {
+        GroupAccuracy(correct: zip(predictions(features), truth).map { $0 == $1 }, group: truth.map { _ in "" }).overall
+    }
+
+    /// Accuracy per group of rows (`groups[row]` names a row's group) against `truth`.
+    public func groupAccuracy(_ features: [Float], truth: [String], groups: [String]) -> GroupAccuracy {
+        GroupAccuracy(correct: zip(predictions(features), truth).map { $0 == $1 }, group: groups)
+    }
 }
 
 /// Accuracy per group (a combination of attribute values) and the worst group's.
@@ -65,6 +92,8 @@ public struct GroupAccuracy: Sendable {
     public let groups: [(name: String, count: Int, accuracy: Double)]
     public let overall: Double
     public var worst: Double { groups.map(\.accuracy).min() ?? 0 }
+    /// The group with the lowest accuracy (the first such by name).
+    public var worstGroup: (name: String, count: Int, accuracy: Double)? { groups.min { $0.accuracy < $1.accuracy } }
 
     /// `correct[i]` says whether image i was classified right; `group[i]` names its group.
     public init(correct: [Bool], group: [String]) {

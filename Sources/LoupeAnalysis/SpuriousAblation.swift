@@ -37,9 +37,7 @@ public struct SpuriousAblation {
 
     /// The probe's accuracy per group with `hooks` in every forward pass.
     public func evaluate(hooks: HookSet = HookSet()) -> GroupAccuracy {
-        let features = model.embed(images: images, hooks: hooks).toArray()
-        let correct = images.indices.map { probe.classes[probe.predict(features, row: $0)] == truth[$0] }
-        return GroupAccuracy(correct: correct, group: group)
+        probe.groupAccuracy(model.embed(images: images, hooks: hooks).toArray(), truth: truth, groups: group)
     }
 
     static func outcome(_ condition: String, units: [Int], _ results: [GroupAccuracy]) -> AblationOutcome {

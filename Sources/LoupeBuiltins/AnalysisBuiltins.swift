@@ -83,14 +83,14 @@ func registerAnalyses(_ r: Registry) {
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         let attribute = try ctx.string("label")
         let values = try d.values(of: attribute)
-        let classes = Array(Set(values)).sorted()
-        guard classes.count >= 2 else { throw ctx.valueError("label", "'\(attribute)' takes only one value in these images; a probe needs two or more") }
+        guard Set(values).count >= 2 else {
+            throw ctx.valueError("label", "'\(attribute)' takes only one value in these images; a probe needs two or more")
+        }
         let embeddings = model.embed(images: try d.allImages(ctx.interpreter))
-        let features = embeddings.toArray(), dim = embeddings.shape[1]
-        let labels = values.map { classes.firstIndex(of: $0)! }
-        let probe = LinearProbe(features: features, dim: dim, labels: labels, classes: classes, steps: max(1, try ctx.int("steps")))
-        let accuracy = Double((0..<labels.count).filter { probe.predict(features, row: $0) == labels[$0] }.count) / Double(labels.count)
-        return .object(ProbeObject(probe: probe, model: model, attribute: attribute, trainAccuracy: accuracy, trainCount: d.count))
+        let fitted = LinearProbe.fit(features: embeddings.toArray(), dim: embeddings.shape[1], labels: values,
+                                     steps: try ctx.int("steps"))!
+        return .object(ProbeObject(probe: fitted.probe, model: model, attribute: attribute,
+                                   trainAccuracy: fitted.trainingAccuracy, trainCount: d.count))
     })
     let probe = BuiltinType("Probe", doc: "A linear probe on CLIP image embeddings.", isGlobal: false)
     probe.addMethod(BuiltinFunction("evaluate", [
@@ -106,12 +106,10 @@ func registerAnalyses(_ r: Registry) {
             try groupAttributes.map { "\($0)=\(try d.source.value(d.indices[i], of: $0))" }.joined(separator: ", ")
         }
         let embeddings = p.model.embed(images: try d.allImages(ctx.interpreter))
-        let features = embeddings.toArray()
-        let correct = (0..<d.count).map { p.probe.classes[p.probe.predict(features, row: $0)] == truth[$0] }
-        let result = GroupAccuracy(correct: correct, group: groupNames)
+        let result = p.probe.groupAccuracy(embeddings.toArray(), truth: truth, groups: groupNames)
         var rows: [[Value]] = result.groups.map { [.string($0.name), .int($0.count), .double($0.accuracy)] }
         rows.append(["overall", .int(d.count), .double(result.overall)])
-        rows.append(["worst group", .int(result.groups.min { $0.accuracy < $1.accuracy }?.count ?? 0), .double(result.worst)])
+        rows.append(["worst group", .int(result.worstGroup?.count ?? 0), .double(result.worst)])
         return .object(TableObject(title: "Probe for '\(p.attribute)': per-group accuracy", columns: ["group", "images", "accuracy"],
                                    rows: rows))
     })
