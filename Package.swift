@@ -2,7 +2,7 @@
 // Loupe: a Jupyter kernel for looking inside CLIP's vision transformer with
 // sparse autoencoders. Dependencies point one way (docs/architecture.md):
 //   Tensor <- Safetensors <- CLIP, SAE <- Analysis <- Builtins <- loupe
-//   Image (pixels, decoding) <- CLIP, Render (drawing, PNG) <- World <- Builtins
+//   Image (pixels, decoding) <- CLIP, Render (drawing, PNG) <- World <- Data (dataset sources) <- Builtins
 //   Language (the language core: JSON only) <- Builtins
 //   Kernel (Jupyter protocol and transports: JSON, Files, ZeroMQ, OpenSSL) <- loupe
 // Every target lists exactly the modules it imports; `make` builds with
@@ -50,8 +50,9 @@ let package = Package(
         .target(name: "LoupeAnalysis", dependencies: ["LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeImage"]),
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType", "CPNG"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON", "LoupeFiles"]),
+        .target(name: "LoupeData", dependencies: ["LoupeImage", "LoupeWorld"]),
         .target(name: "LoupeLanguage", dependencies: ["LoupeJSON"]),
-        .target(name: "LoupeBuiltins", dependencies: ["LoupeLanguage", "LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors",
+        .target(name: "LoupeBuiltins", dependencies: ["LoupeLanguage", "LoupeData", "LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors",
                                                       "LoupeRender", "LoupeWorld", "LoupeImage", "LoupeTensor", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
         // The kernelspec's canonical files are in kernelspec/; this bundled copy is checked against them.

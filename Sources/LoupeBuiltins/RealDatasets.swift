@@ -1,4 +1,5 @@
 import LoupeLanguage
+import LoupeData
 /// `Dataset.waterbirds` and `Dataset.celeba`: the two benchmarks of the
 /// spurious-correlation experiments, read from their standard layouts.
 func registerRealDatasets(_ dataset: BuiltinType) {

@@ -1,5 +1,6 @@
 import LoupeCLIP
 import LoupeImage
+import LoupeData
 import LoupeJSON
 import LoupeLanguage
 

@@ -370,6 +370,8 @@ public final class Interpreter {
             return try f.body(&ctx)
         } catch let e as LoupeError {
             throw e.located(span)
+        } catch let e as LanguageErrorConvertible {
+            throw LoupeError(e.languageKind, e.languageMessage, at: span)
         } catch var partial as PartialResult {
             if partial.span == nil { partial.span = span }
             throw partial

@@ -90,3 +90,12 @@ func article(_ word: String) -> String {
     guard let first = word.lowercased().first else { return "a" }
     return "aeiou".contains(first) ? "an" : "a"
 }
+
+/// An error from a module below the language that knows which kind of
+/// language error it is. A builtin may let such an error escape: the
+/// evaluator turns it into a LoupeError at the call, with its kind and
+/// message, so engine modules need not know the language.
+public protocol LanguageErrorConvertible: Error {
+    var languageKind: LoupeError.Kind { get }
+    var languageMessage: String { get }
+}

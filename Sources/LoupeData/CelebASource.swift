@@ -1,6 +1,5 @@
 import Foundation
 import LoupeImage
-import LoupeLanguage
 
 /// CelebA (Liu et al. 2015): aligned face photographs with 40 binary
 /// attributes, read from the standard layout: `list_attr_celeba.txt` (line 1
@@ -8,9 +7,9 @@ import LoupeLanguage
 /// with values 1 or -1), `list_eval_partition.txt` (`filename 0|1|2`: train,
 /// val, test) and the images under `img_align_celeba/`. Attributes are
 /// words: yes or no.
-final class CelebASource: ImageSource, @unchecked Sendable {
+package final class CelebASource: ImageSource, @unchecked Sendable {
     /// The 40 attribute names of the official release, in file order.
-    static let standardAttributes = [
+    package static let standardAttributes = [
         "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", "Bags_Under_Eyes", "Bald", "Bangs", "Big_Lips", "Big_Nose",
         "Black_Hair", "Blond_Hair", "Blurry", "Brown_Hair", "Bushy_Eyebrows", "Chubby", "Double_Chin", "Eyeglasses",
         "Goatee", "Gray_Hair", "Heavy_Makeup", "High_Cheekbones", "Male", "Mouth_Slightly_Open", "Mustache",
@@ -18,39 +17,39 @@ final class CelebASource: ImageSource, @unchecked Sendable {
         "Sideburns", "Smiling", "Straight_Hair", "Wavy_Hair", "Wearing_Earrings", "Wearing_Hat", "Wearing_Lipstick",
         "Wearing_Necklace", "Wearing_Necktie", "Young",
     ]
-    static let values = ["no", "yes"]
-    static let layout = "a CelebA folder holds list_attr_celeba.txt (line 1 the image count, line 2 the 40 attribute names, "
+    package static let values = ["no", "yes"]
+    package static let layout = "a CelebA folder holds list_attr_celeba.txt (line 1 the image count, line 2 the 40 attribute names, "
         + "then 'filename v1 ... v40' with values 1 or -1), list_eval_partition.txt ('filename 0|1|2' for train, val, test) "
         + "and the images in img_align_celeba/"
 
-    let root: String
-    let imageFolder: String
-    let split: BenchmarkSplit
+    package let root: String
+    package let imageFolder: String
+    package let split: BenchmarkSplit
     /// The attributes this dataset keeps, in the order asked for.
-    let attributes: [String]
-    let files: [String]
+    package let attributes: [String]
+    package let files: [String]
     /// values[i][a]: image i has attribute attributes[a].
-    let values: [[Bool]]
+    package let values: [[Bool]]
     private let cache = ImageCache()
 
-    init(root: String, split: BenchmarkSplit, limit: Int?, attributes wanted: [String]?) throws {
+    package init(root: String, split: BenchmarkSplit, limit: Int?, attributes wanted: [String]?) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LoupeError(.io, "\(root) is not a folder; \(Self.layout)")
+            throw DatasetError.unreadable("\(root) is not a folder; \(Self.layout)")
         }
         func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
         func read(_ name: String) throws -> [UInt8] {
             guard let data = fm.contents(atPath: path(name)) else {
                 let kaggle = fm.fileExists(atPath: path((name as NSString).deletingPathExtension + ".csv"))
                     ? " (found the .csv variant of it; the loader reads the original .txt files)" : ""
-                throw LoupeError(.io, "no \(name) in \(root)\(kaggle); \(Self.layout)")
+                throw DatasetError.unreadable("no \(name) in \(root)\(kaggle); \(Self.layout)")
             }
             return [UInt8](data)
         }
         var images = path("img_align_celeba")
         guard fm.fileExists(atPath: images, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LoupeError(.io, "no img_align_celeba folder in \(root); \(Self.layout)")
+            throw DatasetError.unreadable("no img_align_celeba folder in \(root); \(Self.layout)")
         }
         // Some mirrors unpack the archive into img_align_celeba/img_align_celeba.
         let nested = (images as NSString).appendingPathComponent("img_align_celeba")
@@ -60,22 +59,21 @@ final class CelebASource: ImageSource, @unchecked Sendable {
         var partition: [String: Int] = [:]
         for (line, words) in whitespaceLines(try read(partitionName)) {
             guard words.count == 2, let code = Int(words[1]), (0...2).contains(code) else {
-                throw LoupeError(.io, "line \(line) of \(path(partitionName)) is not 'filename 0|1|2'")
+                throw DatasetError.unreadable("line \(line) of \(path(partitionName)) is not 'filename 0|1|2'")
             }
             partition[words[0]] = code
         }
 
         let lines = whitespaceLines(try read(attributeName))
         guard lines.count >= 2, lines[0].words.count == 1, let declared = Int(lines[0].words[0]) else {
-            throw LoupeError(.io, "\(path(attributeName)) does not start with an image count and a line of attribute names; \(Self.layout)")
+            throw DatasetError.unreadable("\(path(attributeName)) does not start with an image count and a line of attribute names; \(Self.layout)")
         }
         let names = lines[1].words
         var columns = Array(names.indices)
         if let wanted {
             columns = try wanted.map { name in
                 guard let c = names.firstIndex(of: name) else {
-                    let hint = nearestName(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
-                    throw LoupeError(.value, "CelebA has no attribute '\(name)'\(hint); its attributes are " + names.joined(separator: ", "))
+                    throw DatasetError.unknownAttribute(name, subject: "CelebA", known: names)
                 }
                 return c
             }
@@ -83,27 +81,27 @@ final class CelebASource: ImageSource, @unchecked Sendable {
         var kept: [(file: String, values: [Bool])] = []
         for (line, words) in lines.dropFirst(2) {
             guard words.count == names.count + 1 else {
-                throw LoupeError(.io, "line \(line) of \(path(attributeName)) has \(words.count - 1) values; the header names \(names.count) attributes")
+                throw DatasetError.unreadable("line \(line) of \(path(attributeName)) has \(words.count - 1) values; the header names \(names.count) attributes")
             }
             guard let code = partition[words[0]] else {
-                throw LoupeError(.io, "\(words[0]) is in \(attributeName) but not in \(partitionName); are both from the same release?")
+                throw DatasetError.unreadable("\(words[0]) is in \(attributeName) but not in \(partitionName); are both from the same release?")
             }
             guard split.contains(code) else { continue }
             kept.append((words[0], try columns.map { c in
                 switch words[c + 1] {
                 case "1": return true
                 case "-1", "0": return false
-                case let v: throw LoupeError(.io, "line \(line) of \(path(attributeName)): \(names[c]) is '\(v)', expected 1 or -1")
+                case let v: throw DatasetError.unreadable("line \(line) of \(path(attributeName)): \(names[c]) is '\(v)', expected 1 or -1")
                 }
             }))
         }
         guard lines.count - 2 == declared else {
-            throw LoupeError(.io, "\(path(attributeName)) declares \(declared) images on line 1 but lists \(lines.count - 2); is it complete?")
+            throw DatasetError.unreadable("\(path(attributeName)) declares \(declared) images on line 1 but lists \(lines.count - 2); is it complete?")
         }
         kept = evenlySpaced(kept, limit: limit)
-        guard !kept.isEmpty else { throw LoupeError(.io, "\(path(partitionName)) puts no images in the \(split.rawValue) split") }
+        guard !kept.isEmpty else { throw DatasetError.unreadable("\(path(partitionName)) puts no images in the \(split.rawValue) split") }
         for k in kept where !fm.fileExists(atPath: (images as NSString).appendingPathComponent(k.file)) {
-            throw LoupeError(.io, "\(attributeName) lists \(k.file) but \((images as NSString).appendingPathComponent(k.file)) does not exist; \(Self.layout)")
+            throw DatasetError.unreadable("\(attributeName) lists \(k.file) but \((images as NSString).appendingPathComponent(k.file)) does not exist; \(Self.layout)")
         }
         self.root = root
         self.imageFolder = images
@@ -113,33 +111,32 @@ final class CelebASource: ImageSource, @unchecked Sendable {
         self.values = kept.map(\.values)
     }
 
-    var description: String { "CelebA \(split.rawValue) split at \(root) (\(attributes.count) attributes)" }
+    package var description: String { "CelebA \(split.rawValue) split at \(root) (\(attributes.count) attributes)" }
 
-    func image(at index: Int) throws -> RGBImage {
+    package func image(at index: Int) throws -> RGBImage {
         try cache.image(index) {
             do { return try ImageFile.readRGB((imageFolder as NSString).appendingPathComponent(files[index])) }
-            catch { throw LoupeError(.io, "\(error)") }
+            catch { throw DatasetError.unreadable("\(error)") }
         }
     }
 
     /// The file name and, when few attributes are kept, the ones it has.
-    func caption(at index: Int) -> String {
+    package func caption(at index: Int) -> String {
         guard attributes.count <= 4 else { return files[index] }
         let yes = attributes.indices.filter { values[index][$0] }.map { attributes[$0] }
         return files[index] + ": " + (yes.isEmpty ? "none of " + attributes.joined(separator: ", ") : yes.joined(separator: ", "))
     }
 
-    var attributeNames: [String] { attributes }
-    func validValues(of attribute: String) -> [String]? { attributes.contains(attribute) ? Self.values : nil }
+    package var attributeNames: [String] { attributes }
+    package func validValues(of attribute: String) -> [String]? { attributes.contains(attribute) ? Self.values : nil }
 
-    func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool {
+    package func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool {
         try self.value(index, of: attribute) == value.lowercased()
     }
 
-    func value(_ index: Int, of attribute: String) throws -> String {
+    package func value(_ index: Int, of attribute: String) throws -> String {
         guard let a = attributes.firstIndex(of: attribute) else {
-            let hint = nearestName(to: attribute, in: attributes).map { " (did you mean '\($0)'?)" } ?? ""
-            throw LoupeError(.value, "these CelebA images have no attribute '\(attribute)'\(hint); they have " + attributes.joined(separator: ", "))
+            throw DatasetError.unknownAttribute(attribute, subject: "these CelebA images", known: attributes)
         }
         return values[index][a] ? "yes" : "no"
     }
@@ -147,7 +144,7 @@ final class CelebASource: ImageSource, @unchecked Sendable {
 
 /// The non-empty lines of a text file as whitespace-separated words, with
 /// their 1-based line numbers. CelebA's lists pad columns with runs of spaces.
-func whitespaceLines(_ bytes: [UInt8]) -> [(line: Int, words: [String])] {
+package func whitespaceLines(_ bytes: [UInt8]) -> [(line: Int, words: [String])] {
     var out: [(line: Int, words: [String])] = []
     var words: [String] = []
     var start = -1, line = 1

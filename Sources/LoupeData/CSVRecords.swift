@@ -1,8 +1,7 @@
-import LoupeLanguage
 /// Splits CSV text into records of fields (RFC 4180: quoted fields may hold
 /// commas, doubled quotes and line breaks). Blank lines are skipped. Each
 /// record keeps the line it started on, for error messages.
-func csvRecords(_ text: String) -> [(line: Int, fields: [String])] {
+package func csvRecords(_ text: String) -> [(line: Int, fields: [String])] {
     var records: [(line: Int, fields: [String])] = []
     var fields: [String] = []
     var field = ""

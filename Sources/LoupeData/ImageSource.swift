@@ -1,0 +1,17 @@
+import Foundation
+import LoupeImage
+
+/// Where a dataset's images come from. Images are made on demand, so a
+/// dataset of thousands of scenes costs nothing until it is looked at.
+public protocol ImageSource: AnyObject {
+    var description: String { get }
+    func image(at index: Int) throws -> RGBImage
+    func caption(at index: Int) -> String
+    /// Attribute names this source can filter on, with their valid values
+    /// (nil values: free text).
+    var attributeNames: [String] { get }
+    func validValues(of attribute: String) -> [String]?
+    func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool
+    /// The value of an attribute for one image ("star" for shape).
+    func value(_ index: Int, of attribute: String) throws -> String
+}
