@@ -182,15 +182,21 @@ func registerSAE(_ r: Registry) {
         Parameter("batch", type: "Int", default: .int(4096), doc: "tokens per step"),
         Parameter("lr", type: "Double", default: .double(3e-4), doc: "Adam learning rate"),
         Parameter("seed", type: "Int", default: .int(0), doc: "the same seed repeats a run exactly"),
+        Parameter("clipGradients", type: "Double", default: .double(1),
+                  doc: "before each Adam step, scale the gradients so their global norm is at most this, as SAELens does; nil turns it off"),
         Parameter("checkpoint", type: "String", default: .null,
                   doc: "a folder for periodic checkpoints; a run started again with it resumes where it stopped"),
-    ], returns: "SAE", doc: "Trains an SAE with Adam, learning-rate warm-up and decay, unit-norm decoder rows and AuxK on dead "
-       + "latents, with a live progress display. An interrupt stops training and keeps the SAE trained so far.") { ctx in
+    ], returns: "SAE", doc: "Trains an SAE with Adam, learning-rate warm-up and decay, gradient-norm clipping, unit-norm decoder rows "
+       + "and AuxK on dead latents, with a live progress display. An interrupt stops training and keeps the SAE trained so far.") { ctx in
         let acts = try ctx.activations("activations")
         var options = SAETrainingOptions(architecture: try ctx.architecture("kind"), width: try ctx.int("width"), steps: try ctx.int("steps"))
         options.batchSize = try ctx.int("batch")
         options.learningRate = Float(try ctx.double("lr"))
         options.seed = UInt64(max(0, try ctx.int("seed")))
+        options.gradientClipNorm = ctx.has("clipGradients") ? try ctx.double("clipGradients") : nil
+        if let norm = options.gradientClipNorm, !(norm > 0) {
+            throw ctx.valueError("clipGradients", "'clipGradients:' must be a positive norm, or nil for no clipping; got \(norm)")
+        }
         options.learningRateWarmupSteps = min(1000, options.steps / 20)
         options.learningRateDecaySteps = options.steps / 5
         if ctx.has("checkpoint") {

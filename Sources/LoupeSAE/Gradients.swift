@@ -24,35 +24,6 @@ public final class SAEGradients {
         touched = [Bool](repeating: false, count: dSAE)
     }
 
-    /// Euclidean norm over every parameter's gradient, in double.
-    public var norm: Double {
-        var s = 0.0
-        for j in touchedList {
-            let o = Int(j) * dIn
-            for t in 0..<dIn { s += Double(wEnc[o + t]) * Double(wEnc[o + t]) + Double(wDec[o + t]) * Double(wDec[o + t]) }
-        }
-        for v in bEnc { s += Double(v) * Double(v) }
-        for v in bDec { s += Double(v) * Double(v) }
-        for v in threshold { s += Double(v) * Double(v) }
-        return s.squareRoot()
-    }
-
-    /// Scales every gradient down so the total norm is at most `maxNorm`
-    /// (as torch's clip_grad_norm_ does); returns the norm before clipping.
-    @discardableResult
-    public func clip(maxNorm: Double) -> Double {
-        let total = norm
-        guard total > maxNorm, total > 0 else { return total }
-        let f = Float(maxNorm / (total + 1e-6))
-        for j in touchedList {
-            let o = Int(j) * dIn
-            for t in 0..<dIn { wEnc[o + t] *= f; wDec[o + t] *= f }
-        }
-        for j in bEnc.indices { bEnc[j] *= f; threshold[j] *= f }
-        for t in bDec.indices { bDec[t] *= f }
-        return total
-    }
-
     /// Clears what the previous step wrote.
     func reset() {
         wEnc.withUnsafeMutableBufferPointer { we in

@@ -1,6 +1,7 @@
 /// Selection kernels that turn a dense [rows, width] pre-activation matrix
 /// into sparse codes. They keep only positive values (every architecture
-/// ends in a ReLU), so the codes hold exactly the latents that fire.
+/// ends in a ReLU), so the codes hold exactly the latents that fire. (AuxK's
+/// selection, which keeps values of any sign, is in AuxK.swift.)
 enum Selection {
     /// Per row, the k largest positive values (TopK). A k-slot min-heap
     /// means most of the row costs one comparison per value.
@@ -25,52 +26,19 @@ enum Selection {
         return compact(rows: rows, width: width, stride: k, counts: counts, idx: idx, val: val)
     }
 
-    /// Per row, the k largest positive values among latents where `allowed`
-    /// is true (AuxK over dead latents).
-    static func topK(_ pre: UnsafePointer<Float>, rows: Int, width: Int, k: Int, allowed: [Int32]) -> SparseCodes {
-        let k = min(k, allowed.count)
-        var counts = [Int](repeating: 0, count: rows)
-        var idx = [Int32](repeating: 0, count: rows * max(k, 1))
-        var val = [Float](repeating: 0, count: rows * max(k, 1))
-        if k > 0 {
-            allowed.withUnsafeBufferPointer { allowed in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    idx.withUnsafeMutableBufferPointer { idx in
-                        val.withUnsafeMutableBufferPointer { val in
-                            let counts = counts.baseAddress!, idx = idx.baseAddress!, val = val.baseAddress!
-                            parallelRows(rows, grain: 8) { range in
-                                var gathered = [Float](repeating: 0, count: allowed.count)
-                                var local = [Int32](repeating: 0, count: k)
-                                for r in range {
-                                    let row = pre + r * width
-                                    for (i, j) in allowed.enumerated() { gathered[i] = row[Int(j)] }
-                                    let n = gathered.withUnsafeBufferPointer {
-                                        topKRow($0.baseAddress!, width: allowed.count, k: k, idx: &local, val: val + r * k)
-                                    }
-                                    for e in 0..<n { idx[r * k + e] = allowed[Int(local[e])] }
-                                    counts[r] = n
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return compact(rows: rows, width: width, stride: max(k, 1), counts: counts, idx: idx, val: val)
-    }
-
-    /// Writes up to k (index, value) pairs of the largest positive values of
-    /// a row, returning how many were found. Output order is unspecified.
+    /// Writes up to k (index, value) pairs of the largest values of a row
+    /// that are above `floor` (positive ones unless told otherwise),
+    /// returning how many were found. Output order is unspecified.
     @inline(__always)
     static func topKRow(_ row: UnsafePointer<Float>, width: Int, k: Int,
-                        idx: UnsafeMutablePointer<Int32>, val: UnsafeMutablePointer<Float>) -> Int {
+                        idx: UnsafeMutablePointer<Int32>, val: UnsafeMutablePointer<Float>, above floor: Float = 0) -> Int {
         guard k > 0 else { return 0 }
         // Min-heap on val[0..<n]; the root is the smallest kept value. One
-        // comparison against `cut` (0 until the heap is full, then its root)
-        // decides each value, a branch that is almost never taken once the
-        // heap has warmed up, so the scan runs at memory speed.
+        // comparison against `cut` (the floor until the heap is full, then its
+        // root) decides each value, a branch that is almost never taken once
+        // the heap has warmed up, so the scan runs at memory speed.
         var n = 0
-        var cut: Float = 0
+        var cut: Float = floor
         for j in 0..<width {
             let v = row[j]
             guard v > cut else { continue }
@@ -197,7 +165,7 @@ enum Selection {
     }
 
     /// Packs fixed-stride per-row results into compressed rows, sorted by latent.
-    private static func compact(rows: Int, width: Int, stride: Int, counts: [Int], idx: [Int32], val: [Float]) -> SparseCodes {
+    static func compact(rows: Int, width: Int, stride: Int, counts: [Int], idx: [Int32], val: [Float]) -> SparseCodes {
         var start = [Int](repeating: 0, count: rows + 1)
         for r in 0..<rows { start[r + 1] = start[r] + counts[r] }
         var outIdx = [Int32](repeating: 0, count: start[rows])

@@ -2,9 +2,10 @@ import Foundation
 import LoupeJSON
 
 /// Trains an SAE on a stream of activations: Adam with learning-rate
-/// warm-up/decay, sparsity warm-up, unit-norm decoder rows, AuxK on dead
-/// latents, periodic checkpoints that a later run resumes from exactly, and
-/// a stop flag that ends the run between steps keeping what is trained.
+/// warm-up/decay, sparsity warm-up, gradient-norm clipping, unit-norm decoder
+/// rows, AuxK on dead latents (each step is one `SAETrainingIteration`),
+/// periodic checkpoints that a later run resumes from exactly, and a stop
+/// flag that ends the run between steps keeping what is trained.
 public enum SAETrainer {
     public static func train(source: ActivationSource, options: SAETrainingOptions,
                              shouldStop: () -> Bool = { false },
@@ -17,14 +18,14 @@ public enum SAETrainer {
 
         var sae: SparseAutoencoder
         var optimizer = AdamOptimizer(dIn: dIn, dSAE: n)
-        optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
-        var sinceFired = [Float](repeating: 0, count: n)
+        var deadLatents = DeadLatentCounter(latents: n, windowSteps: options.deadWindowSteps)
         var scale: Float = 1
         var startStep = 0
         var resumed: Int? = nil
 
         if let dir = options.checkpointDirectory, let state = try TrainingCheckpoint.load(from: dir, dIn: dIn, options: options) {
-            sae = state.sae; optimizer = state.optimizer; sinceFired = state.sinceFired
+            sae = state.sae; optimizer = state.optimizer
+            deadLatents = DeadLatentCounter(stepsSinceFired: state.sinceFired, windowSteps: options.deadWindowSteps)
             scale = state.scale; startStep = state.step; resumed = state.step
             sae.architecture = architecture
             try sae.setMetadata(metadata)
@@ -54,11 +55,8 @@ public enum SAETrainer {
 
         let store = try ActivationStore(source: source, batchSize: B, bufferBatches: options.bufferBatches, seed: options.seed)
         if startStep > 0 { try store.skip(startStep) }
-        let step = SAETrainingStep(dIn: dIn, dSAE: n, maxRows: B, architecture: architecture)
-        let gradients = SAEGradients(dIn: dIn, dSAE: n)
+        let iteration = SAETrainingIteration(dIn: dIn, options: options, optimizer: optimizer, deadLatents: deadLatents)
         var batch = [Float](repeating: 0, count: B * dIn)
-        let auxK = options.auxK ?? max(dIn / 2, 1)
-        let window = Float(options.deadWindowTokens)
 
         let started = Date()
         var current = startStep
@@ -68,7 +66,8 @@ public enum SAETrainer {
 
         func saveCheckpoint() throws {
             guard let dir = options.checkpointDirectory else { return }
-            try TrainingCheckpoint.save(to: dir, sae: sae, optimizer: optimizer, sinceFired: sinceFired,
+            try TrainingCheckpoint.save(to: dir, sae: sae, optimizer: iteration.optimizer,
+                                        sinceFired: iteration.deadLatents.stepsSinceFired,
                                         scale: scale, step: current, options: options, dIn: dIn)
         }
 
@@ -76,26 +75,12 @@ public enum SAETrainer {
             if shouldStop() { interrupted = true; break }
             try batch.withUnsafeMutableBufferPointer { try store.nextBatch(into: $0.baseAddress!) }
             if scale != 1 { for i in batch.indices { batch[i] *= scale } }
-            var dead: [Int32] = []
-            if architecture.usesAuxK { for j in 0..<n where sinceFired[j] >= window { dead.append(Int32(j)) } }
-            let settings = StepSettings(sparsityCoefficient: options.sparsity(at: current), deadLatents: dead,
-                                        auxK: auxK, auxCoefficient: options.auxCoefficient)
-            let (losses, codes) = batch.withUnsafeBufferPointer {
-                step.run(sae, x: $0.baseAddress!, rows: B, settings: settings, gradients: gradients)
-            }
-            if let maxNorm = options.gradientClipNorm { gradients.clip(maxNorm: maxNorm) }
             let lr = options.learningRate(at: current)
-            optimizer.update(sae, gradients: gradients, lr: lr, normalizeDecoder: true,
-                             trainThreshold: architecture.trainsThreshold)
-            architecture.afterStep(codes: codes, threshold: &sae.threshold)
-
-            var fired = [Bool](repeating: false, count: n)
-            for j in codes.index { fired[Int(j)] = true }
-            var deadCount = 0
-            for j in 0..<n {
-                sinceFired[j] = fired[j] ? 0 : min(sinceFired[j] + Float(B), window)
-                if sinceFired[j] >= window { deadCount += 1 }
+            let outcome = batch.withUnsafeBufferPointer {
+                iteration.run(sae, x: $0.baseAddress!, rows: B, sparsityCoefficient: options.sparsity(at: current), learningRate: lr)
             }
+            let losses = outcome.losses
+            let deadCount = iteration.deadLatents.deadCount
             current += 1
             last = losses
 

@@ -22,18 +22,22 @@ public struct SAETrainingOptions {
     public var learningRateDecaySteps: Int = 0
     /// Linear warm-up of the sparsity coefficient (ReLU's L1, JumpReLU's L0).
     public var sparsityWarmupSteps: Int = 0
-    /// Clip the gradient's total norm to this (SAELens clips at 1); nil: no clipping.
-    public var gradientClipNorm: Double? = nil
+    /// Before each Adam update, scale the gradients down so their global L2
+    /// norm is at most this, as SAELens's trainer does with
+    /// clip_grad_norm_(…, 1.0); nil turns clipping off.
+    public var gradientClipNorm: Double? = 1
     public var adamBeta1: Float = 0.9
     public var adamBeta2: Float = 0.999
     public var decoderBiasInit: DecoderBiasInit = .geometricMedian
     /// Rows read to initialise b_dec and estimate the normalisation scale.
     public var initSampleRows: Int = 4096
-    /// Dead latents used by AuxK per token; nil means d_in / 2.
+    /// k_aux, the dead latents AuxK uses per token; nil means ⌊d_in / 2⌋, SAELens's fixed choice.
     public var auxK: Int? = nil
+    /// AuxK's coefficient (SAELens's `aux_loss_coefficient`).
     public var auxCoefficient: Float = 1
-    /// A latent is dead once it has not fired for this many training tokens.
-    public var deadWindowTokens: Int = 1_000_000
+    /// A latent is dead when more than this many training steps have passed
+    /// since it last fired (SAELens's `dead_feature_window`; see `DeadLatentCounter`).
+    public var deadWindowSteps: Int = 1000
     /// Scale inputs so their mean norm is √d_in during training; the scale is
     /// folded into the weights of the returned SAE.
     public var normalizeInputs: Bool = false
@@ -71,9 +75,10 @@ public struct SAETrainingOptions {
         guard batchSize > 0 else { throw SAEError("batch size must be positive, got \(batchSize)") }
         guard learningRate > 0 else { throw SAEError("learning rate must be positive, got \(learningRate)") }
         if let c = gradientClipNorm, !(c > 0) { throw SAEError("the gradient clipping norm must be positive, got \(c)") }
-        guard deadWindowTokens > 0 && deadWindowTokens <= 1 << 24 else {
-            throw SAEError("the dead-latent window must be between 1 and 16,777,216 tokens, got \(deadWindowTokens)")
+        guard deadWindowSteps >= 0 && deadWindowSteps < 1 << 24 else {
+            throw SAEError("the dead-latent window must be between 0 and 16,777,215 steps, got \(deadWindowSteps)")
         }
+        if let k = auxK, k < 1 { throw SAEError("k_aux must be at least 1, got \(k)") }
         try architecture.validate(dIn: dIn, dSAE: width)
     }
 
@@ -83,7 +88,9 @@ public struct SAETrainingOptions {
          "d_in": .int(dIn), "d_sae": .int(width), "steps": .int(steps), "batch_size": .int(batchSize),
          "learning_rate": .double(Double(learningRate)), "seed": .string(String(seed)),
          "normalize_inputs": .bool(normalizeInputs), "buffer_batches": .int(bufferBatches),
-         "gradient_clip_norm": gradientClipNorm.map { .double($0) } ?? .null]
+         "gradient_clip_norm": gradientClipNorm.map { .double($0) } ?? .null,
+         // The checkpoint's dead-latent counters are steps against this window.
+         "dead_window_steps": .int(deadWindowSteps)]
     }
 }
 

@@ -11,7 +11,8 @@ import LoupeTensor
 /// Loss (per batch of B tokens, decoder rows unit-norm):
 ///   Σ_g mean_b ‖x_b − x̂_b^(g)‖²   (one group unless Matryoshka)
 /// + sparsity penalty of the architecture
-/// + AuxK: c·min(dead/k_aux, 1)·mean_b ‖ê_b − (x_b − x̂_b)‖², ê_b = Σ_dead-topk z W_dec (no bias, residual held fixed)
+/// + AuxK: c·min(dead/k_aux, 1)·mean_b ‖ê_b − (x_b − x̂_b)‖², ê_b = Σ_dead-topk pre W_dec
+///   (raw values, no bias, residual held fixed; see AuxK.swift)
 public final class SAETrainingStep {
     public let dIn: Int
     public let dSAE: Int
@@ -159,9 +160,9 @@ public final class SAETrainingStep {
             var auxCodes = SparseCodes(rows: B, width: n, rowStart: [Int](repeating: 0, count: B + 1), index: [], value: [])
             var auxDValue: [Float] = []
             if auxWanted {
-                let kAux = min(settings.auxK, settings.deadLatents.count)
-                let weight = settings.auxCoefficient * min(Float(settings.deadLatents.count) / Float(settings.auxK), 1)
-                auxCodes = Selection.topK(pre, rows: B, width: n, k: kAux, allowed: settings.deadLatents)
+                let weight = AuxK.weight(coefficient: settings.auxCoefficient, deadCount: settings.deadLatents.count,
+                                         kAux: settings.auxK)
+                auxCodes = AuxK.select(pre, rows: B, width: n, k: settings.auxK, dead: settings.deadLatents)
                 let ac = auxCodes
                 let fixedTarget = settings.auxTarget
                 precondition(fixedTarget == nil || fixedTarget!.count == B * d, "AuxK target must be [rows, dIn]")
@@ -233,7 +234,8 @@ public final class SAETrainingStep {
             for j in 0..<n { gradients.threshold[j] = thresholdGrad[j] }
 
             gradients.withPointers { D in
-                // Every firing latent's value equals its pre-activation, so dL/dpre = dL/dz.
+                // Every firing latent's value equals its pre-activation, and AuxK
+                // takes raw pre-activations, so dL/dpre = dL/dz for every entry.
                 parallelRows(touched.count, grain: 16) { range in
                     for ti in range {
                         let j = Int(touched[ti])

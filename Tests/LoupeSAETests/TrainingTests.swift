@@ -12,7 +12,7 @@ final class TrainingTests: XCTestCase {
         o.learningRateWarmupSteps = 3
         o.learningRateDecaySteps = 4
         o.sparsityWarmupSteps = 5
-        o.deadWindowTokens = 48      // a few steps, so AuxK has dead latents to work on
+        o.deadWindowSteps = 2        // a few steps, so AuxK has dead latents to work on
         o.auxK = 4
         o.initSampleRows = 64
         o.bufferBatches = 3
@@ -93,7 +93,7 @@ final class TrainingTests: XCTestCase {
         let src = try source()
         var o = options(TopKArchitecture(k: 4), steps: 120)
         o.learningRateDecaySteps = 0
-        o.deadWindowTokens = 1_000
+        o.deadWindowSteps = 60
         var reports: [SAETrainingProgress] = []
         let result = try SAETrainer.train(source: src, options: o) { reports.append($0) }
         XCTAssertEqual(reports.count, 120)
@@ -233,16 +233,32 @@ final class StoreAndOptimizerTests: XCTestCase {
         let grads = SAEGradients(dIn: 2, dSAE: 2)
         grads.bDec = [3, 0]
         grads.bEnc = [0, 4]
-        XCTAssertEqual(grads.norm, 5, accuracy: 1e-9)
-        XCTAssertEqual(grads.clip(maxNorm: 1), 5, accuracy: 1e-9)
-        XCTAssertEqual(grads.norm, 1, accuracy: 1e-5)
-        XCTAssertEqual(grads.bDec[0], 0.6, accuracy: 1e-5)
-        grads.clip(maxNorm: 10)
-        XCTAssertEqual(grads.norm, 1, accuracy: 1e-5, "below the limit nothing changes")
-        // Clipped training still repeats exactly and differs from unclipped.
+        XCTAssertEqual(grads.globalNorm(), 5, accuracy: 1e-9)
+        XCTAssertEqual(grads.clipGlobalNorm(1), 5, accuracy: 1e-9)
+        // torch's clip_grad_norm_: scaled by 1 / (5 + 1e-6), not 1 / 5.
+        XCTAssertEqual(Double(grads.bDec[0]), 3 / (5 + 1e-6), accuracy: 1e-7)
+        XCTAssertEqual(grads.globalNorm(), 1, accuracy: 1e-5)
+        let before = grads.bDec
+        grads.clipGlobalNorm(10)
+        XCTAssertEqual(grads.bDec, before, "below the limit nothing changes")
+        // A norm exactly at the limit is still scaled, by limit / (norm + 1e-6), as torch does.
+        grads.bDec = [1, 0]; grads.bEnc = [0, 0]
+        grads.clipGlobalNorm(1)
+        XCTAssertEqual(Double(grads.bDec[0]), 1 / (1 + 1e-6), accuracy: 1e-7)
+        XCTAssertLessThan(grads.bDec[0], 1)
+        // A trained threshold counts as log θ: its gradient is θ·dL/dθ.
+        let thresholdGrads = SAEGradients(dIn: 1, dSAE: 1)
+        thresholdGrads.threshold = [2]
+        XCTAssertEqual(thresholdGrads.globalNorm(trainedThreshold: [1.5]), 3, accuracy: 1e-9)
+        XCTAssertEqual(thresholdGrads.globalNorm(), 0, "an untrained threshold is no parameter")
+
+        // Clipping is on by default at 1, as in SAELens; clipped training
+        // repeats exactly and differs from unclipped.
+        XCTAssertEqual(SAETrainingOptions(architecture: TopKArchitecture(k: 2), width: 12, steps: 4).gradientClipNorm, 1)
         let src = try MatrixActivationSource(values: syntheticActivations(tokens: 100, width: 6, directions: 8, seed: 4), width: 6)
         var o = SAETrainingOptions(architecture: TopKArchitecture(k: 2), width: 12, steps: 4)
         o.batchSize = 20; o.learningRate = 1e-2; o.initSampleRows = 50
+        o.gradientClipNorm = nil
         let free = try SAETrainer.train(source: src, options: o)
         o.gradientClipNorm = 0.01
         let clipped = try SAETrainer.train(source: src, options: o)

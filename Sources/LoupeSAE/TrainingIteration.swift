@@ -1,0 +1,69 @@
+/// One training iteration on a batch, in the order of SAELens's trainer
+/// (`SAETrainer._train_step`): the dead-latent mask left by the steps before,
+/// the loss (AuxK included) and its gradients, clipping of the gradient's
+/// global norm, the Adam update, the architecture's state outside the
+/// gradient, and the dead-latent counters. `SAETrainer` runs one per step;
+/// on its own it replays a reference run step by step.
+public final class SAETrainingIteration {
+    public let step: SAETrainingStep
+    /// The last batch's gradients, after clipping.
+    public let gradients: SAEGradients
+    public let optimizer: AdamOptimizer
+    public var deadLatents: DeadLatentCounter
+    public let architecture: any SAEArchitecture
+    /// k_aux before it is capped at the number of dead latents.
+    public let auxK: Int
+    public let auxCoefficient: Float
+    public let gradientClipNorm: Double?
+    /// Loupe keeps decoder rows at unit norm (the trainer always does). Off,
+    /// the decoder is a free parameter as in SAELens's TopK training SAE,
+    /// which is how a run is compared step by step with SAELens.
+    public var normalizeDecoder = true
+
+    /// What one iteration did.
+    public struct Outcome {
+        public var losses: StepLosses
+        public var codes: SparseCodes
+        /// The latents that counted as dead in this step (before it ran).
+        public var dead: [Int32]
+        /// The gradient's global norm before clipping (nil when not clipping).
+        public var gradientNorm: Double?
+    }
+
+    public init(dIn: Int, options: SAETrainingOptions, optimizer: AdamOptimizer, deadLatents: DeadLatentCounter) {
+        architecture = options.architecture
+        step = SAETrainingStep(dIn: dIn, dSAE: options.width, maxRows: options.batchSize, architecture: options.architecture)
+        gradients = SAEGradients(dIn: dIn, dSAE: options.width)
+        self.optimizer = optimizer
+        self.deadLatents = deadLatents
+        auxK = options.auxK ?? AuxK.defaultK(dIn: dIn)
+        auxCoefficient = options.auxCoefficient
+        gradientClipNorm = options.gradientClipNorm
+    }
+
+    /// A fresh optimiser and counters that start with no latent dead.
+    public convenience init(dIn: Int, options: SAETrainingOptions) {
+        self.init(dIn: dIn, options: options, optimizer: AdamOptimizer(dIn: dIn, dSAE: options.width),
+                  deadLatents: DeadLatentCounter(latents: options.width, windowSteps: options.deadWindowSteps))
+        optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
+    }
+
+    /// Trains `sae` on `rows` tokens at `x` with this step's sparsity
+    /// coefficient and learning rate.
+    public func run(_ sae: SparseAutoencoder, x: UnsafePointer<Float>, rows: Int,
+                    sparsityCoefficient: Float, learningRate: Float) -> Outcome {
+        let dead = architecture.usesAuxK ? deadLatents.dead : []
+        let settings = StepSettings(sparsityCoefficient: sparsityCoefficient, deadLatents: dead,
+                                    auxK: auxK, auxCoefficient: auxCoefficient)
+        let (losses, codes) = step.run(sae, x: x, rows: rows, settings: settings, gradients: gradients)
+        var norm: Double? = nil
+        if let maxNorm = gradientClipNorm {
+            norm = gradients.clipGlobalNorm(maxNorm, trainedThreshold: architecture.trainsThreshold ? sae.threshold : nil)
+        }
+        optimizer.update(sae, gradients: gradients, lr: learningRate, normalizeDecoder: normalizeDecoder,
+                         trainThreshold: architecture.trainsThreshold)
+        architecture.afterStep(codes: codes, threshold: &sae.threshold)
+        deadLatents.record(codes)
+        return Outcome(losses: losses, codes: codes, dead: dead, gradientNorm: norm)
+    }
+}
