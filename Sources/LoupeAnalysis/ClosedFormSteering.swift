@@ -20,6 +20,7 @@ enum ClosedFormSteering {
         var scores: [Double] = []
         var topWord: [Int] = []
         var topDelta: [Double] = []
+        var firstImageWord: [Int] = []
     }
 
     /// - classTokens: the last block's output at the class token, [n, W].
@@ -90,44 +91,55 @@ enum ClosedFormSteering {
             var scores = [Double](repeating: 0, count: count)
             var tops = [Int](repeating: 0, count: count)
             var topDeltas = [Double](repeating: 0, count: count)
+            var firstWords = [Int](repeating: 0, count: count)
             let perWorker = (count + workers - 1) / workers
             scores.withUnsafeMutableBufferPointer { scoreOut in
                 tops.withUnsafeMutableBufferPointer { topOut in
                     topDeltas.withUnsafeMutableBufferPointer { deltaOut in
-                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                            var acc = [Float](repeating: 0, count: v)
-                            var scratch = [Float](repeating: 0, count: v)
-                            var alpha = [Float](repeating: 0, count: n), beta = alpha, gamma = alpha
-                            let lo = worker * perWorker, hi = min(count, lo + perWorker)
-                            guard lo < hi else { return }
-                            for k in lo..<hi {
-                                let dd = dot(dirs.pointer + k * w, dirs.pointer + k * w, w)
-                                let vvk = dot(vv.pointer + k * d, vv.pointer + k * d, d)
-                                let vh = h.withUnsafeBufferPointer { dot(vv.pointer + k * d, $0.baseAddress!, d) }
-                                for i in 0..<n {
-                                    let a = Double(shifts.pointer[k * n + i])
-                                    let xdi = Double(xd.pointer[i * count + k]), uvi = Double(uv.pointer[i * count + k])
-                                    let s = ((xx[i] + 2 * a * xdi + a * a * dd) / Double(w) + eps).squareRoot()
-                                    let qq = uu[i] + 2 * a * uvi + a * a * vvk
-                                    let qh = uh[i] + a * vh
-                                    let norm = (qq / (s * s) + 2 * qh / s + hh).squareRoot()
-                                    alpha[i] = Float(temperature / (norm * s))
-                                    beta[i] = Float(a * temperature / (norm * s))
-                                    gamma[i] = Float(temperature / norm)
+                        firstWords.withUnsafeMutableBufferPointer { firstOut in
+                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                                var acc = [Float](repeating: 0, count: v)
+                                var scratch = [Float](repeating: 0, count: v)
+                                var alpha = [Float](repeating: 0, count: n), beta = alpha, gamma = alpha
+                                let lo = worker * perWorker, hi = min(count, lo + perWorker)
+                                guard lo < hi else { return }
+                                for k in lo..<hi {
+                                    let dd = dot(dirs.pointer + k * w, dirs.pointer + k * w, w)
+                                    let vvk = dot(vv.pointer + k * d, vv.pointer + k * d, d)
+                                    let vh = h.withUnsafeBufferPointer { dot(vv.pointer + k * d, $0.baseAddress!, d) }
+                                    for i in 0..<n {
+                                        let a = Double(shifts.pointer[k * n + i])
+                                        let xdi = Double(xd.pointer[i * count + k]), uvi = Double(uv.pointer[i * count + k])
+                                        let s = ((xx[i] + 2 * a * xdi + a * a * dd) / Double(w) + eps).squareRoot()
+                                        let qq = uu[i] + 2 * a * uvi + a * a * vvk
+                                        let qh = uh[i] + a * vh
+                                        let norm = (qq / (s * s) + 2 * qh / s + hh).squareRoot()
+                                        alpha[i] = Float(temperature / (norm * s))
+                                        beta[i] = Float(a * temperature / (norm * s))
+                                        gamma[i] = Float(temperature / norm)
+                                    }
+                                    for j in 0..<v { acc[j] = 0 }
+                                    Kernels.steerAccumulate(a: tu.pointer, lda: v, b: tv.pointer + k * v, c: th,
+                                                            alpha: alpha, beta: beta, gamma: gamma,
+                                                            cases: n, count: v, scratch: &scratch, accumulate: &acc)
+                                    var score = 0.0, best = 0, bestDelta = -Double.infinity
+                                    for j in 0..<v {
+                                        let delta = Double(acc[j]) / Double(n) - Double(baseMean[j])
+                                        score += delta * delta
+                                        if delta > bestDelta { bestDelta = delta; best = j }
+                                    }
+                                    scoreOut[k] = score
+                                    topOut[k] = best
+                                    deltaOut[k] = bestDelta
+                                    // Prisma's word: the steered logits' argmax on image 0
+                                    // (the softmax keeps the order).
+                                    var first = 0, firstLogit = -Float.infinity
+                                    for j in 0..<v {
+                                        let logit = alpha[0] * tu.pointer[j] + beta[0] * tv.pointer[k * v + j] + gamma[0] * th[j]
+                                        if logit > firstLogit { firstLogit = logit; first = j }
+                                    }
+                                    firstOut[k] = first
                                 }
-                                for j in 0..<v { acc[j] = 0 }
-                                Kernels.steerAccumulate(a: tu.pointer, lda: v, b: tv.pointer + k * v, c: th,
-                                                        alpha: alpha, beta: beta, gamma: gamma,
-                                                        cases: n, count: v, scratch: &scratch, accumulate: &acc)
-                                var score = 0.0, best = 0, bestDelta = -Double.infinity
-                                for j in 0..<v {
-                                    let delta = Double(acc[j]) / Double(n) - Double(baseMean[j])
-                                    score += delta * delta
-                                    if delta > bestDelta { bestDelta = delta; best = j }
-                                }
-                                scoreOut[k] = score
-                                topOut[k] = best
-                                deltaOut[k] = bestDelta
                             }
                         }
                     }
@@ -136,6 +148,7 @@ enum ClosedFormSteering {
             result.scores += scores
             result.topWord += tops
             result.topDelta += topDeltas
+            result.firstImageWord += firstWords
             start += count
             if !progress(start) { break }
         }

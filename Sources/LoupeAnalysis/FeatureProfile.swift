@@ -20,7 +20,7 @@ public struct FeatureProfile: Sendable {
     /// Encodes every token of `perImage` ([images, tokens, width]).
     public init(_ sae: SparseAutoencoder, latent: Int, tokens perImage: Tensor, selection: TokenSelection) throws {
         guard (0..<sae.dSAE).contains(latent) else {
-            throw SAEError("latent \(latent) does not exist: this SAE has latents 0..<\(sae.dSAE)")
+            throw AnalysisError.noSuchLatent(latent, latents: sae.dSAE)
         }
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
@@ -73,7 +73,7 @@ public struct FeatureSteering: Sendable {
 
     public init(_ model: CLIPModel, sae: SparseAutoencoder, latent: Int, layer: Int, site: ActivationSite,
                 tokens: TokenSelection, images: [RGBImage], vocabulary: [String], clamp: Float) throws {
-        guard !images.isEmpty, !vocabulary.isEmpty else { throw SAEError("steering needs images and a vocabulary") }
+        guard !images.isEmpty, !vocabulary.isEmpty else { throw AnalysisError.nothingToSteer }
         let text = try model.embed(texts: vocabulary)
         let hooks = try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, clamp: [latent: clamp])
         let base = Self.probabilities(model.embed(images: images), text: text)

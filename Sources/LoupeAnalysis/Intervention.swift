@@ -8,7 +8,7 @@ public enum Intervention {
     public static func hooks(_ sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
                              clamp: [Int: Float] = [:], ablate: [Int] = []) throws -> HookSet {
         for latent in Array(clamp.keys) + ablate where latent < 0 || latent >= sae.dSAE {
-            throw SAEError("latent \(latent) does not exist: this SAE has latents 0..<\(sae.dSAE)")
+            throw AnalysisError.noSuchLatent(latent, latents: sae.dSAE)
         }
         // Ablating is clamping to zero; an explicit clamp wins over an ablation.
         var targets: [Int: Float] = Dictionary(uniqueKeysWithValues: ablate.map { ($0, Float(0)) })

@@ -5,60 +5,118 @@ import LoupeTensor
 
 /// Pach et al.'s monosemanticity score. For latent k over N images, with
 /// activations min-max normalised to ã_k(n) in [0, 1], r(n,m) = ã_k(n) ã_k(m)
-/// and s(n,m) the cosine similarity of the images' embeddings:
+/// and s(n,m) the cosine similarity of the images' embeddings (from a
+/// separate encoder in the paper):
 ///   MS_k = sum_{n<m} r s / sum_{n<m} r,
-/// undefined (nil: the latent is dead on these images) when the denominator is 0.
+/// undefined (nil: the latent is dead on these images) when the denominator
+/// is 0, that is when fewer than two images have ã > 0.
+///
+/// s is a cosine, s = E Eᵀ for the unit-row embeddings E, so the pair sum
+/// never needs the N×N matrix:
+///   sum_{n,m} ã_n ã_m s(n,m) = |Eᵀ ã|²,   sum_{n<m} = (|Eᵀ ã|² - sum_n ã_n² s(n,n)) / 2.
+/// Eᵀ Ã for a block of latents is accumulated over blocks of images, so the
+/// working memory is a few blocks, whatever N is (see `workingBytes`).
 public enum Monosemanticity {
+    /// Latents per pass and images per block. At the paper's size (50,000
+    /// images, 49,152 latents, 512- or 1024-wide embeddings) the scratch is
+    /// well under 100 MB.
+    public static let latentBlock = 4096
+    public static let imageBlock = 1024
+
+    /// Bytes of scratch `scores` uses beyond its inputs, for `latents` and
+    /// embeddings of width `dim`.
+    public static func workingBytes(latents k: Int, dim d: Int) -> Int {
+        let kb = min(k, latentBlock)
+        // Ã block (Float), Eᵀ Ã block in Float and in Double, per-latent sums.
+        return imageBlock * kb * 4 + kb * d * (4 + 8) + k * 8 * 6
+    }
+
     /// `activations` is [images, latents] row-major; `embeddings` is
-    /// [images, dim] with unit rows. Uses sum_{n<m} = (full sum - diagonal) / 2,
-    /// so the cost is one N×N×D and one N×N×K product instead of N²·K loops.
+    /// [images, dim], one row per image (rows are used as given: pass unit
+    /// rows, so that their products are cosines).
     public static func scores(activations: [Float], images n: Int, latents k: Int,
                               embeddings: [Float], dim d: Int) -> [Double?] {
         precondition(activations.count == n * k && embeddings.count == n * d, "shapes do not match")
-        // Min-max normalise each latent's column.
-        var normalised = activations
-        var live = [Bool](repeating: false, count: k)
-        for latent in 0..<k {
-            var lo = Float.infinity, hi = -Float.infinity
-            for i in 0..<n { let v = activations[i * k + latent]; lo = min(lo, v); hi = max(hi, v) }
-            let span = hi - lo
-            live[latent] = span > 0
-            for i in 0..<n { normalised[i * k + latent] = span > 0 ? (activations[i * k + latent] - lo) / span : 0 }
-        }
-        // S = E Eᵀ, then SA = S Ã.
-        var similarity = [Float](repeating: 0, count: n * n)
-        var weighted = [Float](repeating: 0, count: n * k)
-        embeddings.withUnsafeBufferPointer { e in
-            similarity.withUnsafeMutableBufferPointer { s in
-                BLAS.gemm(m: n, n: n, k: d, a: e.baseAddress!, lda: d, b: e.baseAddress!, ldb: d, transB: true,
-                          c: s.baseAddress!, ldc: n)
+        var out = [Double?](repeating: nil, count: k)
+        guard n >= 2, k > 0, d > 0 else { return out }
+        // s(n,n): 1 for unit rows, computed so that other rows stay exact.
+        let selfSimilarity: [Double] = embeddings.withUnsafeBufferPointer { e in
+            (0..<n).map { i in
+                var s = 0.0
+                for c in 0..<d { s += Double(e[i * d + c]) * Double(e[i * d + c]) }
+                return s
             }
         }
-        similarity.withUnsafeBufferPointer { s in
-            normalised.withUnsafeBufferPointer { a in
-                weighted.withUnsafeMutableBufferPointer { w in
-                    BLAS.gemm(m: n, n: k, k: n, a: s.baseAddress!, lda: n, b: a.baseAddress!, ldb: k, c: w.baseAddress!, ldc: k)
+        activations.withUnsafeBufferPointer { a in
+            embeddings.withUnsafeBufferPointer { e in
+                var start = 0
+                while start < k {
+                    let count = min(latentBlock, k - start)
+                    let block = scoreBlock(a.baseAddress!, images: n, latents: k, first: start, count: count,
+                                           embeddings: e.baseAddress!, dim: d, selfSimilarity: selfSimilarity)
+                    for j in 0..<count { out[start + j] = block[j] }
+                    start += count
                 }
             }
         }
-        return (0..<k).map { latent -> Double? in
-            guard live[latent] else { return nil }
-            var quadratic = 0.0, diagonal = 0.0, sum = 0.0, squares = 0.0
-            for i in 0..<n {
-                let a = Double(normalised[i * k + latent])
-                quadratic += a * Double(weighted[i * k + latent])
-                diagonal += a * a * Double(similarity[i * n + i])
-                sum += a
-                squares += a * a
+        return out
+    }
+
+    /// Latents first..<first+count: min-max over all images, then one pass
+    /// over blocks of images accumulating Eᵀ Ã, the diagonal and the pair sums.
+    private static func scoreBlock(_ a: UnsafePointer<Float>, images n: Int, latents k: Int, first: Int, count kb: Int,
+                                   embeddings e: UnsafePointer<Float>, dim d: Int, selfSimilarity: [Double]) -> [Double?] {
+        var lo = [Float](repeating: .infinity, count: kb), hi = [Float](repeating: -.infinity, count: kb)
+        for i in 0..<n {
+            let row = a + i * k + first
+            for j in 0..<kb { lo[j] = min(lo[j], row[j]); hi[j] = max(hi[j], row[j]) }
+        }
+        let scale = (0..<kb).map { hi[$0] > lo[$0] ? 1 / (hi[$0] - lo[$0]) : 0 }
+
+        var projection = [Double](repeating: 0, count: kb * d)   // Eᵀ Ã, latent-major
+        var diagonal = [Double](repeating: 0, count: kb)           // sum ã² s(n,n)
+        var pairs = [Double](repeating: 0, count: kb)              // sum_{n<m} ã_n ã_m
+        var running = [Double](repeating: 0, count: kb)            // sum of ã over the images before
+        let rows = min(imageBlock, n)
+        var normalised = [Float](repeating: 0, count: rows * kb)
+        var partial = [Float](repeating: 0, count: kb * d)
+        var start = 0
+        while start < n {
+            let b = min(rows, n - start)
+            for r in 0..<b {
+                let i = start + r
+                let row = a + i * k + first
+                for j in 0..<kb {
+                    let t = (row[j] - lo[j]) * scale[j]
+                    normalised[r * kb + j] = t
+                    let td = Double(t)
+                    diagonal[j] += td * td * selfSimilarity[i]
+                    pairs[j] += td * running[j]
+                    running[j] += td
+                }
             }
-            let denominator = (sum * sum - squares) / 2
-            guard denominator > 1e-12 else { return nil }
-            return (quadratic - diagonal) / 2 / denominator
+            // partial[kb, d] = Ã_blockᵀ E_block; added in Double so that the
+            // sum over 50,000 images keeps its digits.
+            normalised.withUnsafeBufferPointer { t in
+                partial.withUnsafeMutableBufferPointer { p in
+                    BLAS.gemm(m: kb, n: d, k: b, a: t.baseAddress!, lda: kb, transA: true,
+                              b: e + start * d, ldb: d, c: p.baseAddress!, ldc: d)
+                }
+            }
+            for x in 0..<(kb * d) { projection[x] += Double(partial[x]) }
+            start += b
+        }
+        return (0..<kb).map { j -> Double? in
+            guard pairs[j] > 0 else { return nil }
+            var full = 0.0
+            for c in 0..<d { full += projection[j * d + c] * projection[j * d + c] }
+            return (full - diagonal[j]) / 2 / pairs[j]
         }
     }
 
     /// Image-level activations of every latent, [images, latents]: by default
-    /// the mean activation over the tokens the SAE reads of each image; with
+    /// the mean activation over the tokens given for each image (one token,
+    /// the class token, when the caller asked CLIP for `.cls`); with
     /// `.firingRate`, the fraction of those tokens where the latent fires.
     public static func imageActivations(_ sae: SparseAutoencoder, tokens perImage: Tensor,
                                         measure: ImageMeasure = .meanActivation) throws -> [Float] {
@@ -70,6 +128,21 @@ public enum Monosemanticity {
         for row in 0..<(n * t) {
             let image = row / t
             for (latent, value) in codes.row(row) { out[image * sae.dSAE + latent] += (countFiring ? 1 : value) / Float(t) }
+        }
+        return out
+    }
+
+    /// Image-level values of per-token activations [images, tokens, units]
+    /// for a token selection: the class token itself for `.cls` (Pach et
+    /// al.'s `--cls_only`), the mean over the selected tokens otherwise.
+    public static func imageLevel(_ perToken: [Float], images n: Int, tokens t: Int, units k: Int,
+                                  selection: TokenSelection) -> [Float] {
+        precondition(perToken.count == n * t * k, "activations are not [\(n), \(t), \(k)]")
+        let range = selection.range(tokens: t)
+        var out = [Float](repeating: 0, count: n * k)
+        for i in 0..<n {
+            for token in range { for u in 0..<k { out[i * k + u] += perToken[(i * t + token) * k + u] } }
+            for u in 0..<k { out[i * k + u] /= Float(range.count) }
         }
         return out
     }

@@ -7,7 +7,7 @@ extension Intervention {
     public static func zeroing(neurons: [Int], layer: Int, site: ActivationSite, tokens: TokenSelection,
                                width: Int) throws -> HookSet {
         for n in neurons where n < 0 || n >= width {
-            throw SAEError("neuron \(n) does not exist: the residual stream has coordinates 0..<\(width)")
+            throw AnalysisError.noSuchNeuron(n, width: width)
         }
         var hooks = HookSet()
         hooks.add(layer: layer, site: site) { buffer in

@@ -19,7 +19,7 @@ public struct TokenSparsity: Sendable {
     public static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor) throws -> TokenSparsity {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
-        guard t >= 2 else { throw SAEError("L0 by token type needs a class token and spatial tokens; got \(t) token(s) per image") }
+        guard t >= 2 else { throw AnalysisError.tooFewTokens(t) }
         let codes = sae.encode(UnsafePointer(perImage.pointer), rows: n * t)
         var cls: [Double] = [], spatial: [Double] = []
         cls.reserveCapacity(n)

@@ -60,8 +60,8 @@ public struct SpuriousAblation {
                           with: [RGBImage], without: [RGBImage], top: Int, bothWays: Bool = false, draws: Int = 3,
                           seed: UInt64 = 0, includeClean: Bool = true,
                           onStep: (_ done: Int, _ total: Int) throws -> Void = { _, _ in }) throws -> [AblationOutcome] {
-        guard !with.isEmpty, !without.isEmpty else { throw SAEError("the contrast needs images with and without the attribute") }
-        guard top >= 1 else { throw SAEError("ablate at least one unit (top: 1 or more)") }
+        guard !with.isEmpty, !without.isEmpty else { throw AnalysisError.emptyContrast }
+        guard top >= 1 else { throw AnalysisError.nothingToAblate }
         let width = model.config.vision.width
         // Each forward pass over a set of images is one step of the progress.
         let steps = 4 + max(1, draws) + (includeClean ? 1 : 0)

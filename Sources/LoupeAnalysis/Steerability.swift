@@ -16,14 +16,26 @@ public struct SteerabilityResult: Sendable {
     /// argmax_v Delta_f(v) and its value, per unit.
     public let topWord: [Int]
     public let topDelta: [Double]
+    /// argmax_v p_steered(v | x_0), per unit: Prisma's notebooks' top word.
+    public let firstImageWord: [Int]
     public let vocabulary: [String]
     public static let threshold = 0.10
+
+    public init(units: [Int], scores: [Double], topWord: [Int], topDelta: [Double], firstImageWord: [Int], vocabulary: [String]) {
+        self.units = units; self.scores = scores; self.topWord = topWord; self.topDelta = topDelta
+        self.firstImageWord = firstImageWord; self.vocabulary = vocabulary
+    }
 
     public var steerable: [Int] { scores.indices.filter { scores[$0] > SteerabilityResult.threshold } }
     public var meanScore: Double { scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count) }
     public var fractionSteerable: Double { scores.isEmpty ? 0 : Double(steerable.count) / Double(scores.count) }
-    /// Distinct top-1 words among steerable units.
-    public var coverage: Int { Set(steerable.map { topWord[$0] }).count }
+    /// Distinct top-1 words among steerable units, the word picked as `count` says.
+    public func coverage(_ count: ConceptCoverage) -> Int {
+        let words = count == .meanDelta ? topWord : firstImageWord
+        return Set(steerable.map { words[$0] }).count
+    }
+    /// Coverage by argmax of mean Delta.
+    public var coverage: Int { coverage(.meanDelta) }
 }
 
 public enum Steerability {
@@ -54,9 +66,9 @@ public enum Steerability {
         switch kind {
         case .latent(let sae, _):
             try sae.checkInputWidth(width)
-            for u in units where u < 0 || u >= sae.dSAE { throw SAEError("latent \(u) does not exist: this SAE has latents 0..<\(sae.dSAE)") }
+            for u in units where u < 0 || u >= sae.dSAE { throw AnalysisError.noSuchLatent(u, latents: sae.dSAE) }
         case .neuron:
-            for u in units where u < 0 || u >= width { throw SAEError("neuron \(u) does not exist: the stream has \(width) coordinates") }
+            for u in units where u < 0 || u >= width { throw AnalysisError.noSuchNeuron(u, width: width) }
         }
     }
 
@@ -97,7 +109,7 @@ public enum Steerability {
         let r = ClosedFormSteering.measure(head: model.imageHead, classTokens: tokens, text: text, units: units.count,
                                            direction: direction, shift: shift) { done in progress(min(done, units.count)) }
         return SteerabilityResult(units: Array(units.prefix(r.scores.count)), scores: r.scores, topWord: r.topWord,
-                                  topDelta: r.topDelta, vocabulary: vocabulary)
+                                  topDelta: r.topDelta, firstImageWord: r.firstImageWord, vocabulary: vocabulary)
     }
 
     /// Earlier layers: the steered stream runs through the blocks after the
@@ -109,18 +121,7 @@ public enum Steerability {
         let text = try model.embed(texts: vocabulary)   // normalised [V, D]
         let n = images.count, v = vocabulary.count
 
-        func probabilities(_ embeddings: Tensor) -> [Float] {
-            CLIPModel.normalizeRows(embeddings)
-            let rows = embeddings.shape[0], d = embeddings.shape[1]
-            var logits = [Float](repeating: 0, count: rows * v)
-            logits.withUnsafeMutableBufferPointer { out in
-                BLAS.gemm(m: rows, n: v, k: d, a: embeddings.pointer, lda: d, b: text.pointer, ldb: d, transB: true,
-                          c: out.baseAddress!, ldc: v, alpha: 100)
-            }
-            logits.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, rows: rows, count: v) }
-            return logits
-        }
-        let base = probabilities(try model.encodeImages(residPre: residual, layer: layer + 1))
+        let base = SteeringDelta.probabilities(imageEmbeddings: try model.encodeImages(residPre: residual, layer: layer + 1), text: text)
 
         // Per-token activation of each unit, to move every token to the clamp value.
         var codes: SparseCodes? = nil
@@ -135,7 +136,7 @@ public enum Steerability {
             codes = sae.encode(UnsafePointer(rows.pointer), rows: n * selected.count)
         }
 
-        var scores: [Double] = [], topWord: [Int] = [], topDelta: [Double] = []
+        var scores: [Double] = [], topWord: [Int] = [], topDelta: [Double] = [], firstImageWord: [Int] = []
         for (done, unit) in units.enumerated() {
             let stream = residual.copy()
             for i in 0..<n {
@@ -152,19 +153,16 @@ public enum Steerability {
                     }
                 }
             }
-            let steered = probabilities(try model.encodeImages(residPre: stream, layer: layer + 1))
-            var delta = [Double](repeating: 0, count: v)
-            for i in 0..<n {
-                for j in 0..<v { delta[j] += Double(steered[i * v + j] - base[i * v + j]) }
-            }
-            for j in 0..<v { delta[j] /= Double(n) }
-            scores.append(delta.reduce(0) { $0 + $1 * $1 })
-            let best = delta.indices.max { delta[$0] < delta[$1] }!
-            topWord.append(best)
-            topDelta.append(delta[best])
+            let steered = SteeringDelta.probabilities(imageEmbeddings: try model.encodeImages(residPre: stream, layer: layer + 1),
+                                                      text: text)
+            let measured = SteeringDelta.unit(base: base, steered: steered, images: n, words: v)
+            scores.append(measured.score)
+            topWord.append(measured.topWord)
+            topDelta.append(measured.topDelta)
+            firstImageWord.append(measured.firstImageWord)
             if !progress(done + 1) { break }
         }
         return SteerabilityResult(units: Array(units.prefix(scores.count)), scores: scores, topWord: topWord,
-                                  topDelta: topDelta, vocabulary: vocabulary)
+                                  topDelta: topDelta, firstImageWord: firstImageWord, vocabulary: vocabulary)
     }
 }

@@ -10,18 +10,27 @@ import LoupeSAE
 public final class SteerabilityObject: HostObject {
     public let result: SteerabilityResult
     public let label: String
+    /// Which count `coverage` gives; the summary shows both.
+    public let coverageCount: ConceptCoverage
     public var typeName: String { "Steerability" }
-    init(_ result: SteerabilityResult, label: String) { self.result = result; self.label = label }
+    init(_ result: SteerabilityResult, label: String, coverage: ConceptCoverage = .meanDelta) {
+        self.result = result; self.label = label; self.coverageCount = coverage
+    }
+
+    var coverage: Int { result.coverage(coverageCount) }
 
     var summary: String {
-        String(format: "%@: %d units, mean S %.4f, %.1f%% steerable (S > 0.10), concept coverage %d words",
-               label, result.scores.count, result.meanScore, 100 * result.fractionSteerable, result.coverage)
+        String(format: "%@: %d units, mean S %.4f, %.1f%% steerable (S > 0.10), concept coverage %d words by %@, %d by %@",
+               label, result.scores.count, result.meanScore, 100 * result.fractionSteerable,
+               result.coverage(.meanDelta), ConceptCoverage.meanDelta.origin,
+               result.coverage(.firstImage), ConceptCoverage.firstImage.origin)
     }
 
     func table(count: Int) -> TableObject {
         let order = result.scores.indices.sorted { result.scores[$0] > result.scores[$1] }.prefix(count)
-        return TableObject(title: summary, columns: ["unit", "S", "top word", "Δ top word"], rows: order.map { i in
-            [.int(result.units[i]), .double(result.scores[i]), .string(result.vocabulary[result.topWord[i]]), .double(result.topDelta[i])]
+        return TableObject(title: summary, columns: ["unit", "S", "top word", "Δ top word", "top word on image 0"], rows: order.map { i in
+            [.int(result.units[i]), .double(result.scores[i]), .string(result.vocabulary[result.topWord[i]]), .double(result.topDelta[i]),
+             .string(result.vocabulary[result.firstImageWord[i]])]
         })
     }
 
@@ -30,7 +39,10 @@ public final class SteerabilityObject: HostObject {
         if case .object(var o)? = bundle.data[LoupeMIME.table] {
             o["mean_score"] = .double(result.meanScore)
             o["fraction_steerable"] = .double(result.fractionSteerable)
-            o["coverage"] = .int(result.coverage)
+            o["coverage"] = .int(coverage)
+            o["coverage_by"] = .string(coverageCount.rawValue)
+            o["coverage_mean_delta"] = .int(result.coverage(.meanDelta))
+            o["coverage_first_image"] = .int(result.coverage(.firstImage))
             o["units"] = .int(result.scores.count)
             bundle.data[LoupeMIME.table] = .object(o)
         }
@@ -169,11 +181,17 @@ func registerAnalyses(_ r: Registry) {
         Parameter("images", type: "Dataset"),
         Parameter("clamp", type: "Double", default: .double(150), doc: "the value a unit is clamped to on every token"),
         Parameter("units", type: "[Int] or Range", default: .null, doc: "which latents or neurons (default: all)"),
+        Parameter("coverage", type: "Option", default: .enumCase("meanDelta", []),
+                  doc: "how `.coverage` picks a steerable unit's word: .meanDelta (argmax of mean Delta) or .firstImage (the top "
+                     + "steered word on the first image, Prisma's notebooks' count behind the paper's figures); the summary shows both",
+                  choices: Options.coverage),
     ], returns: "Steerability", doc: "Joseph et al.'s steerability: clamp each unit on every token (adding back the SAE error), "
-       + "Delta(v) = mean change of p(v|x) = softmax(100 <e(x), t_v>), S = sum of Delta(v)^2; steerable when S > 0.10. "
+       + "Delta(v) = mean change of p(v|x) = softmax(100 <e(x), t_v>), S = sum of Delta(v)^2; steerable when S > 0.10; "
+       + "concept coverage = distinct words among steerable units. "
        + "At the last layer every unit is computed in closed form without another transformer pass.") { ctx in
         let stop = ctx.interpreter.interrupt
         let model = ctx.clip()
+        let coverage = ConceptCoverage(rawValue: try ctx.option("coverage").name)!
         let vocabulary = try ctx.strings("vocabulary")
         guard !vocabulary.isEmpty else { throw ctx.valueError("vocabulary", "give at least one word") }
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
@@ -207,7 +225,7 @@ func registerAnalyses(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
         progress.finish(done: result.scores.count, interrupted: ctx.interrupted)
         try ctx.checkInterruptUnless(!result.scores.isEmpty)
-        return try ctx.finished(.object(SteerabilityObject(result, label: label)),
+        return try ctx.finished(.object(SteerabilityObject(result, label: label, coverage: coverage)),
                                 progress: "stopped after \(result.scores.count) of \(units.count) units",
                                 kept: "the scores of those \(result.scores.count)")
     })
@@ -221,9 +239,17 @@ func registerAnalyses(_ r: Registry) {
     steer.addProperty(BuiltinProperty("fractionSteerable", type: "Double", doc: "Fraction of units with S > 0.10.") { v in
         .double((v.objectValue as! SteerabilityObject).result.fractionSteerable)
     })
-    steer.addProperty(BuiltinProperty("coverage", type: "Int", doc: "Distinct top words among steerable units.") { v in
-        .int((v.objectValue as! SteerabilityObject).result.coverage)
+    steer.addProperty(BuiltinProperty("coverage", type: "Int", doc: "Concept coverage: distinct top words among steerable "
+                                      + "units, each unit's word picked as `coverage:` said (by default argmax of mean Delta).") { v in
+        .int((v.objectValue as! SteerabilityObject).coverage)
     })
+    for count in ConceptCoverage.allCases {
+        let name = count == .meanDelta ? "coverageMeanDelta" : "coverageFirstImage"
+        steer.addProperty(BuiltinProperty(name, type: "Int", doc: "Concept coverage with each steerable unit's word the "
+                                          + count.origin + ".") { v in
+            .int((v.objectValue as! SteerabilityObject).result.coverage(count))
+        })
+    }
     steer.addMethod(BuiltinFunction("top", [Parameter(nil, name: "count", type: "Int", default: .int(20))], returns: "Table",
                                     doc: "The most steerable units with their top word and its Delta.") { ctx in
         .object((ctx.receiver.objectValue as! SteerabilityObject).table(count: max(0, try ctx.int("count"))))
@@ -243,10 +269,11 @@ func registerAnalyses(_ r: Registry) {
         guard let b = ctx.value("other").objectValue as? SteerabilityObject else {
             throw ctx.valueError("other", "give another steerability result, e.g. clip.steerability(neurons: ...)")
         }
-        let table = TableObject(title: "Steerability side by side", columns: ["units", "count", "mean S", "steerable", "coverage", "max S"],
+        let table = TableObject(title: "Steerability side by side", columns: ["units", "count", "mean S", "steerable",
+                                                                              "coverage (mean Δ)", "coverage (image 0, the paper's)", "max S"],
                                 rows: [a, b].map { s in
             [.string(s.label), .int(s.result.scores.count), .double(s.result.meanScore), .double(s.result.fractionSteerable),
-             .int(s.result.coverage), .double(s.result.scores.max() ?? 0)]
+             .int(s.result.coverage(.meanDelta)), .int(s.result.coverage(.firstImage)), .double(s.result.scores.max() ?? 0)]
         })
         let top = max(SteerabilityResult.threshold * 2, [a, b].compactMap { $0.result.scores.max() }.max() ?? 0)
         do {
@@ -259,25 +286,6 @@ func registerAnalyses(_ r: Registry) {
     })
     r.add(steer)
 
-    r.types["SAE"]!.addMethod(BuiltinFunction("monosemanticity", [
-        Parameter(nil, name: "images", type: "Dataset", doc: "the images to score on; their CLIP embeddings give the similarities"),
-    ], returns: "Monosemanticity", doc: "Pach et al.'s monosemanticity score of every latent: how similar (by CLIP image "
-       + "embedding) the images a latent fires on are, weighted by its min-max normalised activation on them. "
-       + "A latent's activation on an image is its mean over the tokens the SAE reads.") { ctx in
-        let object = ctx.sae()
-        let place = try object.placement(at: ctx.span)
-        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
-        guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
-        let images = try d.allImages(ctx.interpreter)
-        do {
-            let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: place.tokens)
-            let activations = try Monosemanticity.imageActivations(object.sae, tokens: perToken)
-            let embeddings = place.clip.embed(images: images)
-            let scores = Monosemanticity.scores(activations: activations, images: images.count, latents: object.sae.dSAE,
-                                                embeddings: embeddings.toArray(), dim: embeddings.shape[1])
-            return .object(MonosemanticityObject(scores: scores, activations: activations, unit: "latent", dataset: d))
-        } catch { throw languageError(error, at: ctx.span) }
-    })
     registerMonosemanticity(r)
     registerSparsity(r)
     registerFeaturePage(r)

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
+import LoupeData
 import LoupeImage
 import LoupeLanguage
 import LoupeRender
@@ -16,11 +17,18 @@ public final class MonosemanticityObject: HostObject {
     /// "latent" or "neuron".
     let unit: String
     let dataset: DatasetObject
+    /// What gave one activation per image, and what judged images alike.
+    let tokens: TokenSelection
+    let similarity: MonosemanticitySimilarity
+    /// A remark on the inputs, shown under the summary (or empty).
+    let caveat: String
     public var images: Int { dataset.count }
     public var typeName: String { "Monosemanticity" }
 
-    init(scores: [Double?], activations: [Float], unit: String, dataset: DatasetObject) {
+    init(scores: [Double?], activations: [Float], unit: String, dataset: DatasetObject, tokens: TokenSelection,
+         similarity: MonosemanticitySimilarity, caveat: String = "") {
         self.scores = scores; self.activations = activations; self.unit = unit; self.dataset = dataset
+        self.tokens = tokens; self.similarity = similarity; self.caveat = caveat
     }
 
     var ranked: [(latent: Int, score: Double)] {
@@ -45,6 +53,14 @@ public final class MonosemanticityObject: HostObject {
         return arrange(rows, vertical: true, gap: 4)
     }
 
+    static func describe(_ tokens: TokenSelection) -> String {
+        switch tokens {
+        case .cls: return "the class token (the paper's --cls_only)"
+        case .spatial: return "mean over the patch tokens"
+        case .all: return "mean over all tokens"
+        }
+    }
+
     public func display() -> DisplayBundle {
         let live = ranked
         let dead = scores.count - live.count
@@ -52,6 +68,13 @@ public final class MonosemanticityObject: HostObject {
         let plural = unit + "s"
         var text = String(format: "Monosemanticity of %@ over %d images: mean MS %.3f over %d %@ (%d dead)", plural, images, mean,
                           live.count, plural, dead)
+        text += "\nactivation per image: " + Self.describe(tokens) + "; similarity: " + similarity.description
+        if similarity.isCircular {
+            text += "\nnote: Pach et al. take the similarity from a separate encoder (a CLIP ViT-B/32 when scoring ViT-L/14, "
+                + "or DINOv2), since the scored model judging its own images is circular; pass encoder: another CLIP"
+                + (dataset.source is SceneSource ? ", or encoder: .attributes for the scenes' ground truth" : "")
+        }
+        if !caveat.isEmpty { text += "\nnote: " + caveat }
         text += "\nhighest: " + live.prefix(5).map { "\($0.latent) (\(String(format: "%.3f", $0.score)))" }.joined(separator: ", ")
         text += "\nlowest: " + live.suffix(5).reversed().map { "\($0.latent) (\(String(format: "%.3f", $0.score)))" }.joined(separator: ", ")
         guard !live.isEmpty, let chart = try? Chart.histogram(live.map(\.score), bins: 40, options: ChartOptions(
@@ -61,36 +84,79 @@ public final class MonosemanticityObject: HostObject {
     }
 }
 
+/// The arguments that say how MS is measured, shared by latents and neurons.
+let monosemanticityOptions = [
+    Parameter("encoder", type: "CLIP or Option", default: .null,
+              doc: "what judges two images alike: another loaded CLIP (the paper: a CLIP ViT-B/32 when scoring ViT-L/14), "
+                 + "or .attributes for the toy world's ground truth; by default the scored CLIP itself",
+              choices: Options.similarity),
+    Parameter("tokens", type: "Option", default: .enumCase("cls", []),
+              doc: ".cls: the activation on the class token, as the paper (--cls_only); .spatial or .all: the mean over those tokens",
+              choices: Options.tokens),
+]
+
+/// MS of every unit from image-level activations [images, units].
+func monosemanticity(activations: [Float], units: Int, unit: String, dataset d: DatasetObject,
+                     images: [RGBImage], similarity: MonosemanticitySimilarity, tokens: TokenSelection,
+                     caveat: String = "") throws -> MonosemanticityObject {
+    let e = try similarity.embeddings(d, images: images)
+    let scores = Monosemanticity.scores(activations: activations, images: images.count, latents: units, embeddings: e.values, dim: e.dim)
+    return MonosemanticityObject(scores: scores, activations: activations, unit: unit, dataset: d, tokens: tokens,
+                                 similarity: similarity, caveat: caveat)
+}
+
 func registerMonosemanticity(_ r: Registry) {
+    r.types["SAE"]!.addMethod(BuiltinFunction("monosemanticity", [
+        Parameter(nil, name: "images", type: "Dataset", doc: "the images to score on"),
+    ] + monosemanticityOptions, returns: "Monosemanticity", doc: "Pach et al.'s monosemanticity score of every latent: how "
+       + "alike the images a latent fires on are, weighted by its min-max normalised activation on them. A latent's "
+       + "activation on an image is its value on the class token by default, as the paper's; similarity is the cosine "
+       + "of image embeddings from `encoder:`. Computed in blocks, never as an images × images matrix.") { ctx in
+        let object = ctx.sae()
+        let place = try object.placement(at: ctx.span)
+        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
+        guard d.count >= 2 else { throw ctx.valueError("images", AnalysisError.tooFewImages(d.count).description) }
+        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
+        let similarity = try MonosemanticitySimilarity(ctx, scored: place.clip)
+        do {
+            let images = try d.allImages(ctx.interpreter)
+            let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: tokens)
+            let activations = try Monosemanticity.imageActivations(object.sae, tokens: perToken)
+            let outside = tokens == .cls && place.tokens == .spatial
+            return .object(try monosemanticity(activations: activations, units: object.sae.dSAE, unit: "latent", dataset: d,
+                                               images: images, similarity: similarity, tokens: tokens,
+                                               caveat: outside ? "this SAE was trained on patch tokens, so the class token is "
+                                                   + "outside what it reads; tokens: .spatial scores what it was trained on" : ""))
+        } catch { throw languageError(error, at: ctx.span) }
+    })
+
     r.types["CLIP"]!.addMethod(BuiltinFunction("monosemanticity", [
         Parameter("neurons", type: "Int", doc: "the layer whose residual-stream coordinates (resid_post) to score"),
-        Parameter("images", type: "Dataset", doc: "the images to score on; their CLIP embeddings give the similarities"),
-        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all: the tokens averaged per image",
-                  choices: Options.tokens),
-    ], returns: "Monosemanticity", doc: "The neuron baseline of `sae.monosemanticity`: Pach et al.'s score of every "
-       + "residual-stream coordinate, its activation on an image being its mean over the chosen tokens. Min-max "
-       + "normalisation makes the score defined for signed activations too.") { ctx in
+        Parameter("images", type: "Dataset", doc: "the images to score on"),
+    ] + monosemanticityOptions, returns: "Monosemanticity", doc: "The neuron baseline of `sae.monosemanticity`: Pach et al.'s "
+       + "score of every residual-stream coordinate, its activation on an image being its value on the class token by "
+       + "default. Min-max normalisation makes the score defined for signed activations too.") { ctx in
         let model = ctx.clip()
         let layer = try ctx.layer("neurons")
         let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
-        guard d.count >= 2 else { throw ctx.valueError("images", "monosemanticity needs at least 2 images") }
+        guard d.count >= 2 else { throw ctx.valueError("images", AnalysisError.tooFewImages(d.count).description) }
+        let similarity = try MonosemanticitySimilarity(ctx, scored: model)
         do {
             let images = try d.allImages(ctx.interpreter)
             let perToken = try model.activations(images: images, layer: layer, site: .residPost, tokens: tokens)
-            let activations = Contrast.imageMeans(perToken)
-            let embeddings = model.embed(images: images)
-            let width = perToken.shape[2]
-            let scores = Monosemanticity.scores(activations: activations, images: images.count, latents: width,
-                                                embeddings: embeddings.toArray(), dim: embeddings.shape[1])
-            return .object(MonosemanticityObject(scores: scores, activations: activations, unit: "neuron", dataset: d))
+            return .object(try monosemanticity(activations: Contrast.imageMeans(perToken), units: perToken.shape[2], unit: "neuron",
+                                               dataset: d, images: images, similarity: similarity, tokens: tokens))
         } catch { throw languageError(error, at: ctx.span) }
     })
 
     let ms = BuiltinType("Monosemanticity", doc: "Monosemanticity scores of an SAE's latents (or a layer's neurons) over a set of images.",
                          isGlobal: false)
-    ms.addProperty(BuiltinProperty("scores", type: "[Double?]", doc: "MS of every unit, nil for units constant (dead) on these images.") { v in
+    ms.addProperty(BuiltinProperty("scores", type: "[Double?]", doc: "MS of every unit; nil for a dead unit: one active (after min-max normalisation) on fewer than two of these images, the never-active ones included.") { v in
         .array((v.objectValue as! MonosemanticityObject).scores.map { $0.map(Value.double) ?? .null })
+    })
+    ms.addProperty(BuiltinProperty("encoder", type: "String", doc: "What judged two images alike (the similarity s(n,m)).") { v in
+        .string((v.objectValue as! MonosemanticityObject).similarity.description)
     })
     ms.addProperty(BuiltinProperty("mean", type: "Double", doc: "Mean MS over the units that are not dead.") { v in
         let live = (v.objectValue as! MonosemanticityObject).ranked.map(\.score)

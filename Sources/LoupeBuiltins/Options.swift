@@ -30,4 +30,16 @@ enum Options {
         Choice("frequency", "fraction of the image's tokens where the latent fires (finds latents of a few patches, "
                + "such as a drawn word's)"),
     ]
+
+    /// `encoder:` of the monosemanticity score, besides a loaded CLIP.
+    static let similarity = [
+        Choice("attributes", "the toy world's ground truth: the cosine of the scenes' one-hot attribute vectors "
+               + "(the fraction of attributes two scenes share)"),
+    ]
+
+    /// `coverage:` of steerability: how a steerable unit's word is picked.
+    static let coverage = [
+        Choice("meanDelta", "the word whose probability the clamp raises most on average over the images (argmax of mean Δ)"),
+        Choice("firstImage", "the most probable word on the first image once steered, as Prisma's notebooks (the paper's figures) count it"),
+    ]
 }

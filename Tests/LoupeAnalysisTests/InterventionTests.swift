@@ -33,6 +33,6 @@ import Testing
         let hooks = try Intervention.hooks(sae, layer: 0, site: .residPost, tokens: .all, ablate: [])
         let clean = model.embed(images: SpliceTests.images()).toArray()
         #expect(model.withHooks(hooks) { model.embed(images: SpliceTests.images()).toArray() } == clean)
-        #expect(throws: SAEError.self) { try Intervention.hooks(sae, layer: 0, site: .residPost, tokens: .all, clamp: [16: 1]) }
+        #expect(throws: AnalysisError.noSuchLatent(16, latents: 16)) { try Intervention.hooks(sae, layer: 0, site: .residPost, tokens: .all, clamp: [16: 1]) }
     }
 }

@@ -54,4 +54,41 @@ import Testing
         #expect(ms[0]! > 0.99)
         #expect(ms[1]! < 0.6)
     }
+
+    /// Past one block of images and one block of latents, the blocked sums
+    /// still equal the double sum; dead latents (never active, or active on
+    /// a single image) are nil, never NaN or 0.
+    @Test func blocksOfImagesAndLatentsAddUpToTheDoubleSum() {
+        let n = Monosemanticity.imageBlock + 37, k = Monosemanticity.latentBlock + 5, d = 6
+        let e = Self.unitRows(n, d, seed: 3)
+        var a = [Float](repeating: 0, count: n * k)
+        var state: UInt64 = 99
+        for i in 0..<(n * k) {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = Float(state >> 40) / Float(1 << 24)
+            a[i] = u > 0.8 ? (u - 0.8) * 10 : 0      // sparse, non-negative, like an SAE's
+        }
+        let dead = k - 1, single = k - 2
+        for i in 0..<n { a[i * k + dead] = 0; a[i * k + single] = 0 }
+        a[17 * k + single] = 3
+        let fast = Monosemanticity.scores(activations: a, images: n, latents: k, embeddings: e, dim: d)
+        for latent in [0, 1, Monosemanticity.latentBlock - 1, Monosemanticity.latentBlock, k - 3] {
+            let slow = Self.bruteForce(a, n: n, k: k, latent: latent, e, d: d)!
+            #expect(abs(fast[latent]! - slow) < 1e-6, "latent \(latent)")
+        }
+        #expect(fast[dead] == nil)
+        #expect(fast[single] == nil)
+        #expect(Monosemanticity.workingBytes(latents: 49_152, dim: 1024) < 1 << 30)
+    }
+
+    @Test func attributeSimilarityIsTheFractionOfSharedAttributes() {
+        let labels = [["shape=star", "colour=red", "size=large"], ["shape=star", "colour=blue", "size=large"], [], ["word=cat"]]
+        let (e, d, columns) = AttributeSimilarity.embeddings(labels: labels)
+        #expect(columns.count == 5 && d == 5)
+        func cosine(_ i: Int, _ j: Int) -> Float { (0..<d).map { e[i * d + $0] * e[j * d + $0] }.reduce(0, +) }
+        #expect(abs(cosine(0, 1) - 2.0 / 3) < 1e-6)
+        #expect(abs(cosine(0, 0) - 1) < 1e-6)
+        #expect(cosine(0, 2) == 0 && cosine(2, 2) == 0)
+        #expect(cosine(0, 3) == 0)
+    }
 }

@@ -76,7 +76,7 @@ import Testing
         var twice = some
         twice.append(contentsOf: some)
         #expect(model.embed(images: SpliceTests.images(), hooks: twice).toArray() == model.embed(images: SpliceTests.images(), hooks: some).toArray())
-        #expect(throws: SAEError.self) { try Intervention.zeroing(neurons: [d], layer: 0, site: .residPost, tokens: .all, width: d) }
+        #expect(throws: AnalysisError.noSuchNeuron(d, width: d)) { try Intervention.zeroing(neurons: [d], layer: 0, site: .residPost, tokens: .all, width: d) }
     }
 
     @Test(arguments: [0, 1]) func featureSteeringAgreesWithSteerability(layer: Int) throws {

@@ -16,7 +16,7 @@ import Testing
     }
 
     /// A residual coordinate set to `clamp` on every token by a hook, then the full forward pass.
-    static func slowNeuronScore(_ model: CLIPModel, neuron: Int, layer: Int, clamp: Float) -> (score: Double, top: Int) {
+    static func slowNeuronScore(_ model: CLIPModel, neuron: Int, layer: Int, clamp: Float) -> (score: Double, top: Int, first: Int) {
         var hooks = HookSet()
         hooks.add(layer: layer, site: .residPost) { buffer in
             for row in 0..<(buffer.batch * buffer.tokens) { buffer.pointer[row * buffer.width + neuron] = clamp }
@@ -24,8 +24,9 @@ import Testing
         return slowDelta(model, hooks: hooks)
     }
 
-    /// S and argmax_v Delta(v) for a forward pass with `hooks` against the plain one.
-    static func slowDelta(_ model: CLIPModel, hooks: HookSet) -> (score: Double, top: Int) {
+    /// S, argmax_v Delta(v) and the top steered word on image 0 for a
+    /// forward pass with `hooks` against the plain one.
+    static func slowDelta(_ model: CLIPModel, hooks: HookSet) -> (score: Double, top: Int, first: Int) {
         let images = SpliceTests.images()
         let text = try! model.embed(texts: words).toArray()
         func probabilities(_ e: Tensor) -> [[Double]] {
@@ -55,7 +56,8 @@ import Testing
             score += delta * delta
             if delta > topDelta { topDelta = delta; top = j }
         }
-        return (score, top)
+        let first = steered[0].indices.max { steered[0][$0] < steered[0][$1] }!
+        return (score, top, first)
     }
 
     @Test(arguments: [0, 1]) func closedFormAndRerunAgreeWithAFullForwardPass(layer: Int) throws {
@@ -64,8 +66,10 @@ import Testing
         let result = try Steerability.measure(model, kind: .latent(sae, tokens: .all), units: [0, 3, 7], layer: layer,
                                               images: SpliceTests.images(), vocabulary: Self.words, clamp: 20)
         for (i, latent) in [0, 3, 7].enumerated() {
-            let slow = try Self.slowScore(model, sae, latent: latent, layer: layer, clamp: 20)
-            #expect(abs(result.scores[i] - slow) < 1e-4 * max(1, slow), "latent \(latent) at layer \(layer)")
+            let slow = try Self.slowDelta(model, hooks: Intervention.hooks(sae, layer: layer, site: .residPost, tokens: .all,
+                                                                          clamp: [latent: 20]))
+            #expect(abs(result.scores[i] - slow.score) < 1e-4 * max(1, slow.score), "latent \(latent) at layer \(layer)")
+            #expect(result.topWord[i] == slow.top && result.firstImageWord[i] == slow.first, "latent \(latent) at layer \(layer)")
         }
     }
 
@@ -84,6 +88,7 @@ import Testing
                                                                           clamp: [latent: 150]))
             #expect(abs(fast.scores[i] - slow.score) < 1e-4 * max(1, slow.score), "latent \(latent)")
             #expect(fast.topWord[i] == slow.top, "latent \(latent)")
+            #expect(fast.firstImageWord[i] == slow.first, "latent \(latent): top steered word on image 0")
         }
         #expect(fast.scores.contains { $0 > 1e-3 }, "a clamp of 150 must move some word's probability")
 
@@ -94,6 +99,7 @@ import Testing
             let slow = Self.slowNeuronScore(model, neuron: neuron, layer: last, clamp: 30)
             #expect(abs(byNeuron.scores[i] - slow.score) < 1e-4 * max(1, slow.score), "neuron \(neuron)")
             #expect(byNeuron.topWord[i] == slow.top, "neuron \(neuron)")
+            #expect(byNeuron.firstImageWord[i] == slow.first, "neuron \(neuron): top steered word on image 0")
         }
 
         let spatial = try Steerability.measure(model, kind: .latent(sae, tokens: .spatial), units: latents, layer: last,
@@ -109,7 +115,7 @@ import Testing
                                               vocabulary: Self.words, clamp: 0)
         #expect(result.scores.count == 2)
         #expect(result.scores.allSatisfy { $0 >= 0 && $0 <= 2 })
-        #expect(throws: SAEError.self) {
+        #expect(throws: AnalysisError.noSuchNeuron(100_000, width: model.config.vision.width)) {
             try Steerability.measure(model, kind: .neuron, units: [100_000], layer: 1, images: SpliceTests.images(),
                                      vocabulary: Self.words, clamp: 1)
         }

@@ -128,7 +128,7 @@ import Testing
         #expect(result(s, "ms.scores.count") == "32")
         #expect(result(s, "ms.scores.filter { $0 != nil }.map { $0 >= -1 && $0 <= 1 }.contains(false)") == "false")
         #expect(result(s, "ms.top(3).count") == "3")
-        #expect(failure(s, "sae.monosemanticity(scenes[0..<1])")?.message == "monosemanticity needs at least 2 images")
+        #expect(failure(s, "sae.monosemanticity(scenes[0..<1])")?.message == "monosemanticity needs at least 2 images, got 1")
     }
 
     @Test func steerabilityOfLatentsAndNeurons() {
