@@ -43,8 +43,12 @@ $(VENV)/.installed: requirements-test.txt
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
 	@touch $@
 
+# Under `make test` the product is built together with the tests, with the
+# same flags as `swift test`, so its build is reused rather than redone.
+BUILD_WHAT := $(if $(filter test swift-test,$(MAKECMDGOALS)),--build-tests,--product loupe)
+
 build: apt
-	@swift build -c release $(IMPORT_CHECK) --product loupe 2>&1 | grep -vE '^(Building|Build of|\[[0-9]+/[0-9]+\])' || true
+	@swift build -c release $(IMPORT_CHECK) $(BUILD_WHAT) 2>&1 | grep -vE '^(Building|Build of|\[[0-9]+/[0-9]+\])' || true
 	@test -x $(BIN) || { echo "build failed: run 'swift build -c release' to see why"; exit 1; }
 
 kernelspec: build venv
@@ -112,6 +116,8 @@ bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPO
 	$(BIN) bench sae --peer $(SAE_VENV)/bin/python
 	@echo "== Steerability of every latent (49,152 x 5,000 words x 192 images): Loupe beside PyTorch"
 	$(BIN) bench steer $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
+	@echo "== Monosemanticity of 49,152 latents over 50,000 images: time and working memory (needs about 11 GB)"
+	$(BIN) bench ms
 
 # Coverage-guided fuzzing with libFuzzer, FUZZ_SECONDS per target, from the
 # seed corpus in Tests/Fuzz/corpus (make test runs the seeded mutation

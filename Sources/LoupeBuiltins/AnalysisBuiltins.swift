@@ -174,6 +174,27 @@ func registerAnalyses(_ r: Registry) {
         return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
     })
 
+    r.types["CLIP"]!.addMethod(BuiltinFunction("contrast", [
+        Parameter(nil, name: "with", type: "Dataset", doc: "images with the attribute (e.g. with a drawn word)"),
+        Parameter(nil, name: "without", type: "Dataset", doc: "images without it"),
+        Parameter("layer", type: "Int", doc: "the layer whose residual coordinates (neurons) to rank"),
+        Parameter("top", type: "Int", default: .int(20)),
+    ], returns: "[Int]", doc: "The neuron baseline of `sae.contrast`: residual coordinates at a layer ranked by their mean over "
+       + "an image's tokens on `with` minus on `without`, highest first; ablate them with `clip.with(neurons: layer, ablate:)`.") { ctx in
+        let model = ctx.clip()
+        let layer = try ctx.layer("layer")
+        let with = try ctx.object("with", as: DatasetObject.self, named: "a Dataset")
+        let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
+        guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
+        func means(_ d: DatasetObject) throws -> [Float] {
+            Contrast.imageMeans(try model.activations(images: try d.allImages(ctx.interpreter), layer: layer, tokens: .all))
+        }
+        do {
+            let order = Contrast.rank(with: try means(with), without: try means(without), units: model.config.vision.width)
+            return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
+        } catch { throw languageError(error, at: ctx.span) }
+    })
+
     r.types["CLIP"]!.addMethod(BuiltinFunction("steerability", [
         Parameter(nil, name: "sae", type: "SAE", default: .null, doc: "the SAE whose latents to steer (at its layer)"),
         Parameter("neurons", type: "Int", default: .null, doc: "instead of an SAE: a layer whose residual coordinates to steer"),
@@ -287,6 +308,7 @@ func registerAnalyses(_ r: Registry) {
     r.add(steer)
 
     registerMonosemanticity(r)
+    registerSteerabilitySweeps(r)
     registerSparsity(r)
     registerFeaturePage(r)
     registerAblationBaselines(r)

@@ -51,8 +51,10 @@ func registerCharts(_ r: Registry) {
     r.add(BuiltinFunction("plot", [
         Parameter(nil, name: "values", type: "[Double] or [[Double]]", doc: "one series, or several"),
         Parameter("names", type: "[String]", default: .null, doc: "one legend name per series"),
+        Parameter("x", type: "[Double]", default: .null, doc: "the x of each point, shared by every series (default 0, 1, 2, ...)"),
         Parameter("logY", type: "Bool", default: .bool(false)),
-    ] + chartLabels, returns: "Image", doc: "A line chart, e.g. of a training curve.") { ctx in
+    ] + chartLabels, returns: "Image", doc: "A line chart, e.g. of a training curve, or of a measure against a setting: "
+       + "`plot([meanS], x: clamps, xLabel: \"clamp\")`.") { ctx in
         var series: [[Double]]
         if case .array(let items) = ctx.value("values"), items.contains(where: { if case .array = $0 { return true }; return false }) {
             series = try items.map { item in
@@ -65,6 +67,13 @@ func registerCharts(_ r: Registry) {
         let names = ctx.has("names") ? try ctx.strings("names") : series.indices.map { series.count == 1 ? "" : "series \($0 + 1)" }
         guard names.count == series.count else { throw ctx.valueError("names", "give one name per series (\(series.count))") }
         let options = try ctx.chartOptions(logY: try ctx.bool("logY"))
+        if ctx.has("x") {
+            let x = try ctx.numbers("x")
+            for s in series where s.count != x.count {
+                throw ctx.valueError("x", "give one x per value: \(x.count) x for a series of \(s.count)")
+            }
+            return try ctx.chart { try Chart.lines(zip(names, series).map { LineSeries(name: $0, x: x, y: $1) }, options: options) }
+        }
         return try ctx.chart { try Chart.lines(zip(names, series).map { LineSeries(name: $0, y: $1) }, options: options) }
     })
     r.add(BuiltinFunction("bars", [

@@ -315,13 +315,28 @@ func registerSAE(_ r: Registry) {
     r.add(sae)
 
     r.types["CLIP"]!.addMethod(BuiltinFunction("with", [
-        Parameter(nil, name: "sae", type: "SAE", doc: "the SAE whose latents to change, at its own layer"),
+        Parameter(nil, name: "sae", type: "SAE", default: .null, doc: "the SAE whose latents to change, at its own layer"),
+        Parameter("neurons", type: "Int", default: .null, doc: "instead of an SAE: a layer whose residual coordinates `ablate:` zeroes"),
         Parameter("clamp", type: "[Int: Double]", default: .null, doc: "latent → value on every token, e.g. [17: 150]"),
-        Parameter("ablate", type: "[Int]", default: .null, doc: "latents set to zero"),
+        Parameter("ablate", type: "[Int]", default: .null, doc: "latents (or neurons) set to zero"),
         Parameter(nil, name: "body", type: "Closure () -> Any", doc: "what to run with the change in place"),
     ], returns: "Any", doc: "Runs the closure with SAE latents clamped or ablated inside every forward pass of this model. "
-       + "The SAE's error is added back, so only those latents change: `clip.with(sae, clamp: [17: 150]) { clip.classify(img, labels: words) }`.") { ctx in
+       + "The SAE's error is added back, so only those latents change: `clip.with(sae, clamp: [17: 150]) { clip.classify(img, labels: words) }`. "
+       + "With `neurons: layer` instead of an SAE, `ablate:` zeroes those residual coordinates on every token.") { ctx in
         let model = ctx.clip()
+        if !ctx.has("sae") {
+            guard ctx.has("neurons") else {
+                throw LoupeError(.argument, "give an SAE (clip.with(sae, ablate: [3])) or a layer of neurons (clip.with(neurons: 4, ablate: [3]))", at: ctx.span)
+            }
+            guard !ctx.has("clamp") else { throw ctx.valueError("clamp", "neurons can only be ablated here; clamp SAE latents instead") }
+            let layer = try ctx.layer("neurons")
+            let hooks: HookSet
+            do {
+                hooks = try Intervention.zeroing(neurons: try unitList(ctx, "ablate"), layer: layer, site: .residPost, tokens: .all,
+                                                 width: model.config.vision.width)
+            } catch let error as LoupeError { throw error } catch { throw LoupeError(.value, "\(error)", at: ctx.spanOf("ablate")) }
+            return try model.withHooks(hooks) { try ctx.call("body", []) }
+        }
         let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
         let place = try object.placement(in: model, at: ctx.spanOf("sae"))
         try object.sae.checkInputWidth(model.config.vision.width, for: "this CLIP's activations")
@@ -337,14 +352,7 @@ func registerSAE(_ r: Registry) {
                 clamp[latent] = Float(value)
             }
         }
-        var ablate: [Int] = []
-        if ctx.has("ablate") {
-            guard case .array(let items) = ctx.value("ablate") else { throw ctx.typeError("ablate", expected: "[Int]", got: ctx.value("ablate")) }
-            ablate = try items.map { v in
-                guard case .int(let i) = v else { throw ctx.typeError("ablate", expected: "[Int]", got: v) }
-                return i
-            }
-        }
+        let ablate = ctx.has("ablate") ? try unitList(ctx, "ablate") : []
         let hooks: HookSet
         do {
             hooks = try Intervention.hooks(object.sae, layer: place.layer, site: place.site, tokens: place.tokens,
@@ -352,4 +360,13 @@ func registerSAE(_ r: Registry) {
         } catch { throw LoupeError(.value, "\(error)", at: ctx.spanOf(ctx.has("clamp") ? "clamp" : "ablate")) }
         return try model.withHooks(hooks) { try ctx.call("body", []) }
     })
+}
+
+/// An argument that lists latents or neurons by number.
+private func unitList(_ ctx: CallContext, _ key: String) throws -> [Int] {
+    guard case .array(let items) = ctx.value(key) else { throw ctx.typeError(key, expected: "[Int]", got: ctx.value(key)) }
+    return try items.map { v in
+        guard case .int(let i) = v else { throw ctx.typeError(key, expected: "[Int]", got: v) }
+        return i
+    }
 }

@@ -18,6 +18,7 @@ extension Registry {
         registerAnalyses(r)
         registerZeroShot(r)
         registerSampling(r)
+        registerVocabularies(r)
         return r
     }()
 

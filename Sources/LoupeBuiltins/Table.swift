@@ -107,6 +107,25 @@ func registerTable(_ r: Registry) {
         return .void
     })
     r.add(table)
+
+    r.add(BuiltinFunction("table", [
+        Parameter("columns", type: "[String]", doc: "the column names"),
+        Parameter("rows", type: "[[Any]]", doc: "one array per row, one value per column"),
+        Parameter("title", type: "String", default: .null),
+    ], returns: "Table", doc: "A table of your own numbers, e.g. the results of a sweep: "
+       + "`table(columns: [\"width\", \"mean MS\"], rows: [[256, 0.41], [1024, 0.47]])`.") { ctx in
+        let columns = try ctx.strings("columns")
+        guard !columns.isEmpty else { throw ctx.valueError("columns", "give at least one column") }
+        guard case .array(let items) = ctx.value("rows") else { throw ctx.typeError("rows", expected: "[[Any]]", got: ctx.value("rows")) }
+        let rows = try items.enumerated().map { i, item -> [Value] in
+            guard case .array(let row) = item else { throw ctx.typeError("rows", expected: "[[Any]]", got: item) }
+            guard row.count == columns.count else {
+                throw ctx.valueError("rows", "row \(i) has \(row.count) values for \(columns.count) columns")
+            }
+            return row
+        }
+        return .object(TableObject(title: ctx.has("title") ? try ctx.string("title") : nil, columns: columns, rows: rows))
+    })
 }
 
 extension DisplayBundle {

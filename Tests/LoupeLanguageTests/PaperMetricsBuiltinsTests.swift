@@ -64,4 +64,67 @@ import Testing
         #expect(failure(s, "clip.steerability(sae, vocabulary: words, images: scenes, coverage: .first)")?.message
                 .contains("choices are .meanDelta, .firstImage") == true)
     }
+
+    @Test func sweepsAgreeWithSingleMeasurementsPointByPoint() {
+        let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 6, seed: 4, layer: 1, k: 4, width: 16, steps: 10)
+        _ = s.run("""
+        let words = ["red", "blue", "water", "star", "grass"]
+        let other = SAE.train(clip.activations(scenes, layer: 0, tokens: .all), kind: .topK(k: 4), width: 16, steps: 10, batch: 64)
+        let byLayer = clip.steerabilityByLayer([sae, other], clamp: 40, vocabulary: words, images: scenes, units: 8)
+        let curve = clip.steerabilityCurve(sae, clamps: [10, 40], vocabulary: words, images: scenes, units: 8)
+        """)
+        // Rows come sorted by layer: layer 0 (other), then layer 1 (sae).
+        #expect(result(s, "byLayer.table.column(\"layer\")") == "[0, 1]")
+        #expect(result(s, "byLayer.table.column(\"latents: mean S\")[1] == clip.steerability(sae, vocabulary: words, images: scenes, clamp: 40, units: 0..<8).meanScore") == "true")
+        #expect(result(s, "byLayer.table.column(\"neurons: steerable\")[0] == clip.steerability(neurons: 0, vocabulary: words, images: scenes, clamp: 40, units: 0..<8).fractionSteerable") == "true")
+        #expect(result(s, "curve.table.column(\"clamp\")") == "[10, 40]")
+        #expect(result(s, "curve.table.column(\"latents: mean S\")[0] == clip.steerability(sae, vocabulary: words, images: scenes, clamp: 10, units: 0..<8).meanScore") == "true")
+        #expect(result(s, "curve.table.column(\"neurons: coverage\")[1] == clip.steerability(neurons: 1, vocabulary: words, images: scenes, clamp: 40, units: 0..<8).coverage") == "true")
+        #expect(failure(s, "clip.steerabilityCurve(sae, clamps: [], vocabulary: words, images: scenes)")?.message == "give at least one clamp value")
+        #expect(failure(s, "clip.steerabilityByLayer([sae], vocabulary: words, images: scenes, units: 0)")?.message
+                == "measure at least one unit per point, got 0")
+    }
+
+    @Test func namedVocabulariesAndPlotsAgainstX() {
+        let s = Session()
+        #expect(result(s, "vocabulary(.clip).count") == "5000")
+        // CLIP's merge order: the commonest first, suffix-like tokens that end a word included.
+        #expect(result(s, "vocabulary(.clip, count: 3)") == "[\"the\", \"ing\", \"and\"]")
+        #expect(result(s, "vocabulary(.clip).contains(\"dog\")") == "true")
+        #expect(result(s, "vocabulary(.scenes).contains(\"circle\") && vocabulary(.scenes).contains(\"red\")") == "true")
+        #expect(failure(s, "vocabulary(.clip, count: 0)")?.message == "give a positive number of words, got 0")
+        #expect(failure(s, "vocabulary(.wordnet)")?.message.contains("choices are .clip, .scenes") == true)
+        #expect(failure(s, "plot([1.0, 2.0, 4.0], x: [10, 50, 150])") == nil)
+        #expect(failure(s, "plot([1.0, 2.0], x: [10, 50, 150])")?.message == "give one x per value: 3 x for a series of 2")
+    }
+
+    @Test func tablesFromRows() {
+        let s = Session()
+        _ = s.run("let t = table(columns: [\"width\", \"MS\"], rows: [[256, 0.2], [1024, 0.25]], title: \"MS by width\")")
+        #expect(result(s, "t.column(\"width\")") == "[256, 1024]")
+        #expect(result(s, "t.column(\"MS\")[1]") == "0.25")
+        #expect(failure(s, "table(columns: [\"a\", \"b\"], rows: [[1, 2], [3]])")?.message == "row 1 has 1 values for 2 columns")
+    }
+
+    /// The neuron baseline for ablations outside `ablationBaselines`: rank
+    /// residual coordinates by contrast, then zero them in the forward.
+    @Test func neuronsAreRankedAndAblatedLikeLatents() {
+        let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 8, seed: 6, layer: 1, k: 4, width: 16, steps: 10)
+        _ = s.run("""
+        let worded = scenes.typographic("star")
+        let neurons = clip.contrast(worded, scenes, layer: 1, top: 4)
+        let labels = ["a circle", "a star"]
+        """)
+        #expect(result(s, "neurons.count") == "4")
+        // Ablating neurons changes the forward; ablating none leaves it alone.
+        #expect(result(s, "clip.with(neurons: 1, ablate: neurons) { clip.classify(worded[0], labels: labels).column(\"probability\") } == clip.classify(worded[0], labels: labels).column(\"probability\")") == "false")
+        // (A hooked forward may differ from the plain one in float rounding only.)
+        #expect(result(s, "clip.with(neurons: 1, ablate: []) { clip.classify(worded[0], labels: labels).column(\"probability\") }.map { round($0 * 10000) } == clip.classify(worded[0], labels: labels).column(\"probability\").map { round($0 * 10000) }") == "true")
+        #expect(failure(s, "clip.with(ablate: neurons) { 1 }")?.message.contains("give an SAE") == true)
+        #expect(failure(s, "clip.with(neurons: 1, clamp: [3: 10]) { 1 }")?.message == "neurons can only be ablated here; clamp SAE latents instead")
+        #expect(failure(s, "clip.with(neurons: 1, ablate: [100000]) { 1 }")?.message.contains("100000") == true)
+        #expect(failure(s, "clip.contrast(worded, scenes, layer: 99)")?.message.contains("layer 99 does not exist") == true)
+    }
 }

@@ -110,7 +110,7 @@ extension BuiltinFunction {
     /// Binds call-site arguments to parameters. Labeled arguments match by
     /// label in any order; unlabeled ones fill unlabeled parameters in order,
     /// a variadic one takes the rest, and a trailing closure fills a closure
-    /// parameter. Mistakes name the label and suggest the nearest one.
+    /// parameter (skipping unlabeled ones with defaults that take no closure). Mistakes name the label and suggest the nearest one.
     func bind(_ args: [(label: String?, labelSpan: SourceSpan?, value: Value, span: SourceSpan)],
               receiver: Value, interpreter: Interpreter, span: SourceSpan) throws -> CallContext {
         var values: [String: Value] = [:]
@@ -131,6 +131,15 @@ extension BuiltinFunction {
                 }
                 values[label] = arg.value
                 spans[label] = arg.span
+                continue
+            }
+            // A closure skips unlabeled parameters that have defaults and take
+            // no closure, as `clip.with(neurons: 4, ablate: [1]) { ... }` needs.
+            if case .function = arg.value, let p = unlabeled.first, !p.isClosure, !p.variadic, p.defaultValue != nil,
+               let c = unlabeled.firstIndex(where: \.isClosure) {
+                values[unlabeled[c].name] = arg.value
+                spans[unlabeled[c].name] = arg.span
+                unlabeled = unlabeled[(c + 1)...]
                 continue
             }
             if let p = unlabeled.first {

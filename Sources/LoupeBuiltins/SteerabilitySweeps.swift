@@ -1,0 +1,171 @@
+import Foundation
+import LoupeAnalysis
+import LoupeCLIP
+import LoupeImage
+import LoupeLanguage
+import LoupeRender
+
+/// The two steerability figures of Joseph et al. beyond one layer at one
+/// clamp: steerability by layer with the neuron baseline, and the curve of
+/// steerability against the clamp value. Both clamp units exactly as
+/// `clip.steerability` does and show one progress display for the sweep.
+private struct SweepInputs {
+    let model: CLIPModel
+    let vocabulary: [String]
+    let images: [RGBImage]
+    let unitCap: Int?
+
+    init(_ ctx: CallContext) throws {
+        model = ctx.clip()
+        vocabulary = try ctx.strings("vocabulary")
+        guard !vocabulary.isEmpty else { throw ctx.valueError("vocabulary", "give at least one word") }
+        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
+        guard d.count > 0 else { throw ctx.valueError("images", "the dataset is empty") }
+        images = try d.allImages(ctx.interpreter)
+        if ctx.has("units") {
+            let cap = try ctx.int("units")
+            guard cap >= 1 else { throw ctx.valueError("units", "measure at least one unit per point, got \(cap)") }
+            unitCap = cap
+        } else {
+            unitCap = nil
+        }
+    }
+
+    /// The units measured out of `total`: all, or the first `units:`.
+    func units(of total: Int) -> [Int] { Array(0..<min(total, unitCap ?? total)) }
+
+    /// The latents of an SAE on this model's residual stream, and its layer.
+    func latents(_ object: SAEObject, at span: SourceSpan) throws -> (kind: Steerability.Unit, layer: Int) {
+        let place = try object.placement(in: model, at: span)
+        guard place.site == .residPost else {
+            throw LoupeError(.value, "steerability is measured for SAEs on resid_post; this one reads \(place.site.rawValue)", at: span)
+        }
+        return (.latent(object.sae, tokens: place.tokens), place.layer)
+    }
+}
+
+/// One point of a sweep: the same measure for the SAE's latents and the neurons.
+private struct SweepPoint {
+    let x: Double
+    let latents: SteerabilityResult
+    let neurons: SteerabilityResult
+}
+
+private func sweepFigure(_ points: [SweepPoint], title: String, xName: String, xIsInteger: Bool,
+                         chartTitle: String) throws -> FigureObject {
+    // Whole clamp values (the usual ones) read as integers in the table.
+    func x(_ p: SweepPoint) -> Value { xIsInteger || p.x == p.x.rounded() && abs(p.x) < 1e9 ? .int(Int(p.x)) : .double(p.x) }
+    let table = TableObject(title: title, columns: [xName, "latents: mean S", "latents: steerable", "latents: coverage",
+                                                    "neurons: mean S", "neurons: steerable", "neurons: coverage"],
+                            rows: points.map { p in
+        [x(p), .double(p.latents.meanScore), .double(p.latents.fractionSteerable), .int(p.latents.coverage(.meanDelta)),
+         .double(p.neurons.meanScore), .double(p.neurons.fractionSteerable), .int(p.neurons.coverage(.meanDelta))]
+    })
+    let xs = points.map(\.x)
+    let chart = try Chart.lines([LineSeries(name: "SAE latents", x: xs, y: points.map(\.latents.fractionSteerable)),
+                                 LineSeries(name: "neurons", x: xs, y: points.map(\.neurons.fractionSteerable))],
+                                options: ChartOptions(title: chartTitle, xLabel: xName,
+                                                      yLabel: "fraction steerable (S > 0.10)", density: figureDensity))
+    return FigureObject(kind: "Figure", table: table, image: chart)
+}
+
+/// Runs `measure` for each point, latents then neurons, under one progress
+/// display; stops between units on an interrupt and keeps the points done.
+private func sweep(_ ctx: CallContext, title: String, points count: Int, unitsPerPoint: Int,
+                   measure: (_ index: Int, _ progress: @escaping (Int) -> Bool) throws -> SweepPoint?) throws -> [SweepPoint] {
+    let stop = ctx.interpreter.interrupt
+    let progress = ProgressDisplay(output: ctx.interpreter.output, title: title, total: count * unitsPerPoint)
+    var points: [SweepPoint] = []
+    for i in 0..<count {
+        if stop.isRequested { break }
+        let before = i * unitsPerPoint
+        guard let point = try measure(i, { done in
+            progress.update(done: before + done)
+            return !stop.isRequested
+        }) else { break }
+        // A point cut short by an interrupt is dropped: its numbers cover only some units.
+        if stop.isRequested { break }
+        points.append(point)
+    }
+    progress.finish(done: points.count * unitsPerPoint, details: [("points", "\(points.count) of \(count)")],
+                    interrupted: ctx.interrupted)
+    try ctx.checkInterruptUnless(!points.isEmpty)
+    return points
+}
+
+private let sweepParameters = [
+    Parameter("vocabulary", type: "[String]", doc: "the words v of p(v|x), e.g. vocabulary(.clip)"),
+    Parameter("images", type: "Dataset"),
+    Parameter("units", type: "Int", default: .null,
+              doc: "measure only the first this many latents and neurons at each point (default: all), to keep a sweep quick"),
+]
+
+func registerSteerabilitySweeps(_ r: Registry) {
+    r.types["CLIP"]!.addMethod(BuiltinFunction("steerabilityByLayer", [
+        Parameter(nil, name: "saes", type: "[SAE]", doc: "SAEs on this model's resid_post, one per layer"),
+        Parameter("clamp", type: "Double", default: .double(150), doc: "the value a unit is clamped to on every token"),
+    ] + sweepParameters, returns: "Figure", doc: "Joseph et al.'s layer figure: at each SAE's layer, the steerability of its "
+       + "latents and, as the baseline, of that layer's neurons (residual-stream coordinates), clamped the same way; a table "
+       + "of mean S, fraction steerable and concept coverage, and a chart of the fraction steerable by layer.") { ctx in
+        guard case .array(let items) = ctx.value("saes"), !items.isEmpty else {
+            throw ctx.typeError("saes", expected: "a non-empty [SAE]", got: ctx.value("saes"))
+        }
+        let objects = try items.map { v -> SAEObject in
+            guard case .object(let o as SAEObject) = v else { throw ctx.typeError("saes", expected: "[SAE]", got: v) }
+            return o
+        }
+        let inputs = try SweepInputs(ctx)
+        let clamp = Float(try ctx.double("clamp"))
+        let placed = try objects.map { try inputs.latents($0, at: ctx.spanOf("saes")) }
+        let width = inputs.model.config.vision.width
+        let perPoint = placed.indices.map { inputs.units(of: objects[$0].sae.dSAE).count + inputs.units(of: width).count }.max()!
+        let figure: FigureObject
+        do {
+            let points = try sweep(ctx, title: "Steerability by layer", points: objects.count, unitsPerPoint: perPoint) { i, progress in
+                let (kind, layer) = placed[i]
+                let latentUnits = inputs.units(of: objects[i].sae.dSAE)
+                let latents = try Steerability.measure(inputs.model, kind: kind, units: latentUnits, layer: layer, images: inputs.images,
+                                                       vocabulary: inputs.vocabulary, clamp: clamp, progress: progress)
+                let neurons = try Steerability.measure(inputs.model, kind: .neuron, units: inputs.units(of: width), layer: layer,
+                                                       images: inputs.images, vocabulary: inputs.vocabulary, clamp: clamp) {
+                    progress(latentUnits.count + $0)
+                }
+                return SweepPoint(x: Double(layer), latents: latents, neurons: neurons)
+            }.sorted { $0.x < $1.x }
+            figure = try sweepFigure(points, title: "Steerability by layer at clamp \(String(format: "%g", Double(clamp)))", xName: "layer",
+                                     xIsInteger: true, chartTitle: "Fraction of units steerable, by layer")
+        } catch let e as LoupeError { throw e } catch { throw languageError(error, at: ctx.span) }
+        return try ctx.finished(.object(figure), progress: "stopped between layers", kept: "the figure of the layers done")
+    })
+
+    r.types["CLIP"]!.addMethod(BuiltinFunction("steerabilityCurve", [
+        Parameter(nil, name: "sae", type: "SAE", doc: "an SAE on this model's resid_post; its layer's neurons are the baseline"),
+        Parameter("clamps", type: "[Double]", doc: "the clamp values, e.g. [10, 25, 50, 100, 150, 300]"),
+    ] + sweepParameters, returns: "Figure", doc: "Steerability against the clamp value: mean S, fraction steerable and concept "
+       + "coverage of the SAE's latents and of its layer's neurons at each clamp; a table and a chart of the fraction steerable. "
+       + "The paper clamps to 150 on ViT-B/32; the curve shows how much that choice decides.") { ctx in
+        let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
+        let clamps = try ctx.numbers("clamps")
+        guard !clamps.isEmpty else { throw ctx.valueError("clamps", "give at least one clamp value") }
+        let inputs = try SweepInputs(ctx)
+        let (kind, layer) = try inputs.latents(object, at: ctx.spanOf("sae"))
+        let latentUnits = inputs.units(of: object.sae.dSAE), neuronUnits = inputs.units(of: inputs.model.config.vision.width)
+        let figure: FigureObject
+        do {
+            let points = try sweep(ctx, title: "Steerability against the clamp", points: clamps.count,
+                                   unitsPerPoint: latentUnits.count + neuronUnits.count) { i, progress in
+                let clamp = Float(clamps[i])
+                let latents = try Steerability.measure(inputs.model, kind: kind, units: latentUnits, layer: layer, images: inputs.images,
+                                                       vocabulary: inputs.vocabulary, clamp: clamp, progress: progress)
+                let neurons = try Steerability.measure(inputs.model, kind: .neuron, units: neuronUnits, layer: layer,
+                                                       images: inputs.images, vocabulary: inputs.vocabulary, clamp: clamp) {
+                    progress(latentUnits.count + $0)
+                }
+                return SweepPoint(x: clamps[i], latents: latents, neurons: neurons)
+            }
+            figure = try sweepFigure(points, title: "Steerability against the clamp value at layer \(layer)", xName: "clamp",
+                                     xIsInteger: false, chartTitle: "Fraction of units steerable, by clamp value")
+        } catch let e as LoupeError { throw e } catch { throw languageError(error, at: ctx.span) }
+        return try ctx.finished(.object(figure), progress: "stopped between clamp values", kept: "the figure of the values done")
+    })
+}
