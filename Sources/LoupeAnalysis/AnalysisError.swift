@@ -1,6 +1,6 @@
 /// Why an analysis refused its inputs. The messages reach notebook users as
 /// they are, so each names the value and the valid range.
-public enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A latent index outside the SAE.
     case noSuchLatent(Int, latents: Int)
     /// A neuron (residual-stream coordinate) outside the stream.
@@ -18,7 +18,7 @@ public enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Ground-truth similarity asked of a dataset whose attributes are unknown.
     case noGroundTruth(dataset: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noSuchLatent(let latent, let latents): return "latent \(latent) does not exist: this SAE has latents 0..<\(latents)"
         case .noSuchNeuron(let neuron, let width):

@@ -8,11 +8,11 @@
 /// vectors, |A ∩ B| / sqrt(|A| |B|): when both have the same number of
 /// labels, the fraction of labels they share. Being a cosine of unit rows,
 /// it goes through `Monosemanticity.scores` like any encoder's embeddings.
-public enum AttributeSimilarity {
+package enum AttributeSimilarity {
     /// Unit-length one-hot embeddings [images, distinct labels] and the
     /// labels in column order (sorted). An image without labels gets a zero
     /// row: similar to nothing, itself included.
-    public static func embeddings(labels: [[String]]) -> (embeddings: [Float], dim: Int, columns: [String]) {
+    package static func embeddings(labels: [[String]]) -> (embeddings: [Float], dim: Int, columns: [String]) {
         let columns = Array(Set(labels.joined())).sorted()
         let index = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
         let d = max(1, columns.count)

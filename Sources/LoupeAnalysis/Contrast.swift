@@ -4,7 +4,7 @@ import LoupeTensor
 /// Ranking units (SAE latents or residual coordinates) by how much more
 /// they respond to images with an attribute than to images without it:
 /// mean activation on `with` minus mean activation on `without`.
-public enum Contrast {
+package enum Contrast {
     /// `with` and `without` are image-level activations, [images, units]
     /// row-major. Returns every unit, the largest difference first (ties by
     /// unit number, so the order is deterministic).
@@ -12,14 +12,14 @@ public enum Contrast {
     /// `maxWithout` keeps only units whose mean on `without` is at most that:
     /// with firing rates, units that stay (nearly) silent on the images
     /// without the attribute, so that ablating them leaves those images alone.
-    public static func rank(with: [Float], without: [Float], units k: Int, maxWithout: Double? = nil) -> [Int] {
+    package static func rank(with: [Float], without: [Float], units k: Int, maxWithout: Double? = nil) -> [Int] {
         let (meanWith, meanWithout) = (means(with, units: k), means(without, units: k))
         let difference = zip(meanWith, meanWithout).map { $0 - $1 }
         let kept = difference.indices.filter { unit in maxWithout.map { meanWithout[unit] <= $0 } ?? true }
         return kept.sorted { difference[$0] != difference[$1] ? difference[$0] > difference[$1] : $0 < $1 }
     }
 
-    public static func meanDifference(with: [Float], without: [Float], units k: Int) -> [Double] {
+    package static func meanDifference(with: [Float], without: [Float], units k: Int) -> [Double] {
         zip(means(with, units: k), means(without, units: k)).map { $0 - $1 }
     }
 
@@ -35,7 +35,7 @@ public enum Contrast {
     /// Image-level residual coordinates: each image's mean over its tokens,
     /// [images, width] from [images, tokens, width]. The neuron analogue of
     /// `Monosemanticity.imageActivations`.
-    public static func imageMeans(_ perImage: Tensor) -> [Float] {
+    package static func imageMeans(_ perImage: Tensor) -> [Float] {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         var out = [Float](repeating: 0, count: n * d)
         for i in 0..<n {
@@ -49,7 +49,7 @@ public enum Contrast {
 
     /// `count` units drawn without replacement from `pool`, seeded, so a
     /// random-ablation baseline is repeatable.
-    public static func randomUnits(_ count: Int, from pool: [Int], seed: UInt64) -> [Int] {
+    package static func randomUnits(_ count: Int, from pool: [Int], seed: UInt64) -> [Int] {
         var state = seed &+ 0x9E37_79B9_7F4A_7C15
         func next() -> UInt64 {   // splitmix64
             state = state &+ 0x9E37_79B9_7F4A_7C15

@@ -6,19 +6,19 @@ import LoupeTensor
 
 /// Everything a feature page shows about one SAE latent over a set of
 /// images: where it fires (per token), how often, and how strongly.
-public struct FeatureProfile: Sendable {
-    public let latent: Int
-    public let images: Int
+package struct FeatureProfile: Sendable {
+    package let latent: Int
+    package let images: Int
     /// Tokens per image in `activations` (all of them, CLS first).
-    public let tokensPerImage: Int
+    package let tokensPerImage: Int
     /// The latent's activation on every token, [images, tokensPerImage].
-    public let activations: [Float]
+    package let activations: [Float]
     /// The tokens the SAE reads (its training selection); density and
     /// peaks count only these.
-    public let selected: Range<Int>
+    package let selected: Range<Int>
 
     /// Encodes every token of `perImage` ([images, tokens, width]).
-    public init(_ sae: SparseAutoencoder, latent: Int, tokens perImage: Tensor, selection: TokenSelection) throws {
+    package init(_ sae: SparseAutoencoder, latent: Int, tokens perImage: Tensor, selection: TokenSelection) throws {
         guard (0..<sae.dSAE).contains(latent) else {
             throw AnalysisError.noSuchLatent(latent, latents: sae.dSAE)
         }
@@ -32,26 +32,26 @@ public struct FeatureProfile: Sendable {
     }
 
     /// The latent's largest activation over each image's selected tokens.
-    public var peaks: [Float] {
+    package var peaks: [Float] {
         (0..<images).map { i in selected.map { activations[i * tokensPerImage + $0] }.max() ?? 0 }
     }
 
     /// Non-zero activations on the selected tokens.
-    public var firing: [Float] {
+    package var firing: [Float] {
         (0..<images).flatMap { i in selected.map { activations[i * tokensPerImage + $0] } }.filter { $0 != 0 }
     }
 
     /// Fraction of selected tokens on which the latent fires (its density).
-    public var density: Double { Double(firing.count) / Double(max(1, images * selected.count)) }
+    package var density: Double { Double(firing.count) / Double(max(1, images * selected.count)) }
 
     /// Images on which it fires at all, the strongest first (ties by index).
-    public var ranking: [Int] {
+    package var ranking: [Int] {
         let p = peaks
         return p.indices.filter { p[$0] > 0 }.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
     }
 
     /// The latent's activation on image `i`'s spatial tokens, raster order.
-    public func spatial(_ i: Int) -> [Float] {
+    package func spatial(_ i: Int) -> [Float] {
         Array(activations[(i * tokensPerImage + 1)..<((i + 1) * tokensPerImage)])
     }
 }
@@ -61,17 +61,17 @@ public struct FeatureProfile: Sendable {
 /// latent clamped on the SAE's tokens and the SAE error added back (a full
 /// forward pass with `Intervention.hooks`). S = sum_v Delta(v)^2 is
 /// Joseph et al.'s steerability of the latent.
-public struct FeatureSteering: Sendable {
-    public let vocabulary: [String]
-    public let delta: [Double]
-    public var score: Double { delta.reduce(0) { $0 + $1 * $1 } }
+package struct FeatureSteering: Sendable {
+    package let vocabulary: [String]
+    package let delta: [Double]
+    package var score: Double { delta.reduce(0) { $0 + $1 * $1 } }
 
     /// Words by Delta, the largest first.
-    public var ranked: [(word: String, delta: Double)] {
+    package var ranked: [(word: String, delta: Double)] {
         delta.indices.sorted { delta[$0] > delta[$1] }.map { (vocabulary[$0], delta[$0]) }
     }
 
-    public init(_ model: CLIPModel, sae: SparseAutoencoder, latent: Int, layer: Int, site: ActivationSite,
+    package init(_ model: CLIPModel, sae: SparseAutoencoder, latent: Int, layer: Int, site: ActivationSite,
                 tokens: TokenSelection, images: [RGBImage], vocabulary: [String], clamp: Float) throws {
         guard !images.isEmpty, !vocabulary.isEmpty else { throw AnalysisError.nothingToSteer }
         let text = try model.embed(texts: vocabulary)

@@ -4,8 +4,8 @@ import LoupeSAE
 /// Clamping and ablating SAE latents inside CLIP's forward pass. The SAE's
 /// error (x - x_hat) is added back, so only the chosen latents change:
 /// since decoding is linear, the new stream is x + sum_f (a_f - z_f) W_dec[f].
-public enum Intervention {
-    public static func hooks(_ sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
+package enum Intervention {
+    package static func hooks(_ sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
                              clamp: [Int: Float] = [:], ablate: [Int] = []) throws -> HookSet {
         for latent in Array(clamp.keys) + ablate where latent < 0 || latent >= sae.dSAE {
             throw AnalysisError.noSuchLatent(latent, latents: sae.dSAE)

@@ -3,14 +3,14 @@ import Foundation
 /// Multinomial logistic regression on fixed features (CLIP image
 /// embeddings): full-batch Adam on the mean cross-entropy with a small L2
 /// penalty. Deterministic: weights start at zero.
-public struct LinearProbe: Sendable {
-    public let classes: [String]
-    public let dim: Int
+package struct LinearProbe: Sendable {
+    package let classes: [String]
+    package let dim: Int
     /// [classes, dim] row-major, and one bias per class.
-    public private(set) var weights: [Float]
-    public private(set) var bias: [Float]
+    package private(set) var weights: [Float]
+    package private(set) var bias: [Float]
 
-    public init(features: [Float], dim: Int, labels: [Int], classes: [String], steps: Int = 300,
+    package init(features: [Float], dim: Int, labels: [Int], classes: [String], steps: Int = 300,
                 learningRate: Float = 0.05, l2: Float = 1e-4) {
         self.classes = classes
         self.dim = dim
@@ -42,7 +42,7 @@ public struct LinearProbe: Sendable {
     }
 
     /// Class probabilities for one row of a [rows, dim] feature matrix.
-    public func probabilities(_ features: [Float], row: Int) -> [Float] {
+    package func probabilities(_ features: [Float], row: Int) -> [Float] {
         var logits = (0..<classes.count).map { k -> Float in
             var s = bias[k]
             for j in 0..<dim { s += weights[k * dim + j] * features[row * dim + j] }
@@ -54,14 +54,14 @@ public struct LinearProbe: Sendable {
         return logits.map { $0 / total }
     }
 
-    public func predict(_ features: [Float], row: Int) -> Int {
+    package func predict(_ features: [Float], row: Int) -> Int {
         let p = probabilities(features, row: row)
         return p.indices.max { p[$0] < p[$1] }!
     }
 
     /// A probe for labels given by name: the classes are the distinct
     /// labels, sorted. Nil when the labels take fewer than two values.
-    public static func fit(features: [Float], dim: Int, labels: [String], steps: Int)
+    package static func fit(features: [Float], dim: Int, labels: [String], steps: Int)
         -> (probe: LinearProbe, trainingAccuracy: Double)? {
         let classes = Array(Set(labels)).sorted()
         guard classes.count >= 2 else { return nil }
@@ -72,31 +72,31 @@ public struct LinearProbe: Sendable {
     }
 
     /// The class name predicted for each row of a [rows, dim] feature matrix.
-    public func predictions(_ features: [Float]) -> [String] {
+    package func predictions(_ features: [Float]) -> [String] {
         (0..<(features.count / max(1, dim))).map { classes[predict(features, row: $0)] }
     }
 
     /// The fraction of rows whose predicted class is `truth[row]`.
-    public func accuracy(_ features: [Float], truth: [String]) -> Double {
+    package func accuracy(_ features: [Float], truth: [String]) -> Double {
         GroupAccuracy(correct: zip(predictions(features), truth).map { $0 == $1 }, group: truth.map { _ in "" }).overall
     }
 
     /// Accuracy per group of rows (`groups[row]` names a row's group) against `truth`.
-    public func groupAccuracy(_ features: [Float], truth: [String], groups: [String]) -> GroupAccuracy {
+    package func groupAccuracy(_ features: [Float], truth: [String], groups: [String]) -> GroupAccuracy {
         GroupAccuracy(correct: zip(predictions(features), truth).map { $0 == $1 }, group: groups)
     }
 }
 
 /// Accuracy per group (a combination of attribute values) and the worst group's.
-public struct GroupAccuracy: Sendable {
-    public let groups: [(name: String, count: Int, accuracy: Double)]
-    public let overall: Double
-    public var worst: Double { groups.map(\.accuracy).min() ?? 0 }
+package struct GroupAccuracy: Sendable {
+    package let groups: [(name: String, count: Int, accuracy: Double)]
+    package let overall: Double
+    package var worst: Double { groups.map(\.accuracy).min() ?? 0 }
     /// The group with the lowest accuracy (the first such by name).
-    public var worstGroup: (name: String, count: Int, accuracy: Double)? { groups.min { $0.accuracy < $1.accuracy } }
+    package var worstGroup: (name: String, count: Int, accuracy: Double)? { groups.min { $0.accuracy < $1.accuracy } }
 
     /// `correct[i]` says whether image i was classified right; `group[i]` names its group.
-    public init(correct: [Bool], group: [String]) {
+    package init(correct: [Bool], group: [String]) {
         var tally: [String: (Int, Int)] = [:]
         for (ok, g) in zip(correct, group) {
             let t = tally[g] ?? (0, 0)

@@ -16,16 +16,16 @@ import LoupeTensor
 ///   sum_{n,m} ã_n ã_m s(n,m) = |Eᵀ ã|²,   sum_{n<m} = (|Eᵀ ã|² - sum_n ã_n² s(n,n)) / 2.
 /// Eᵀ Ã for a block of latents is accumulated over blocks of images, so the
 /// working memory is a few blocks, whatever N is (see `workingBytes`).
-public enum Monosemanticity {
+package enum Monosemanticity {
     /// Latents per pass and images per block. At the paper's size (50,000
     /// images, 49,152 latents, 512- or 1024-wide embeddings) the scratch is
     /// well under 100 MB.
-    public static let latentBlock = 4096
-    public static let imageBlock = 1024
+    package static let latentBlock = 4096
+    package static let imageBlock = 1024
 
     /// Bytes of scratch `scores` uses beyond its inputs, for `latents` and
     /// embeddings of width `dim`.
-    public static func workingBytes(latents k: Int, dim d: Int) -> Int {
+    package static func workingBytes(latents k: Int, dim d: Int) -> Int {
         let kb = min(k, latentBlock)
         // Ã block (Float), Eᵀ Ã block in Float and in Double, per-latent sums.
         return imageBlock * kb * 4 + kb * d * (4 + 8) + k * 8 * 6
@@ -34,7 +34,7 @@ public enum Monosemanticity {
     /// `activations` is [images, latents] row-major; `embeddings` is
     /// [images, dim], one row per image (rows are used as given: pass unit
     /// rows, so that their products are cosines).
-    public static func scores(activations: [Float], images n: Int, latents k: Int,
+    package static func scores(activations: [Float], images n: Int, latents k: Int,
                               embeddings: [Float], dim d: Int) -> [Double?] {
         precondition(activations.count == n * k && embeddings.count == n * d, "shapes do not match")
         var out = [Double?](repeating: nil, count: k)
@@ -118,7 +118,7 @@ public enum Monosemanticity {
     /// the mean activation over the tokens given for each image (one token,
     /// the class token, when the caller asked CLIP for `.cls`); with
     /// `.firingRate`, the fraction of those tokens where the latent fires.
-    public static func imageActivations(_ sae: SparseAutoencoder, tokens perImage: Tensor,
+    package static func imageActivations(_ sae: SparseAutoencoder, tokens perImage: Tensor,
                                         measure: ImageMeasure = .meanActivation) throws -> [Float] {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
@@ -135,7 +135,7 @@ public enum Monosemanticity {
     /// Image-level values of per-token activations [images, tokens, units]
     /// for a token selection: the class token itself for `.cls` (Pach et
     /// al.'s `--cls_only`), the mean over the selected tokens otherwise.
-    public static func imageLevel(_ perToken: [Float], images n: Int, tokens t: Int, units k: Int,
+    package static func imageLevel(_ perToken: [Float], images n: Int, tokens t: Int, units k: Int,
                                   selection: TokenSelection) -> [Float] {
         precondition(perToken.count == n * t * k, "activations are not [\(n), \(t), \(k)]")
         let range = selection.range(tokens: t)
@@ -150,7 +150,7 @@ public enum Monosemanticity {
 
 /// How a latent's per-token activations become one number per image. The raw
 /// values are the language's names (`by: .mean`, `by: .frequency`).
-public enum ImageMeasure: String, Sendable, CaseIterable {
+package enum ImageMeasure: String, Sendable, CaseIterable {
     /// Mean activation over the image's tokens: weighs a latent by how
     /// strongly it fires, so a few large, always-on latents can dominate.
     case meanActivation = "mean"

@@ -4,7 +4,7 @@ import LoupeSAE
 extension Intervention {
     /// Hooks that zero residual-stream coordinates (the neuron baseline of
     /// an SAE-latent ablation) at `layer` and `site`, on the tokens chosen.
-    public static func zeroing(neurons: [Int], layer: Int, site: ActivationSite, tokens: TokenSelection,
+    package static func zeroing(neurons: [Int], layer: Int, site: ActivationSite, tokens: TokenSelection,
                                width: Int) throws -> HookSet {
         for n in neurons where n < 0 || n >= width {
             throw AnalysisError.noSuchNeuron(n, width: width)

@@ -5,18 +5,18 @@ import LoupeTensor
 /// token against the spatial (patch) tokens, and the spatial tokens'
 /// average over images as a map. Joseph et al. and Pach et al. report
 /// spatial tokens far denser than CLS, and denser in the image centre.
-public struct TokenSparsity: Sendable {
+package struct TokenSparsity: Sendable {
     /// L0 of each image's class token.
-    public let cls: [Double]
+    package let cls: [Double]
     /// L0 of every spatial token, [images, patches] row-major, raster order.
-    public let spatial: [Double]
-    public let images: Int
-    public let patches: Int
+    package let spatial: [Double]
+    package let images: Int
+    package let patches: Int
 
     /// Encodes every token of `perImage` ([images, tokens, width], CLS first)
     /// with `sae`. The SAE reads all token types here, whatever it was
     /// trained on, so that the two types are compared on equal terms.
-    public static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor) throws -> TokenSparsity {
+    package static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor) throws -> TokenSparsity {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
         guard t >= 2 else { throw AnalysisError.tooFewTokens(t) }
@@ -31,25 +31,25 @@ public struct TokenSparsity: Sendable {
         return TokenSparsity(cls: cls, spatial: spatial, images: n, patches: t - 1)
     }
 
-    public var meanCLS: Double { Self.mean(cls) }
-    public var meanSpatial: Double { Self.mean(spatial) }
+    package var meanCLS: Double { Self.mean(cls) }
+    package var meanSpatial: Double { Self.mean(spatial) }
 
     /// The mean L0 of each patch position over the images (length `patches`).
-    public var spatialMap: [Double] {
+    package var spatialMap: [Double] {
         var map = [Double](repeating: 0, count: patches)
         for i in 0..<images { for p in 0..<patches { map[p] += spatial[i * patches + p] } }
         return map.map { $0 / Double(max(1, images)) }
     }
 
     /// Side of the patch grid, when the patches form a square.
-    public var grid: Int? {
+    package var grid: Int? {
         let g = Int(Double(patches).squareRoot().rounded())
         return g * g == patches ? g : nil
     }
 
     /// Mean L0 of the central patches against the border ring of the grid
     /// (the "denser in the centre" comparison); nil without a grid of side 3+.
-    public var centreAndBorder: (centre: Double, border: Double)? {
+    package var centreAndBorder: (centre: Double, border: Double)? {
         guard let g = grid, g >= 3 else { return nil }
         let map = spatialMap
         var centre: [Double] = [], border: [Double] = []
@@ -62,7 +62,7 @@ public struct TokenSparsity: Sendable {
     }
 
     /// The q-quantile (0...1) of a sample, by nearest rank.
-    public static func quantile(_ values: [Double], _ q: Double) -> Double {
+    package static func quantile(_ values: [Double], _ q: Double) -> Double {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count - 1)).rounded())))]

@@ -4,11 +4,11 @@ import LoupeSAE
 import LoupeTensor
 
 /// Running CLIP with a sparse autoencoder in its residual stream.
-public enum Splice {
+package enum Splice {
     /// Hooks that replace the activations at `layer` and `site` with the
     /// SAE's reconstruction, on the tokens the SAE reads (the others pass
     /// through untouched), so everything downstream sees x_hat instead of x.
-    public static func reconstructing(with sae: SparseAutoencoder, layer: Int, site: ActivationSite,
+    package static func reconstructing(with sae: SparseAutoencoder, layer: Int, site: ActivationSite,
                                       tokens: TokenSelection) -> HookSet {
         var hooks = HookSet()
         hooks.add(layer: layer, site: site) { buffer in
@@ -24,17 +24,17 @@ public enum Splice {
 }
 
 /// Zero-shot accuracy of a model with and without an SAE spliced in.
-public struct SpliceAccuracy: Sendable {
-    public let clean: Double
-    public let spliced: Double
+package struct SpliceAccuracy: Sendable {
+    package let clean: Double
+    package let spliced: Double
     /// How much of the clean accuracy survives the splice (spliced / clean).
-    public var recovered: Double { clean > 0 ? spliced / clean : 0 }
+    package var recovered: Double { clean > 0 ? spliced / clean : 0 }
 }
 
 extension Splice {
     /// Top-1 zero-shot accuracy over `images` whose true class is
     /// `truth[i]`, an index into `prompts`.
-    public static func zeroShotAccuracy(_ model: CLIPModel, images: [RGBImage], truth: [Int], prompts: [String],
+    package static func zeroShotAccuracy(_ model: CLIPModel, images: [RGBImage], truth: [Int], prompts: [String],
                                         hooks: HookSet = HookSet()) throws -> Double {
         precondition(images.count == truth.count, "one true class per image")
         let probabilities = try model.classify(images: images, labels: prompts, hooks: hooks).toArray()
@@ -47,7 +47,7 @@ extension Splice {
     }
 
     /// Accuracy without the SAE and with it spliced in at its layer.
-    public static func accuracy(_ model: CLIPModel, sae: SparseAutoencoder, layer: Int, site: ActivationSite,
+    package static func accuracy(_ model: CLIPModel, sae: SparseAutoencoder, layer: Int, site: ActivationSite,
                                 tokens: TokenSelection, images: [RGBImage], truth: [Int], prompts: [String]) throws -> SpliceAccuracy {
         let clean = try zeroShotAccuracy(model, images: images, truth: truth, prompts: prompts)
         let hooks = reconstructing(with: sae, layer: layer, site: site, tokens: tokens)

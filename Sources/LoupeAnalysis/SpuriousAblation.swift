@@ -4,17 +4,17 @@ import LoupeSAE
 import LoupeTensor
 
 /// Per-group accuracies of a probe under one condition (an ablation or none).
-public struct AblationOutcome: Sendable {
-    public let condition: String
+package struct AblationOutcome: Sendable {
+    package let condition: String
     /// The units zeroed (latents or neurons); empty for no ablation. For
     /// the random baseline, the first draw's.
-    public let units: [Int]
-    public let groups: [String]
-    public let counts: [Int]
+    package let units: [Int]
+    package let groups: [String]
+    package let counts: [Int]
     /// Accuracy per group, averaged over draws for the random baseline.
-    public let accuracies: [Double]
-    public let overall: Double
-    public var worst: Double { accuracies.min() ?? 0 }
+    package let accuracies: [Double]
+    package let overall: Double
+    package var worst: Double { accuracies.min() ?? 0 }
 }
 
 /// Joseph et al.'s spurious-feature suppression with its baselines: rank
@@ -22,21 +22,21 @@ public struct AblationOutcome: Sendable {
 /// contrast between images with and without the spurious attribute, zero
 /// the top ones during the forward pass, and re-evaluate a probe trained on
 /// the clean model's embeddings.
-public struct SpuriousAblation {
-    public let model: CLIPModel
-    public let probe: LinearProbe
+package struct SpuriousAblation {
+    package let model: CLIPModel
+    package let probe: LinearProbe
     /// The evaluation images, each image's true class and group name.
-    public let images: [RGBImage]
-    public let truth: [String]
-    public let group: [String]
+    package let images: [RGBImage]
+    package let truth: [String]
+    package let group: [String]
 
-    public init(model: CLIPModel, probe: LinearProbe, images: [RGBImage], truth: [String], group: [String]) {
+    package init(model: CLIPModel, probe: LinearProbe, images: [RGBImage], truth: [String], group: [String]) {
         precondition(images.count == truth.count && truth.count == group.count, "one class and one group per image")
         self.model = model; self.probe = probe; self.images = images; self.truth = truth; self.group = group
     }
 
     /// The probe's accuracy per group with `hooks` in every forward pass.
-    public func evaluate(hooks: HookSet = HookSet()) -> GroupAccuracy {
+    package func evaluate(hooks: HookSet = HookSet()) -> GroupAccuracy {
         probe.groupAccuracy(model.embed(images: images, hooks: hooks).toArray(), truth: truth, groups: group)
     }
 
@@ -56,7 +56,7 @@ public struct SpuriousAblation {
     /// each end of the ranking (the most negative differences too): for a
     /// binary attribute such as water/land, units that mark "land" carry
     /// the shortcut as well as those that mark "water".
-    public func baselines(sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
+    package func baselines(sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
                           with: [RGBImage], without: [RGBImage], top: Int, bothWays: Bool = false, draws: Int = 3,
                           seed: UInt64 = 0, includeClean: Bool = true,
                           onStep: (_ done: Int, _ total: Int) throws -> Void = { _, _ in }) throws -> [AblationOutcome] {

@@ -10,37 +10,37 @@ import LoupeTensor
 /// text embeddings t_v and the normalised image embedding e(x):
 ///   Delta_f(v) = mean over images of p_steered(v|x) - p(v|x)
 ///   S(f) = sum over v of Delta_f(v)^2, steerable when S(f) > 0.10.
-public struct SteerabilityResult: Sendable {
-    public let units: [Int]
-    public let scores: [Double]
+package struct SteerabilityResult: Sendable {
+    package let units: [Int]
+    package let scores: [Double]
     /// argmax_v Delta_f(v) and its value, per unit.
-    public let topWord: [Int]
-    public let topDelta: [Double]
+    package let topWord: [Int]
+    package let topDelta: [Double]
     /// argmax_v p_steered(v | x_0), per unit: Prisma's notebooks' top word.
-    public let firstImageWord: [Int]
-    public let vocabulary: [String]
-    public static let threshold = 0.10
+    package let firstImageWord: [Int]
+    package let vocabulary: [String]
+    package static let threshold = 0.10
 
-    public init(units: [Int], scores: [Double], topWord: [Int], topDelta: [Double], firstImageWord: [Int], vocabulary: [String]) {
+    package init(units: [Int], scores: [Double], topWord: [Int], topDelta: [Double], firstImageWord: [Int], vocabulary: [String]) {
         self.units = units; self.scores = scores; self.topWord = topWord; self.topDelta = topDelta
         self.firstImageWord = firstImageWord; self.vocabulary = vocabulary
     }
 
-    public var steerable: [Int] { scores.indices.filter { scores[$0] > SteerabilityResult.threshold } }
-    public var meanScore: Double { scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count) }
-    public var fractionSteerable: Double { scores.isEmpty ? 0 : Double(steerable.count) / Double(scores.count) }
+    package var steerable: [Int] { scores.indices.filter { scores[$0] > SteerabilityResult.threshold } }
+    package var meanScore: Double { scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count) }
+    package var fractionSteerable: Double { scores.isEmpty ? 0 : Double(steerable.count) / Double(scores.count) }
     /// Distinct top-1 words among steerable units, the word picked as `count` says.
-    public func coverage(_ count: ConceptCoverage) -> Int {
+    package func coverage(_ count: ConceptCoverage) -> Int {
         let words = count == .meanDelta ? topWord : firstImageWord
         return Set(steerable.map { words[$0] }).count
     }
     /// Coverage by argmax of mean Delta.
-    public var coverage: Int { coverage(.meanDelta) }
+    package var coverage: Int { coverage(.meanDelta) }
 }
 
-public enum Steerability {
+package enum Steerability {
     /// How a unit changes the residual stream [images, tokens, width] at the hook.
-    public enum Unit {
+    package enum Unit {
         case latent(SparseAutoencoder, tokens: TokenSelection)
         case neuron
     }
@@ -51,7 +51,7 @@ public enum Steerability {
     /// unit is done in closed form, batched through BLAS; earlier layers
     /// rerun only the blocks after the hook. `progress(done)` returning
     /// false stops early, keeping the units done.
-    public static func measure(_ model: CLIPModel, kind: Unit, units: [Int], layer: Int, images: [RGBImage],
+    package static func measure(_ model: CLIPModel, kind: Unit, units: [Int], layer: Int, images: [RGBImage],
                                vocabulary: [String], clamp: Float, progress: (Int) -> Bool = { _ in true }) throws -> SteerabilityResult {
         try validate(kind: kind, units: units, width: model.config.vision.width)
         if layer == model.config.vision.layers - 1 {

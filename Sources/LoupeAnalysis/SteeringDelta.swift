@@ -3,7 +3,7 @@ import LoupeTensor
 
 /// How concept coverage picks a steerable unit's word; coverage is the
 /// number of distinct words so picked. The two references differ here.
-public enum ConceptCoverage: String, Sendable, CaseIterable {
+package enum ConceptCoverage: String, Sendable, CaseIterable {
     /// argmax_v Delta_f(v): the word whose probability the clamp raises
     /// most on average over the images (Loupe's count, and DESIGN's first).
     case meanDelta
@@ -13,7 +13,7 @@ public enum ConceptCoverage: String, Sendable, CaseIterable {
     case firstImage
 
     /// Which reference counts this way, for summaries.
-    public var origin: String {
+    package var origin: String {
         switch self {
         case .meanDelta: return "argmax of mean Δ"
         case .firstImage: return "top steered word on image 0, the paper's count"
@@ -24,18 +24,18 @@ public enum ConceptCoverage: String, Sendable, CaseIterable {
 /// The word-probability side of steerability, on embeddings already made:
 /// p(v|x) = softmax_v(100 <e(x), t_v>) and, for one unit, Delta, S and its
 /// two top words. Both measuring paths end here or mirror it exactly.
-public enum SteeringDelta {
-    public static let temperature: Float = 100
+package enum SteeringDelta {
+    package static let temperature: Float = 100
 
     /// What one clamped unit does to the vocabulary.
-    public struct Unit: Sendable, Equatable {
+    package struct Unit: Sendable, Equatable {
         /// S(f) = sum_v Delta_f(v)^2.
-        public var score: Double
+        package var score: Double
         /// argmax_v Delta_f(v) and Delta there.
-        public var topWord: Int
-        public var topDelta: Double
+        package var topWord: Int
+        package var topDelta: Double
         /// argmax_v p_steered(v | x_0).
-        public var firstImageWord: Int
+        package var firstImageWord: Int
     }
 
     /// p(v|x) for every image, [images, words] row-major. `imageEmbeddings`
@@ -44,7 +44,7 @@ public enum SteeringDelta {
     /// 100 times a cosine, so float32 products would leave errors of about
     /// 1e-6 in p; they are taken in Double, at a cost far below the forward
     /// passes that made the embeddings.
-    public static func probabilities(imageEmbeddings: Tensor, text: Tensor) -> [Double] {
+    package static func probabilities(imageEmbeddings: Tensor, text: Tensor) -> [Double] {
         let rows = imageEmbeddings.shape[0], d = imageEmbeddings.shape[1], v = text.shape[0]
         precondition(text.shape[1] == d, "image and text embeddings differ in width")
         var p = [Double](repeating: 0, count: rows * v)
@@ -76,7 +76,7 @@ public enum SteeringDelta {
 
     /// Delta_f(v) = mean over images of steered - base, with S and the top
     /// words; both are [images, words] probabilities.
-    public static func unit(base: [Double], steered: [Double], images n: Int, words v: Int) -> Unit {
+    package static func unit(base: [Double], steered: [Double], images n: Int, words v: Int) -> Unit {
         precondition(n > 0 && base.count == n * v && steered.count == n * v, "probabilities are not [\(n), \(v)]")
         var delta = [Double](repeating: 0, count: v)
         for i in 0..<n { for j in 0..<v { delta[j] += steered[i * v + j] - base[i * v + j] } }

@@ -8,10 +8,10 @@ import LoupeSAE
 
 /// Steerability of every measured unit, with the layer summary.
 public final class SteerabilityObject: HostObject {
-    public let result: SteerabilityResult
+    package let result: SteerabilityResult
     public let label: String
     /// Which count `coverage` gives; the summary shows both.
-    public let coverageCount: ConceptCoverage
+    package let coverageCount: ConceptCoverage
     public var typeName: String { "Steerability" }
     init(_ result: SteerabilityResult, label: String, coverage: ConceptCoverage = .meanDelta) {
         self.result = result; self.label = label; self.coverageCount = coverage
@@ -52,8 +52,8 @@ public final class SteerabilityObject: HostObject {
 
 /// A linear probe on a model's image embeddings for one attribute.
 public final class ProbeObject: HostObject {
-    public let probe: LinearProbe
-    public let model: CLIPModel
+    package let probe: LinearProbe
+    package let model: CLIPModel
     public let attribute: String
     public let trainAccuracy: Double
     public let trainCount: Int

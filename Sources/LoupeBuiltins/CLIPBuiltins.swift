@@ -9,7 +9,7 @@ import LoupeTensor
 
 /// A loaded CLIP model in the session.
 public final class CLIPObject: HostObject {
-    public let model: CLIPModel
+    package let model: CLIPModel
     public var typeName: String { "CLIP" }
     init(_ model: CLIPModel) { self.model = model }
 
@@ -24,13 +24,13 @@ public final class CLIPObject: HostObject {
 
 /// Image-tower activations [images, tokens, width] with where they came from.
 public final class ActivationsObject: HostObject {
-    public let tensor: Tensor
+    package let tensor: Tensor
     public let layer: Int
-    public let site: ActivationSite
-    public let tokens: TokenSelection
+    package let site: ActivationSite
+    package let tokens: TokenSelection
     public let model: String
     /// The model that produced them, so SAEs trained on them can run it again.
-    public let clip: CLIPModel?
+    package let clip: CLIPModel?
     public var typeName: String { "Activations" }
 
     init(tensor: Tensor, layer: Int, site: ActivationSite, tokens: TokenSelection, model: String, clip: CLIPModel? = nil) {
@@ -55,7 +55,7 @@ public final class ActivationsObject: HostObject {
 
 /// Embeddings, one row per image or text.
 public final class EmbeddingsObject: HostObject {
-    public let tensor: Tensor
+    package let tensor: Tensor
     public let source: String
     public var typeName: String { "Embeddings" }
     init(_ tensor: Tensor, source: String) { self.tensor = tensor; self.source = source }

@@ -7,7 +7,7 @@ import LoupeWorld
 
 /// A dataset value: a source and the indices of it this dataset holds.
 public final class DatasetObject: HostObject, SequenceObject {
-    public let source: ImageSource
+    package let source: ImageSource
     public let indices: [Int]
     public var typeName: String { "Dataset" }
 
@@ -18,7 +18,7 @@ public final class DatasetObject: HostObject, SequenceObject {
 
     public var count: Int { indices.count }
 
-    public func image(_ i: Int) throws -> RGBImage { try source.image(at: indices[i]) }
+    package func image(_ i: Int) throws -> RGBImage { try source.image(at: indices[i]) }
     public func caption(_ i: Int) -> String { source.caption(at: indices[i]) }
 
     public func item(_ i: Int) throws -> ImageObject { ImageObject(try image(i), caption: caption(i)) }
@@ -26,7 +26,7 @@ public final class DatasetObject: HostObject, SequenceObject {
     /// Every image, drawn or decoded now. Thousands take seconds, so past
     /// half a second a progress display appears, and Stop is answered between
     /// images (scenes already drawn stay cached for the next command).
-    public func allImages(_ interpreter: Interpreter) throws -> [RGBImage] {
+    package func allImages(_ interpreter: Interpreter) throws -> [RGBImage] {
         var images: [RGBImage] = []
         let started = Date()
         var progress: ProgressDisplay?

@@ -10,7 +10,7 @@ import LoupeRender
 /// type carry each alone for programs and exports.
 public class FigureObject: HostObject {
     public let table: TableObject
-    public let image: RGBImage
+    package let image: RGBImage
     public let kind: String
     public var typeName: String { kind }
 

@@ -7,11 +7,11 @@ import LoupeRender
 
 /// An image value: shown inline as a PNG.
 public final class ImageObject: HostObject {
-    public let image: RGBImage
+    package let image: RGBImage
     public let caption: String?
     public var typeName: String { "Image" }
 
-    public init(_ image: RGBImage, caption: String? = nil) {
+    package init(_ image: RGBImage, caption: String? = nil) {
         self.image = image
         self.caption = caption
     }
@@ -26,7 +26,7 @@ extension DisplayBundle {
     /// text/plain plus image/png, with the display size in the metadata as
     /// Jupyter front ends expect (half the pixel size for a figure drawn at
     /// density 2, so it is sharp on high-DPI screens).
-    public static func png(_ image: RGBImage, text: String) -> DisplayBundle {
+    package static func png(_ image: RGBImage, text: String) -> DisplayBundle {
         guard let bytes = try? image.pngData() else { return DisplayBundle(text: text + " (PNG encoding failed)") }
         return DisplayBundle(text: text, data: ["image/png": .string(Data(bytes).base64EncodedString())],
                              metadata: ["image/png": ["width": .int(image.displayWidth), "height": .int(image.displayHeight)]])

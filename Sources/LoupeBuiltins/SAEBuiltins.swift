@@ -10,9 +10,9 @@ import LoupeTensor
 
 /// A sparse autoencoder in the session, with the CLIP model it reads, when known.
 public final class SAEObject: HostObject {
-    public let sae: SparseAutoencoder
+    package let sae: SparseAutoencoder
     /// The model whose activations this SAE was trained on (for l0Map and steering).
-    public var clip: CLIPModel?
+    package var clip: CLIPModel?
     public var typeName: String { "SAE" }
 
     init(_ sae: SparseAutoencoder, clip: CLIPModel?) {

@@ -1,17 +1,17 @@
 import LoupeTensor
 
 /// Shape of one transformer stack (vision or text).
-public struct TowerConfig: Sendable, Equatable {
-    public var width: Int
-    public var layers: Int
-    public var heads: Int
-    public var mlpWidth: Int
-    public var activation: Kernels.Activation
-    public var layerNormEps: Float
+package struct TowerConfig: Sendable, Equatable {
+    package var width: Int
+    package var layers: Int
+    package var heads: Int
+    package var mlpWidth: Int
+    package var activation: Kernels.Activation
+    package var layerNormEps: Float
 }
 
 /// Where a checkpoint came from, which decides its tensor names.
-public enum CheckpointFormat: String, Sendable {
+package enum CheckpointFormat: String, Sendable {
     /// open_clip `state_dict` names: `visual.conv1.weight`, `visual.transformer.resblocks.N...`.
     case openCLIP = "open_clip"
     /// Hugging Face `CLIPModel` names: `vision_model.encoder.layers.N...`.
@@ -19,30 +19,30 @@ public enum CheckpointFormat: String, Sendable {
 }
 
 /// The full architecture of a CLIP model, read from tensor shapes and config.
-public struct CLIPConfig: Sendable, Equatable {
-    public var format: CheckpointFormat
-    public var vision: TowerConfig
-    public var patchSize: Int
-    public var imageSize: Int
+package struct CLIPConfig: Sendable, Equatable {
+    package var format: CheckpointFormat
+    package var vision: TowerConfig
+    package var patchSize: Int
+    package var imageSize: Int
     /// Output size of both projections (shared embedding space).
-    public var embedDim: Int
+    package var embedDim: Int
     /// Text tower, when the checkpoint has one.
-    public var text: TowerConfig?
-    public var contextLength: Int
-    public var vocabSize: Int
+    package var text: TowerConfig?
+    package var contextLength: Int
+    package var vocabSize: Int
     /// Per-channel normalisation applied after scaling pixels to [0, 1].
-    public var mean: [Float]
-    public var std: [Float]
+    package var mean: [Float]
+    package var std: [Float]
     /// Where the activation function came from ("config", or "assumed" when nothing said).
-    public var activationSource: String
+    package var activationSource: String
 
     /// Patches per side of the image grid.
-    public var gridSize: Int { imageSize / patchSize }
+    package var gridSize: Int { imageSize / patchSize }
     /// Vision tokens: one class token plus one per patch.
-    public var visionTokens: Int { gridSize * gridSize + 1 }
+    package var visionTokens: Int { gridSize * gridSize + 1 }
 
     /// The architecture's usual name when it is a known one, e.g. "ViT-B/32".
-    public var architectureName: String {
+    package var architectureName: String {
         let family: String
         switch (vision.width, vision.layers) {
         case (768, 12): family = "ViT-B"
@@ -55,21 +55,21 @@ public struct CLIPConfig: Sendable, Equatable {
     }
 
     /// OpenAI CLIP's normalisation constants (open_clip's defaults).
-    public static let openAIMean: [Float] = [0.48145466, 0.4578275, 0.40821073]
-    public static let openAIStd: [Float] = [0.26862954, 0.26130258, 0.27577711]
+    package static let openAIMean: [Float] = [0.48145466, 0.4578275, 0.40821073]
+    package static let openAIStd: [Float] = [0.26862954, 0.26130258, 0.27577711]
 }
 
 /// Overrides for what a checkpoint cannot say about itself.
-public struct CLIPLoadOptions: Sendable {
+package struct CLIPLoadOptions: Sendable {
     /// Force the MLP activation (OpenAI's original weights need `.quickGelu`;
     /// LAION/DataComp open_clip weights use `.gelu`).
-    public var activation: Kernels.Activation?
+    package var activation: Kernels.Activation?
     /// Force the number of attention heads in the vision tower.
-    public var visionHeads: Int?
+    package var visionHeads: Int?
     /// Force the number of attention heads in the text tower.
-    public var textHeads: Int?
+    package var textHeads: Int?
 
-    public init(activation: Kernels.Activation? = nil, visionHeads: Int? = nil, textHeads: Int? = nil) {
+    package init(activation: Kernels.Activation? = nil, visionHeads: Int? = nil, textHeads: Int? = nil) {
         self.activation = activation; self.visionHeads = visionHeads; self.textHeads = textHeads
     }
 }

@@ -2,11 +2,11 @@ import LoupeImage
 import LoupeTensor
 
 /// A (layer, site) pair naming one captured activation.
-public struct ActivationKey: Hashable, Sendable, CustomStringConvertible {
-    public let layer: Int
-    public let site: ActivationSite
-    public init(layer: Int, site: ActivationSite) { self.layer = layer; self.site = site }
-    public var description: String { "layer \(layer) \(site.rawValue)" }
+package struct ActivationKey: Hashable, Sendable, CustomStringConvertible {
+    package let layer: Int
+    package let site: ActivationSite
+    package init(layer: Int, site: ActivationSite) { self.layer = layer; self.site = site }
+    package var description: String { "layer \(layer) \(site.rawValue)" }
 }
 
 extension CLIPModel {
@@ -15,7 +15,7 @@ extension CLIPModel {
     /// Layers past the deepest requested one are not computed. `progress`
     /// receives images done after each batch; returning false stops early
     /// and the results cover the images finished so far.
-    public func activations(pixels: Tensor, keys: [ActivationKey], tokens: TokenSelection = .all,
+    package func activations(pixels: Tensor, keys: [ActivationKey], tokens: TokenSelection = .all,
                             hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
                             progress: ((Int) -> Bool)? = nil) throws -> [ActivationKey: Tensor] {
         try activations(count: pixels.shape[0], pixels: { pixels.rows($0) }, keys: keys, tokens: tokens,
@@ -28,7 +28,7 @@ extension CLIPModel {
     /// of their own, up to two ahead, while the model runs the current one
     /// (decoding photos overlaps the forward pass); an error `pixels` throws
     /// stops the run there.
-    public func activations(count: Int, pixels: @escaping (Range<Int>) throws -> Tensor, keys: [ActivationKey],
+    package func activations(count: Int, pixels: @escaping (Range<Int>) throws -> Tensor, keys: [ActivationKey],
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize,
                             progress: ((Int) -> Bool)? = nil) throws -> [ActivationKey: Tensor] {
@@ -78,7 +78,7 @@ extension CLIPModel {
     }
 
     /// Activations at one layer and site for decoded images: [images, tokens, width].
-    public func activations(images: [DecodedImage], layer: Int, site: ActivationSite = .residPost,
+    package func activations(images: [DecodedImage], layer: Int, site: ActivationSite = .residPost,
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize, progress: ((Int) -> Bool)? = nil) throws -> Tensor {
         try activations(count: images.count, image: { images[$0] }, layer: layer, site: site, tokens: tokens,
@@ -90,7 +90,7 @@ extension CLIPModel {
     /// preprocessed on the prefetch thread while the previous one runs, so
     /// photos flow at nearly the rate of ready tensors and only a few
     /// batches are ever held decoded. `image` may be called from any thread.
-    public func activations(count: Int, image: @escaping (Int) throws -> DecodedImage, layer: Int,
+    package func activations(count: Int, image: @escaping (Int) throws -> DecodedImage, layer: Int,
                             site: ActivationSite = .residPost, tokens: TokenSelection = .all,
                             hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
                             progress: ((Int) -> Bool)? = nil) throws -> Tensor {
@@ -100,7 +100,7 @@ extension CLIPModel {
     }
 
     /// Activations at one layer and site for RGB pictures: [images, tokens, width].
-    public func activations(images: [RGBImage], layer: Int, site: ActivationSite = .residPost,
+    package func activations(images: [RGBImage], layer: Int, site: ActivationSite = .residPost,
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize, progress: ((Int) -> Bool)? = nil) throws -> Tensor {
         try activations(images: images.map(DecodedImage.init), layer: layer, site: site, tokens: tokens, hooks: hooks,

@@ -4,17 +4,17 @@ import LoupeTensor
 
 extension CLIPModel {
     /// Default number of images per forward batch.
-    public static let defaultBatchSize = 32
+    package static let defaultBatchSize = 32
 
     /// Preprocesses images into a pixel batch [count, 3, size, size].
-    public func pixels(_ images: [DecodedImage]) -> Tensor { preprocessor.batch(images) }
+    package func pixels(_ images: [DecodedImage]) -> Tensor { preprocessor.batch(images) }
 
     /// Runs the image tower over preprocessed pixels [count, 3, size, size]
     /// in batches, calling `hooks` at every block; `progress` gets the
     /// number of images done after each batch and may return false to stop
     /// (the images finished so far are returned). Returns projected,
     /// unnormalised embeddings [done, embedDim].
-    public func encodeImages(pixels: Tensor, hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
+    package func encodeImages(pixels: Tensor, hooks: HookSet = HookSet(), batchSize: Int = defaultBatchSize,
                              progress: ((Int) -> Bool)? = nil) -> Tensor {
         let count = pixels.shape[0]
         let hooks = self.hooks(adding: hooks)
@@ -31,7 +31,7 @@ extension CLIPModel {
     }
 
     /// Image embeddings [count, embedDim], L2-normalised unless `normalize` is false.
-    public func embed(images: [DecodedImage], normalize: Bool = true, hooks: HookSet = HookSet(),
+    package func embed(images: [DecodedImage], normalize: Bool = true, hooks: HookSet = HookSet(),
                       batchSize: Int = defaultBatchSize) -> Tensor {
         let hooks = self.hooks(adding: hooks)
         var parts: [Tensor] = []
@@ -48,12 +48,12 @@ extension CLIPModel {
     }
 
     /// Image embeddings of generated or already-decoded RGB pictures.
-    public func embed(images: [RGBImage], normalize: Bool = true, hooks: HookSet = HookSet()) -> Tensor {
+    package func embed(images: [RGBImage], normalize: Bool = true, hooks: HookSet = HookSet()) -> Tensor {
         embed(images: images.map(DecodedImage.init), normalize: normalize, hooks: hooks)
     }
 
     /// Text embeddings [count, embedDim], L2-normalised unless `normalize` is false.
-    public func embed(texts: [String], normalize: Bool = true) throws -> Tensor {
+    package func embed(texts: [String], normalize: Bool = true) throws -> Tensor {
         guard let text else {
             throw CLIPError(file: path, problem: "this checkpoint has no text tower", fix: "Load a full CLIP checkpoint to embed text.")
         }
@@ -63,7 +63,7 @@ extension CLIPModel {
     }
 
     /// Text embeddings from token ids [count][contextLength].
-    public func embed(tokenIDs: [[Int32]], normalize: Bool = true) throws -> Tensor {
+    package func embed(tokenIDs: [[Int32]], normalize: Bool = true) throws -> Tensor {
         guard let text else {
             throw CLIPError(file: path, problem: "this checkpoint has no text tower", fix: "Load a full CLIP checkpoint to embed text.")
         }
@@ -94,7 +94,7 @@ extension CLIPModel {
     }
 
     /// Divides each row by its L2 norm in place.
-    public static func normalizeRows(_ t: Tensor) {
+    package static func normalizeRows(_ t: Tensor) {
         let width = t.shape.last ?? 0
         for r in 0..<(t.count / max(width, 1)) {
             let row = t.pointer + r * width
@@ -107,7 +107,7 @@ extension CLIPModel {
 
     /// Zero-shot probabilities [images, labels]: softmax over labels of
     /// logitScale · cos(image, label text).
-    public func classify(images: [DecodedImage], labels: [String], hooks: HookSet = HookSet()) throws -> Tensor {
+    package func classify(images: [DecodedImage], labels: [String], hooks: HookSet = HookSet()) throws -> Tensor {
         guard !labels.isEmpty else {
             throw CLIPError(file: "classify", problem: "no labels given", fix: "Pass at least one label, e.g. labels: [\"a cat\", \"a dog\"].")
         }
@@ -117,17 +117,17 @@ extension CLIPModel {
     }
 
     /// Zero-shot probabilities [images, labels] for RGB pictures.
-    public func classify(images: [RGBImage], labels: [String], hooks: HookSet = HookSet()) throws -> Tensor {
+    package func classify(images: [RGBImage], labels: [String], hooks: HookSet = HookSet()) throws -> Tensor {
         try classify(images: images.map(DecodedImage.init), labels: labels, hooks: hooks)
     }
 
     /// Zero-shot probabilities of one image over `labels`.
-    public func classify(_ image: RGBImage, labels: [String], hooks: HookSet = HookSet()) throws -> [Float] {
+    package func classify(_ image: RGBImage, labels: [String], hooks: HookSet = HookSet()) throws -> [Float] {
         try classify(images: [DecodedImage(image)], labels: labels, hooks: hooks).toArray()
     }
 
     /// softmax(logitScale · I · Tᵀ) per row, for normalised embeddings.
-    public func zeroShot(imageEmbeddings: Tensor, textEmbeddings: Tensor) -> Tensor {
+    package func zeroShot(imageEmbeddings: Tensor, textEmbeddings: Tensor) -> Tensor {
         let logits = imageEmbeddings.matmul(textEmbeddings, transposeOther: true)
         let n = logits.count
         for i in 0..<n { logits.pointer[i] *= logitScale }
@@ -143,7 +143,7 @@ extension CLIPModel {
     /// stream at or after `layer` (clamping an SAE latent there, say) can
     /// capture once and rerun only the remaining blocks. Returns projected,
     /// unnormalised embeddings [images, embedDim].
-    public func encodeImages(residPre: Tensor, layer: Int, hooks: HookSet = HookSet(),
+    package func encodeImages(residPre: Tensor, layer: Int, hooks: HookSet = HookSet(),
                              batchSize: Int = defaultBatchSize) throws -> Tensor {
         let tokens = config.visionTokens, width = config.vision.width
         guard layer >= 0 && layer < config.vision.layers else {

@@ -6,19 +6,19 @@ import LoupeTensor
 ///     e = P^T (gamma * (x - mean(x)) / sqrt(var(x) + eps) + beta).
 /// Closed-form analyses at the last layer (steering every SAE latent, for
 /// example) work with these directly instead of running the head per case.
-public struct ImageHead: @unchecked Sendable {
-    public let gamma: [Float]
-    public let beta: [Float]
-    public let eps: Float
+package struct ImageHead: @unchecked Sendable {
+    package let gamma: [Float]
+    package let beta: [Float]
+    package let eps: Float
     /// P as [width, embedDim], input-major; the identity when the model has no projection.
-    public let projection: Tensor
+    package let projection: Tensor
 
-    public var width: Int { gamma.count }
-    public var embedDim: Int { projection.shape[1] }
+    package var width: Int { gamma.count }
+    package var embedDim: Int { projection.shape[1] }
 }
 
 extension CLIPModel {
-    public var imageHead: ImageHead {
+    package var imageHead: ImageHead {
         let ln = vision.weights.lnPost
         let width = ln.gamma.count
         let gamma = Array(UnsafeBufferPointer(start: ln.gamma.pointer, count: width))

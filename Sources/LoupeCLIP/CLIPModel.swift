@@ -7,15 +7,15 @@ import LoupeSafetensors
 /// A CLIP model loaded from a checkpoint: image and text encoders sharing
 /// an embedding space, with hooks into every residual block of the image
 /// tower. Weights stay memory-mapped from the checkpoint file.
-public final class CLIPModel: @unchecked Sendable {
-    public let config: CLIPConfig
+package final class CLIPModel: @unchecked Sendable {
+    package let config: CLIPConfig
     /// The checkpoint file the weights are mapped from.
-    public let path: String
+    package let path: String
     /// Size of the checkpoint file in bytes.
-    public let fileSize: Int
-    public let preprocessor: CLIPPreprocessor
+    package let fileSize: Int
+    package let preprocessor: CLIPPreprocessor
     /// exp of the checkpoint's learned logit scale (100 for trained CLIP).
-    public let logitScale: Float
+    package let logitScale: Float
     let vision: VisionTower
     let text: TextTower?
     let file: SafetensorsFile
@@ -26,7 +26,7 @@ public final class CLIPModel: @unchecked Sendable {
     /// Loads an open_clip `.safetensors` file, or a Hugging Face CLIP folder
     /// (`config.json` + `model.safetensors`). The architecture is read from
     /// tensor shapes and the config; see `CLIPLoadOptions` for overrides.
-    public convenience init(path: String, options: CLIPLoadOptions = CLIPLoadOptions()) throws {
+    package convenience init(path: String, options: CLIPLoadOptions = CLIPLoadOptions()) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw CLIPError(file: path, problem: "no such file or folder",
@@ -108,7 +108,7 @@ public final class CLIPModel: @unchecked Sendable {
     /// made inside it (embed, classify, activations): the basis of
     /// "with this SAE latent clamped, do ...". Scopes nest; inner hooks run
     /// after outer ones, and per-call hooks after both.
-    public func withHooks<T>(_ hooks: HookSet, _ body: () throws -> T) rethrows -> T {
+    package func withHooks<T>(_ hooks: HookSet, _ body: () throws -> T) rethrows -> T {
         lock.lock()
         let saved = scopedHooks
         scopedHooks.append(contentsOf: hooks)
@@ -126,7 +126,7 @@ public final class CLIPModel: @unchecked Sendable {
     }
 
     /// The BPE tokenizer, loaded on first use.
-    public func tokenizer() throws -> CLIPTokenizer {
+    package func tokenizer() throws -> CLIPTokenizer {
         lock.lock(); defer { lock.unlock() }
         if let t = tokenizerStorage { return t }
         let t = try CLIPTokenizer.standard()
@@ -137,10 +137,10 @@ public final class CLIPModel: @unchecked Sendable {
     // MARK: description
 
     /// Parameter count (all tensors in the checkpoint).
-    public var parameterCount: Int { file.entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+    package var parameterCount: Int { file.entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
     /// One-paragraph summary for display: architecture, sizes, parameters.
-    public var summary: String {
+    package var summary: String {
         let v = config.vision
         var lines = [
             "CLIP \(config.architectureName) (\(config.format.rawValue)) from \((path as NSString).lastPathComponent)",
@@ -158,7 +158,7 @@ public final class CLIPModel: @unchecked Sendable {
     }
 
     /// Summary fields as JSON (for tables and `application/json`).
-    public var summaryJSON: JSON {
+    package var summaryJSON: JSON {
         var o: [String: JSON] = [
             "architecture": .string(config.architectureName), "format": .string(config.format.rawValue),
             "layers": .int(config.vision.layers), "width": .int(config.vision.width), "heads": .int(config.vision.heads),

@@ -1,7 +1,7 @@
 import LoupeTensor
 
 /// Points in a residual block where activations can be read or replaced.
-public enum ActivationSite: String, CaseIterable, Sendable {
+package enum ActivationSite: String, CaseIterable, Sendable {
     /// The residual stream entering the block (after ln_pre for block 0).
     case residPre = "resid_pre"
     /// The attention branch's output (after out-projection and bias), before it is added.
@@ -13,7 +13,7 @@ public enum ActivationSite: String, CaseIterable, Sendable {
 }
 
 /// Which tokens of a sequence to keep.
-public enum TokenSelection: String, Sendable {
+package enum TokenSelection: String, Sendable {
     /// The class token only (token 0).
     case cls
     /// The patch tokens (1..<tokens), in raster order.
@@ -22,7 +22,7 @@ public enum TokenSelection: String, Sendable {
     case all
 
     /// The token indices this selection keeps out of `tokens`.
-    public func range(tokens: Int) -> Range<Int> {
+    package func range(tokens: Int) -> Range<Int> {
         switch self {
         case .cls: return 0..<1
         case .spatial: return 1..<tokens
@@ -34,24 +34,24 @@ public enum TokenSelection: String, Sendable {
 /// The activations at one (layer, site) for one batch: [batch, tokens, width],
 /// row-major and writable. Writing changes what the rest of the forward pass
 /// sees. The memory is valid only during the hook call.
-public struct ActivationBuffer {
-    public let layer: Int
-    public let site: ActivationSite
-    public let batch: Int
-    public let tokens: Int
-    public let width: Int
+package struct ActivationBuffer {
+    package let layer: Int
+    package let site: ActivationSite
+    package let batch: Int
+    package let tokens: Int
+    package let width: Int
     /// Index of this batch's first image among all images of the call.
-    public let firstItem: Int
-    public let pointer: UnsafeMutablePointer<Float>
+    package let firstItem: Int
+    package let pointer: UnsafeMutablePointer<Float>
 
     /// One activation value, readable and writable.
-    public subscript(item: Int, token: Int, channel: Int) -> Float {
+    package subscript(item: Int, token: Int, channel: Int) -> Float {
         get { pointer[(item * tokens + token) * width + channel] }
         nonmutating set { pointer[(item * tokens + token) * width + channel] = newValue }
     }
 
     /// The selected tokens copied out as [batch, selected, width].
-    public func copy(_ selection: TokenSelection) -> Tensor {
+    package func copy(_ selection: TokenSelection) -> Tensor {
         let range = selection.range(tokens: tokens)
         let out = Tensor(zeros: [batch, range.count, width])
         for b in 0..<batch {
@@ -63,26 +63,26 @@ public struct ActivationBuffer {
 }
 
 /// A function called at a (layer, site) during a forward pass.
-public typealias ActivationHook = (ActivationBuffer) -> Void
+package typealias ActivationHook = (ActivationBuffer) -> Void
 
 /// Hooks registered for a forward pass: each runs when its layer (nil: any)
 /// and site match, in registration order.
-public struct HookSet {
+package struct HookSet {
     struct Entry { let layer: Int?; let site: ActivationSite; let body: ActivationHook }
     var entries: [Entry] = []
 
     /// An empty set: a plain forward pass.
-    public init() {}
+    package init() {}
 
     /// Adds `body` for `site` at `layer` (or every layer when nil).
-    public mutating func add(layer: Int?, site: ActivationSite, _ body: @escaping ActivationHook) {
+    package mutating func add(layer: Int?, site: ActivationSite, _ body: @escaping ActivationHook) {
         entries.append(Entry(layer: layer, site: site, body: body))
     }
 
-    public var isEmpty: Bool { entries.isEmpty }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// Adds all of `other`'s hooks after this set's own.
-    public mutating func append(contentsOf other: HookSet) { entries += other.entries }
+    package mutating func append(contentsOf other: HookSet) { entries += other.entries }
 
     func has(layer: Int, site: ActivationSite) -> Bool {
         entries.contains { $0.site == site && ($0.layer == nil || $0.layer == layer) }

@@ -24,28 +24,28 @@ final class FirstError: @unchecked Sendable {
 ///   algorithm with 16-bit taps), a centre crop to `crop_size` whose
 ///   offsets are truncated (`int((h - crop) / 2)`, one pixel off open_clip's
 ///   for odd margins), then one fused step (x − 255·mean) / (255·std).
-public struct CLIPPreprocessor: Sendable {
-    public enum Convention: String, Sendable { case openCLIP = "open_clip", transformers }
+package struct CLIPPreprocessor: Sendable {
+    package enum Convention: String, Sendable { case openCLIP = "open_clip", transformers }
     /// What the shorter side (or both sides) is resized to before cropping.
-    public enum Resize: Sendable, Equatable {
+    package enum Resize: Sendable, Equatable {
         case shortestEdge(Int)
         case exact(width: Int, height: Int)
     }
 
     /// The model's input size: the side of the square crop.
-    public let imageSize: Int
-    public let mean: [Float]
-    public let std: [Float]
-    public let convention: Convention
-    public let resize: Resize?
-    public let filter: PillowResample.Filter
-    public let centerCrop: Bool
+    package let imageSize: Int
+    package let mean: [Float]
+    package let std: [Float]
+    package let convention: Convention
+    package let resize: Resize?
+    package let filter: PillowResample.Filter
+    package let centerCrop: Bool
     /// transformers' rescale factor (1/255), applied with the normalisation.
-    public let rescaleFactor: Double
-    public let normalize: Bool
+    package let rescaleFactor: Double
+    package let normalize: Bool
 
     /// open_clip's transform.
-    public init(imageSize: Int, mean: [Float] = CLIPConfig.openAIMean, std: [Float] = CLIPConfig.openAIStd) {
+    package init(imageSize: Int, mean: [Float] = CLIPConfig.openAIMean, std: [Float] = CLIPConfig.openAIStd) {
         precondition(mean.count == 3 && std.count == 3, "mean and std need three values")
         self.imageSize = imageSize; self.mean = mean; self.std = std
         convention = .openCLIP; resize = .shortestEdge(imageSize); filter = .bicubic; centerCrop = true
@@ -53,7 +53,7 @@ public struct CLIPPreprocessor: Sendable {
     }
 
     /// transformers' transform with explicit settings.
-    public init(transformersImageSize imageSize: Int, resize: Resize?, filter: PillowResample.Filter, centerCrop: Bool,
+    package init(transformersImageSize imageSize: Int, resize: Resize?, filter: PillowResample.Filter, centerCrop: Bool,
                 rescaleFactor: Double, normalize: Bool, mean: [Float], std: [Float]) {
         precondition(mean.count == 3 && std.count == 3, "mean and std need three values")
         self.imageSize = imageSize; self.mean = mean; self.std = std
@@ -64,7 +64,7 @@ public struct CLIPPreprocessor: Sendable {
     /// Size after the resize step on a width×height image. For a shortest
     /// edge, the shorter side becomes that size and the longer keeps the
     /// ratio, truncated (torchvision and transformers compute it alike).
-    public func resizedSize(width: Int, height: Int) -> (width: Int, height: Int) {
+    package func resizedSize(width: Int, height: Int) -> (width: Int, height: Int) {
         switch resize {
         case nil: return (width, height)
         case .exact(let w, let h): return (w, h)
@@ -83,7 +83,7 @@ public struct CLIPPreprocessor: Sendable {
     }
 
     /// The resized and centre-cropped RGB image (before normalisation).
-    public func croppedImage(_ image: DecodedImage) -> RGBImage {
+    package func croppedImage(_ image: DecodedImage) -> RGBImage {
         let (w, h) = resizedSize(width: image.width, height: image.height)
         var source = image
         // transformers makes every image RGB before anything else, compositing
@@ -115,7 +115,7 @@ public struct CLIPPreprocessor: Sendable {
     }
 
     /// Normalised pixels [3, size, size] for one image.
-    public func pixels(_ image: DecodedImage) -> Tensor {
+    package func pixels(_ image: DecodedImage) -> Tensor {
         let rgb = croppedImage(image)
         let n = imageSize * imageSize
         let out = Tensor(zeros: [3, imageSize, imageSize])
@@ -139,10 +139,10 @@ public struct CLIPPreprocessor: Sendable {
     }
 
     /// Normalised pixels [3, size, size] for an RGB picture.
-    public func pixels(_ image: RGBImage) -> Tensor { pixels(DecodedImage(image)) }
+    package func pixels(_ image: RGBImage) -> Tensor { pixels(DecodedImage(image)) }
 
     /// A batch [count, 3, size, size].
-    public func batch(_ images: [DecodedImage]) -> Tensor {
+    package func batch(_ images: [DecodedImage]) -> Tensor {
         let per = 3 * imageSize * imageSize
         let out = Tensor(zeros: [images.count, 3, imageSize, imageSize])
         Parallel.forEach(images.count) { range in
@@ -159,7 +159,7 @@ public struct CLIPPreprocessor: Sendable {
     /// A batch [range.count, 3, size, size] of images made by `image(i)`,
     /// decoded and preprocessed in parallel; the first error `image` throws
     /// is rethrown.
-    public func batch(range: Range<Int>, image: (Int) throws -> DecodedImage) throws -> Tensor {
+    package func batch(range: Range<Int>, image: (Int) throws -> DecodedImage) throws -> Tensor {
         let per = 3 * imageSize * imageSize
         let out = Tensor(zeros: [range.count, 3, imageSize, imageSize])
         let failure = FirstError()

@@ -4,14 +4,14 @@ import Foundation
 /// clean the text (see `TextCleaning`), split it into words, spell each
 /// word's UTF-8 bytes with printable stand-in characters, apply the merges,
 /// and wrap the ids in start/end tokens truncated to the context length.
-public final class CLIPTokenizer: @unchecked Sendable {
-    public let startToken: Int32
-    public let endToken: Int32
-    public let vocabularySize: Int
+package final class CLIPTokenizer: @unchecked Sendable {
+    package let startToken: Int32
+    package let endToken: Int32
+    package let vocabularySize: Int
     private let encoder: [String: Int32]
     /// Whole lowercase words (three letters or more) that are single tokens,
     /// in merge order, which follows frequency in CLIP's training text.
-    public let commonWords: [String]
+    package let commonWords: [String]
     private let ranks: [Pair: Int]
     private let byteSymbols: [String]
     private var cache: [String: [Int32]] = [:]
@@ -20,7 +20,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
     struct Pair: Hashable { let a: String; let b: String }
 
     /// The tokenizer with the vocabulary shipped with Loupe.
-    public static func standard() throws -> CLIPTokenizer {
+    package static func standard() throws -> CLIPTokenizer {
         try CLIPTokenizer(vocabularyPath: try vocabularyFile())
     }
 
@@ -32,7 +32,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
     }
 
     /// Loads merges from a `bpe_simple_vocab_16e6.txt.gz` file.
-    public init(vocabularyPath: String) throws {
+    package init(vocabularyPath: String) throws {
         guard let data = FileManager.default.contents(atPath: vocabularyPath) else {
             throw CLIPError(file: vocabularyPath, problem: "cannot read the BPE vocabulary", fix: "Check the path.")
         }
@@ -92,7 +92,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
     }
 
     /// BPE ids of `text` without start/end tokens.
-    public func encode(_ text: String) -> [Int32] {
+    package func encode(_ text: String) -> [Int32] {
         var ids: [Int32] = []
         for word in CLIPTokenizer.words(TextCleaning.clean(text)) {
             if word == "<start_of_text>" { ids.append(startToken); continue }
@@ -104,7 +104,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
 
     /// Token ids [start, text..., end] padded with zeros to `contextLength`;
     /// longer texts are cut and end with the end token, as open_clip does.
-    public func tokenize(_ text: String, contextLength: Int = 77) -> [Int32] {
+    package func tokenize(_ text: String, contextLength: Int = 77) -> [Int32] {
         var ids = [startToken] + encode(text) + [endToken]
         if ids.count > contextLength {
             ids = Array(ids.prefix(contextLength))

@@ -10,7 +10,7 @@ extension CLIPModel {
     /// Zero-shot prompt templates the toy model was trained and measured
     /// with, by attribute; `{}` stands for the class name ("a star",
     /// "a red shape", "a shape on water").
-    public static let toyPromptTemplates: [String: String] = [
+    package static let toyPromptTemplates: [String: String] = [
         "shape": "a {}",
         "colour": "a {} shape",
         "background": "a shape on {}",
@@ -18,19 +18,19 @@ extension CLIPModel {
 
     /// The prompts for `classes` of `attribute` ("shape", "colour" or
     /// "background"), or nil for an attribute the toy model has no template for.
-    public static func toyPrompts(attribute: String, classes: [String]) -> [String]? {
+    package static func toyPrompts(attribute: String, classes: [String]) -> [String]? {
         let key = attribute.lowercased() == "color" ? "colour" : attribute.lowercased()
         guard let template = toyPromptTemplates[key] else { return nil }
         return classes.map { template.replacingOccurrences(of: "{}", with: $0) }
     }
 
     /// Loads the shipped toy CLIP.
-    public static func loadToy() throws -> CLIPModel {
+    package static func loadToy() throws -> CLIPModel {
         try CLIPModel(path: try toyModelFile())
     }
 
     /// Where the shipped toy CLIP is ($LOUPE_TOY_CLIP overrides it).
-    public static func toyModelFile() throws -> String {
+    package static func toyModelFile() throws -> String {
         try ShippedResource.path(toyModelName, what: "the toy CLIP", environment: "LOUPE_TOY_CLIP")
     }
 }

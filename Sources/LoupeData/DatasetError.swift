@@ -1,6 +1,6 @@
 /// What can go wrong reading a dataset. Each message names the file or the
 /// attribute and says what to do, because it reaches notebook users as is.
-public enum DatasetError: Error, CustomStringConvertible, Sendable {
+package enum DatasetError: Error, CustomStringConvertible, Sendable {
     /// A file or folder that is missing, unreadable or malformed.
     case unreadable(String)
     /// An attribute or value the dataset does not have.
@@ -10,10 +10,10 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable {
     /// a front end can suggest the nearest.
     case unknownAttribute(String, subject: String, known: [String])
 
-    public var description: String { message(hint: nil) }
+    package var description: String { message(hint: nil) }
 
     /// The message, with a "did you mean" suggestion when one is given.
-    public func message(hint: String?) -> String {
+    package func message(hint: String?) -> String {
         switch self {
         case .unreadable(let message), .invalid(let message): return message
         case .unknownAttribute(let name, let subject, let known):

@@ -3,7 +3,7 @@ import LoupeImage
 
 /// Where a dataset's images come from. Images are made on demand, so a
 /// dataset of thousands of scenes costs nothing until it is looked at.
-public protocol ImageSource: AnyObject {
+package protocol ImageSource: AnyObject {
     var description: String { get }
     func image(at index: Int) throws -> RGBImage
     func caption(at index: Int) -> String

@@ -3,9 +3,9 @@ import Foundation
 /// Every file Loupe writes goes under a temporary name in the same folder and
 /// is renamed into place, so a crash or a kill never leaves a half-written
 /// file: readers see the old file or the new one, nothing in between.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Writes `bytes` to `path` atomically, creating the parent folder.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    package static func write(_ bytes: [UInt8], to path: String) throws {
         try write(to: path) { handle in
             try bytes.withUnsafeBytes { try writeAll(handle, $0) }
         }
@@ -14,7 +14,7 @@ public enum AtomicFile {
     /// Opens a temporary file beside `path`, lets `body` fill it, flushes it
     /// to disk and renames it over `path`. On any error the temporary file
     /// is removed and `path` is untouched.
-    public static func write(to path: String, _ body: (Int32) throws -> Void) throws {
+    package static func write(to path: String, _ body: (Int32) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -50,7 +50,7 @@ public enum AtomicFile {
     }
 
     /// Writes every byte of `buffer`, retrying short writes.
-    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws {
+    package static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < buffer.count {
             let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
@@ -64,7 +64,7 @@ public enum AtomicFile {
 }
 
 /// Why a file could not be written, and what to check.
-public struct FileWriteError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct FileWriteError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -2,8 +2,8 @@
 /// alpha, or CMYK. Keeping the file's own layout (rather than flattening to
 /// RGB at once) lets CLIP preprocessing resample exactly the way PIL does
 /// before its final conversion to RGB.
-public struct DecodedImage: Sendable {
-    public enum Layout: String, Sendable {
+package struct DecodedImage: Sendable {
+    package enum Layout: String, Sendable {
         /// r, g, b (gray files are expanded to this).
         case rgb
         /// r, g, b, a with straight (not premultiplied) alpha.
@@ -12,22 +12,22 @@ public struct DecodedImage: Sendable {
         case cmyk
     }
 
-    public enum Format: String, Sendable { case png, jpeg }
+    package enum Format: String, Sendable { case png, jpeg }
 
-    public let width: Int
-    public let height: Int
-    public let layout: Layout
+    package let width: Int
+    package let height: Int
+    package let layout: Layout
     /// Interleaved samples, rows top to bottom.
-    public let samples: [UInt8]
-    public let format: Format
+    package let samples: [UInt8]
+    package let format: Format
     /// Bits per sample in the file (16-bit PNGs keep their high byte here).
-    public let bitDepth: Int
+    package let bitDepth: Int
     /// Channels the file stored: 1 gray, 2 gray+alpha, 3 colour, 4 colour+alpha or CMYK.
-    public let sourceChannels: Int
+    package let sourceChannels: Int
     /// PNG palette image.
-    public let isPalette: Bool
+    package let isPalette: Bool
 
-    public init(width: Int, height: Int, layout: Layout, samples: [UInt8], format: Format,
+    package init(width: Int, height: Int, layout: Layout, samples: [UInt8], format: Format,
                 bitDepth: Int = 8, sourceChannels: Int = 3, isPalette: Bool = false) {
         precondition(samples.count == width * height * layout.channels, "sample count does not match the layout")
         self.width = width; self.height = height; self.layout = layout; self.samples = samples
@@ -36,10 +36,10 @@ public struct DecodedImage: Sendable {
 
     /// Palette and 1-bit images are resized nearest-neighbour by PIL (its
     /// modes "P" and "1" cannot be interpolated); CLIP preprocessing follows.
-    public var resizesNearest: Bool { isPalette || (bitDepth == 1 && sourceChannels == 1) }
+    package var resizesNearest: Bool { isPalette || (bitDepth == 1 && sourceChannels == 1) }
 
     /// A short description such as "PNG 64×48 gray 16-bit".
-    public var summary: String {
+    package var summary: String {
         let kind: String
         if isPalette { kind = "palette" }
         else if layout == .cmyk { kind = "CMYK" }
@@ -56,12 +56,12 @@ public struct DecodedImage: Sendable {
 
     /// The image as RGB: alpha is dropped (not composited) and CMYK is
     /// converted with PIL's formula, so results agree with PIL's convert("RGB").
-    public func toRGB() -> RGBImage {
+    package func toRGB() -> RGBImage {
         RGBImage(width: width, height: height, pixels: DecodedImage.rgbSamples(samples, layout: layout))
     }
 
     /// Converts interleaved samples in `layout` to interleaved RGB.
-    public static func rgbSamples(_ samples: [UInt8], layout: Layout) -> [UInt8] {
+    package static func rgbSamples(_ samples: [UInt8], layout: Layout) -> [UInt8] {
         switch layout {
         case .rgb:
             return samples
@@ -97,7 +97,7 @@ extension DecodedImage {
     /// The image composited onto opaque white, as RGB: what transformers'
     /// image processors do to transparent images (PIL's alpha_composite over
     /// a white background, with its fixed-point rounding).
-    public static func onWhite(_ image: DecodedImage) -> DecodedImage {
+    package static func onWhite(_ image: DecodedImage) -> DecodedImage {
         guard image.layout == .rgba else { return image }
         let n = image.width * image.height
         var out = [UInt8](repeating: 0, count: n * 3)
@@ -116,12 +116,12 @@ extension DecodedImage {
 }
 
 extension DecodedImage.Layout {
-    public var channels: Int { self == .rgb ? 3 : 4 }
+    package var channels: Int { self == .rgb ? 3 : 4 }
 }
 
 extension DecodedImage {
     /// An RGB image seen as a decoded image (for preprocessing generated pictures).
-    public init(_ image: RGBImage) {
+    package init(_ image: RGBImage) {
         self.init(width: image.width, height: image.height, layout: .rgb, samples: image.pixels, format: .png)
     }
 }

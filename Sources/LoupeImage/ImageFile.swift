@@ -2,21 +2,21 @@ import CImageCodecs
 import Foundation
 
 /// Why an image file could not be read.
-public struct ImageDecodeError: Error, CustomStringConvertible, Sendable {
-    public let path: String
-    public let reason: String
-    public let fix: String
-    public var description: String { "cannot read image \(path): \(reason). \(fix)" }
+package struct ImageDecodeError: Error, CustomStringConvertible, Sendable {
+    package let path: String
+    package let reason: String
+    package let fix: String
+    package var description: String { "cannot read image \(path): \(reason). \(fix)" }
 }
 
 /// Reading PNG and JPEG files (libpng, libjpeg-turbo) into `DecodedImage`.
-public enum ImageFile {
+package enum ImageFile {
     /// Largest image accepted, in pixels (the same bound as PIL's
     /// decompression-bomb limit); larger headers are refused before decoding.
-    public static let defaultMaxPixels = 89_478_485
+    package static let defaultMaxPixels = 89_478_485
 
     /// Decodes a PNG or JPEG file, chosen by its leading bytes (not its name).
-    public static func read(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
+    package static func read(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw ImageDecodeError(path: path, reason: exists ? "the file cannot be opened" : "no such file",
@@ -26,12 +26,12 @@ public enum ImageFile {
     }
 
     /// Decodes the file and converts it to RGB (alpha dropped, CMYK converted).
-    public static func readRGB(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
+    package static func readRGB(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         try read(path, maxPixels: maxPixels).toRGB()
     }
 
     /// Decodes PNG or JPEG bytes; `name` is used in error messages.
-    public static func decode(_ bytes: [UInt8], name: String = "<memory>",
+    package static func decode(_ bytes: [UInt8], name: String = "<memory>",
                               maxPixels: Int = defaultMaxPixels) throws -> DecodedImage {
         let isPNG = bytes.starts(with: [0x89, 0x50, 0x4E, 0x47])
         let isJPEG = bytes.starts(with: [0xFF, 0xD8])

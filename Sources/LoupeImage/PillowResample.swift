@@ -5,8 +5,8 @@ import Foundation
 /// images) is defined by it: a separable convolution, horizontal pass then
 /// vertical, coefficients in 22-bit fixed point, and rounding to 8 bits
 /// after each pass.
-public enum PillowResample {
-    public enum Filter: Sendable {
+package enum PillowResample {
+    package enum Filter: Sendable {
         /// Keys' cubic with a = -0.5, antialiased when shrinking (PIL's BICUBIC).
         case bicubic
         /// Nearest neighbour, as PIL applies to palette and 1-bit images.
@@ -14,7 +14,7 @@ public enum PillowResample {
     }
 
     /// How the filter taps are rounded to fixed point.
-    public enum Arithmetic: Sendable {
+    package enum Arithmetic: Sendable {
         /// PIL: 22 fractional bits in 32-bit integers.
         case pillow
         /// torch's uint8 antialiased kernels (what torchvision, and so
@@ -32,7 +32,7 @@ public enum PillowResample {
     /// returned: each output pixel depends on its own taps alone, so the
     /// window is exactly that part of the full result, without the memory of
     /// the full result (a crop of an extreme aspect ratio stays small).
-    public static func resize(_ samples: [UInt8], width: Int, height: Int, channels: Int,
+    package static func resize(_ samples: [UInt8], width: Int, height: Int, channels: Int,
                               to outWidth: Int, _ outHeight: Int, filter: Filter, arithmetic: Arithmetic = .pillow,
                               window: (x: Range<Int>, y: Range<Int>)? = nil) -> [UInt8] {
         precondition(samples.count == width * height * channels, "sample count does not match the size")
@@ -238,7 +238,7 @@ public enum PillowResample {
 extension PillowResample {
     /// PIL resizes images with alpha in premultiplied form (RGBa), then
     /// divides back; this reproduces both conversions with PIL's rounding.
-    public static func premultiply(_ rgba: inout [UInt8]) {
+    package static func premultiply(_ rgba: inout [UInt8]) {
         for i in stride(from: 0, to: rgba.count, by: 4) {
             let a = Int(rgba[i + 3])
             for c in 0..<3 {
@@ -248,7 +248,7 @@ extension PillowResample {
         }
     }
 
-    public static func unpremultiply(_ rgba: inout [UInt8]) {
+    package static func unpremultiply(_ rgba: inout [UInt8]) {
         for i in stride(from: 0, to: rgba.count, by: 4) {
             let a = Int(rgba[i + 3])
             if a == 0 || a == 255 { continue }

@@ -1,19 +1,19 @@
 /// An 8-bit RGB image, rows top to bottom, pixels interleaved (r, g, b).
 /// The common currency between decoders, the scene generator, CLIP's
 /// preprocessing and the renderers.
-public struct RGBImage: Equatable, Sendable {
-    public let width: Int
-    public let height: Int
-    public var pixels: [UInt8]
+package struct RGBImage: Equatable, Sendable {
+    package let width: Int
+    package let height: Int
+    package var pixels: [UInt8]
     /// Pixels per display pixel: 2 for figures drawn for high-DPI screens,
     /// which a notebook shows at half their pixel size, 1 for photos.
-    public var density = 1
+    package var density = 1
 
     /// The size to display at, in CSS pixels.
-    public var displayWidth: Int { max(1, width / max(1, density)) }
-    public var displayHeight: Int { max(1, height / max(1, density)) }
+    package var displayWidth: Int { max(1, width / max(1, density)) }
+    package var displayHeight: Int { max(1, height / max(1, density)) }
 
-    public init(width: Int, height: Int, pixels: [UInt8]) {
+    package init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0 && pixels.count == width * height * 3,
                      "RGBImage needs width*height*3 bytes")
         self.width = width
@@ -22,7 +22,7 @@ public struct RGBImage: Equatable, Sendable {
     }
 
     /// A image filled with one colour.
-    public init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8) = (0, 0, 0)) {
+    package init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8) = (0, 0, 0)) {
         precondition(width > 0 && height > 0, "image dimensions must be positive")
         self.width = width
         self.height = height
@@ -31,7 +31,7 @@ public struct RGBImage: Equatable, Sendable {
         self.pixels = p
     }
 
-    public subscript(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
+    package subscript(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
         get {
             let i = (y * width + x) * 3
             return (pixels[i], pixels[i + 1], pixels[i + 2])

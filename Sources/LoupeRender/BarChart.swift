@@ -3,7 +3,7 @@ import LoupeImage
 
 extension Chart {
     /// Vertical bars, one per label, from zero (negative values hang down).
-    public static func bars(labels: [String], values: [Double], options: ChartOptions = ChartOptions(),
+    package static func bars(labels: [String], values: [Double], options: ChartOptions = ChartOptions(),
                             colour: Colour = Colour.series[0]) throws -> RGBImage {
         guard labels.count == values.count else {
             throw ChartError("bar chart needs one value per label (\(labels.count) labels, \(values.count) values)")
@@ -28,7 +28,7 @@ extension Chart {
     /// Bars in groups: one group per label, one bar per series in each (the
     /// same condition in the same colour across groups), with a legend.
     /// For paired conditions: clean against attacked, per method.
-    public static func groupedBars(labels: [String], series: [(name: String, values: [Double])],
+    package static func groupedBars(labels: [String], series: [(name: String, values: [Double])],
                                    options: ChartOptions = ChartOptions()) throws -> RGBImage {
         guard !series.isEmpty else { throw ChartError("grouped bars need at least one series") }
         for s in series where s.values.count != labels.count {
@@ -63,7 +63,7 @@ extension Chart {
     /// Horizontal bars with the label on the left and the value on the
     /// right: the picture of a probability table ("top-k classes").
     /// Values are drawn against `maxValue` (1 for probabilities).
-    public static func horizontalBars(labels: [String], values: [Double], maxValue: Double? = nil,
+    package static func horizontalBars(labels: [String], values: [Double], maxValue: Double? = nil,
                                       width: Int = 360, rowHeight: Int = 22, title: String? = nil,
                                       valueFormat: (Double) -> String = { String(format: "%.3f", $0) },
                                       colour: Colour = Colour.series[0], density: Int = 1) throws -> RGBImage {

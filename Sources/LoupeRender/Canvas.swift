@@ -3,22 +3,22 @@ import LoupeImage
 /// A mutable RGB drawing surface. All drawing is alpha-blended in sRGB
 /// space and clipped to the canvas; coordinates are Doubles so shapes can
 /// sit between pixels and be antialiased.
-public struct Canvas: Sendable {
-    public private(set) var image: RGBImage
+package struct Canvas: Sendable {
+    package private(set) var image: RGBImage
 
-    public var width: Int { image.width }
-    public var height: Int { image.height }
+    package var width: Int { image.width }
+    package var height: Int { image.height }
 
-    public init(width: Int, height: Int, background: Colour = .white) {
+    package init(width: Int, height: Int, background: Colour = .white) {
         image = RGBImage(width: width, height: height, fill: background.tuple)
     }
 
-    public init(image: RGBImage) { self.image = image }
+    package init(image: RGBImage) { self.image = image }
 
     /// Blends `colour` into pixel (x, y) with opacity `alpha` in 0...1.
     /// Out-of-range pixels are ignored so callers need not clip.
     @inline(__always)
-    public mutating func blend(x: Int, y: Int, colour: Colour, alpha: Double) {
+    package mutating func blend(x: Int, y: Int, colour: Colour, alpha: Double) {
         guard x >= 0, y >= 0, x < width, y < height, alpha > 0 else { return }
         let i = (y * width + x) * 3
         if alpha >= 1 {
@@ -36,13 +36,13 @@ public struct Canvas: Sendable {
         UInt8(Double(dst) + (Double(src) - Double(dst)) * a + 0.5)
     }
 
-    public mutating func clear(_ colour: Colour) {
+    package mutating func clear(_ colour: Colour) {
         image = RGBImage(width: width, height: height, fill: colour.tuple)
     }
 
     /// Fills a rectangle with exact fractional coverage at its edges, so a
     /// rectangle from x = 10.5 gives half-covered pixels in column 10.
-    public mutating func fill(_ r: Rect, _ colour: Colour, alpha: Double = 1) {
+    package mutating func fill(_ r: Rect, _ colour: Colour, alpha: Double = 1) {
         let x0 = max(0, r.x), y0 = max(0, r.y)
         let x1 = min(Double(width), r.maxX), y1 = min(Double(height), r.maxY)
         guard x1 > x0, y1 > y0 else { return }
@@ -58,7 +58,7 @@ public struct Canvas: Sendable {
     }
 
     /// Draws the outline of a rectangle, the stroke lying inside it.
-    public mutating func stroke(_ r: Rect, _ colour: Colour, width w: Double = 1, alpha: Double = 1) {
+    package mutating func stroke(_ r: Rect, _ colour: Colour, width w: Double = 1, alpha: Double = 1) {
         let w = min(w, r.width / 2, r.height / 2)
         fill(Rect(x: r.x, y: r.y, width: r.width, height: w), colour, alpha: alpha)
         fill(Rect(x: r.x, y: r.maxY - w, width: r.width, height: w), colour, alpha: alpha)
@@ -68,21 +68,21 @@ public struct Canvas: Sendable {
 
     /// Fills one or more closed contours with the non-zero winding rule,
     /// antialiased. Contours may overlap; overlapping parts are painted once.
-    public mutating func fill(polygons: [[Point]], _ colour: Colour, alpha: Double = 1) {
+    package mutating func fill(polygons: [[Point]], _ colour: Colour, alpha: Double = 1) {
         Rasterizer.fill(polygons, width: width, height: height) { x, y, coverage in
             blend(x: x, y: y, colour: colour, alpha: alpha * coverage)
         }
     }
 
-    public mutating func fill(polygon: [Point], _ colour: Colour, alpha: Double = 1) {
+    package mutating func fill(polygon: [Point], _ colour: Colour, alpha: Double = 1) {
         fill(polygons: [polygon], colour, alpha: alpha)
     }
 
-    public mutating func fillCircle(centre: Point, radius: Double, _ colour: Colour, alpha: Double = 1) {
+    package mutating func fillCircle(centre: Point, radius: Double, _ colour: Colour, alpha: Double = 1) {
         fill(polygon: Polygon.circle(centre: centre, radius: radius), colour, alpha: alpha)
     }
 
-    public mutating func strokeCircle(centre: Point, radius: Double, _ colour: Colour, width w: Double = 1, alpha: Double = 1) {
+    package mutating func strokeCircle(centre: Point, radius: Double, _ colour: Colour, width w: Double = 1, alpha: Double = 1) {
         // A ring: outer contour clockwise, inner one reversed, so the
         // winding number is zero inside the hole.
         let outer = Polygon.circle(centre: centre, radius: radius + w / 2)
@@ -91,21 +91,21 @@ public struct Canvas: Sendable {
     }
 
     /// An antialiased straight line with square-cut ends.
-    public mutating func line(from a: Point, to b: Point, _ colour: Colour, width w: Double = 1, alpha: Double = 1) {
+    package mutating func line(from a: Point, to b: Point, _ colour: Colour, width w: Double = 1, alpha: Double = 1) {
         guard let quad = Stroke.segment(a, b, width: w) else { return }
         fill(polygon: quad, colour, alpha: alpha)
     }
 
     /// An antialiased polyline with round joins, painted in one pass so
     /// joins do not darken where segments overlap.
-    public mutating func polyline(_ points: [Point], _ colour: Colour, width w: Double = 1, alpha: Double = 1, closed: Bool = false) {
+    package mutating func polyline(_ points: [Point], _ colour: Colour, width w: Double = 1, alpha: Double = 1, closed: Bool = false) {
         let contours = Stroke.polyline(points, width: w, closed: closed)
         guard !contours.isEmpty else { return }
         fill(polygons: contours, colour, alpha: alpha)
     }
 
     /// Draws an image at integer offset (x, y), clipped.
-    public mutating func draw(_ src: RGBImage, x: Int, y: Int) {
+    package mutating func draw(_ src: RGBImage, x: Int, y: Int) {
         for sy in 0..<src.height {
             let dy = y + sy
             guard dy >= 0, dy < height else { continue }
@@ -122,7 +122,7 @@ public struct Canvas: Sendable {
 
     /// Blends a coverage mask (e.g. rendered text) in `colour` with its
     /// top-left corner at (x, y).
-    public mutating func draw(_ mask: AlphaMask, x: Int, y: Int, _ colour: Colour, alpha: Double = 1) {
+    package mutating func draw(_ mask: AlphaMask, x: Int, y: Int, _ colour: Colour, alpha: Double = 1) {
         for my in 0..<mask.height {
             let dy = y + my
             guard dy >= 0, dy < height else { continue }
@@ -136,12 +136,12 @@ public struct Canvas: Sendable {
 }
 
 /// An 8-bit coverage mask: 0 transparent, 255 opaque.
-public struct AlphaMask: Equatable, Sendable {
-    public let width: Int
-    public let height: Int
-    public var values: [UInt8]
+package struct AlphaMask: Equatable, Sendable {
+    package let width: Int
+    package let height: Int
+    package var values: [UInt8]
 
-    public init(width: Int, height: Int, values: [UInt8]? = nil) {
+    package init(width: Int, height: Int, values: [UInt8]? = nil) {
         precondition(width >= 0 && height >= 0)
         self.width = width
         self.height = height
@@ -150,7 +150,7 @@ public struct AlphaMask: Equatable, Sendable {
     }
 
     /// Turned a quarter turn anticlockwise (for vertical axis labels).
-    public func rotatedLeft() -> AlphaMask {
+    package func rotatedLeft() -> AlphaMask {
         var out = AlphaMask(width: height, height: width)
         for y in 0..<height {
             for x in 0..<width {
@@ -163,7 +163,7 @@ public struct AlphaMask: Equatable, Sendable {
 
     /// Grown by `radius` pixels (a max filter over a disc), for outlines
     /// around text.
-    public func dilated(by radius: Int) -> AlphaMask {
+    package func dilated(by radius: Int) -> AlphaMask {
         guard radius > 0 else { return self }
         let w = width + 2 * radius, h = height + 2 * radius
         var out = AlphaMask(width: w, height: h)

@@ -1,19 +1,19 @@
 /// Size, titles and axis scales shared by all charts.
-public struct ChartOptions: Sendable {
-    public var width: Int
-    public var height: Int
-    public var title: String?
-    public var xLabel: String?
-    public var yLabel: String?
-    public var logX: Bool
-    public var logY: Bool
+package struct ChartOptions: Sendable {
+    package var width: Int
+    package var height: Int
+    package var title: String?
+    package var xLabel: String?
+    package var yLabel: String?
+    package var logX: Bool
+    package var logY: Bool
     /// Tick-label size in pixels; `nil` picks one from the chart's height.
-    public var fontSize: Double?
+    package var fontSize: Double?
     /// Pixels per display pixel: 2 draws the chart twice as finely, for
     /// high-DPI screens, at the same display size.
-    public var density: Int
+    package var density: Int
 
-    public init(width: Int = 640, height: Int = 400, title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
+    package init(width: Int = 640, height: Int = 400, title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
                 logX: Bool = false, logY: Bool = false, fontSize: Double? = nil, density: Int = 1) {
         self.width = width; self.height = height
         self.density = max(1, density)
@@ -25,8 +25,8 @@ public struct ChartOptions: Sendable {
     var textSize: Double { fontSize ?? min(13, max(8, Double(height) / 30)) }
 }
 
-public struct ChartError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
+package struct ChartError: Error, CustomStringConvertible, Sendable {
+    package let message: String
+    package var description: String { message }
     init(_ message: String) { self.message = message }
 }

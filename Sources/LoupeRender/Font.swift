@@ -1,19 +1,19 @@
 import CFreeType
 import Foundation
 
-public struct FontError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
+package struct FontError: Error, CustomStringConvertible, Sendable {
+    package let message: String
+    package var description: String { message }
 }
 
 /// A TrueType face rendered with FreeType. FreeType's library and faces are
 /// not safe to use from several threads at once, so every call into it, and
 /// the glyph cache, sit behind one process-wide lock.
-public final class Font: @unchecked Sendable {
+package final class Font: @unchecked Sendable {
     /// DejaVu Sans, the face for axes, labels and captions.
-    public static func sans() throws -> Font { try named("DejaVuSans.ttf") }
+    package static func sans() throws -> Font { try named("DejaVuSans.ttf") }
     /// DejaVu Sans Bold, for titles and words drawn into scenes.
-    public static func sansBold() throws -> Font { try named("DejaVuSans-Bold.ttf") }
+    package static func sansBold() throws -> Font { try named("DejaVuSans-Bold.ttf") }
 
     /// Where DejaVu lives on common systems; `LOUPE_FONT_DIR` goes first.
     static var searchDirectories: [String] {
@@ -26,7 +26,7 @@ public final class Font: @unchecked Sendable {
     }
 
     /// Finds a DejaVu file by name in the search directories.
-    public static func locate(_ file: String) throws -> String {
+    package static func locate(_ file: String) throws -> String {
         for dir in searchDirectories {
             let path = (dir as NSString).appendingPathComponent(file)
             if FileManager.default.isReadableFile(atPath: path) { return path }
@@ -49,7 +49,7 @@ public final class Font: @unchecked Sendable {
     }
 
     /// Opens any TrueType/OpenType file. Faces are cached per path.
-    public static func open(path: String) throws -> Font {
+    package static func open(path: String) throws -> Font {
         lock.lock(); defer { lock.unlock() }
         if let f = loaded[path] { return f }
         let f = try Font(lockedPath: path)
@@ -57,7 +57,7 @@ public final class Font: @unchecked Sendable {
         return f
     }
 
-    public let path: String
+    package let path: String
     private let face: FT_Face
     private var glyphs: [GlyphKey: Glyph] = [:]
     private var currentSize: Int = 0
@@ -123,7 +123,7 @@ public final class Font: @unchecked Sendable {
     }
 
     /// Distance from baseline to the top and bottom of the face's line box, in pixels.
-    public func lineMetrics(size: Double) -> (ascent: Int, descent: Int) {
+    package func lineMetrics(size: Double) -> (ascent: Int, descent: Int) {
         Font.lock.lock(); defer { Font.lock.unlock() }
         let px = Font.pixels(size)
         setSizeLocked(px)
@@ -134,7 +134,7 @@ public final class Font: @unchecked Sendable {
     }
 
     /// Advance width of `text` in pixels (simple layout: no kerning, one line).
-    public func measure(_ text: String, size: Double) -> Double {
+    package func measure(_ text: String, size: Double) -> Double {
         Font.lock.lock(); defer { Font.lock.unlock() }
         let px = Font.pixels(size)
         var pen = 0
@@ -144,7 +144,7 @@ public final class Font: @unchecked Sendable {
 
     /// Renders `text` into a coverage mask whose height is the face's line
     /// box, with the baseline `baseline` rows from the top.
-    public func render(_ text: String, size: Double) -> TextImage {
+    package func render(_ text: String, size: Double) -> TextImage {
         let (ascent, descent) = lineMetrics(size: size)
         Font.lock.lock(); defer { Font.lock.unlock() }
         let px = Font.pixels(size)
@@ -179,12 +179,12 @@ public final class Font: @unchecked Sendable {
 }
 
 /// Rendered text: a coverage mask plus where its baseline and pen origin lie.
-public struct TextImage: Sendable {
-    public var mask: AlphaMask
+package struct TextImage: Sendable {
+    package var mask: AlphaMask
     /// Rows from the mask's top down to the baseline.
-    public var baseline: Int
+    package var baseline: Int
     /// Columns from the mask's left edge to the pen's starting position.
-    public var originX: Int
+    package var originX: Int
     /// Pen advance, i.e. the layout width in pixels.
-    public var advance: Double
+    package var advance: Double
 }

@@ -1,33 +1,33 @@
 /// A point in canvas coordinates: x to the right, y down, pixel (i, j)
 /// covering the square [i, i+1) x [j, j+1), so its centre is (i+0.5, j+0.5).
-public struct Point: Equatable, Sendable {
-    public var x: Double
-    public var y: Double
-    public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
+package struct Point: Equatable, Sendable {
+    package var x: Double
+    package var y: Double
+    package init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
 }
 
 /// An axis-aligned rectangle in canvas coordinates.
-public struct Rect: Equatable, Sendable {
-    public var x: Double
-    public var y: Double
-    public var width: Double
-    public var height: Double
-    public init(x: Double, y: Double, width: Double, height: Double) {
+package struct Rect: Equatable, Sendable {
+    package var x: Double
+    package var y: Double
+    package var width: Double
+    package var height: Double
+    package init(x: Double, y: Double, width: Double, height: Double) {
         self.x = x; self.y = y; self.width = width; self.height = height
     }
-    public var maxX: Double { x + width }
-    public var maxY: Double { y + height }
-    public var centre: Point { Point(x + width / 2, y + height / 2) }
-    public func inset(by d: Double) -> Rect {
+    package var maxX: Double { x + width }
+    package var maxY: Double { y + height }
+    package var centre: Point { Point(x + width / 2, y + height / 2) }
+    package func inset(by d: Double) -> Rect {
         Rect(x: x + d, y: y + d, width: max(0, width - 2 * d), height: max(0, height - 2 * d))
     }
 }
 
 /// Regular shapes as closed polygons, for the rasteriser.
-public enum Polygon {
+package enum Polygon {
     /// A regular `sides`-gon of circumradius `radius`; `rotation` in radians,
     /// 0 puts the first vertex straight up.
-    public static func regular(sides: Int, centre c: Point, radius: Double, rotation: Double = 0) -> [Point] {
+    package static func regular(sides: Int, centre c: Point, radius: Double, rotation: Double = 0) -> [Point] {
         (0..<sides).map { i in
             let a = rotation + 2 * Double.pi * Double(i) / Double(sides)
             return Point(c.x + radius * Trig.sin(a), c.y - radius * Trig.cos(a))
@@ -35,7 +35,7 @@ public enum Polygon {
     }
 
     /// A star with `points` tips alternating between the outer and inner radius.
-    public static func star(points: Int, centre c: Point, outer: Double, inner: Double, rotation: Double = 0) -> [Point] {
+    package static func star(points: Int, centre c: Point, outer: Double, inner: Double, rotation: Double = 0) -> [Point] {
         (0..<(2 * points)).map { i in
             let a = rotation + Double.pi * Double(i) / Double(points)
             let r = i % 2 == 0 ? outer : inner
@@ -44,12 +44,12 @@ public enum Polygon {
     }
 
     /// A circle as a polygon fine enough that the facets are below a tenth of a pixel.
-    public static func circle(centre c: Point, radius: Double) -> [Point] {
+    package static func circle(centre c: Point, radius: Double) -> [Point] {
         let n = max(12, min(720, Int((2 * Double.pi * radius / 1.5).rounded(.up))))
         return regular(sides: n, centre: c, radius: radius)
     }
 
-    public static func rect(_ r: Rect) -> [Point] {
+    package static func rect(_ r: Rect) -> [Point] {
         [Point(r.x, r.y), Point(r.maxX, r.y), Point(r.maxX, r.maxY), Point(r.x, r.maxY)]
     }
 
@@ -68,8 +68,8 @@ public enum Polygon {
 /// Sine and cosine from plain arithmetic. The platform's libm may differ in
 /// the last bit between systems; geometry that feeds generated data sets
 /// goes through these so the same seed draws the same pixels everywhere.
-public enum Trig {
-    public static func sin(_ x: Double) -> Double {
+package enum Trig {
+    package static func sin(_ x: Double) -> Double {
         // Reduce to [-pi, pi], then to [-pi/2, pi/2] by symmetry.
         let twoPi = 2 * Double.pi
         var r = x - twoPi * (x / twoPi).rounded()
@@ -86,5 +86,5 @@ public enum Trig {
         return sum
     }
 
-    public static func cos(_ x: Double) -> Double { sin(x + Double.pi / 2) }
+    package static func cos(_ x: Double) -> Double { sin(x + Double.pi / 2) }
 }

@@ -3,12 +3,12 @@ import LoupeImage
 
 /// Values on a grid drawn as colour, over an image or on their own, with a
 /// colour bar that says what the colours mean.
-public enum Heatmap {
+package enum Heatmap {
     /// Blends a `rows` x `columns` grid (row-major; e.g. 7x7 patch values)
     /// over `image`. `range` defaults to the values' min...max; NaN cells
     /// are left uncoloured. The image is shown `displaySize` pixels on its
     /// longer side (default: its own size, at least 224).
-    public static func overlay(image: RGBImage, values: [Double], rows: Int, columns: Int,
+    package static func overlay(image: RGBImage, values: [Double], rows: Int, columns: Int,
                                colormap: Colormap = .viridis, range: ClosedRange<Double>? = nil, alpha: Double = 0.6,
                                interpolation: Interpolation = .nearest, displaySize: Int? = nil,
                                colourBar: Bool = true, title: String? = nil, label: String? = nil,
@@ -34,7 +34,7 @@ public enum Heatmap {
 
     /// A grid of values as coloured cells, `cellSize` pixels each, with
     /// optional row and column labels.
-    public static func matrix(values: [Double], rows: Int, columns: Int, colormap: Colormap = .viridis,
+    package static func matrix(values: [Double], rows: Int, columns: Int, colormap: Colormap = .viridis,
                               range: ClosedRange<Double>? = nil, cellSize: Int = 24, rowLabels: [String]? = nil,
                               columnLabels: [String]? = nil, colourBar: Bool = true, title: String? = nil,
                               label: String? = nil, density: Int = 1) throws -> RGBImage {

@@ -2,14 +2,14 @@ import Foundation
 import LoupeImage
 
 /// Counts of values in equal-width bins (equal in log10 when `logX`).
-public struct Histogram: Sendable, Equatable {
+package struct Histogram: Sendable, Equatable {
     /// `counts.count + 1` bin edges, increasing.
-    public let edges: [Double]
-    public let counts: [Int]
+    package let edges: [Double]
+    package let counts: [Int]
     /// Values left out: not finite, outside the range, or not positive on a log axis.
-    public let skipped: Int
+    package let skipped: Int
 
-    public init(_ values: [Double], bins: Int = 30, range: ClosedRange<Double>? = nil, logX: Bool = false) {
+    package init(_ values: [Double], bins: Int = 30, range: ClosedRange<Double>? = nil, logX: Bool = false) {
         let bins = max(1, bins)
         let usable = values.filter { $0.isFinite && (!logX || $0 > 0) }
         var lo = range?.lowerBound ?? usable.min() ?? 0
@@ -41,7 +41,7 @@ extension Chart {
     /// A histogram of `values`. With `options.logX` the bins are equal in
     /// log10 and non-positive values are skipped; with `options.logY` counts
     /// are drawn on a log axis (empty bins are left blank).
-    public static func histogram(_ values: [Double], bins: Int = 30, range: ClosedRange<Double>? = nil,
+    package static func histogram(_ values: [Double], bins: Int = 30, range: ClosedRange<Double>? = nil,
                                  options: ChartOptions = ChartOptions(), colour: Colour = Colour.series[0]) throws -> RGBImage {
         let h = Histogram(values, bins: bins, range: range, logX: options.logX)
         let maxCount = Double(h.counts.max() ?? 0)
@@ -64,7 +64,7 @@ extension Chart {
 }
 
 /// Namespace for the chart renderers; each returns a finished RGB image.
-public enum Chart {}
+package enum Chart {}
 
 extension ChartFrame {
     mutating func noData() {

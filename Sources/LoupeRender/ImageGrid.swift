@@ -2,14 +2,14 @@ import Foundation
 import LoupeImage
 
 /// Several images in rows, each scaled into a square cell, with captions.
-public enum ImageGrid {
+package enum ImageGrid {
     /// `columns` defaults to about the square root of the count (at most 8).
     /// Each image keeps its aspect ratio inside a `cellSize` square (display
     /// pixels; `density` 2 draws every cell twice as finely). Captions wrap,
     /// and every caption row is as tall as its longest caption, so none is
     /// cut short; `captionLines` is the least room kept for them. `frames`
     /// draws a coloured border around chosen cells.
-    public static func render(_ images: [RGBImage], captions: [String]? = nil, columns: Int? = nil, cellSize: Int = 112,
+    package static func render(_ images: [RGBImage], captions: [String]? = nil, columns: Int? = nil, cellSize: Int = 112,
                               padding: Int = 6, captionLines: Int = 2, title: String? = nil,
                               frames: [Colour?]? = nil, density: Int = 1) throws -> RGBImage {
         guard !images.isEmpty else { throw ChartError("an image grid needs at least one image") }

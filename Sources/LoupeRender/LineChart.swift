@@ -2,18 +2,18 @@ import Foundation
 import LoupeImage
 
 /// One line on a line chart.
-public struct LineSeries: Sendable {
-    public var name: String
-    public var x: [Double]
-    public var y: [Double]
-    public var colour: Colour?
+package struct LineSeries: Sendable {
+    package var name: String
+    package var x: [Double]
+    package var y: [Double]
+    package var colour: Colour?
 
-    public init(name: String, x: [Double], y: [Double], colour: Colour? = nil) {
+    package init(name: String, x: [Double], y: [Double], colour: Colour? = nil) {
         self.name = name; self.x = x; self.y = y; self.colour = colour
     }
 
     /// Values against their index (0, 1, 2...), e.g. a loss per step.
-    public init(name: String, y: [Double], colour: Colour? = nil) {
+    package init(name: String, y: [Double], colour: Colour? = nil) {
         self.init(name: name, x: y.indices.map(Double.init), y: y, colour: colour)
     }
 }
@@ -22,7 +22,7 @@ extension Chart {
     /// Lines through each series' points, with a legend when there is more
     /// than one series or a series has a name. Non-finite points (and
     /// non-positive ones on a log axis) break the line.
-    public static func lines(_ series: [LineSeries], options: ChartOptions = ChartOptions(),
+    package static func lines(_ series: [LineSeries], options: ChartOptions = ChartOptions(),
                              lineWidth: Double = 1.75) throws -> RGBImage {
         for s in series where s.x.count != s.y.count {
             throw ChartError("series '\(s.name)' has \(s.x.count) x values but \(s.y.count) y values")

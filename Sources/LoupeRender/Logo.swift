@@ -3,8 +3,8 @@ import LoupeImage
 /// Loupe's logo, drawn rather than shipped: a magnifying glass whose lens
 /// shows a grid of patches with a few lit up, as an SAE latent lights up the
 /// patches of a ViT. Used for the kernelspec icons and `logo()`.
-public enum Logo {
-    public static func draw(size: Int) -> RGBImage {
+package enum Logo {
+    package static func draw(size: Int) -> RGBImage {
         precondition(size >= 8, "the logo needs at least 8 pixels")
         var image = RGBImage(width: size, height: size, fill: (255, 255, 255))
         let s = Double(size)

@@ -4,15 +4,15 @@ import LoupeImage
 /// PNG encoding sits here, above the pixels and codecs of LoupeImage (which
 /// only decode): writing a picture is what rendering produces.
 
-public struct PNGError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct PNGError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }
 
 extension RGBImage {
     /// Encodes the image as an 8-bit RGB PNG. Uses libpng's simplified API,
     /// which reports failures through `png_image.message` instead of longjmp.
-    public func pngData() throws -> [UInt8] {
+    package func pngData() throws -> [UInt8] {
         var image = png_image()
         image.version = png_uint_32(PNG_IMAGE_VERSION)
         image.width = png_uint_32(width)

@@ -5,7 +5,7 @@ extension Heatmap {
     /// `threshold`: other patches are dimmed and the marked ones outlined,
     /// the view for "where does this feature fire" in top-image grids.
     /// The image keeps its size.
-    public static func highlight(image: RGBImage, values: [Double], rows: Int, columns: Int, threshold: Double = 0,
+    package static func highlight(image: RGBImage, values: [Double], rows: Int, columns: Int, threshold: Double = 0,
                                  colour: Colour = Colour(hex: 0xffd21f), dim: Double = 0.55) throws -> RGBImage {
         try check(values, rows, columns)
         var canvas = Canvas(image: image)

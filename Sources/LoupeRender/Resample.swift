@@ -1,7 +1,7 @@
 import LoupeImage
 
 /// How a small grid or image is stretched to a larger size.
-public enum Interpolation: Sendable {
+package enum Interpolation: Sendable {
     /// Hard-edged cells: each patch stays visibly a patch.
     case nearest
     /// Values taken as cell centres and blended linearly between them.
@@ -10,10 +10,10 @@ public enum Interpolation: Sendable {
 
 /// Resizing for display. (Model preprocessing has its own, exact, resizer;
 /// these only need to look right.)
-public enum Resample {
+package enum Resample {
     /// A `rows` x `columns` grid of values (row-major) sampled at every pixel
     /// of a `width` x `height` raster.
-    public static func grid(_ values: [Double], rows: Int, columns: Int, width: Int, height: Int,
+    package static func grid(_ values: [Double], rows: Int, columns: Int, width: Int, height: Int,
                             interpolation: Interpolation) -> [Double] {
         precondition(values.count == rows * columns && rows > 0 && columns > 0)
         var out = [Double](repeating: 0, count: width * height)
@@ -47,7 +47,7 @@ public enum Resample {
 
     /// An image resized to `width` x `height`: nearest or bilinear when
     /// enlarging, box-averaged when shrinking so thumbnails do not alias.
-    public static func image(_ src: RGBImage, width: Int, height: Int, interpolation: Interpolation = .bilinear) -> RGBImage {
+    package static func image(_ src: RGBImage, width: Int, height: Int, interpolation: Interpolation = .bilinear) -> RGBImage {
         if src.width == width && src.height == height { return src }
         var out = [UInt8](repeating: 0, count: width * height * 3)
         let sx = Double(src.width) / Double(width), sy = Double(src.height) / Double(height)

@@ -1,13 +1,13 @@
 /// Where a piece of text sits relative to the point it is drawn at.
-public enum HorizontalAnchor: Sendable { case left, centre, right }
-public enum VerticalAnchor: Sendable { case top, middle, baseline, bottom }
+package enum HorizontalAnchor: Sendable { case left, centre, right }
+package enum VerticalAnchor: Sendable { case top, middle, baseline, bottom }
 
 extension Canvas {
     /// Draws one line of text. The anchor point is `at`; with `.left` and
     /// `.baseline` that is the pen's starting position on the baseline.
     /// `vertical: true` turns the text a quarter turn anticlockwise, reading
     /// bottom to top (a y-axis label); the anchors then apply to the turned box.
-    public mutating func text(_ s: String, at p: Point, font: Font, size: Double, _ colour: Colour = .ink,
+    package mutating func text(_ s: String, at p: Point, font: Font, size: Double, _ colour: Colour = .ink,
                               horizontal: HorizontalAnchor = .left, vertical: VerticalAnchor = .baseline,
                               turned: Bool = false, alpha: Double = 1, outline: Colour? = nil, outlineWidth: Int = 2) {
         let t = font.render(s, size: size)
@@ -44,7 +44,7 @@ extension Font {
     /// `text` broken into lines no wider than `width` pixels, at spaces where
     /// it can be and inside a word only when that word alone is too wide:
     /// nothing is dropped, so figures grow to show whole labels.
-    public func wrap(_ text: String, size: Double, width: Double) -> [String] {
+    package func wrap(_ text: String, size: Double, width: Double) -> [String] {
         var lines: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var current = ""
@@ -65,7 +65,7 @@ extension Font {
     }
 
     /// Whether `text` wraps without breaking any word.
-    public func wrapsAtSpaces(_ text: String, size: Double, width: Double) -> Bool {
+    package func wrapsAtSpaces(_ text: String, size: Double, width: Double) -> Bool {
         text.split(whereSeparator: { $0 == " " || $0 == "\n" }).allSatisfy { measure(String($0), size: size) <= width }
     }
 

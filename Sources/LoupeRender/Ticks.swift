@@ -1,10 +1,10 @@
 import Foundation
 
 /// Axis tick placement and labelling.
-public enum Ticks {
+package enum Ticks {
     /// Round tick values covering lo...hi with steps of 1, 2 or 5 times a
     /// power of ten, aiming for about `target` ticks.
-    public static func nice(_ lo: Double, _ hi: Double, target: Int = 5) -> [Double] {
+    package static func nice(_ lo: Double, _ hi: Double, target: Int = 5) -> [Double] {
         guard lo.isFinite, hi.isFinite else { return [] }
         if hi <= lo { return [lo] }
         let step = niceStep((hi - lo) / Double(max(1, target)))
@@ -17,7 +17,7 @@ public enum Ticks {
     }
 
     /// The smallest 1-2-5 step at least `raw`.
-    public static func niceStep(_ raw: Double) -> Double {
+    package static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }
         let mag = pow(10, (log10(raw)).rounded(.down))
         for m in [1.0, 2, 5, 10] where m * mag >= raw * (1 - 1e-9) { return m * mag }
@@ -25,7 +25,7 @@ public enum Ticks {
     }
 
     /// An axis range widened outward to whole steps, so the outermost ticks sit on the frame.
-    public static func niceRange(_ lo: Double, _ hi: Double, target: Int = 5) -> (Double, Double) {
+    package static func niceRange(_ lo: Double, _ hi: Double, target: Int = 5) -> (Double, Double) {
         var lo = lo, hi = hi
         if !(lo.isFinite && hi.isFinite) { return (0, 1) }
         if hi <= lo { let d = lo == 0 ? 1 : abs(lo) * 0.1; lo -= d; hi += d }
@@ -35,7 +35,7 @@ public enum Ticks {
 
     /// Ticks for a log10 axis over lo...hi (both > 0): the powers of ten,
     /// with 2 and 5 in between when the range spans under two decades.
-    public static func log(_ lo: Double, _ hi: Double) -> [Double] {
+    package static func log(_ lo: Double, _ hi: Double) -> [Double] {
         guard lo > 0, hi > lo else { return lo > 0 ? [lo] : [] }
         let a = Int(log10(lo).rounded(.down)), b = Int(log10(hi).rounded(.up))
         let decades = log10(hi) - log10(lo)
@@ -54,7 +54,7 @@ public enum Ticks {
 
     /// A label for `value` on an axis whose ticks are `step` apart: just
     /// enough decimals to tell neighbours apart, scientific for extremes.
-    public static func label(_ value: Double, step: Double) -> String {
+    package static func label(_ value: Double, step: Double) -> String {
         if value == 0 { return "0" }
         let a = abs(value)
         if a >= 1e6 || a < 1e-4 {
@@ -65,7 +65,7 @@ public enum Ticks {
     }
 
     /// "10³"-style labels for powers of ten, "2·10⁻³" otherwise, used on log axes.
-    public static func logLabel(_ value: Double) -> String {
+    package static func logLabel(_ value: Double) -> String {
         guard value > 0 else { return label(value, step: 1) }
         let e = Int(log10(value).rounded(.down))
         let m = value / pow(10, Double(e))

@@ -5,7 +5,7 @@ import LoupeSafetensors
 /// Where training activations come from: rows of `width` floats, streamed.
 /// The CLIP engine supplies one that runs images through the model; Loupe
 /// itself provides an in-memory matrix and an on-disk cache.
-public protocol ActivationSource: AnyObject {
+package protocol ActivationSource: AnyObject {
     /// Floats per row (the residual width, d_in).
     var width: Int { get }
     /// Rows in one pass, when known.
@@ -20,13 +20,13 @@ public protocol ActivationSource: AnyObject {
 }
 
 /// An in-memory row-major [N, width] Float32 matrix.
-public final class MatrixActivationSource: ActivationSource {
-    public let width: Int
-    public let values: [Float]
-    public let metadata: SAEMetadata
+package final class MatrixActivationSource: ActivationSource {
+    package let width: Int
+    package let values: [Float]
+    package let metadata: SAEMetadata
     private var cursor = 0
 
-    public init(values: [Float], width: Int, metadata: SAEMetadata = SAEMetadata()) throws {
+    package init(values: [Float], width: Int, metadata: SAEMetadata = SAEMetadata()) throws {
         guard width > 0 else { throw SAEError("activation width must be positive") }
         guard !values.isEmpty, values.count % width == 0 else {
             throw SAEError("an activation matrix of width \(width) needs a non-empty whole number of rows, got \(values.count) values")
@@ -34,9 +34,9 @@ public final class MatrixActivationSource: ActivationSource {
         self.values = values; self.width = width; self.metadata = metadata
     }
 
-    public var rowCount: Int? { values.count / width }
+    package var rowCount: Int? { values.count / width }
 
-    public func read(into buffer: UnsafeMutablePointer<Float>, maxRows: Int) throws -> Int {
+    package func read(into buffer: UnsafeMutablePointer<Float>, maxRows: Int) throws -> Int {
         let n = min(maxRows, values.count / width - cursor)
         guard n > 0 else { return 0 }
         values.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + cursor * width, count: n * width) }
@@ -44,23 +44,23 @@ public final class MatrixActivationSource: ActivationSource {
         return n
     }
 
-    public func rewind() throws { cursor = 0 }
+    package func rewind() throws { cursor = 0 }
 }
 
 /// Activations cached on disk as a safetensors file with one F32 tensor
 /// `activations` [tokens, width] and the model/layer/site/tokens in its
 /// metadata. The file is memory-mapped, so a cache larger than memory still
 /// streams, and one cache serves any number of training runs.
-public final class CachedActivationSource: ActivationSource {
-    public static let tensorName = "activations"
-    public let file: SafetensorsFile
-    public let width: Int
-    public let rows: Int
-    public let metadata: SAEMetadata
+package final class CachedActivationSource: ActivationSource {
+    package static let tensorName = "activations"
+    package let file: SafetensorsFile
+    package let width: Int
+    package let rows: Int
+    package let metadata: SAEMetadata
     private let data: UnsafePointer<Float>
     private var cursor = 0
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         file = try SafetensorsFile(path: path)
         guard file.has(Self.tensorName) else {
             throw SAEError("'\(path)' is not an activation cache: it has no '\(Self.tensorName)' tensor; write one with ActivationCache.write")
@@ -75,9 +75,9 @@ public final class CachedActivationSource: ActivationSource {
         metadata = try SAEMetadata(cacheFields: m)
     }
 
-    public var rowCount: Int? { rows }
+    package var rowCount: Int? { rows }
 
-    public func read(into buffer: UnsafeMutablePointer<Float>, maxRows: Int) throws -> Int {
+    package func read(into buffer: UnsafeMutablePointer<Float>, maxRows: Int) throws -> Int {
         let n = min(maxRows, rows - cursor)
         guard n > 0 else { return 0 }
         buffer.update(from: data + cursor * width, count: n * width)
@@ -85,16 +85,16 @@ public final class CachedActivationSource: ActivationSource {
         return n
     }
 
-    public func rewind() throws { cursor = 0 }
+    package func rewind() throws { cursor = 0 }
 }
 
-public enum ActivationCache {
+package enum ActivationCache {
     /// Streams one pass of `source` (at most `maxRows` rows) into a cache
     /// file without holding it in memory: rows go to a scratch file first
     /// (the header needs the final row count), then header and rows are
     /// written under a temporary name and renamed, so the cache appears only
     /// when complete.
-    public static func write(_ source: ActivationSource, to path: String, maxRows: Int? = nil, chunkRows: Int = 4096) throws {
+    package static func write(_ source: ActivationSource, to path: String, maxRows: Int? = nil, chunkRows: Int = 4096) throws {
         try source.rewind()
         let width = source.width
         let scratch = path + ".rows-\(getpid())"

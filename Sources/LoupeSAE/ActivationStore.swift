@@ -5,17 +5,17 @@
 /// The source is rewound when it runs out. Everything is a function of the
 /// seed and the number of batches drawn, which is what makes resuming from a
 /// checkpoint exact.
-public final class ActivationStore {
-    public let source: ActivationSource
-    public let batchSize: Int
-    public let capacity: Int
-    public private(set) var batchesDrawn = 0
+package final class ActivationStore {
+    package let source: ActivationSource
+    package let batchSize: Int
+    package let capacity: Int
+    package private(set) var batchesDrawn = 0
     private var buffer: [Float]
     private var held = 0
     private var rng: SeededRandom
     private let width: Int
 
-    public init(source: ActivationSource, batchSize: Int, bufferBatches: Int = 8, seed: UInt64) throws {
+    package init(source: ActivationSource, batchSize: Int, bufferBatches: Int = 8, seed: UInt64) throws {
         guard batchSize > 0 else { throw SAEError("batch size must be positive") }
         self.source = source; self.batchSize = batchSize; width = source.width
         var cap = batchSize * max(bufferBatches, 1)
@@ -47,7 +47,7 @@ public final class ActivationStore {
     }
 
     /// Fills `out` with the next batch, [batchSize, width].
-    public func nextBatch(into out: UnsafeMutablePointer<Float>) throws {
+    package func nextBatch(into out: UnsafeMutablePointer<Float>) throws {
         try refill()
         buffer.withUnsafeMutableBufferPointer { buf in
             let b = buf.baseAddress!
@@ -62,7 +62,7 @@ public final class ActivationStore {
     }
 
     /// Draws and drops `count` batches (used to resume exactly where a run stopped).
-    public func skip(_ count: Int) throws {
+    package func skip(_ count: Int) throws {
         var scratch = [Float](repeating: 0, count: batchSize * width)
         for _ in 0..<count { try scratch.withUnsafeMutableBufferPointer { try nextBatch(into: $0.baseAddress!) } }
     }

@@ -5,17 +5,17 @@ import Foundation
 /// gradient of each decoder row loses its component along the row, and after
 /// it the row is scaled back to unit norm. A JumpReLU threshold is trained
 /// as log θ (so it stays positive): its gradient is θ·dL/dθ.
-public final class AdamOptimizer {
-    public var beta1: Float = 0.9
-    public var beta2: Float = 0.999
-    public var epsilon: Float = 1e-8
+package final class AdamOptimizer {
+    package var beta1: Float = 0.9
+    package var beta2: Float = 0.999
+    package var epsilon: Float = 1e-8
     /// Number of updates made so far (for bias correction and checkpoints).
-    public var step: Int = 0
-    public let dIn: Int, dSAE: Int
+    package var step: Int = 0
+    package let dIn: Int, dSAE: Int
     var mWEnc, vWEnc, mWDec, vWDec: [Float]
     var mBEnc, vBEnc, mBDec, vBDec, mTheta, vTheta: [Float]
 
-    public init(dIn: Int, dSAE: Int) {
+    package init(dIn: Int, dSAE: Int) {
         self.dIn = dIn; self.dSAE = dSAE
         let big = [Float](repeating: 0, count: dIn * dSAE)
         mWEnc = big; vWEnc = big; mWDec = big; vWDec = big
@@ -41,7 +41,7 @@ public final class AdamOptimizer {
 
     /// One update with learning rate `lr`. `normalizeDecoder` applies the
     /// unit-norm constraint; `trainThreshold` updates log θ.
-    public func update(_ sae: SparseAutoencoder, gradients g: SAEGradients, lr: Float,
+    package func update(_ sae: SparseAutoencoder, gradients g: SAEGradients, lr: Float,
                        normalizeDecoder: Bool = true, trainThreshold: Bool = false) {
         step += 1
         let b1 = beta1, b2 = beta2, eps = epsilon, d = dIn

@@ -3,24 +3,24 @@ import LoupeJSON
 /// What an architecture needs to add its sparsity penalty to a training
 /// step: the batch's pre-activations, the chosen codes, and where to add the
 /// gradients. `dValue` is aligned with `codes.value`.
-public struct PenaltyContext {
-    public let pre: UnsafePointer<Float>        // [rows, dSAE]
-    public let rows: Int
-    public let dSAE: Int
-    public let codes: SparseCodes
-    public let coefficient: Float               // after warm-up
-    public let threshold: UnsafePointer<Float>  // [dSAE]
-    public let dValue: UnsafeMutablePointer<Float>
-    public let dThreshold: UnsafeMutablePointer<Float>  // [dSAE]
+package struct PenaltyContext {
+    package let pre: UnsafePointer<Float>        // [rows, dSAE]
+    package let rows: Int
+    package let dSAE: Int
+    package let codes: SparseCodes
+    package let coefficient: Float               // after warm-up
+    package let threshold: UnsafePointer<Float>  // [dSAE]
+    package let dValue: UnsafeMutablePointer<Float>
+    package let dThreshold: UnsafeMutablePointer<Float>  // [dSAE]
     /// dLoss/dz for (token, latent) through the reconstruction, also for
     /// latents that did not fire (JumpReLU's threshold gradient needs them).
-    public let reconstructionGradient: (Int, Int) -> Float
+    package let reconstructionGradient: (Int, Int) -> Float
 }
 
 /// One SAE activation rule and its training behaviour. Each lives whole in
 /// its own file: how notebooks spell it, its options, its `cfg.json` fields
 /// and its training specifics. `SAEArchitectures` lists them.
-public protocol SAEArchitecture: Sendable, CustomStringConvertible {
+package protocol SAEArchitecture: Sendable, CustomStringConvertible {
     /// The `architecture` value in `cfg.json`.
     static var architectureName: String { get }
     /// Other `architecture` values seen in the wild for the same rules.
@@ -68,20 +68,20 @@ public protocol SAEArchitecture: Sendable, CustomStringConvertible {
 }
 
 extension SAEArchitecture {
-    public static var aliases: [String] { [] }
-    public var architectureName: String { Self.architectureName }
-    public var fixedConfigFields: [String: JSON] { [:] }
-    public var inferenceArchitecture: any SAEArchitecture { self }
-    public var usesThreshold: Bool { false }
-    public var initialThreshold: Float { 0 }
-    public var usesAuxK: Bool { false }
-    public var trainsThreshold: Bool { false }
-    public var sparsityCoefficient: Float { 0 }
-    public func lossGroupEnds(dSAE: Int) -> [Int] { [dSAE] }
-    public func validate(dIn: Int, dSAE: Int) throws {}
-    public func trainingEncode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
+    package static var aliases: [String] { [] }
+    package var architectureName: String { Self.architectureName }
+    package var fixedConfigFields: [String: JSON] { [:] }
+    package var inferenceArchitecture: any SAEArchitecture { self }
+    package var usesThreshold: Bool { false }
+    package var initialThreshold: Float { 0 }
+    package var usesAuxK: Bool { false }
+    package var trainsThreshold: Bool { false }
+    package var sparsityCoefficient: Float { 0 }
+    package func lossGroupEnds(dSAE: Int) -> [Int] { [dSAE] }
+    package func validate(dIn: Int, dSAE: Int) throws {}
+    package func trainingEncode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
         encode(pre: pre, rows: rows, dSAE: dSAE, threshold: threshold)
     }
-    public func penalty(_ context: PenaltyContext) -> Double { 0 }
-    public func afterStep(codes: SparseCodes, threshold: inout [Float]) {}
+    package func penalty(_ context: PenaltyContext) -> Double { 0 }
+    package func afterStep(codes: SparseCodes, threshold: inout [Float]) {}
 }

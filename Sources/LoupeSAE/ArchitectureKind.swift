@@ -1,23 +1,23 @@
 /// How a notebook asks for an architecture: `kind: .topK(k: 32)`. The
 /// language builds its `kind:` choices, their docs and their completions
 /// from these, so each architecture is described once, in its own file.
-public struct ArchitectureKind: Sendable {
+package struct ArchitectureKind: Sendable {
     /// The case name after the dot: "topK".
-    public let name: String
+    package let name: String
     /// Its argument labels, in the order the docs list them.
-    public let labels: [String]
+    package let labels: [String]
     /// One line for completion and hover.
-    public let doc: String
+    package let doc: String
     /// What completion inserts after the dot: "topK(k: 32)".
-    public let example: String
+    package let example: String
 
-    public init(_ name: String, labels: [String], doc: String, example: String) {
+    package init(_ name: String, labels: [String], doc: String, example: String) {
         self.name = name; self.labels = labels; self.doc = doc; self.example = example
     }
 }
 
 /// One argument of a `kind:` case, as the language hands it over.
-public indirect enum ArchitectureArgument: Sendable {
+package indirect enum ArchitectureArgument: Sendable {
     case integer(Int)
     case real(Double)
     case list([ArchitectureArgument])
@@ -27,12 +27,12 @@ public indirect enum ArchitectureArgument: Sendable {
 
 /// The labelled arguments of one `kind:` case, read with messages that show
 /// the fix. A label the kind does not take is refused when they are made.
-public struct ArchitectureArguments: Sendable {
-    public let kind: ArchitectureKind
+package struct ArchitectureArguments: Sendable {
+    package let kind: ArchitectureKind
     private let values: [String: ArchitectureArgument]
 
     /// The first of repeated labels counts, as it always has.
-    public init(kind: ArchitectureKind, _ labelled: [(label: String, value: ArchitectureArgument)]) throws {
+    package init(kind: ArchitectureKind, _ labelled: [(label: String, value: ArchitectureArgument)]) throws {
         var values: [String: ArchitectureArgument] = [:]
         for (label, value) in labelled {
             guard kind.labels.contains(label) else { throw ArchitectureArgumentError.unknownLabel(kind: kind, label: label) }
@@ -43,7 +43,7 @@ public struct ArchitectureArguments: Sendable {
     }
 
     /// A number; `value` stands in when the label is absent.
-    public func number(_ label: String, default value: Double? = nil) throws -> Double {
+    package func number(_ label: String, default value: Double? = nil) throws -> Double {
         switch values[label] {
         case .integer(let i)?: return Double(i)
         case .real(let d)?: return d
@@ -55,14 +55,14 @@ public struct ArchitectureArguments: Sendable {
     }
 
     /// A count such as k: a number, its fraction dropped.
-    public func count(_ label: String) throws -> Int {
+    package func count(_ label: String) throws -> Int {
         let x = try number(label)
         guard x.isFinite, abs(x) < 1e15 else { throw ArchitectureArgumentError.outOfRange(kind: kind.name, label: label, got: x) }
         return Int(x)
     }
 
     /// A list of whole numbers; `meaning` says what it is when it is missing.
-    public func wholeNumbers(_ label: String, meaning: String) throws -> [Int] {
+    package func wholeNumbers(_ label: String, meaning: String) throws -> [Int] {
         guard case .list(let items)? = values[label] else {
             throw ArchitectureArgumentError.missing(kind: kind.name, label: label, meaning: meaning, example: kind.example)
         }
@@ -74,14 +74,14 @@ public struct ArchitectureArguments: Sendable {
 }
 
 /// A `kind:` case whose arguments do not make an architecture.
-public enum ArchitectureArgumentError: Error, CustomStringConvertible, Sendable {
+package enum ArchitectureArgumentError: Error, CustomStringConvertible, Sendable {
     case unknownLabel(kind: ArchitectureKind, label: String)
     case missing(kind: String, label: String, meaning: String?, example: String)
     case notANumber(kind: String, label: String, got: String)
     case outOfRange(kind: String, label: String, got: Double)
     case notWholeNumbers(kind: String, label: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownLabel(let kind, let label):
             let takes = kind.labels.isEmpty ? "no arguments" : kind.labels.map { "'\($0):'" }.joined(separator: ", ")

@@ -3,9 +3,9 @@ import LoupeJSON
 /// Every architecture Loupe trains and reads, as SAELens maps `cfg.json`'s
 /// `architecture` name to a class. Files find an architecture by that name,
 /// notebooks by its `kind:` case; nothing else names the concrete types.
-public enum SAEArchitectures {
+package enum SAEArchitectures {
     /// Adding an architecture is one file and one entry here.
-    public static let all: [any SAEArchitecture.Type] = [
+    package static let all: [any SAEArchitecture.Type] = [
         ReLUArchitecture.self,
         TopKArchitecture.self,
         BatchTopKArchitecture.self,
@@ -14,27 +14,27 @@ public enum SAEArchitectures {
     ]
 
     /// The `cfg.json` names Loupe reads, aliases left out.
-    public static var names: [String] { all.map { $0.architectureName } }
+    package static var names: [String] { all.map { $0.architectureName } }
 
     /// The architecture a `cfg.json` name or alias stands for, in any letter case.
-    public static func named(_ name: String) throws -> any SAEArchitecture.Type {
+    package static func named(_ name: String) throws -> any SAEArchitecture.Type {
         let key = name.lowercased()
         if let t = all.first(where: { $0.architectureName == key || $0.aliases.contains(key) }) { return t }
         throw ArchitectureLookupError.unknownName(name, known: names)
     }
 
     /// Builds an architecture from a `cfg.json` object.
-    public static func fromConfig(_ cfg: JSON) throws -> any SAEArchitecture {
+    package static func fromConfig(_ cfg: JSON) throws -> any SAEArchitecture {
         guard let field = cfg["architecture"] else { throw ArchitectureLookupError.noArchitectureField(known: names) }
         guard let name = field.stringValue else { throw ArchitectureLookupError.unknownName(field.serialized(), known: names) }
         return try named(name).fromConfig(cfg)
     }
 
     /// The `kind:` cases notebooks write, in the registry's order.
-    public static var kinds: [ArchitectureKind] { all.map { $0.kind } }
+    package static var kinds: [ArchitectureKind] { all.map { $0.kind } }
 
     /// Builds the architecture of a `kind:` case from its labelled arguments.
-    public static func fromKind(_ name: String, _ labelled: [(label: String, value: ArchitectureArgument)]) throws -> any SAEArchitecture {
+    package static func fromKind(_ name: String, _ labelled: [(label: String, value: ArchitectureArgument)]) throws -> any SAEArchitecture {
         guard let type = all.first(where: { $0.kind.name == name }) else {
             throw ArchitectureLookupError.unknownKind(name, known: kinds.map(\.name))
         }
@@ -43,7 +43,7 @@ public enum SAEArchitectures {
 }
 
 /// A name that no registered architecture answers to.
-public enum ArchitectureLookupError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ArchitectureLookupError: Error, CustomStringConvertible, Sendable, Equatable {
     /// `cfg.json`'s `architecture` names no architecture Loupe has.
     case unknownName(String, known: [String])
     /// `cfg.json` has no `architecture` field at all.
@@ -51,7 +51,7 @@ public enum ArchitectureLookupError: Error, CustomStringConvertible, Sendable, E
     /// A `kind:` case that no architecture is spelled as.
     case unknownKind(String, known: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownName(let name, let known):
             return "unknown SAE architecture '\(name)'; Loupe reads: \(known.joined(separator: ", "))"

@@ -1,13 +1,13 @@
 import LoupeJSON
 
 /// A `cfg.json` field that is missing or holds the wrong kind of value.
-public enum ConfigFieldError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum ConfigFieldError: Error, CustomStringConvertible, Sendable, Equatable {
     case missing(key: String)
     case notAPositiveInteger(key: String, got: JSON)
     case notANumber(key: String, got: JSON)
     case notAListOfIntegers(key: String, got: JSON)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missing(let key):
             return "cfg.json has no \"\(key)\" field, which this architecture needs"

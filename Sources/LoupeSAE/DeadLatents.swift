@@ -5,38 +5,38 @@
 /// A latent is dead while its count is greater than the window, so with
 /// window W a latent that never fires is first dead on step W + 2. The mask
 /// a step uses is the one left by the steps before it.
-public struct DeadLatentCounter: Sendable {
+package struct DeadLatentCounter: Sendable {
     /// The window, in training steps (SAELens's `dead_feature_window`).
-    public let windowSteps: Int
+    package let windowSteps: Int
     /// Steps since each latent last fired, as SAELens keeps them (Float,
     /// exact up to 2^24 steps, and past that still above any window).
-    public private(set) var stepsSinceFired: [Float]
+    package private(set) var stepsSinceFired: [Float]
 
-    public init(latents: Int, windowSteps: Int) {
+    package init(latents: Int, windowSteps: Int) {
         self.windowSteps = windowSteps
         stepsSinceFired = [Float](repeating: 0, count: latents)
     }
 
     /// Counters as saved in a checkpoint (or set up by a test).
-    public init(stepsSinceFired: [Float], windowSteps: Int) {
+    package init(stepsSinceFired: [Float], windowSteps: Int) {
         self.windowSteps = windowSteps
         self.stepsSinceFired = stepsSinceFired
     }
 
-    public func isDead(_ latent: Int) -> Bool { stepsSinceFired[latent] > Float(windowSteps) }
+    package func isDead(_ latent: Int) -> Bool { stepsSinceFired[latent] > Float(windowSteps) }
 
     /// The dead latents, ascending.
-    public var dead: [Int32] {
+    package var dead: [Int32] {
         var out: [Int32] = []
         for j in stepsSinceFired.indices where isDead(j) { out.append(Int32(j)) }
         return out
     }
 
-    public var deadCount: Int { stepsSinceFired.indices.reduce(0) { $0 + (isDead($1) ? 1 : 0) } }
+    package var deadCount: Int { stepsSinceFired.indices.reduce(0) { $0 + (isDead($1) ? 1 : 0) } }
 
     /// One step done: `codes` hold the latents that fired (codes keep only
     /// non-zero values, so every stored entry fired).
-    public mutating func record(_ codes: SparseCodes) {
+    package mutating func record(_ codes: SparseCodes) {
         var fired = [Bool](repeating: false, count: stepsSinceFired.count)
         for j in codes.index { fired[Int(j)] = true }
         for j in stepsSinceFired.indices { stepsSinceFired[j] = fired[j] ? 0 : stepsSinceFired[j] + 1 }

@@ -1,7 +1,7 @@
 /// The geometric median of rows (the point minimising the sum of Euclidean
 /// distances), by Weiszfeld's iteration from the mean. It is where b_dec
 /// starts: a robust centre that outlier tokens cannot drag far.
-public func geometricMedian(_ rows: [Float], width: Int, maxIterations: Int = 100, tolerance: Double = 1e-5) -> [Float] {
+package func geometricMedian(_ rows: [Float], width: Int, maxIterations: Int = 100, tolerance: Double = 1e-5) -> [Float] {
     let n = rows.count / width
     guard n > 0 else { return [Float](repeating: 0, count: width) }
     var y = columnMean(rows, width: width).map { Double($0) }
@@ -28,7 +28,7 @@ public func geometricMedian(_ rows: [Float], width: Int, maxIterations: Int = 10
 }
 
 /// Mean of the rows, accumulated in double.
-public func columnMean(_ rows: [Float], width: Int) -> [Float] {
+package func columnMean(_ rows: [Float], width: Int) -> [Float] {
     let n = rows.count / width
     guard n > 0 else { return [Float](repeating: 0, count: width) }
     var s = [Double](repeating: 0, count: width)

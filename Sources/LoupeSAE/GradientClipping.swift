@@ -4,13 +4,13 @@
 /// it is too large, every gradient scaled by max_norm / (norm + 1e-6).
 extension SAEGradients {
     /// The epsilon clip_grad_norm_ adds to the norm before dividing.
-    public static let clipEpsilon = 1e-6
+    package static let clipEpsilon = 1e-6
 
     /// The L2 norm over every parameter's gradient. `trainedThreshold` is the
     /// SAE's threshold when the run trains it (JumpReLU): the parameter Adam
     /// moves is log θ, whose gradient is θ·dL/dθ, and that is what counts;
     /// nil when the threshold is no trained parameter.
-    public func globalNorm(trainedThreshold: [Float]? = nil) -> Double {
+    package func globalNorm(trainedThreshold: [Float]? = nil) -> Double {
         let d = dIn
         let rows = touchedList
         // Per-chunk partial sums, added in chunk order: the same every run.
@@ -41,7 +41,7 @@ extension SAEGradients {
     /// Scales every gradient by min(1, maxNorm / (norm + 1e-6)), as
     /// clip_grad_norm_ does, and returns the norm before clipping.
     @discardableResult
-    public func clipGlobalNorm(_ maxNorm: Double, trainedThreshold: [Float]? = nil) -> Double {
+    package func clipGlobalNorm(_ maxNorm: Double, trainedThreshold: [Float]? = nil) -> Double {
         let total = globalNorm(trainedThreshold: trainedThreshold)
         let coefficient = maxNorm / (total + Self.clipEpsilon)
         guard coefficient < 1 else { return total }

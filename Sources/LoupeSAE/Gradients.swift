@@ -1,20 +1,20 @@
 /// Gradients of the training loss for every parameter. Encoder and decoder
 /// gradients are non-zero only on the rows of latents that fired (or took
 /// part in AuxK); `touched` lists them so the rest is never read or cleared.
-public final class SAEGradients {
-    public let dIn: Int
-    public let dSAE: Int
-    public var wEnc: [Float]      // [dSAE, dIn]
-    public var bEnc: [Float]
-    public var wDec: [Float]      // [dSAE, dIn]
-    public var bDec: [Float]
+package final class SAEGradients {
+    package let dIn: Int
+    package let dSAE: Int
+    package var wEnc: [Float]      // [dSAE, dIn]
+    package var bEnc: [Float]
+    package var wDec: [Float]      // [dSAE, dIn]
+    package var bDec: [Float]
     /// dLoss/dθ (straight-through for JumpReLU); zeros otherwise.
-    public var threshold: [Float]
+    package var threshold: [Float]
     /// Whether row j of `wEnc`/`wDec` may be non-zero.
-    public var touched: [Bool]
+    package var touched: [Bool]
     var touchedList: [Int32] = []
 
-    public init(dIn: Int, dSAE: Int) {
+    package init(dIn: Int, dSAE: Int) {
         self.dIn = dIn; self.dSAE = dSAE
         wEnc = [Float](repeating: 0, count: dIn * dSAE)
         wDec = [Float](repeating: 0, count: dIn * dSAE)
@@ -43,33 +43,33 @@ public final class SAEGradients {
 }
 
 /// The loss of one training step, by part.
-public struct StepLosses: Sendable {
+package struct StepLosses: Sendable {
     /// Σ over nested reconstructions of mean_token ‖x − x̂‖² (one term unless Matryoshka).
-    public var reconstruction: Double
+    package var reconstruction: Double
     /// mean_token ‖x − x̂‖² of the full reconstruction.
-    public var fullReconstruction: Double
-    public var sparsity: Double
-    public var auxiliary: Double
-    public var total: Double { reconstruction + sparsity + auxiliary }
+    package var fullReconstruction: Double
+    package var sparsity: Double
+    package var auxiliary: Double
+    package var total: Double { reconstruction + sparsity + auxiliary }
     /// Mean active latents per token.
-    public var l0: Double
+    package var l0: Double
 }
 
 /// Settings of one step that change over training.
-public struct StepSettings: Sendable {
+package struct StepSettings: Sendable {
     /// Sparsity coefficient after warm-up (L1 for ReLU, L0 for JumpReLU).
-    public var sparsityCoefficient: Float
+    package var sparsityCoefficient: Float
     /// Latents considered dead, revived by AuxK (TopK family only).
-    public var deadLatents: [Int32]
-    public var auxK: Int
-    public var auxCoefficient: Float
+    package var deadLatents: [Int32]
+    package var auxK: Int
+    package var auxCoefficient: Float
     /// The AuxK target, [rows, dIn]; nil means this batch's x − x̂. AuxK
     /// treats its target as a constant (no gradient flows through x̂ into
     /// it); fixing it here lets a finite-difference check see that same
     /// function.
-    public var auxTarget: [Float]?
+    package var auxTarget: [Float]?
 
-    public init(sparsityCoefficient: Float = 0, deadLatents: [Int32] = [], auxK: Int = 0, auxCoefficient: Float = 0,
+    package init(sparsityCoefficient: Float = 0, deadLatents: [Int32] = [], auxK: Int = 0, auxCoefficient: Float = 0,
                 auxTarget: [Float]? = nil) {
         self.sparsityCoefficient = sparsityCoefficient; self.deadLatents = deadLatents
         self.auxK = auxK; self.auxCoefficient = auxCoefficient; self.auxTarget = auxTarget

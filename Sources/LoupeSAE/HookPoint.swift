@@ -2,9 +2,9 @@
 /// block, which site in it and which tokens. Typed once, when the SAE is
 /// loaded or trained, from the metadata its file or activations carry; a
 /// value Loupe does not know is an error then, never a silent default later.
-public struct HookPoint: Sendable, Equatable {
+package struct HookPoint: Sendable, Equatable {
     /// The point in a block, spelt as SAELens's `hook_name` ends (`blocks.8.hook_resid_post`).
-    public enum Site: String, CaseIterable, Sendable {
+    package enum Site: String, CaseIterable, Sendable {
         case residPre = "resid_pre"
         case attnOut = "attn_out"
         case mlpOut = "mlp_out"
@@ -12,27 +12,27 @@ public struct HookPoint: Sendable, Equatable {
     }
 
     /// The tokens of each image the SAE was trained on.
-    public enum Tokens: String, CaseIterable, Sendable {
+    package enum Tokens: String, CaseIterable, Sendable {
         case cls
         case spatial
         case all
     }
 
     /// The model's name as recorded (`model_name`), when known.
-    public var model: String?
+    package var model: String?
     /// The block whose activations the SAE reads, when known.
-    public var layer: Int?
-    public var site: Site
-    public var tokens: Tokens
+    package var layer: Int?
+    package var site: Site
+    package var tokens: Tokens
 
-    public init(model: String? = nil, layer: Int? = nil, site: Site = .residPost, tokens: Tokens = .all) {
+    package init(model: String? = nil, layer: Int? = nil, site: Site = .residPost, tokens: Tokens = .all) {
         self.model = model; self.layer = layer; self.site = site; self.tokens = tokens
     }
 
     /// Types the hook fields of `metadata`. Absent fields take the defaults
     /// SAEs from other tools imply (the residual stream after the block, every
     /// token); present ones must be values Loupe knows.
-    public init(metadata: SAEMetadata) throws {
+    package init(metadata: SAEMetadata) throws {
         if let layer = metadata.layer, layer < 0 { throw HookPointError.invalidLayer(String(layer)) }
         self.init(model: metadata.model, layer: metadata.layer,
                   site: try Self.parse(metadata.site, key: "site", default: .residPost, error: HookPointError.unknownSite),
@@ -48,13 +48,13 @@ public struct HookPoint: Sendable, Equatable {
 }
 
 /// Metadata whose hook fields name nothing Loupe can hook.
-public enum HookPointError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum HookPointError: Error, CustomStringConvertible, Sendable, Equatable {
     case unknownSite(String)
     case unknownTokens(String)
     /// A layer that is not a non-negative whole number, as written.
     case invalidLayer(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownSite(let value):
             return "metadata \"site\" is \"\(value)\", which Loupe cannot hook; sites are "

@@ -5,48 +5,48 @@ import LoupeJSON
 /// useful derivative, so θ's gradient uses straight-through estimators with
 /// a rectangle kernel of width `bandwidth` around the threshold:
 ///   ∂z/∂θ ≈ −(θ/ε)·rect((pre−θ)/ε),   ∂H(pre−θ)/∂θ ≈ −(1/ε)·rect((pre−θ)/ε).
-public struct JumpReLUArchitecture: SAEArchitecture {
-    public static let architectureName = "jumprelu"
-    public static let kind = ArchitectureKind(
+package struct JumpReLUArchitecture: SAEArchitecture {
+    package static let architectureName = "jumprelu"
+    package static let kind = ArchitectureKind(
         "jumpReLU", labels: ["l0", "bandwidth"],
         doc: "a learned threshold per latent with an L0 penalty (l0:, bandwidth: of the straight-through estimator)",
         example: "jumpReLU(l0: 1, bandwidth: 0.05)")
-    public var l0Coefficient: Float
-    public var bandwidth: Float
-    public var initialThreshold: Float
+    package var l0Coefficient: Float
+    package var bandwidth: Float
+    package var initialThreshold: Float
 
-    public init(l0Coefficient: Float = 1, bandwidth: Float = 0.05, initialThreshold: Float = 0.01) {
+    package init(l0Coefficient: Float = 1, bandwidth: Float = 0.05, initialThreshold: Float = 0.01) {
         self.l0Coefficient = l0Coefficient; self.bandwidth = bandwidth; self.initialThreshold = initialThreshold
     }
 
-    public static func fromArguments(_ arguments: ArchitectureArguments) throws -> JumpReLUArchitecture {
+    package static func fromArguments(_ arguments: ArchitectureArguments) throws -> JumpReLUArchitecture {
         JumpReLUArchitecture(l0Coefficient: Float(try arguments.number("l0", default: 1)),
                              bandwidth: Float(try arguments.number("bandwidth", default: 0.05)))
     }
 
-    public static func fromConfig(_ cfg: JSON) throws -> JumpReLUArchitecture {
+    package static func fromConfig(_ cfg: JSON) throws -> JumpReLUArchitecture {
         JumpReLUArchitecture(l0Coefficient: Float(try ConfigFields.number(cfg, "l0_coefficient", default: 1)),
                              bandwidth: Float(try ConfigFields.number(cfg, "jumprelu_bandwidth", default: 0.05)),
                              initialThreshold: Float(try ConfigFields.number(cfg, "jumprelu_init_threshold", default: 0.01)))
     }
 
     /// SAELens's JumpReLU config holds nothing beyond the threshold tensor.
-    public var configFields: [String: JSON] { [:] }
-    public var sparsityCoefficient: Float { l0Coefficient }
-    public var usesThreshold: Bool { true }
-    public var trainsThreshold: Bool { true }
-    public var description: String { "JumpReLU (L0 coefficient \(l0Coefficient), bandwidth \(bandwidth))" }
+    package var configFields: [String: JSON] { [:] }
+    package var sparsityCoefficient: Float { l0Coefficient }
+    package var usesThreshold: Bool { true }
+    package var trainsThreshold: Bool { true }
+    package var description: String { "JumpReLU (L0 coefficient \(l0Coefficient), bandwidth \(bandwidth))" }
 
-    public func validate(dIn: Int, dSAE: Int) throws {
+    package func validate(dIn: Int, dSAE: Int) throws {
         guard bandwidth > 0 else { throw SAEError("JumpReLU needs a positive bandwidth, got \(bandwidth)") }
         guard initialThreshold > 0 else { throw SAEError("JumpReLU needs a positive initial threshold (it is trained in log space), got \(initialThreshold)") }
     }
 
-    public func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
+    package func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
         Selection.aboveThreshold(pre, rows: rows, width: dSAE, threshold: threshold)
     }
 
-    public func penalty(_ c: PenaltyContext) -> Double {
+    package func penalty(_ c: PenaltyContext) -> Double {
         let eps = bandwidth, half = bandwidth / 2
         let stepGrad = c.coefficient / (eps * Float(c.rows))
         let chunks = partition(c.rows, grain: 16)

@@ -5,35 +5,35 @@ import LoupeJSON
 /// the first `widths[1]`, ..., all of them), so early latents learn general
 /// features that work on their own and later groups refine them. Saved, like
 /// BatchTopK, as JumpReLU with the running threshold.
-public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
-    public static let architectureName = "matryoshka_batchtopk"
-    public static let aliases = ["matryoshka"]
-    public static let kind = ArchitectureKind(
+package struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
+    package static let architectureName = "matryoshka_batchtopk"
+    package static let aliases = ["matryoshka"]
+    package static let kind = ArchitectureKind(
         "matryoshka", labels: ["k", "groups"],
         doc: "BatchTopK whose nested prefixes of latents (groups: their widths) each reconstruct alone",
         example: "matryoshka(k: 32, groups: [512, 2048, 8192])")
-    public var k: Int
+    package var k: Int
     /// Cumulative prefix widths, ascending; the last must equal the SAE width.
-    public var widths: [Int]
-    public var thresholdRate: Float
+    package var widths: [Int]
+    package var thresholdRate: Float
 
-    public init(k: Int, widths: [Int], thresholdRate: Float = 0.01) {
+    package init(k: Int, widths: [Int], thresholdRate: Float = 0.01) {
         self.k = k; self.widths = widths; self.thresholdRate = thresholdRate
     }
 
     /// Groups given by size (e.g. [128, 384, 3584]) rather than by prefix end.
-    public init(k: Int, groupSizes: [Int], thresholdRate: Float = 0.01) {
+    package init(k: Int, groupSizes: [Int], thresholdRate: Float = 0.01) {
         var total = 0
         self.init(k: k, widths: groupSizes.map { total += $0; return total }, thresholdRate: thresholdRate)
     }
 
     /// `groups:` are the prefix widths (where each group ends), as in `matryoshka_widths`.
-    public static func fromArguments(_ arguments: ArchitectureArguments) throws -> MatryoshkaBatchTopKArchitecture {
+    package static func fromArguments(_ arguments: ArchitectureArguments) throws -> MatryoshkaBatchTopKArchitecture {
         let widths = try arguments.wholeNumbers("groups", meaning: "the nested widths")
         return MatryoshkaBatchTopKArchitecture(k: try arguments.count("k"), widths: widths)
     }
 
-    public static func fromConfig(_ cfg: JSON) throws -> MatryoshkaBatchTopKArchitecture {
+    package static func fromConfig(_ cfg: JSON) throws -> MatryoshkaBatchTopKArchitecture {
         guard let list = try ConfigFields.integers(cfg, "matryoshka_widths"), !list.isEmpty else {
             throw SAEError("cfg.json for a Matryoshka SAE needs \"matryoshka_widths\", a list of prefix widths ending at d_sae")
         }
@@ -41,17 +41,17 @@ public struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily 
                                                thresholdRate: Float(try ConfigFields.number(cfg, "topk_threshold_lr", default: 0.01)))
     }
 
-    public var configFields: [String: JSON] {
+    package var configFields: [String: JSON] {
         ["k": .int(k), "matryoshka_widths": .array(widths.map { .int($0) }), "topk_threshold_lr": .double(Double(thresholdRate))]
     }
-    public var usesAuxK: Bool { true }
-    public var usesThreshold: Bool { true }
-    public var inferenceArchitecture: any SAEArchitecture { JumpReLUArchitecture() }
-    public var description: String { "Matryoshka BatchTopK (k = \(k), prefixes \(widths))" }
+    package var usesAuxK: Bool { true }
+    package var usesThreshold: Bool { true }
+    package var inferenceArchitecture: any SAEArchitecture { JumpReLUArchitecture() }
+    package var description: String { "Matryoshka BatchTopK (k = \(k), prefixes \(widths))" }
 
-    public func lossGroupEnds(dSAE: Int) -> [Int] { widths }
+    package func lossGroupEnds(dSAE: Int) -> [Int] { widths }
 
-    public func validate(dIn: Int, dSAE: Int) throws {
+    package func validate(dIn: Int, dSAE: Int) throws {
         guard k >= 1, k <= dSAE else { throw SAEError("Matryoshka BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
         guard widths.last == dSAE else {
             throw SAEError("Matryoshka prefix widths \(widths) must end at the SAE width \(dSAE); make the last group end there")

@@ -1,26 +1,26 @@
 import LoupeJSON
 
 /// Quality of an SAE over an evaluation set.
-public struct SAEMetrics: Sendable {
-    public var tokens: Int
+package struct SAEMetrics: Sendable {
+    package var tokens: Int
     /// Mean squared error per element: Σ|x − x̂|² / (tokens · d_in).
-    public var mse: Double
+    package var mse: Double
     /// 1 − Σ|x − x̂|² / Σ|x − mean|², the mean taken over the evaluation set.
-    public var explainedVariance: Double
+    package var explainedVariance: Double
     /// Mean number of non-zero latents per token.
-    public var l0: Double
+    package var l0: Double
     /// Fraction of latents that never fire over the evaluation set.
-    public var deadFraction: Double
+    package var deadFraction: Double
     /// Fraction of latents that fire on more than 10% of tokens.
-    public var denseFraction: Double
+    package var denseFraction: Double
     /// Mean over tokens of cos(x, x̂).
-    public var cosineSimilarity: Double
+    package var cosineSimilarity: Double
     /// For each latent, the fraction of tokens it fires on.
-    public var density: [Double]
+    package var density: [Double]
 
-    public static let denseThreshold = 0.1
+    package static let denseThreshold = 0.1
 
-    public var json: JSON {
+    package var json: JSON {
         ["tokens": .int(tokens), "mse": .double(mse), "explained_variance": .double(explainedVariance), "l0": .double(l0),
          "dead_fraction": .double(deadFraction), "dense_fraction": .double(denseFraction),
          "cosine_similarity": .double(cosineSimilarity)]
@@ -28,7 +28,7 @@ public struct SAEMetrics: Sendable {
 }
 
 /// Accumulates metrics batch by batch, in double precision.
-public struct SAEMetricsAccumulator {
+package struct SAEMetricsAccumulator {
     let dIn: Int, dSAE: Int
     var tokens = 0
     var squaredError = 0.0
@@ -37,13 +37,13 @@ public struct SAEMetricsAccumulator {
     var cosine = 0.0
     var fires: [Int]
 
-    public init(dIn: Int, dSAE: Int) {
+    package init(dIn: Int, dSAE: Int) {
         self.dIn = dIn; self.dSAE = dSAE
         sum = [Double](repeating: 0, count: dIn); sumSquares = sum
         fires = [Int](repeating: 0, count: dSAE)
     }
 
-    public mutating func add(x: UnsafePointer<Float>, reconstruction xhat: [Float], codes: SparseCodes) {
+    package mutating func add(x: UnsafePointer<Float>, reconstruction xhat: [Float], codes: SparseCodes) {
         for r in 0..<codes.rows {
             var dotXY = 0.0, xx = 0.0, yy = 0.0
             for t in 0..<dIn {
@@ -60,7 +60,7 @@ public struct SAEMetricsAccumulator {
         tokens += codes.rows
     }
 
-    public func result() -> SAEMetrics {
+    package func result() -> SAEMetrics {
         let n = Double(max(tokens, 1))
         var total = 0.0
         for t in 0..<dIn { total += sumSquares[t] - sum[t] * sum[t] / n }
@@ -76,7 +76,7 @@ public struct SAEMetricsAccumulator {
 
 extension SparseAutoencoder {
     /// Metrics over one pass of `source` (or its first `maxTokens` rows).
-    public func metrics(_ source: ActivationSource, maxTokens: Int? = nil, batchRows: Int = 4096) throws -> SAEMetrics {
+    package func metrics(_ source: ActivationSource, maxTokens: Int? = nil, batchRows: Int = 4096) throws -> SAEMetrics {
         try checkInputWidth(source.width)
         try source.rewind()
         var acc = SAEMetricsAccumulator(dIn: dIn, dSAE: dSAE)
@@ -96,17 +96,17 @@ extension SparseAutoencoder {
     }
 
     /// Metrics over a flat [tokens, width] matrix.
-    public func metrics(_ x: [Float], width: Int) throws -> SAEMetrics {
+    package func metrics(_ x: [Float], width: Int) throws -> SAEMetrics {
         try metrics(MatrixActivationSource(values: x, width: width))
     }
 
     /// Fraction of tokens each latent fires on (for log-density histograms).
-    public func density(_ source: ActivationSource, maxTokens: Int? = nil) throws -> [Double] {
+    package func density(_ source: ActivationSource, maxTokens: Int? = nil) throws -> [Double] {
         try metrics(source, maxTokens: maxTokens).density
     }
 
     /// One latent's activation on each row of a flat [tokens, width] matrix.
-    public func featureActivations(_ x: [Float], width: Int, feature: Int) throws -> [Float] {
+    package func featureActivations(_ x: [Float], width: Int, feature: Int) throws -> [Float] {
         guard feature >= 0 && feature < dSAE else {
             throw SAEError("feature \(feature) is out of range: this SAE has latents 0..<\(dSAE)")
         }

@@ -7,16 +7,16 @@ import LoupeSafetensors
 /// `W_dec` [d_sae, d_in], `b_enc`, `b_dec`, and `threshold` for JumpReLU)
 /// beside `cfg.json` (`architecture`, `d_in`, `d_sae`, architecture fields,
 /// and `metadata`). SAEs saved here load in SAELens and the other way round.
-public enum SAELensFormat {
-    public static let weightsFile = "sae_weights.safetensors"
-    public static let configFile = "cfg.json"
+package enum SAELensFormat {
+    package static let weightsFile = "sae_weights.safetensors"
+    package static let configFile = "cfg.json"
     /// Version of what Loupe writes into `metadata`; bumped on any change of meaning.
-    public static let formatVersion = 1
+    package static let formatVersion = 1
 
     /// Writes `sae` into folder `path` (created if needed). Each file is
     /// written atomically; the weights go first, so a folder with a
     /// `cfg.json` always has matching weights.
-    public static func save(_ sae: SparseAutoencoder, to path: String) throws {
+    package static func save(_ sae: SparseAutoencoder, to path: String) throws {
         let inference = sae.architecture.inferenceArchitecture
         let n = sae.dSAE, d = sae.dIn
         var encT = [Float](repeating: 0, count: n * d)
@@ -48,7 +48,7 @@ public enum SAELensFormat {
     }
 
     /// Reads an SAE from a SAELens folder.
-    public static func load(from path: String) throws -> SparseAutoencoder {
+    package static func load(from path: String) throws -> SparseAutoencoder {
         let cfgPath = path + "/" + configFile
         guard let bytes = FileManager.default.contents(atPath: cfgPath) else {
             throw SAEError("no \(configFile) in '\(path)'; an SAE folder holds \(configFile) and \(weightsFile)")

@@ -3,17 +3,17 @@ import LoupeJSON
 /// Where an SAE's training activations came from, as its file or activation
 /// source records it; written to `cfg.json`'s metadata so an SAE is never
 /// silently used on the wrong layer. `HookPoint` is its typed reading.
-public struct SAEMetadata: Sendable, Equatable {
-    public var model: String?
-    public var layer: Int?
+package struct SAEMetadata: Sendable, Equatable {
+    package var model: String?
+    package var layer: Int?
     /// Hook site as written, e.g. "resid_post".
-    public var site: String?
+    package var site: String?
     /// Token choice as written: "cls", "spatial" or "all".
-    public var tokens: String?
+    package var tokens: String?
     /// Anything else worth keeping (training options, peer tool fields).
-    public var extra: [String: JSON]
+    package var extra: [String: JSON]
 
-    public init(model: String? = nil, layer: Int? = nil, site: String? = nil, tokens: String? = nil, extra: [String: JSON] = [:]) {
+    package init(model: String? = nil, layer: Int? = nil, site: String? = nil, tokens: String? = nil, extra: [String: JSON] = [:]) {
         self.model = model; self.layer = layer; self.site = site; self.tokens = tokens; self.extra = extra
     }
 

@@ -7,25 +7,25 @@ import LoupeTensor
 /// latent j, `wDec[j]` writes it — so sparse training touches whole rows.
 /// SAELens's `W_enc` [d_in, d_sae] is the transpose of `wEnc`; its `W_dec`
 /// [d_sae, d_in] is `wDec` as is.
-public final class SparseAutoencoder: @unchecked Sendable {
-    public let dIn: Int
-    public let dSAE: Int
-    public var architecture: any SAEArchitecture
-    public var wEnc: [Float]      // [dSAE, dIn]
-    public var bEnc: [Float]      // [dSAE]
-    public var wDec: [Float]      // [dSAE, dIn]
-    public var bDec: [Float]      // [dIn]
+package final class SparseAutoencoder: @unchecked Sendable {
+    package let dIn: Int
+    package let dSAE: Int
+    package var architecture: any SAEArchitecture
+    package var wEnc: [Float]      // [dSAE, dIn]
+    package var bEnc: [Float]      // [dSAE]
+    package var wDec: [Float]      // [dSAE, dIn]
+    package var bDec: [Float]      // [dIn]
     /// Per-latent threshold (JumpReLU, trained BatchTopK); zeros otherwise.
-    public var threshold: [Float] // [dSAE]
+    package var threshold: [Float] // [dSAE]
     /// What the SAE's file or training activations recorded about their origin.
-    public private(set) var metadata: SAEMetadata
+    package private(set) var metadata: SAEMetadata
     /// The model, layer, site and tokens it reads, typed from `metadata`
     /// once, so an unknown site is refused here and not guessed at each use.
-    public private(set) var hookPoint: HookPoint
+    package private(set) var hookPoint: HookPoint
 
     /// A fresh SAE: unit-norm random decoder rows, encoder tied to the
     /// decoder, zero biases.
-    public init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, seed: UInt64 = 0, metadata: SAEMetadata = SAEMetadata()) throws {
+    package init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, seed: UInt64 = 0, metadata: SAEMetadata = SAEMetadata()) throws {
         guard dIn > 0, dSAE > 0 else { throw SAEError("an SAE needs positive input width and latent count, got d_in \(dIn), d_sae \(dSAE)") }
         try architecture.validate(dIn: dIn, dSAE: dSAE)
         self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture
@@ -46,7 +46,7 @@ public final class SparseAutoencoder: @unchecked Sendable {
     }
 
     /// An SAE from explicit weights (`wEnc` and `wDec` both [dSAE, dIn]).
-    public init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, wEnc: [Float], bEnc: [Float],
+    package init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, wEnc: [Float], bEnc: [Float],
                 wDec: [Float], bDec: [Float], threshold: [Float]? = nil, metadata: SAEMetadata = SAEMetadata()) throws {
         try architecture.validate(dIn: dIn, dSAE: dSAE)
         func check(_ name: String, _ a: [Float], _ n: Int) throws {
@@ -65,25 +65,25 @@ public final class SparseAutoencoder: @unchecked Sendable {
     }
 
     /// Replaces the metadata, typing its hook point again.
-    public func setMetadata(_ metadata: SAEMetadata) throws {
+    package func setMetadata(_ metadata: SAEMetadata) throws {
         hookPoint = try HookPoint(metadata: metadata)
         self.metadata = metadata
     }
 
     /// Records a free-form metadata field; it cannot move the hook point.
-    public func setExtraMetadata(_ value: JSON, forKey key: String) {
+    package func setExtraMetadata(_ value: JSON, forKey key: String) {
         metadata.extra[key] = value
     }
 
     /// A deep copy (weights are value arrays, so this is cheap to write).
-    public func copy() -> SparseAutoencoder {
+    package func copy() -> SparseAutoencoder {
         try! SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
                                wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
     }
 
     /// Refuses activations of the wrong width with a message that names the
     /// layer the SAE was trained on.
-    public func checkInputWidth(_ width: Int, for what: String = "these activations") throws {
+    package func checkInputWidth(_ width: Int, for what: String = "these activations") throws {
         guard width != dIn else { return }
         var trained = ""
         if let model = metadata.model { trained += " of \(model)" }
@@ -94,7 +94,7 @@ public final class SparseAutoencoder: @unchecked Sendable {
     }
 
     /// Pre-activations W_enc (x − b_dec) + b_enc for `rows` tokens, [rows, dSAE].
-    public func preActivations(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
+    package func preActivations(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
         var centred = [Float](repeating: 0, count: rows * dIn)
         var pre = [Float](repeating: 0, count: rows * dSAE)
         let d = dIn, n = dSAE
@@ -123,7 +123,7 @@ public final class SparseAutoencoder: @unchecked Sendable {
     }
 
     /// Latent codes of `rows` tokens given row-major [rows, dIn].
-    public func encode(_ x: UnsafePointer<Float>, rows: Int) -> SparseCodes {
+    package func encode(_ x: UnsafePointer<Float>, rows: Int) -> SparseCodes {
         let pre = preActivations(x, rows: rows)
         return pre.withUnsafeBufferPointer { p in
             threshold.withUnsafeBufferPointer { th in
@@ -133,14 +133,14 @@ public final class SparseAutoencoder: @unchecked Sendable {
     }
 
     /// Latent codes of a flat [rows, dIn] array; refuses a wrong width.
-    public func encode(_ x: [Float], width: Int) throws -> SparseCodes {
+    package func encode(_ x: [Float], width: Int) throws -> SparseCodes {
         try checkInputWidth(width)
         guard x.count % width == 0 else { throw SAEError("activations hold \(x.count) values, not a whole number of \(width)-wide rows") }
         return x.withUnsafeBufferPointer { encode($0.baseAddress!, rows: x.count / width) }
     }
 
     /// x̂ = W_dec z + b_dec for each token, [rows, dIn].
-    public func decode(_ codes: SparseCodes) -> [Float] {
+    package func decode(_ codes: SparseCodes) -> [Float] {
         var out = [Float](repeating: 0, count: codes.rows * dIn)
         out.withUnsafeMutableBufferPointer { o in
             let o = o.baseAddress!
@@ -161,12 +161,12 @@ public final class SparseAutoencoder: @unchecked Sendable {
     }
 
     /// decode(encode(x)): what the SAE puts back in the residual stream.
-    public func reconstruct(_ x: [Float], width: Int) throws -> [Float] {
+    package func reconstruct(_ x: [Float], width: Int) throws -> [Float] {
         decode(try encode(x, width: width))
     }
 
     /// Decoder rows' Euclidean norms (1 for an SAE trained here without input normalisation).
-    public var decoderNorms: [Float] {
+    package var decoderNorms: [Float] {
         (0..<dSAE).map { j in
             var s: Float = 0
             for t in 0..<dIn { s += wDec[j * dIn + t] * wDec[j * dIn + t] }
@@ -174,7 +174,7 @@ public final class SparseAutoencoder: @unchecked Sendable {
         }
     }
 
-    public var summary: String {
+    package var summary: String {
         "SAE \(architecture) · d_in \(dIn) · \(dSAE) latents"
             + (metadata.layer.map { " · layer \($0)" } ?? "") + (metadata.site.map { " \($0)" } ?? "")
     }

@@ -2,14 +2,14 @@
 /// latents are `index[rowStart[r]..<rowStart[r+1]]`, ascending, with their
 /// (always positive) values. Only firing latents are stored, which is what
 /// lets TopK-family training touch k latents per token instead of all.
-public struct SparseCodes: Sendable {
-    public var rows: Int
-    public var width: Int
-    public var rowStart: [Int]
-    public var index: [Int32]
-    public var value: [Float]
+package struct SparseCodes: Sendable {
+    package var rows: Int
+    package var width: Int
+    package var rowStart: [Int]
+    package var index: [Int32]
+    package var value: [Float]
 
-    public init(rows: Int, width: Int, rowStart: [Int], index: [Int32], value: [Float]) {
+    package init(rows: Int, width: Int, rowStart: [Int], index: [Int32], value: [Float]) {
         self.rows = rows; self.width = width; self.rowStart = rowStart; self.index = index; self.value = value
     }
 
@@ -26,18 +26,18 @@ public struct SparseCodes: Sendable {
     }
 
     /// Number of stored (non-zero) entries.
-    public var nonZeroCount: Int { index.count }
+    package var nonZeroCount: Int { index.count }
 
     /// Mean number of active latents per token.
-    public var meanL0: Double { rows == 0 ? 0 : Double(index.count) / Double(rows) }
+    package var meanL0: Double { rows == 0 ? 0 : Double(index.count) / Double(rows) }
 
     /// Active latents of one token as (latent, value) pairs.
-    public func row(_ r: Int) -> [(latent: Int, value: Float)] {
+    package func row(_ r: Int) -> [(latent: Int, value: Float)] {
         (rowStart[r]..<rowStart[r + 1]).map { (Int(index[$0]), value[$0]) }
     }
 
     /// The codes as a dense row-major [rows, width] matrix.
-    public func dense() -> [Float] {
+    package func dense() -> [Float] {
         var out = [Float](repeating: 0, count: rows * width)
         for r in 0..<rows {
             for e in rowStart[r]..<rowStart[r + 1] { out[r * width + Int(index[e])] = value[e] }
@@ -46,7 +46,7 @@ public struct SparseCodes: Sendable {
     }
 
     /// Activation of one latent for every token (zeros where it does not fire).
-    public func column(_ latent: Int) -> [Float] {
+    package func column(_ latent: Int) -> [Float] {
         var out = [Float](repeating: 0, count: rows)
         for r in 0..<rows {
             for e in rowStart[r]..<rowStart[r + 1] where Int(index[e]) == latent { out[r] = value[e] }

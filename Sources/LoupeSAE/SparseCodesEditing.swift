@@ -4,7 +4,7 @@
 extension SparseCodes {
     /// The codes with `latent` set to `value` on every token (added where it
     /// did not fire; removed everywhere when `value` is 0).
-    public func setting(latent: Int, to value: Float) -> SparseCodes {
+    package func setting(latent: Int, to value: Float) -> SparseCodes {
         precondition(latent >= 0 && latent < width, "latent \(latent) is outside 0..<\(width)")
         var start = [0], idx: [Int32] = [], val: [Float] = []
         idx.reserveCapacity(index.count + rows); val.reserveCapacity(index.count + rows)
@@ -23,7 +23,7 @@ extension SparseCodes {
     }
 
     /// The codes with the given latents zeroed on every token.
-    public func removing(latents: Set<Int>) -> SparseCodes {
+    package func removing(latents: Set<Int>) -> SparseCodes {
         var start = [0], idx: [Int32] = [], val: [Float] = []
         for r in 0..<rows {
             for e in rowStart[r]..<rowStart[r + 1] where !latents.contains(Int(index[e])) {

@@ -5,10 +5,10 @@ import LoupeSafetensors
 /// EleutherAI sparsify's layout: `sae.safetensors` with `encoder.weight`
 /// [d_sae, d_in], `encoder.bias`, `W_dec` [d_sae, d_in], `b_dec`, beside a
 /// `cfg.json` with `k` and `d_in`. Always TopK.
-public enum SparsifyFormat {
-    public static let weightsFile = "sae.safetensors"
+package enum SparsifyFormat {
+    package static let weightsFile = "sae.safetensors"
 
-    public static func load(from path: String) throws -> SparseAutoencoder {
+    package static func load(from path: String) throws -> SparseAutoencoder {
         let cfgPath = path + "/cfg.json"
         guard let bytes = FileManager.default.contents(atPath: cfgPath) else {
             throw SAEError("no cfg.json in '\(path)'; a sparsify SAE folder holds cfg.json and \(weightsFile)")

@@ -1,8 +1,8 @@
 /// Activations with structure an SAE can find, for benchmarks, exports and
 /// tests that need no model: each row is a sparse sum of a few of
 /// `directions` hidden random directions, plus a little noise and an offset.
-public enum SyntheticActivations {
-    public static func sparseSums(tokens: Int, width: Int, directions: Int, seed: UInt64) -> [Float] {
+package enum SyntheticActivations {
+    package static func sparseSums(tokens: Int, width: Int, directions: Int, seed: UInt64) -> [Float] {
         var rng = SeededRandom(seed: seed)
         let dirs = (0..<(directions * width)).map { _ in Float(rng.nextNormal()) }
         var out = [Float](repeating: 0, count: tokens * width)

@@ -6,8 +6,8 @@ import LoupeJSON
 /// rows, AuxK on dead latents (each step is one `SAETrainingIteration`),
 /// periodic checkpoints that a later run resumes from exactly, and a stop
 /// flag that ends the run between steps keeping what is trained.
-public enum SAETrainer {
-    public static func train(source: ActivationSource, options: SAETrainingOptions,
+package enum SAETrainer {
+    package static func train(source: ActivationSource, options: SAETrainingOptions,
                              shouldStop: () -> Bool = { false },
                              progress: ((SAETrainingProgress) -> Void)? = nil) throws -> SAETrainingResult {
         let dIn = source.width

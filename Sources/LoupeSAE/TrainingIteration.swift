@@ -4,33 +4,33 @@
 /// global norm, the Adam update, the architecture's state outside the
 /// gradient, and the dead-latent counters. `SAETrainer` runs one per step;
 /// on its own it replays a reference run step by step.
-public final class SAETrainingIteration {
-    public let step: SAETrainingStep
+package final class SAETrainingIteration {
+    package let step: SAETrainingStep
     /// The last batch's gradients, after clipping.
-    public let gradients: SAEGradients
-    public let optimizer: AdamOptimizer
-    public var deadLatents: DeadLatentCounter
-    public let architecture: any SAEArchitecture
+    package let gradients: SAEGradients
+    package let optimizer: AdamOptimizer
+    package var deadLatents: DeadLatentCounter
+    package let architecture: any SAEArchitecture
     /// k_aux before it is capped at the number of dead latents.
-    public let auxK: Int
-    public let auxCoefficient: Float
-    public let gradientClipNorm: Double?
+    package let auxK: Int
+    package let auxCoefficient: Float
+    package let gradientClipNorm: Double?
     /// Loupe keeps decoder rows at unit norm (the trainer always does). Off,
     /// the decoder is a free parameter as in SAELens's TopK training SAE,
     /// which is how a run is compared step by step with SAELens.
-    public var normalizeDecoder = true
+    package var normalizeDecoder = true
 
     /// What one iteration did.
-    public struct Outcome {
-        public var losses: StepLosses
-        public var codes: SparseCodes
+    package struct Outcome {
+        package var losses: StepLosses
+        package var codes: SparseCodes
         /// The latents that counted as dead in this step (before it ran).
-        public var dead: [Int32]
+        package var dead: [Int32]
         /// The gradient's global norm before clipping (nil when not clipping).
-        public var gradientNorm: Double?
+        package var gradientNorm: Double?
     }
 
-    public init(dIn: Int, options: SAETrainingOptions, optimizer: AdamOptimizer, deadLatents: DeadLatentCounter) {
+    package init(dIn: Int, options: SAETrainingOptions, optimizer: AdamOptimizer, deadLatents: DeadLatentCounter) {
         architecture = options.architecture
         step = SAETrainingStep(dIn: dIn, dSAE: options.width, maxRows: options.batchSize, architecture: options.architecture)
         gradients = SAEGradients(dIn: dIn, dSAE: options.width)
@@ -42,7 +42,7 @@ public final class SAETrainingIteration {
     }
 
     /// A fresh optimiser and counters that start with no latent dead.
-    public convenience init(dIn: Int, options: SAETrainingOptions) {
+    package convenience init(dIn: Int, options: SAETrainingOptions) {
         self.init(dIn: dIn, options: options, optimizer: AdamOptimizer(dIn: dIn, dSAE: options.width),
                   deadLatents: DeadLatentCounter(latents: options.width, windowSteps: options.deadWindowSteps))
         optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
@@ -50,7 +50,7 @@ public final class SAETrainingIteration {
 
     /// Trains `sae` on `rows` tokens at `x` with this step's sparsity
     /// coefficient and learning rate.
-    public func run(_ sae: SparseAutoencoder, x: UnsafePointer<Float>, rows: Int,
+    package func run(_ sae: SparseAutoencoder, x: UnsafePointer<Float>, rows: Int,
                     sparsityCoefficient: Float, learningRate: Float) -> Outcome {
         let dead = architecture.usesAuxK ? deadLatents.dead : []
         let settings = StepSettings(sparsityCoefficient: sparsityCoefficient, deadLatents: dead,

@@ -1,7 +1,7 @@
 import LoupeJSON
 
 /// How b_dec starts.
-public enum DecoderBiasInit: String, Sendable {
+package enum DecoderBiasInit: String, Sendable {
     case geometricMedian = "geometric_median"
     case mean
     case zero
@@ -9,49 +9,49 @@ public enum DecoderBiasInit: String, Sendable {
 
 /// Everything that shapes a training run. Defaults follow common SAELens
 /// settings.
-public struct SAETrainingOptions {
-    public var architecture: any SAEArchitecture
+package struct SAETrainingOptions {
+    package var architecture: any SAEArchitecture
     /// Number of latents (d_sae).
-    public var width: Int
-    public var steps: Int
-    public var batchSize: Int = 4096
-    public var learningRate: Float = 3e-4
+    package var width: Int
+    package var steps: Int
+    package var batchSize: Int = 4096
+    package var learningRate: Float = 3e-4
     /// Linear warm-up of the learning rate from 0 over this many steps.
-    public var learningRateWarmupSteps: Int = 0
+    package var learningRateWarmupSteps: Int = 0
     /// Linear decay of the learning rate to 0 over the last this-many steps.
-    public var learningRateDecaySteps: Int = 0
+    package var learningRateDecaySteps: Int = 0
     /// Linear warm-up of the sparsity coefficient (ReLU's L1, JumpReLU's L0).
-    public var sparsityWarmupSteps: Int = 0
+    package var sparsityWarmupSteps: Int = 0
     /// Before each Adam update, scale the gradients down so their global L2
     /// norm is at most this, as SAELens's trainer does with
     /// clip_grad_norm_(…, 1.0); nil turns clipping off.
-    public var gradientClipNorm: Double? = 1
-    public var adamBeta1: Float = 0.9
-    public var adamBeta2: Float = 0.999
-    public var decoderBiasInit: DecoderBiasInit = .geometricMedian
+    package var gradientClipNorm: Double? = 1
+    package var adamBeta1: Float = 0.9
+    package var adamBeta2: Float = 0.999
+    package var decoderBiasInit: DecoderBiasInit = .geometricMedian
     /// Rows read to initialise b_dec and estimate the normalisation scale.
-    public var initSampleRows: Int = 4096
+    package var initSampleRows: Int = 4096
     /// k_aux, the dead latents AuxK uses per token; nil means ⌊d_in / 2⌋, SAELens's fixed choice.
-    public var auxK: Int? = nil
+    package var auxK: Int? = nil
     /// AuxK's coefficient (SAELens's `aux_loss_coefficient`).
-    public var auxCoefficient: Float = 1
+    package var auxCoefficient: Float = 1
     /// A latent is dead when more than this many training steps have passed
     /// since it last fired (SAELens's `dead_feature_window`; see `DeadLatentCounter`).
-    public var deadWindowSteps: Int = 1000
+    package var deadWindowSteps: Int = 1000
     /// Scale inputs so their mean norm is √d_in during training; the scale is
     /// folded into the weights of the returned SAE.
-    public var normalizeInputs: Bool = false
-    public var seed: UInt64 = 0
+    package var normalizeInputs: Bool = false
+    package var seed: UInt64 = 0
     /// Shuffle buffer size, in batches.
-    public var bufferBatches: Int = 8
+    package var bufferBatches: Int = 8
     /// Folder for periodic checkpoints; a run finding one there resumes from it.
-    public var checkpointDirectory: String? = nil
+    package var checkpointDirectory: String? = nil
     /// Steps between checkpoints (0: only when stopping).
-    public var checkpointEvery: Int = 0
+    package var checkpointEvery: Int = 0
     /// Model, layer, site and tokens recorded in the SAE (default: the source's).
-    public var metadata: SAEMetadata? = nil
+    package var metadata: SAEMetadata? = nil
 
-    public init(architecture: any SAEArchitecture, width: Int, steps: Int) {
+    package init(architecture: any SAEArchitecture, width: Int, steps: Int) {
         self.architecture = architecture; self.width = width; self.steps = steps
     }
 
@@ -95,27 +95,27 @@ public struct SAETrainingOptions {
 }
 
 /// What the trainer reports as it goes, for a live display.
-public struct SAETrainingProgress: Sendable {
-    public var step: Int
-    public var totalSteps: Int
-    public var loss: Double
+package struct SAETrainingProgress: Sendable {
+    package var step: Int
+    package var totalSteps: Int
+    package var loss: Double
     /// mean_token ‖x − x̂‖² in training units.
-    public var reconstructionLoss: Double
-    public var l0: Double
-    public var deadFraction: Double
-    public var tokensPerSecond: Double
-    public var secondsLeft: Double
-    public var learningRate: Float
+    package var reconstructionLoss: Double
+    package var l0: Double
+    package var deadFraction: Double
+    package var tokensPerSecond: Double
+    package var secondsLeft: Double
+    package var learningRate: Float
 }
 
-public struct SAETrainingResult {
+package struct SAETrainingResult {
     /// The SAE as trained so far (input normalisation folded in).
-    public var sae: SparseAutoencoder
-    public var stepsDone: Int
+    package var sae: SparseAutoencoder
+    package var stepsDone: Int
     /// True when `shouldStop` ended the run early.
-    public var interrupted: Bool
+    package var interrupted: Bool
     /// The step a checkpoint resumed from, if any.
-    public var resumedFromStep: Int?
-    public var lastLosses: StepLosses?
-    public var tokensPerSecond: Double
+    package var resumedFromStep: Int?
+    package var lastLosses: StepLosses?
+    package var tokensPerSecond: Double
 }

@@ -13,10 +13,10 @@ import LoupeTensor
 /// + sparsity penalty of the architecture
 /// + AuxK: c·min(dead/k_aux, 1)·mean_b ‖ê_b − (x_b − x̂_b)‖², ê_b = Σ_dead-topk pre W_dec
 ///   (raw values, no bias, residual held fixed; see AuxK.swift)
-public final class SAETrainingStep {
-    public let dIn: Int
-    public let dSAE: Int
-    public let maxRows: Int
+package final class SAETrainingStep {
+    package let dIn: Int
+    package let dSAE: Int
+    package let maxRows: Int
     let groupEnds: [Int]
     let groupOf: [Int32]
     let xc: Scratch, pre: Scratch, xhat: Scratch, gsuf: Scratch, gaux: Scratch, rowBias: Scratch
@@ -27,12 +27,12 @@ public final class SAETrainingStep {
     /// loops: ReLU and JumpReLU SAEs fire on half their latents early in
     /// training. 0 forces the dense path, anything above 1 the sparse one.
     /// The dense path serves single-reconstruction steps without AuxK.
-    public var denseFraction: Double = 0.05
+    package var denseFraction: Double = 0.05
     /// [rows, dSAE] buffers for the dense path, made on first use.
     lazy var denseCodes = Scratch(maxRows * dSAE)
     lazy var denseGrad = Scratch(maxRows * dSAE)
 
-    public init(dIn: Int, dSAE: Int, maxRows: Int, architecture: any SAEArchitecture) {
+    package init(dIn: Int, dSAE: Int, maxRows: Int, architecture: any SAEArchitecture) {
         self.dIn = dIn; self.dSAE = dSAE; self.maxRows = maxRows
         groupEnds = architecture.lossGroupEnds(dSAE: dSAE)
         var g = [Int32](repeating: 0, count: dSAE)
@@ -49,12 +49,12 @@ public final class SAETrainingStep {
     }
 
     /// Reconstructions of the last batch, [rows, dIn].
-    public func reconstruction(rows: Int) -> [Float] { Array(UnsafeBufferPointer(start: xhat.pointer, count: rows * dIn)) }
+    package func reconstruction(rows: Int) -> [Float] { Array(UnsafeBufferPointer(start: xhat.pointer, count: rows * dIn)) }
 
     /// Runs the step. With `gradients`, they are overwritten with this
     /// batch's gradients; without, only the loss is computed.
     @discardableResult
-    public func run(_ sae: SparseAutoencoder, x: UnsafePointer<Float>, rows: Int, settings: StepSettings,
+    package func run(_ sae: SparseAutoencoder, x: UnsafePointer<Float>, rows: Int, settings: StepSettings,
                     gradients: SAEGradients?) -> (losses: StepLosses, codes: SparseCodes) {
         precondition(rows <= maxRows && sae.dIn == dIn && sae.dSAE == dSAE, "step workspace does not fit this batch")
         let d = dIn, n = dSAE, G = groupEnds.count, B = rows

@@ -4,12 +4,12 @@ import Foundation
 /// straight from these pages, so loading a model costs address space, not
 /// a copy; the kernel pages weights in on first use and can drop them again
 /// under memory pressure.
-public final class MappedFile: @unchecked Sendable {
-    public let path: String
-    public let base: UnsafeRawPointer
-    public let size: Int
+package final class MappedFile: @unchecked Sendable {
+    package let path: String
+    package let base: UnsafeRawPointer
+    package let size: Int
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {

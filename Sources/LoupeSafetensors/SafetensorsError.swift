@@ -1,4 +1,4 @@
 import LoupeFiles
 
 /// What is wrong with a safetensors file, which tensor if one, and what to do.
-public typealias SafetensorsError = FileProblem
+package typealias SafetensorsError = FileProblem

@@ -6,14 +6,14 @@ import LoupeTensor
 /// JSON header naming each tensor's dtype, shape and byte range, then the
 /// raw data. Every entry is validated when the file is opened, so a corrupt
 /// or truncated file is refused up front rather than crashing a forward pass.
-public final class SafetensorsFile: @unchecked Sendable {
+package final class SafetensorsFile: @unchecked Sendable {
     /// Every dtype the safetensors format defines; only the floating-point
     /// ones can be read as weights, the rest are validated and skipped.
-    public enum DType: String, Sendable {
+    package enum DType: String, Sendable {
         case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
         case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
         case bool = "BOOL", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
-        public var size: Int {
+        package var size: Int {
             switch self {
             case .f64, .i64, .u64: return 8
             case .f32, .i32, .u32: return 4
@@ -23,26 +23,26 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
     }
 
-    public struct Entry: Sendable {
-        public let name: String
-        public let dtype: DType
-        public let shape: [Int]
+    package struct Entry: Sendable {
+        package let name: String
+        package let dtype: DType
+        package let shape: [Int]
         /// Absolute offset of the data in the file, and its length in bytes.
-        public let offset: Int
-        public let length: Int
+        package let offset: Int
+        package let length: Int
     }
 
-    public let path: String
-    public let entries: [String: Entry]
+    package let path: String
+    package let entries: [String: Entry]
     /// The header's `__metadata__` strings (e.g. an embedded model config).
-    public let metadata: [String: String]
-    public let file: MappedFile
+    package let metadata: [String: String]
+    package let file: MappedFile
 
     /// Bytes of the whole file.
-    public var fileSize: Int { file.size }
+    package var fileSize: Int { file.size }
 
     /// Opens and validates a safetensors file (memory-mapped, nothing copied).
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let file = try MappedFile(path: path)
         self.file = file
@@ -117,11 +117,11 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     /// Whether the file holds a tensor of that name.
-    public func has(_ name: String) -> Bool { entries[name] != nil }
+    package func has(_ name: String) -> Bool { entries[name] != nil }
 
     /// The tensor as Float32. Aligned F32 data is used in place from the
     /// mapped file; F16/BF16 (or misaligned F32) is converted into new memory.
-    public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
+    package func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
         let e = try entry(name)
         if let expected, expected != e.shape {
             throw SafetensorsError(file: path, tensor: name, problem: "has shape \(e.shape) but \(expected) was expected",
@@ -155,21 +155,21 @@ public final class SafetensorsFile: @unchecked Sendable {
 
 extension SafetensorsFile {
     /// The raw bytes of a tensor (any dtype), e.g. 8-bit image data.
-    public func bytes(_ name: String) throws -> [UInt8] {
+    package func bytes(_ name: String) throws -> [UInt8] {
         let e = try entry(name)
         return Array(UnsafeRawBufferPointer(start: file.base + e.offset, count: e.length))
     }
 
-    public func shape(_ name: String) throws -> [Int] { try entry(name).shape }
+    package func shape(_ name: String) throws -> [Int] { try entry(name).shape }
 
     /// A tensor's values as a Float array (F32, F16, BF16 and F64 are read).
-    public func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
+    package func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
         let t = try tensor(name, shape: expected)
         return Array(UnsafeBufferPointer(start: t.pointer, count: t.count))
     }
 
     /// Float32 data used in place, for streaming a large file without a copy.
-    public func float32Pointer(_ name: String) throws -> UnsafePointer<Float> {
+    package func float32Pointer(_ name: String) throws -> UnsafePointer<Float> {
         let e = try entry(name)
         guard e.dtype == .f32 else {
             throw SafetensorsError(file: path, tensor: name, problem: "is \(e.dtype.rawValue), not F32", fix: "Write it as float32.")

@@ -3,19 +3,19 @@ import LoupeFiles
 import LoupeJSON
 
 /// One tensor to be written to a safetensors file, always as float32.
-public struct NamedTensor {
-    public var name: String
-    public var shape: [Int]
-    public var values: [Float]
-    public init(_ name: String, shape: [Int], _ values: [Float]) {
+package struct NamedTensor {
+    package var name: String
+    package var shape: [Int]
+    package var values: [Float]
+    package init(_ name: String, shape: [Int], _ values: [Float]) {
         precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
         self.name = name; self.shape = shape; self.values = values
     }
 }
 
 /// Writes safetensors files (float32 only), atomically.
-public enum SafetensorsWriter {
-    public static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {
+package enum SafetensorsWriter {
+    package static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {
         let head = header(tensors.map { ($0.name, $0.shape) }, metadata: metadata)
         try AtomicFile.write(to: path) { fd in
             try head.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
@@ -28,7 +28,7 @@ public enum SafetensorsWriter {
 
     /// The 8-byte length and JSON header for F32 tensors laid out in order
     /// (for writers that stream the data themselves).
-    public static func header(_ tensors: [(name: String, shape: [Int])], metadata: [String: String]) -> [UInt8] {
+    package static func header(_ tensors: [(name: String, shape: [Int])], metadata: [String: String]) -> [UInt8] {
         var header: [String: JSON] = [:]
         var offset = 0
         for t in tensors {

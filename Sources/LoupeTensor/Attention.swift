@@ -1,11 +1,11 @@
 import Foundation
 
 /// Multi-head scaled dot-product attention over a packed QKV buffer.
-public enum Attention {
+package enum Attention {
     /// `qkv` is [batch·tokens, 3·width] with Q, K, V side by side (head h
     /// at columns h·headDim within each third); `out` is [batch·tokens, width].
     /// With `causal`, token i attends only to tokens 0...i (the text tower).
-    public static func forward(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+    package static func forward(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                                batch: Int, tokens: Int, width: Int, heads: Int, causal: Bool = false) {
         precondition(width % heads == 0, "width \(width) is not divisible by \(heads) heads")
         let headDim = width / heads
@@ -45,7 +45,7 @@ public enum Attention {
     /// Attention for the first token (the class token) of each sequence
     /// only: `out` is [batch, width], one row per sequence. Keys and values
     /// come from all tokens, as in `forward`.
-    public static func classQuery(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+    package static func classQuery(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                                   batch: Int, tokens: Int, width: Int, heads: Int) {
         precondition(width % heads == 0, "width \(width) is not divisible by \(heads) heads")
         let headDim = width / heads

@@ -9,18 +9,18 @@ import Dispatch
 /// by rows over Loupe's own workers. One pool of threads for everything
 /// keeps OpenBLAS's spinning workers from competing with the element-wise
 /// kernels for the same cores.
-public enum BLAS {
+package enum BLAS {
     /// y += alpha·x over n floats: the sparse paths' update, one active
     /// latent at a time. Inlinable, so the hot loops that call it pay no
     /// cross-module call on top of OpenBLAS's.
     @inlinable @inline(__always)
-    public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    package static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
     }
 
     /// The dot product of two n-float vectors.
     @inlinable @inline(__always)
-    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+    package static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
         cblas_sdot(Int32(n), x, 1, y, 1)
     }
 
@@ -28,7 +28,7 @@ public enum BLAS {
 
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, split over cores
     /// when the product is large enough to be worth it.
-    public static func gemm(m: Int, n: Int, k: Int,
+    package static func gemm(m: Int, n: Int, k: Int,
                             a: UnsafePointer<Float>, lda: Int, transA: Bool = false,
                             b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
                             c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -54,7 +54,7 @@ public enum BLAS {
 
     /// One OpenBLAS call on the calling thread (for use inside parallel loops).
     @inline(__always)
-    public static func serialGemm(m: Int, n: Int, k: Int,
+    package static func serialGemm(m: Int, n: Int, k: Int,
                                   a: UnsafePointer<Float>, lda: Int, transA: Bool = false,
                                   b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
                                   c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -65,12 +65,12 @@ public enum BLAS {
     }
 
     /// Threads OpenBLAS itself uses (1: Loupe parallelises around it).
-    public static var threads: Int { _ = singleThreaded; return Int(openblas_get_num_threads()) }
+    package static var threads: Int { _ = singleThreaded; return Int(openblas_get_num_threads()) }
 }
 
 extension Tensor {
     /// `self` [m, k] times `other` ([k, n], or [n, k] when `transposeOther`).
-    public func matmul(_ other: Tensor, transposeOther: Bool = false) -> Tensor {
+    package func matmul(_ other: Tensor, transposeOther: Bool = false) -> Tensor {
         precondition(rank == 2 && other.rank == 2, "matmul needs two matrices, got \(shape) and \(other.shape)")
         let m = shape[0], k = shape[1]
         let n = transposeOther ? other.shape[0] : other.shape[1]

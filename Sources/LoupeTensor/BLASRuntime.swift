@@ -6,12 +6,12 @@ import Foundation
 /// before `main` (CLoupeKernels' blas_runtime.c): the best one this CPU
 /// supports when the library's own pick lacks AVX, or the user's
 /// OPENBLAS_CORETYPE.
-public enum BLASRuntime {
+package enum BLASRuntime {
     /// The OpenBLAS core in use, e.g. "Cooperlake".
-    public static var core: String { String(cString: loupe_blas_core()) }
+    package static var core: String { String(cString: loupe_blas_core()) }
 
     /// The core OpenBLAS picked itself when Loupe replaced it, e.g. "Prescott".
-    public static var replacedCore: String? {
+    package static var replacedCore: String? {
         let name = String(cString: loupe_blas_replaced_core())
         return name.isEmpty ? nil : name
     }
@@ -20,7 +20,7 @@ public enum BLASRuntime {
     /// (a virtual machine often shows only a generic name):
     /// "Intel(R) Xeon(R) Processor (family 6, model 207)". Every benchmark
     /// figure carries it, since the CPU decides which kernels run.
-    public static let cpuModel: String = {
+    package static let cpuModel: String = {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
@@ -34,7 +34,7 @@ public enum BLASRuntime {
     }()
 
     /// "OpenBLAS Cooperlake (the library chose Prescott), 2 threads".
-    public static var description: String {
+    package static var description: String {
         "OpenBLAS \(core)" + (replacedCore.map { " (the library chose \($0))" } ?? "") + ", \(Parallel.threads) threads"
     }
 }

@@ -1,8 +1,8 @@
 /// Conversion of 16-bit checkpoint formats to Float32.
-public enum HalfFloat {
+package enum HalfFloat {
     /// IEEE 754 binary16 bits to Float (exact; subnormals, inf and NaN kept).
     @inline(__always)
-    public static func fromFloat16Bits(_ h: UInt16) -> Float {
+    package static func fromFloat16Bits(_ h: UInt16) -> Float {
         let sign = UInt32(h & 0x8000) << 16
         let exp = Int((h >> 10) & 0x1F)
         let mant = UInt32(h & 0x3FF)
@@ -17,10 +17,10 @@ public enum HalfFloat {
 
     /// bfloat16 bits to Float: the top half of a Float32.
     @inline(__always)
-    public static func fromBFloat16Bits(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
+    package static func fromBFloat16Bits(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
 
     /// Converts `count` little-endian 16-bit values at `src` into `dst`.
-    public static func convert(_ src: UnsafeRawPointer, count: Int, bfloat: Bool, into dst: UnsafeMutablePointer<Float>) {
+    package static func convert(_ src: UnsafeRawPointer, count: Int, bfloat: Bool, into dst: UnsafeMutablePointer<Float>) {
         Parallel.forEach(count, grain: 1 << 16) { range in
             for i in range {
                 let bits = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))

@@ -1,14 +1,14 @@
 import CLoupeKernels
 
 /// 16 floats: the unit the Swift-side kernels step through memory with.
-public typealias Vec = SIMD16<Float>
+package typealias Vec = SIMD16<Float>
 
 /// Element-wise and row-wise kernels on raw row-major buffers. Each splits
 /// its rows over cores with `Parallel.forEach`; the SIMD bodies handle 16
 /// values per step and a scalar tail.
-public enum Kernels {
+package enum Kernels {
     /// Activation functions found in CLIP checkpoints.
-    public enum Activation: String, Sendable, CaseIterable {
+    package enum Activation: String, Sendable, CaseIterable {
         /// x·Φ(x) with the exact error function (PyTorch's nn.GELU()).
         case gelu
         /// x·σ(1.702x), used by OpenAI's original CLIP weights.
@@ -16,7 +16,7 @@ public enum Kernels {
     }
 
     /// Layer normalisation of each `width`-long row: (x-μ)/√(σ²+eps)·γ + β.
-    public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int,
+    package static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
                                  out: UnsafeMutablePointer<Float>) {
         Parallel.forEach(rows, grain: 8) { range in
@@ -46,7 +46,7 @@ public enum Kernels {
     }
 
     /// In place: x[r, :] = act(x[r, :] + bias).
-    public static func biasActivation(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+    package static func biasActivation(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                                       bias: UnsafePointer<Float>?, activation: Activation) {
         Parallel.forEach(rows, grain: 4) { range in
             loupe_bias_activation(x + range.lowerBound * width, range.count, width, bias,
@@ -55,10 +55,10 @@ public enum Kernels {
     }
 
     /// Instruction set the vector kernels use on this machine.
-    public static var instructionSet: String { String(cString: loupe_kernels_isa()) }
+    package static var instructionSet: String { String(cString: loupe_kernels_isa()) }
 
     /// In place: x[r, :] += bias (if any).
-    public static func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+    package static func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
         Parallel.forEach(rows, grain: 16) { range in
             for r in range {
                 let row = x + r * width
@@ -70,7 +70,7 @@ public enum Kernels {
     }
 
     /// In place: y += x, over `count` values.
-    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    package static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.forEach(count, grain: 1 << 14) { range in
             var i = range.lowerBound
             while i + 16 <= range.upperBound { store(load(y + i) + load(x + i), y + i); i += 16 }
@@ -80,14 +80,14 @@ public enum Kernels {
 
     /// Softmax of one row in place (max-subtracted, so large logits are safe).
     @inline(__always)
-    public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
+    package static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
         loupe_softmax_row(row, count)
     }
 
     /// For each case i < n: acc[j] += softmax_j(alpha[i] a[i, j] + beta[i] b[j] + gamma[i] c[j]),
     /// with a's rows `lda` apart; `scratch` holds `count` floats. The inner
     /// loop of closed-form steering: one call is one unit over all images.
-    public static func steerAccumulate(a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafePointer<Float>,
+    package static func steerAccumulate(a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafePointer<Float>,
                                        alpha: UnsafePointer<Float>, beta: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                                        cases n: Int, count: Int, scratch: UnsafeMutablePointer<Float>,
                                        accumulate acc: UnsafeMutablePointer<Float>) {
@@ -95,7 +95,7 @@ public enum Kernels {
     }
 
     /// Softmax of every row of a [rows, count] buffer in place.
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, count: Int) {
+    package static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, count: Int) {
         Parallel.forEach(rows, grain: 16) { range in
             for r in range { softmaxRow(x + r * count, count: count) }
         }
@@ -114,7 +114,7 @@ public enum Kernels {
 
 extension Kernels {
     /// In place: y[r, :] += x[r, :] + bias (bias optional), one pass.
-    public static func addWithBias(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    package static func addWithBias(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                    into y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         guard let bias else { add(x, into: y, count: rows * width); return }
         Parallel.forEach(rows, grain: 16) { range in

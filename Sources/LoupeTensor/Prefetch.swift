@@ -10,7 +10,7 @@ import Foundation
 /// only. An error it throws is handed to the consumer in turn, and nothing
 /// after it is made. `cancel()`, or the prefetcher's end, stops the thread
 /// and waits for it, so `make` never runs after the consumer has moved on.
-public final class Prefetcher<Item>: @unchecked Sendable {
+package final class Prefetcher<Item>: @unchecked Sendable {
     /// What the two threads share; the background thread holds only this,
     /// so dropping the prefetcher ends it.
     private final class Queue: @unchecked Sendable {
@@ -22,7 +22,7 @@ public final class Prefetcher<Item>: @unchecked Sendable {
 
     private let queue = Queue()
 
-    public init(ranges: [Range<Int>], depth: Int = 2, make: @escaping (Range<Int>) throws -> Item) {
+    package init(ranges: [Range<Int>], depth: Int = 2, make: @escaping (Range<Int>) throws -> Item) {
         let queue = self.queue, depth = max(1, depth)
         let thread = Thread {
             let c = queue.condition
@@ -51,7 +51,7 @@ public final class Prefetcher<Item>: @unchecked Sendable {
 
     /// The next item in order, waiting for it if need be; nil once every
     /// range has been delivered.
-    public func next() throws -> Item? {
+    package func next() throws -> Item? {
         let c = queue.condition
         c.lock()
         defer { c.unlock() }
@@ -63,7 +63,7 @@ public final class Prefetcher<Item>: @unchecked Sendable {
     }
 
     /// Stops making items and waits until the thread is done with `make`.
-    public func cancel() {
+    package func cancel() {
         let c = queue.condition
         c.lock()
         queue.cancelled = true

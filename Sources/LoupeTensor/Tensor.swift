@@ -4,15 +4,15 @@ import Foundation
 /// allocated, or a borrowed region (e.g. a memory-mapped checkpoint) kept
 /// alive by `owner`. Borrowed regions may be read-only pages: never write
 /// through the pointer of a tensor you did not allocate.
-public final class TensorStorage: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<Float>
-    public let count: Int
+package final class TensorStorage: @unchecked Sendable {
+    package let pointer: UnsafeMutablePointer<Float>
+    package let count: Int
     private let owner: AnyObject?
     private let allocated: Bool
 
     /// A buffer of `count` floats, zero-filled unless `zeroed` is false (for
     /// buffers every element of which is written before it is read).
-    public init(count: Int, zeroed: Bool = true) {
+    package init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "tensor size must be non-negative")
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         var raw: UnsafeMutableRawPointer?
@@ -29,7 +29,7 @@ public final class TensorStorage: @unchecked Sendable {
 
     /// Wraps memory owned by someone else; `owner` is retained for as long
     /// as this storage lives.
-    public init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
+    package init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject) {
         self.pointer = pointer
         self.count = count
         self.owner = owner
@@ -42,19 +42,19 @@ public final class TensorStorage: @unchecked Sendable {
 /// A dense, row-major Float32 tensor. Value semantics are not enforced:
 /// tensors share storage when copied, and kernels write through `pointer`
 /// explicitly, which keeps the hot loops free of copy-on-write checks.
-public struct Tensor: @unchecked Sendable, CustomStringConvertible {
-    public let shape: [Int]
-    public let storage: TensorStorage
+package struct Tensor: @unchecked Sendable, CustomStringConvertible {
+    package let shape: [Int]
+    package let storage: TensorStorage
 
-    public var count: Int { shape.reduce(1, *) }
-    public var rank: Int { shape.count }
+    package var count: Int { shape.reduce(1, *) }
+    package var rank: Int { shape.count }
     /// The first element. Valid only while this tensor (or its storage) is
     /// alive: hold the tensor in a named variable, or use
     /// `withExtendedLifetime`, never read it off a temporary.
-    public var pointer: UnsafeMutablePointer<Float> { storage.pointer }
+    package var pointer: UnsafeMutablePointer<Float> { storage.pointer }
 
     /// A zero-filled tensor.
-    public init(zeros shape: [Int]) {
+    package init(zeros shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         self.storage = TensorStorage(count: shape.reduce(1, *))
@@ -62,14 +62,14 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
 
     /// A tensor whose contents are undefined until written: for outputs and
     /// scratch space that a kernel fills completely.
-    public init(uninitialized shape: [Int]) {
+    package init(uninitialized shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         self.storage = TensorStorage(count: shape.reduce(1, *), zeroed: false)
     }
 
     /// A tensor holding `values` (row-major) with the given shape.
-    public init(shape: [Int], values: [Float]) {
+    package init(shape: [Int], values: [Float]) {
         precondition(shape.reduce(1, *) == values.count,
                      "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
         self.init(zeros: shape)
@@ -79,31 +79,31 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// A tensor over existing storage (no copy).
-    public init(shape: [Int], storage: TensorStorage) {
+    package init(shape: [Int], storage: TensorStorage) {
         precondition(shape.reduce(1, *) <= storage.count, "shape \(shape) exceeds storage of \(storage.count)")
         self.shape = shape
         self.storage = storage
     }
 
     /// The same storage seen with another shape of equal size.
-    public func reshaped(_ newShape: [Int]) -> Tensor {
+    package func reshaped(_ newShape: [Int]) -> Tensor {
         precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
         return Tensor(shape: newShape, storage: storage)
     }
 
     /// A copy of the elements as an array.
-    public func toArray() -> [Float] {
+    package func toArray() -> [Float] {
         Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
     /// A deep copy with its own storage.
-    public func copy() -> Tensor {
+    package func copy() -> Tensor {
         let t = Tensor(zeros: shape)
         t.pointer.update(from: pointer, count: count)
         return t
     }
 
-    public subscript(_ index: Int...) -> Float {
+    package subscript(_ index: Int...) -> Float {
         get { pointer[flatIndex(index)] }
         nonmutating set { pointer[flatIndex(index)] = newValue }
     }
@@ -119,7 +119,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Rows [start, start+count) of the leading dimension, copied.
-    public func rows(_ range: Range<Int>) -> Tensor {
+    package func rows(_ range: Range<Int>) -> Tensor {
         precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "row range out of bounds")
         let inner = shape.dropFirst().reduce(1, *)
         let t = Tensor(zeros: [range.count] + shape.dropFirst())
@@ -128,7 +128,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Stacks tensors of equal trailing shape along the leading dimension.
-    public static func concatenate(_ parts: [Tensor]) -> Tensor {
+    package static func concatenate(_ parts: [Tensor]) -> Tensor {
         guard let first = parts.first else { return Tensor(zeros: [0]) }
         let tail = Array(first.shape.dropFirst())
         precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == tail }, "concatenate needs equal trailing shapes")
@@ -141,7 +141,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
         return out
     }
 
-    public var description: String {
+    package var description: String {
         let preview = (0..<min(count, 6)).map { String(format: "%.4g", pointer[$0]) }.joined(separator: ", ")
         return "Tensor\(shape) [\(preview)\(count > 6 ? ", …" : "")]"
     }

@@ -1,12 +1,12 @@
 /// The things a scene is made of. Raw values are the words used in
 /// captions, metadata and the command language.
 
-public enum Shape: String, CaseIterable, Sendable, Codable {
+package enum Shape: String, CaseIterable, Sendable, Codable {
     case circle, square, triangle, star, heart, cross, diamond, hexagon, pentagon, arrow
 
     /// The Waterbirds analogue: shapes are split into two groups that a
     /// correlated split pairs with the two habitats.
-    public var group: ShapeGroup {
+    package var group: ShapeGroup {
         switch self {
         case .circle, .star, .heart, .diamond, .pentagon: return .water
         case .square, .triangle, .cross, .hexagon, .arrow: return .land
@@ -16,12 +16,12 @@ public enum Shape: String, CaseIterable, Sendable, Codable {
 
 /// A shape's group: the label a probe learns in the spurious-correlation
 /// experiments (the "bird type"), named after the habitat it usually appears in.
-public enum ShapeGroup: String, CaseIterable, Sendable, Codable {
+package enum ShapeGroup: String, CaseIterable, Sendable, Codable {
     case water, land
-    public var shapes: [Shape] { Shape.allCases.filter { $0.group == self } }
+    package var shapes: [Shape] { Shape.allCases.filter { $0.group == self } }
 }
 
-public enum ObjectColour: String, CaseIterable, Sendable, Codable {
+package enum ObjectColour: String, CaseIterable, Sendable, Codable {
     case red, orange, yellow, green, blue, purple, pink, white, black, brown
 
     /// The fill colour, before the small per-scene variation in shade.
@@ -41,14 +41,14 @@ public enum ObjectColour: String, CaseIterable, Sendable, Codable {
     }
 }
 
-public enum ObjectSize: String, CaseIterable, Sendable, Codable {
+package enum ObjectSize: String, CaseIterable, Sendable, Codable {
     case small, large
     /// Half the object's extent in pixels on a 224-pixel scene.
     var radius: Double { self == .small ? 26 : 48 }
 }
 
 /// Cells of a 3x3 layout.
-public enum Position: String, CaseIterable, Sendable, Codable {
+package enum Position: String, CaseIterable, Sendable, Codable {
     case topLeft = "top left", top = "top", topRight = "top right"
     case left = "left", centre = "centre", right = "right"
     case bottomLeft = "bottom left", bottom = "bottom", bottomRight = "bottom right"
@@ -57,11 +57,11 @@ public enum Position: String, CaseIterable, Sendable, Codable {
     var row: Int { Position.allCases.firstIndex(of: self)! / 3 }
 }
 
-public enum Background: String, CaseIterable, Sendable, Codable {
+package enum Background: String, CaseIterable, Sendable, Codable {
     case water, sky, night, snow, grass, sand, brick, wood
 
     /// Water, sky, night and snow are the "water" habitat; the rest are land.
-    public var habitat: Habitat {
+    package var habitat: Habitat {
         switch self {
         case .water, .sky, .night, .snow: return .water
         case .grass, .sand, .brick, .wood: return .land
@@ -70,54 +70,54 @@ public enum Background: String, CaseIterable, Sendable, Codable {
 }
 
 /// The spurious attribute in correlated splits: which kind of background.
-public enum Habitat: String, CaseIterable, Sendable, Codable {
+package enum Habitat: String, CaseIterable, Sendable, Codable {
     case water, land
-    public var backgrounds: [Background] { Background.allCases.filter { $0.habitat == self } }
+    package var backgrounds: [Background] { Background.allCases.filter { $0.habitat == self } }
 }
 
 /// One drawn object.
-public struct SceneObject: Equatable, Hashable, Sendable {
-    public var shape: Shape
-    public var colour: ObjectColour
-    public var size: ObjectSize
-    public var position: Position
+package struct SceneObject: Equatable, Hashable, Sendable {
+    package var shape: Shape
+    package var colour: ObjectColour
+    package var size: ObjectSize
+    package var position: Position
 
-    public init(shape: Shape, colour: ObjectColour, size: ObjectSize, position: Position) {
+    package init(shape: Shape, colour: ObjectColour, size: ObjectSize, position: Position) {
         self.shape = shape; self.colour = colour; self.size = size; self.position = position
     }
 
     /// "a large red star"
-    public var phrase: String { "a \(size.rawValue) \(colour.rawValue) \(shape.rawValue)" }
+    package var phrase: String { "a \(size.rawValue) \(colour.rawValue) \(shape.rawValue)" }
 }
 
 /// Everything that determines a scene's pixels. Rendering is a pure
 /// function of these, so changing only `word` changes only the word.
-public struct SceneAttributes: Equatable, Hashable, Sendable {
+package struct SceneAttributes: Equatable, Hashable, Sendable {
     /// Position in its generator's stream.
-    public var index: Int
-    public var object: SceneObject
-    public var second: SceneObject?
-    public var background: Background
-    public var word: String?
+    package var index: Int
+    package var object: SceneObject
+    package var second: SceneObject?
+    package var background: Background
+    package var word: String?
     /// Drives texture details, exact placement and shade, so they vary
     /// between scenes but are fixed for a scene.
-    public var detailSeed: UInt64
+    package var detailSeed: UInt64
 
-    public init(index: Int, object: SceneObject, second: SceneObject? = nil, background: Background,
+    package init(index: Int, object: SceneObject, second: SceneObject? = nil, background: Background,
                 word: String? = nil, detailSeed: UInt64) {
         self.index = index; self.object = object; self.second = second
         self.background = background; self.word = word; self.detailSeed = detailSeed
     }
 
-    public var shape: Shape { object.shape }
-    public var colour: ObjectColour { object.colour }
-    public var size: ObjectSize { object.size }
-    public var position: Position { object.position }
-    public var habitat: Habitat { background.habitat }
-    public var shapeGroup: ShapeGroup { object.shape.group }
+    package var shape: Shape { object.shape }
+    package var colour: ObjectColour { object.colour }
+    package var size: ObjectSize { object.size }
+    package var position: Position { object.position }
+    package var habitat: Habitat { background.habitat }
+    package var shapeGroup: ShapeGroup { object.shape.group }
 
     /// "a large red star and a small blue circle on water with the word "cat""
-    public var caption: String {
+    package var caption: String {
         var s = object.phrase
         if let second { s += " and " + second.phrase }
         s += " on " + background.rawValue

@@ -3,20 +3,20 @@
 /// every machine and every Swift version. (The standard library's
 /// `random(in:using:)` algorithms are not promised to stay fixed, so the
 /// helpers below do their own mapping to ranges.)
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
+package struct SplitMix64: RandomNumberGenerator, Sendable {
+    package private(set) var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     /// A generator for item `index` of stream `seed`, independent of all
     /// other indices: scene n never needs scenes 0..<n.
-    public init(seed: UInt64, index: Int) {
+    package init(seed: UInt64, index: Int) {
         var mixer = SplitMix64(seed: seed)
         let a = mixer.next()
         state = SplitMix64.mix(a ^ SplitMix64.mix(UInt64(bitPattern: Int64(index)) &+ 0x632B_E59B_D9B4_E019))
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SplitMix64.mix(state)
     }
@@ -29,19 +29,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    package mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// Uniform in 0..<n (Lemire's multiply-shift; the tiny bias for huge n does not matter here).
-    public mutating func below(_ n: Int) -> Int {
+    package mutating func below(_ n: Int) -> Int {
         precondition(n > 0)
         return Int(next().multipliedFullWidth(by: UInt64(n)).high)
     }
 
-    public mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unit() }
+    package mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unit() }
 
-    public mutating func chance(_ p: Double) -> Bool { unit() < p }
+    package mutating func chance(_ p: Double) -> Bool { unit() < p }
 
-    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    package mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }
 
 /// Stateless hashing for per-pixel texture noise: the same (x, y, seed)

@@ -2,7 +2,7 @@ import Foundation
 import LoupeImage
 
 /// How shapes and backgrounds are paired.
-public enum WorldSplit: Equatable, Sendable {
+package enum WorldSplit: Equatable, Sendable {
     /// Shape and background drawn independently.
     case uniform
     /// A shape's group matches the background's habitat with probability
@@ -11,16 +11,16 @@ public enum WorldSplit: Equatable, Sendable {
     case correlated(agreement: Double)
 }
 
-public struct WorldConfig: Equatable, Sendable {
-    public var split: WorldSplit
+package struct WorldConfig: Equatable, Sendable {
+    package var split: WorldSplit
     /// Chance that a scene has a word drawn on it.
-    public var wordProbability: Double
+    package var wordProbability: Double
     /// Chance of a second object.
-    public var secondObjectProbability: Double
+    package var secondObjectProbability: Double
     /// Words to draw, chosen uniformly.
-    public var words: [String]
+    package var words: [String]
 
-    public init(split: WorldSplit = .uniform, wordProbability: Double = 0.25, secondObjectProbability: Double = 0.25,
+    package init(split: WorldSplit = .uniform, wordProbability: Double = 0.25, secondObjectProbability: Double = 0.25,
                 words: [String] = SceneVocabulary.words) {
         self.split = split
         self.wordProbability = wordProbability
@@ -29,39 +29,39 @@ public struct WorldConfig: Equatable, Sendable {
     }
 
     /// One object, no words: the simplest world.
-    public static let plain = WorldConfig(wordProbability: 0, secondObjectProbability: 0)
+    package static let plain = WorldConfig(wordProbability: 0, secondObjectProbability: 0)
 }
 
 /// A rendered scene with what it shows.
-public struct Scene: Sendable {
-    public let attributes: SceneAttributes
-    public let image: RGBImage
-    public var caption: String { attributes.caption }
+package struct Scene: Sendable {
+    package let attributes: SceneAttributes
+    package let image: RGBImage
+    package var caption: String { attributes.caption }
 
-    public init(attributes: SceneAttributes, image: RGBImage) {
+    package init(attributes: SceneAttributes, image: RGBImage) {
         self.attributes = attributes
         self.image = image
     }
 
     /// Draws the scene that `attributes` describe.
-    public init(attributes: SceneAttributes) throws {
+    package init(attributes: SceneAttributes) throws {
         self.init(attributes: attributes, image: try SceneRenderer.render(attributes))
     }
 }
 
 /// Scene `i` of a seed is a pure function of (seed, config, i): scenes can
 /// be generated in any order, in parallel, or one at a time.
-public struct SceneGenerator: Sendable {
-    public let seed: UInt64
-    public let config: WorldConfig
+package struct SceneGenerator: Sendable {
+    package let seed: UInt64
+    package let config: WorldConfig
 
-    public init(seed: UInt64, config: WorldConfig = WorldConfig()) {
+    package init(seed: UInt64, config: WorldConfig = WorldConfig()) {
         self.seed = seed
         self.config = config
     }
 
     /// The attributes of scene `index`, without drawing it (cheap).
-    public func attributes(at index: Int) -> SceneAttributes {
+    package func attributes(at index: Int) -> SceneAttributes {
         var rng = SplitMix64(seed: seed, index: index)
         let shape: Shape, background: Background
         switch config.split {
@@ -97,14 +97,14 @@ public struct SceneGenerator: Sendable {
 
     /// Scene `index`, drawn.
     /// Throws only if a word must be drawn and the DejaVu font is missing.
-    public func scene(at index: Int) throws -> Scene {
+    package func scene(at index: Int) throws -> Scene {
         let a = attributes(at: index)
         return Scene(attributes: a, image: try SceneRenderer.render(a))
     }
 
     /// The same scene with `word` drawn on it (replacing any word it had);
     /// nothing else in the picture changes.
-    public static func typographic(_ scene: Scene, word: String) throws -> Scene {
+    package static func typographic(_ scene: Scene, word: String) throws -> Scene {
         var a = scene.attributes
         a.word = word
         return Scene(attributes: a, image: try SceneRenderer.render(a))
@@ -113,7 +113,7 @@ public struct SceneGenerator: Sendable {
     /// Indices in 0..<count whose attributes satisfy every (attribute, value)
     /// pair, e.g. `[("background", "water"), ("size", "large")]`. Unknown
     /// attributes or values throw with the valid choices.
-    public func indices(count: Int, where conditions: [(String, String)]) throws -> [Int] {
+    package func indices(count: Int, where conditions: [(String, String)]) throws -> [Int] {
         var out: [Int] = []
         for i in 0..<count {
             let a = attributes(at: i)
@@ -127,7 +127,7 @@ public struct SceneGenerator: Sendable {
 
 extension SceneGenerator {
     /// Several scenes drawn in parallel, in the order of `indices`.
-    public func scenes<C: Collection>(_ indices: C) throws -> [Scene] where C.Element == Int {
+    package func scenes<C: Collection>(_ indices: C) throws -> [Scene] where C.Element == Int {
         let list = Array(indices)
         let out = SceneSlots(count: list.count)
         DispatchQueue.concurrentPerform(iterations: list.count) { k in

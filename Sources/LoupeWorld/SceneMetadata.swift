@@ -2,11 +2,11 @@ import LoupeJSON
 
 /// Scene attributes as metadata rows: JSON objects for scenes.jsonl and
 /// CSV lines for scenes.csv, with the same columns.
-public enum SceneMetadata {
-    public static let columns = ["index", "file", "caption"] + SceneVocabulary.attributes
+package enum SceneMetadata {
+    package static let columns = ["index", "file", "caption"] + SceneVocabulary.attributes
 
     /// One JSON object per scene; absent word or second object is null.
-    public static func json(_ a: SceneAttributes, file: String? = nil) -> JSON {
+    package static func json(_ a: SceneAttributes, file: String? = nil) -> JSON {
         var o: [String: JSON] = [
             "index": .int(a.index),
             "caption": .string(a.caption),
@@ -27,10 +27,10 @@ public enum SceneMetadata {
         return .object(o)
     }
 
-    public static var csvHeader: String { columns.joined(separator: ",") }
+    package static var csvHeader: String { columns.joined(separator: ",") }
 
     /// A CSV line in `columns` order; empty fields for absent values.
-    public static func csvLine(_ a: SceneAttributes, file: String) -> String {
+    package static func csvLine(_ a: SceneAttributes, file: String) -> String {
         let j = json(a, file: file)
         return columns.map { key -> String in
             switch j[key] {

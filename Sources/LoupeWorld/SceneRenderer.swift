@@ -2,11 +2,11 @@ import LoupeImage
 import LoupeRender
 
 /// Draws scenes from their attributes: background, object(s), then the word.
-public enum SceneRenderer {
+package enum SceneRenderer {
     /// Scenes are square, this many pixels a side.
-    public static let size = Layout.size
+    package static let size = Layout.size
 
-    public static func render(_ a: SceneAttributes) throws -> RGBImage {
+    package static func render(_ a: SceneAttributes) throws -> RGBImage {
         var canvas = Canvas(image: Backgrounds.draw(a.background, seed: a.detailSeed))
         draw(a.object, slot: 0, seed: a.detailSeed, on: &canvas)
         if let second = a.second { draw(second, slot: 1, seed: a.detailSeed, on: &canvas) }

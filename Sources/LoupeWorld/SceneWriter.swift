@@ -4,17 +4,17 @@ import LoupeImage
 import LoupeJSON
 import LoupeRender
 
-public struct SceneWriteError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
+package struct SceneWriteError: Error, CustomStringConvertible, Sendable {
+    package let message: String
+    package var description: String { message }
 }
 
 /// Writes scenes to a folder as PNG files plus scenes.jsonl and scenes.csv.
 /// Every file is written under a temporary name and renamed into place, so
 /// an interrupted run never leaves a half-written file.
-public enum SceneWriter {
+package enum SceneWriter {
     /// File name of scene `index`.
-    public static func fileName(_ index: Int) -> String {
+    package static func fileName(_ index: Int) -> String {
         let digits = String(index)
         return "scene-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".png"
     }
@@ -24,7 +24,7 @@ public enum SceneWriter {
     /// and may return false to stop early, in which case the scenes done so
     /// far are written and listed. Returns the attributes written.
     @discardableResult
-    public static func writeScenes(count: Int, seed: UInt64, config: WorldConfig = WorldConfig(), to folder: String,
+    package static func writeScenes(count: Int, seed: UInt64, config: WorldConfig = WorldConfig(), to folder: String,
                                    progress: ((Int, Int) -> Bool)? = nil) throws -> [SceneAttributes] {
         let generator = SceneGenerator(seed: seed, config: config)
         return try write(count: count, to: folder, progress: progress) { try generator.scene(at: $0) }
@@ -32,14 +32,14 @@ public enum SceneWriter {
 
     /// Writes already-made scenes (e.g. typographic copies), named by position in the array.
     @discardableResult
-    public static func write(_ scenes: [Scene], to folder: String) throws -> [SceneAttributes] {
+    package static func write(_ scenes: [Scene], to folder: String) throws -> [SceneAttributes] {
         try write(count: scenes.count, to: folder, progress: nil) { scenes[$0] }
     }
 
     /// Writes `count` scenes made by `make(i)` as scene-00000i.png, in
     /// parallel batches, then the metadata files. `progress(done, total)`
     /// returning false stops early, keeping what is written.
-    public static func write(count: Int, to folder: String, progress: ((Int, Int) -> Bool)?,
+    package static func write(count: Int, to folder: String, progress: ((Int, Int) -> Bool)?,
                              make: @escaping @Sendable (Int) throws -> Scene) throws -> [SceneAttributes] {
         guard count >= 0 else { throw SceneWriteError(message: "scene count must not be negative (got \(count))") }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -1,15 +1,15 @@
 /// The attribute names and values scenes can be asked about, and lookups
 /// that explain themselves when a value is not one of them.
-public enum SceneVocabulary {
+package enum SceneVocabulary {
     /// Attribute names, in the order metadata columns are written.
-    public static let attributes = ["shape", "colour", "size", "position", "background", "habitat", "group", "word",
+    package static let attributes = ["shape", "colour", "size", "position", "background", "habitat", "group", "word",
                                     "second_shape", "second_colour", "second_size", "second_position"]
 
     /// Other spellings accepted for attribute names.
     static let aliases = ["color": "colour", "shape_group": "group", "second_color": "second_colour"]
 
     /// Valid values of each attribute ("word" takes any text; "none" means no word).
-    public static func values(of attribute: String) -> [String]? {
+    package static func values(of attribute: String) -> [String]? {
         switch canonical(attribute) {
         case "shape", "second_shape": return Shape.allCases.map(\.rawValue)
         case "colour", "second_colour": return ObjectColour.allCases.map(\.rawValue)
@@ -25,7 +25,7 @@ public enum SceneVocabulary {
 
     /// Words drawn on scenes by default: everyday nouns plus shape and
     /// colour names, so typographic attacks have words that name classes.
-    public static let words = ["cat", "dog", "car", "tree", "house", "fish", "bird", "apple", "boat", "sun",
+    package static let words = ["cat", "dog", "car", "tree", "house", "fish", "bird", "apple", "boat", "sun",
                                "book", "key", "moon", "cup", "star", "heart", "circle", "square", "red", "blue", "green"]
 
     static func canonical(_ attribute: String) -> String {
@@ -34,15 +34,15 @@ public enum SceneVocabulary {
     }
 }
 
-public struct SceneAttributeError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
+package struct SceneAttributeError: Error, CustomStringConvertible, Sendable {
+    package let message: String
+    package var description: String { message }
 }
 
 extension SceneAttributes {
     /// The value of an attribute as text ("" when a scene has no second
     /// object, "none" when it has no word). Throws for unknown attribute names.
-    public func value(of attribute: String) throws -> String {
+    package func value(of attribute: String) throws -> String {
         switch SceneVocabulary.canonical(attribute) {
         case "shape": return shape.rawValue
         case "colour": return colour.rawValue
@@ -65,7 +65,7 @@ extension SceneAttributes {
     /// Whether the scene has `value` for `attribute`. A habitat name given
     /// as a background ("land") matches the whole habitat; otherwise an
     /// unknown value throws, listing the valid ones.
-    public func matches(_ attribute: String, _ value: String) throws -> Bool {
+    package func matches(_ attribute: String, _ value: String) throws -> Bool {
         let name = SceneVocabulary.canonical(attribute)
         let v = value.lowercased()
         if name == "word" {

@@ -6,15 +6,15 @@ import XCTest
 /// Compares rendered images with PNGs committed next to the tests. Set
 /// LOUPE_UPDATE_GOLDEN=1 to rewrite the references from the current output
 /// (then look at them before committing).
-public struct GoldenImage {
-    public let directory: URL
+package struct GoldenImage {
+    package let directory: URL
 
     /// `directory` holds the reference PNGs, usually `Golden/` beside the test file.
-    public init(directory: URL) { self.directory = directory }
+    package init(directory: URL) { self.directory = directory }
 
     /// Font rasterisation differs a little between FreeType versions, so a
     /// match allows a small mean difference and a few strongly different pixels.
-    public func assertMatches(_ image: RGBImage, _ name: String, meanTolerance: Double = 2.0,
+    package func assertMatches(_ image: RGBImage, _ name: String, meanTolerance: Double = 2.0,
                               maxDifferingFraction: Double = 0.02, file: StaticString = #filePath, line: UInt = #line) throws {
         let url = directory.appendingPathComponent(name + ".png")
         if ProcessInfo.processInfo.environment["LOUPE_UPDATE_GOLDEN"] == "1" {
@@ -42,7 +42,7 @@ public struct GoldenImage {
 
     /// Mean absolute difference per channel, and the fraction of pixels
     /// where some channel differs by more than 48.
-    public static func difference(_ a: RGBImage, _ b: RGBImage) -> (mean: Double, differing: Double) {
+    package static func difference(_ a: RGBImage, _ b: RGBImage) -> (mean: Double, differing: Double) {
         var total = 0, bad = 0
         for p in 0..<(a.width * a.height) {
             var worst = 0
@@ -58,7 +58,7 @@ public struct GoldenImage {
     }
 
     /// Decodes a PNG to 8-bit RGB with the project's libpng decoder.
-    public static func decodePNG(_ bytes: [UInt8]) throws -> RGBImage {
+    package static func decodePNG(_ bytes: [UInt8]) throws -> RGBImage {
         try ImageFile.decode(bytes, name: "golden image").toRGB()
     }
 }

@@ -4,19 +4,19 @@ import Foundation
 /// same inputs on every machine), with mutations aimed at what crashes
 /// interpreters and decoders: deep nesting, long chains, huge numbers,
 /// splices of valid inputs, and flipped, dropped and doubled bytes.
-public struct Mutator {
+package struct Mutator {
     var state: UInt64
-    public let corpus: [[UInt8]]
+    package let corpus: [[UInt8]]
     /// Fragments worth inserting: brackets, operators, extreme numbers.
-    public let dictionary: [[UInt8]]
+    package let dictionary: [[UInt8]]
 
-    public init(seed: UInt64, corpus: [[UInt8]], dictionary: [String]) {
+    package init(seed: UInt64, corpus: [[UInt8]], dictionary: [String]) {
         state = seed
         self.corpus = corpus.isEmpty ? [[]] : corpus
         self.dictionary = dictionary.map { Array($0.utf8) }
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -24,16 +24,16 @@ public struct Mutator {
         return z ^ (z >> 31)
     }
 
-    public mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    package mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 
     /// One new input: a corpus entry with one to four mutations.
-    public mutating func input() -> [UInt8] {
+    package mutating func input() -> [UInt8] {
         var bytes = corpus[below(corpus.count)]
         for _ in 0...below(4) { mutate(&bytes) }
         return bytes
     }
 
-    public mutating func mutate(_ bytes: inout [UInt8]) {
+    package mutating func mutate(_ bytes: inout [UInt8]) {
         let at = below(bytes.count + 1)
         switch below(9) {
         case 0 where !bytes.isEmpty:   // flip a bit
@@ -69,13 +69,13 @@ public struct Mutator {
     }
 
     /// The files of a corpus folder, sorted by name.
-    public static func corpus(at folder: URL) -> [[UInt8]] {
+    package static func corpus(at folder: URL) -> [[UInt8]] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()) ?? []
         return names.compactMap { try? Array(Data(contentsOf: folder.appendingPathComponent($0))) }
     }
 
     /// How long a fuzz test runs: LOUPE_FUZZ_SECONDS, else `standard`.
-    public static func budget(standard: Double) -> Double {
+    package static func budget(standard: Double) -> Double {
         ProcessInfo.processInfo.environment["LOUPE_FUZZ_SECONDS"].flatMap(Double.init) ?? standard
     }
 }
