@@ -48,7 +48,7 @@ struct MSBench: ParsableCommand {
         let live = scores.compactMap { $0 }
         let mean = live.isEmpty ? 0 : live.reduce(0, +) / Double(live.count)
         let working = canReset ? String(format: "%.0f MB", Double(max(0, peak - before)) / 1e6) : "unknown (no clear_refs)"
-        print(String(format: "monosemanticity images=%d latents=%d dim=%d seconds=%.1f working_memory=%@ (bound %.0f MB) "
+        print(String(format: "monosemanticity images=%d latents=%d dim=%d seconds=%.1f working_memory=%@ (estimate %.0f MB) "
                      + "inputs=%.1f GB live=%d mean_MS=%.4f blas=\"%@\"", images, latents, dim, seconds, working,
                      Double(Monosemanticity.workingBytes(latents: latents, dim: dim)) / 1e6, Double(inputBytes) / 1e9,
                      live.count, mean, BLASRuntime.description))
