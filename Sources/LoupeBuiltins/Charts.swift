@@ -26,7 +26,7 @@ extension CallContext {
 
     func chart(_ draw: () throws -> RGBImageResult) throws -> Value {
         do { return .object(ImageObject(try draw(), caption: has("title") ? try string("title") : "chart")) }
-        catch let e as ChartError { throw LoupeError(.value, e.message, at: span) }
+        catch let e as ChartError { throw LoupeError(.value, e.description, at: span) }
     }
 }
 

@@ -11,7 +11,7 @@ import LoupeSAE
 func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [String], clip: CLIPModel, count: Int,
                    cellSize: Int = 128) throws -> RGBImage {
     let ranking = profile.ranking
-    guard !ranking.isEmpty else { throw SAEError("latent \(profile.latent) never fires on these \(profile.images) images") }
+    guard !ranking.isEmpty else { throw SAEError.neverFires(latent: profile.latent, images: profile.images) }
     let order = ranking.prefix(max(1, count))
     let peaks = profile.peaks
     let t = profile.tokensPerImage

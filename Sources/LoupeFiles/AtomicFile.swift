@@ -22,14 +22,14 @@ package enum AtomicFile {
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            throw FileWriteError("cannot write '\(path)': \(String(cString: strerror(errno))); check that the folder is writable")
+            throw FileWriteError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
         }
         do {
             try body(fd)
-            guard fsync(fd) == 0 else { throw FileWriteError("cannot flush '\(path)' to disk: \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw FileWriteError.cannotFlush(path: path, reason: String(cString: strerror(errno))) }
             close(fd)
             guard rename(temporary, path) == 0 else {
-                throw FileWriteError("cannot move the new '\(url.lastPathComponent)' into place: \(String(cString: strerror(errno)))")
+                throw FileWriteError.cannotReplace(name: url.lastPathComponent, reason: String(cString: strerror(errno)))
             }
         } catch {
             close(fd)
@@ -56,7 +56,7 @@ package enum AtomicFile {
             let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FileWriteError("write failed: \(String(cString: strerror(errno))); is the disk full?")
+                throw FileWriteError.writeFailed(reason: String(cString: strerror(errno)))
             }
             done += n
         }
@@ -64,7 +64,18 @@ package enum AtomicFile {
 }
 
 /// Why a file could not be written, and what to check.
-package struct FileWriteError: Error, CustomStringConvertible, Sendable {
-    package let description: String
-    package init(_ description: String) { self.description = description }
+package enum FileWriteError: Error, CustomStringConvertible, Sendable, Equatable {
+    case cannotCreate(path: String, reason: String)
+    case cannotFlush(path: String, reason: String)
+    case cannotReplace(name: String, reason: String)
+    case writeFailed(reason: String)
+
+    package var description: String {
+        switch self {
+        case .cannotCreate(let path, let reason): "cannot write '\(path)': \(reason); check that the folder is writable"
+        case .cannotFlush(let path, let reason): "cannot flush '\(path)' to disk: \(reason)"
+        case .cannotReplace(let name, let reason): "cannot move the new '\(name)' into place: \(reason)"
+        case .writeFailed(let reason): "write failed: \(reason); is the disk full?"
+        }
+    }
 }

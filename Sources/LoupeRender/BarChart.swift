@@ -6,7 +6,7 @@ extension Chart {
     package static func bars(labels: [String], values: [Double], options: ChartOptions = ChartOptions(),
                             colour: Colour = Colour.series[0]) throws -> RGBImage {
         guard labels.count == values.count else {
-            throw ChartError("bar chart needs one value per label (\(labels.count) labels, \(values.count) values)")
+            throw ChartError.countMismatch("bar chart needs one value per label (\(labels.count) labels, \(values.count) values)")
         }
         let finite = values.filter(\.isFinite)
         let lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 1)
@@ -30,9 +30,9 @@ extension Chart {
     /// For paired conditions: clean against attacked, per method.
     package static func groupedBars(labels: [String], series: [(name: String, values: [Double])],
                                    options: ChartOptions = ChartOptions()) throws -> RGBImage {
-        guard !series.isEmpty else { throw ChartError("grouped bars need at least one series") }
+        guard !series.isEmpty else { throw ChartError.empty("grouped bars need at least one series") }
         for s in series where s.values.count != labels.count {
-            throw ChartError("series '\(s.name)' has \(s.values.count) values for \(labels.count) labels")
+            throw ChartError.countMismatch("series '\(s.name)' has \(s.values.count) values for \(labels.count) labels")
         }
         let finite = series.flatMap(\.values).filter(\.isFinite)
         let lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 1)
@@ -68,9 +68,9 @@ extension Chart {
                                       valueFormat: (Double) -> String = { String(format: "%.3f", $0) },
                                       colour: Colour = Colour.series[0], density: Int = 1) throws -> RGBImage {
         guard labels.count == values.count else {
-            throw ChartError("bar chart needs one value per label (\(labels.count) labels, \(values.count) values)")
+            throw ChartError.countMismatch("bar chart needs one value per label (\(labels.count) labels, \(values.count) values)")
         }
-        guard width >= 80 else { throw ChartError("horizontal bar chart needs at least 80 pixels of width") }
+        guard width >= 80 else { throw ChartError.tooSmall("horizontal bar chart needs at least 80 pixels of width") }
         let unit = Double(max(1, density))
         let font = try Font.sans(), bold = try Font.sansBold()
         let size = min(14, max(8, Double(rowHeight) * 0.55)) * unit

@@ -60,7 +60,7 @@ struct ChartFrame {
     /// `xCategories` replaces x tick labels with one label per slot (bar charts).
     init(options: ChartOptions, x: Axis, y: Axis, xCategories: [String]? = nil) throws {
         guard options.width >= 48, options.height >= 40 else {
-            throw ChartError("chart size \(options.width)x\(options.height) is too small (at least 48x40)")
+            throw ChartError.tooSmall("chart size \(options.width)x\(options.height) is too small (at least 48x40)")
         }
         let unit = Double(options.density)
         let font = try Font.sans(), bold = try Font.sansBold(), size = options.textSize * unit

@@ -25,8 +25,19 @@ package struct ChartOptions: Sendable {
     var textSize: Double { fontSize ?? min(13, max(8, Double(height) / 30)) }
 }
 
-package struct ChartError: Error, CustomStringConvertible, Sendable {
-    package let message: String
-    package var description: String { message }
-    init(_ message: String) { self.message = message }
+/// What a chart cannot draw: the case says which part of the input is wrong,
+/// the message says how.
+package enum ChartError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Values, labels, captions or series whose counts do not agree.
+    case countMismatch(String)
+    /// Nothing to draw.
+    case empty(String)
+    /// A canvas or cell too small to draw in.
+    case tooSmall(String)
+
+    package var description: String {
+        switch self {
+        case .countMismatch(let message), .empty(let message), .tooSmall(let message): message
+        }
+    }
 }

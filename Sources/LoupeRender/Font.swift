@@ -1,9 +1,20 @@
 import CFreeType
 import Foundation
 
-package struct FontError: Error, CustomStringConvertible, Sendable {
-    package let message: String
-    package var description: String { message }
+package enum FontError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The font file is in none of the folders searched.
+    case notFound(file: String, searched: [String])
+    /// FreeType refused: what it was asked to do, and its error code.
+    case freeType(String, code: Int32)
+
+    package var description: String {
+        switch self {
+        case .notFound(let file, let searched):
+            "font \(file) not found (looked in \(searched.joined(separator: ", "))); "
+                + "install the Debian package fonts-dejavu-core, or set LOUPE_FONT_DIR to a folder holding it"
+        case .freeType(let what, let code): "FreeType \(what) (error \(code))"
+        }
+    }
 }
 
 /// A TrueType face rendered with FreeType. FreeType's library and faces are
@@ -31,8 +42,7 @@ package final class Font: @unchecked Sendable {
             let path = (dir as NSString).appendingPathComponent(file)
             if FileManager.default.isReadableFile(atPath: path) { return path }
         }
-        throw FontError(message: "font \(file) not found (looked in \(searchDirectories.joined(separator: ", "))); "
-            + "install the Debian package fonts-dejavu-core, or set LOUPE_FONT_DIR to a folder holding it")
+        throw FontError.notFound(file: file, searched: searchDirectories)
     }
 
     private static let lock = NSLock()
@@ -67,12 +77,12 @@ package final class Font: @unchecked Sendable {
         if Font.library == nil {
             var lib: FT_Library?
             let err = FT_Init_FreeType(&lib)
-            guard err == 0, let lib else { throw FontError(message: "FreeType failed to initialise (error \(err))") }
+            guard err == 0, let lib else { throw FontError.freeType("failed to initialise", code: Int32(err)) }
             Font.library = lib
         }
         var f: FT_Face?
         let err = FT_New_Face(Font.library, path, 0, &f)
-        guard err == 0, let f else { throw FontError(message: "FreeType could not open \(path) (error \(err))") }
+        guard err == 0, let f else { throw FontError.freeType("could not open \(path)", code: Int32(err)) }
         self.face = f
         self.path = path
     }

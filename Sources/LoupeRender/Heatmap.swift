@@ -70,7 +70,7 @@ package enum Heatmap {
 
     static func check(_ values: [Double], _ rows: Int, _ columns: Int) throws {
         guard rows > 0, columns > 0, values.count == rows * columns else {
-            throw ChartError("heatmap needs rows x columns values (\(rows) x \(columns) = \(rows * columns), got \(values.count))")
+            throw ChartError.countMismatch("heatmap needs rows x columns values (\(rows) x \(columns) = \(rows * columns), got \(values.count))")
         }
     }
 

@@ -12,10 +12,10 @@ package enum ImageGrid {
     package static func render(_ images: [RGBImage], captions: [String]? = nil, columns: Int? = nil, cellSize: Int = 112,
                               padding: Int = 6, captionLines: Int = 2, title: String? = nil,
                               frames: [Colour?]? = nil, density: Int = 1) throws -> RGBImage {
-        guard !images.isEmpty else { throw ChartError("an image grid needs at least one image") }
-        guard cellSize >= 8 else { throw ChartError("grid cells must be at least 8 pixels") }
+        guard !images.isEmpty else { throw ChartError.empty("an image grid needs at least one image") }
+        guard cellSize >= 8 else { throw ChartError.tooSmall("grid cells must be at least 8 pixels") }
         if let c = captions, c.count != images.count {
-            throw ChartError("image grid needs one caption per image (\(images.count) images, \(c.count) captions)")
+            throw ChartError.countMismatch("image grid needs one caption per image (\(images.count) images, \(c.count) captions)")
         }
         let d = max(1, density)
         let font = try Font.sans(), bold = try Font.sansBold()

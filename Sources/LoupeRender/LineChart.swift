@@ -25,7 +25,7 @@ extension Chart {
     package static func lines(_ series: [LineSeries], options: ChartOptions = ChartOptions(),
                              lineWidth: Double = 1.75) throws -> RGBImage {
         for s in series where s.x.count != s.y.count {
-            throw ChartError("series '\(s.name)' has \(s.x.count) x values but \(s.y.count) y values")
+            throw ChartError.countMismatch("series '\(s.name)' has \(s.x.count) x values but \(s.y.count) y values")
         }
         func usable(_ v: Double, _ log: Bool) -> Bool { v.isFinite && (!log || v > 0) }
         var xs: [Double] = [], ys: [Double] = []

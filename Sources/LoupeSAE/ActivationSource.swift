@@ -27,9 +27,9 @@ package final class MatrixActivationSource: ActivationSource {
     private var cursor = 0
 
     package init(values: [Float], width: Int, metadata: SAEMetadata = SAEMetadata()) throws {
-        guard width > 0 else { throw SAEError("activation width must be positive") }
+        guard width > 0 else { throw SAEError.invalidSetting("activation width must be positive") }
         guard !values.isEmpty, values.count % width == 0 else {
-            throw SAEError("an activation matrix of width \(width) needs a non-empty whole number of rows, got \(values.count) values")
+            throw SAEError.shapeMismatch("an activation matrix of width \(width) needs a non-empty whole number of rows, got \(values.count) values")
         }
         self.values = values; self.width = width; self.metadata = metadata
     }
@@ -63,11 +63,11 @@ package final class CachedActivationSource: ActivationSource {
     package init(path: String) throws {
         file = try SafetensorsFile(path: path)
         guard file.has(Self.tensorName) else {
-            throw SAEError("'\(path)' is not an activation cache: it has no '\(Self.tensorName)' tensor; write one with ActivationCache.write")
+            throw SAEError.unusableFile(path: path, "'\(path)' is not an activation cache: it has no '\(Self.tensorName)' tensor; write one with ActivationCache.write")
         }
         let shape = try file.shape(Self.tensorName)
         guard shape.count == 2, shape[0] > 0, shape[1] > 0 else {
-            throw SAEError("activation cache '\(path)' holds shape \(shape); expected [tokens, width]")
+            throw SAEError.unusableFile(path: path, "activation cache '\(path)' holds shape \(shape); expected [tokens, width]")
         }
         rows = shape[0]; width = shape[1]
         data = try file.float32Pointer(Self.tensorName)
@@ -101,7 +101,7 @@ package enum ActivationCache {
         _ = FileManager.default.createFile(atPath: scratch, contents: nil)
         defer { unlink(scratch) }
         guard let out = FileHandle(forWritingAtPath: scratch) else {
-            throw SAEError("cannot write '\(scratch)'; check that the folder exists and is writable")
+            throw SAEError.unusableFile(path: scratch, "cannot write '\(scratch)'; check that the folder exists and is writable")
         }
         var chunk = [Float](repeating: 0, count: chunkRows * width)
         var total = 0
@@ -114,7 +114,7 @@ package enum ActivationCache {
         }
         try out.close()
         try source.rewind()
-        guard total > 0 else { throw SAEError("the activation source produced no rows; nothing to cache") }
+        guard total > 0 else { throw SAEError.empty("the activation source produced no rows; nothing to cache") }
 
         var meta: [String: String] = ["format": "loupe-activations", "format_version": "1"]
         let m = source.metadata
@@ -123,7 +123,7 @@ package enum ActivationCache {
         if let v = m.site { meta["site"] = v }
         if let v = m.tokens { meta["tokens"] = v }
         let header = SafetensorsWriter.header([(CachedActivationSource.tensorName, [total, width])], metadata: meta)
-        guard let input = FileHandle(forReadingAtPath: scratch) else { throw SAEError("cannot read back '\(scratch)'") }
+        guard let input = FileHandle(forReadingAtPath: scratch) else { throw SAEError.unusableFile(path: scratch, "cannot read back '\(scratch)'") }
         defer { try? input.close() }
         try AtomicFile.write(to: path) { fd in
             try header.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }

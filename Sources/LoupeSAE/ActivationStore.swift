@@ -16,7 +16,7 @@ package final class ActivationStore {
     private let width: Int
 
     package init(source: ActivationSource, batchSize: Int, bufferBatches: Int = 8, seed: UInt64) throws {
-        guard batchSize > 0 else { throw SAEError("batch size must be positive") }
+        guard batchSize > 0 else { throw SAEError.invalidSetting("batch size must be positive") }
         self.source = source; self.batchSize = batchSize; width = source.width
         var cap = batchSize * max(bufferBatches, 1)
         if let n = source.rowCount { cap = min(cap, max(n, batchSize)) }
@@ -42,7 +42,7 @@ package final class ActivationStore {
             held += n
         }
         guard held >= batchSize else {
-            throw SAEError("the activation source gives fewer rows (\(held)) than one batch (\(batchSize)); use a smaller batch or more activations")
+            throw SAEError.empty("the activation source gives fewer rows (\(held)) than one batch (\(batchSize)); use a smaller batch or more activations")
         }
     }
 

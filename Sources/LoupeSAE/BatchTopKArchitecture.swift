@@ -33,7 +33,7 @@ package struct BatchTopKArchitecture: SAEArchitecture, BatchTopKFamily {
     package var description: String { "BatchTopK (k = \(k))" }
 
     package func validate(dIn: Int, dSAE: Int) throws {
-        guard k >= 1, k <= dSAE else { throw SAEError("BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
+        guard k >= 1, k <= dSAE else { throw SAEError.invalidSetting("BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
     }
 }
 

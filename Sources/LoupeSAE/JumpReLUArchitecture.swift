@@ -38,8 +38,8 @@ package struct JumpReLUArchitecture: SAEArchitecture {
     package var description: String { "JumpReLU (L0 coefficient \(l0Coefficient), bandwidth \(bandwidth))" }
 
     package func validate(dIn: Int, dSAE: Int) throws {
-        guard bandwidth > 0 else { throw SAEError("JumpReLU needs a positive bandwidth, got \(bandwidth)") }
-        guard initialThreshold > 0 else { throw SAEError("JumpReLU needs a positive initial threshold (it is trained in log space), got \(initialThreshold)") }
+        guard bandwidth > 0 else { throw SAEError.invalidSetting("JumpReLU needs a positive bandwidth, got \(bandwidth)") }
+        guard initialThreshold > 0 else { throw SAEError.invalidSetting("JumpReLU needs a positive initial threshold (it is trained in log space), got \(initialThreshold)") }
     }
 
     package func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {

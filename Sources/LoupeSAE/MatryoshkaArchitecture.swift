@@ -35,7 +35,7 @@ package struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily
 
     package static func fromConfig(_ cfg: JSON) throws -> MatryoshkaBatchTopKArchitecture {
         guard let list = try ConfigFields.integers(cfg, "matryoshka_widths"), !list.isEmpty else {
-            throw SAEError("cfg.json for a Matryoshka SAE needs \"matryoshka_widths\", a list of prefix widths ending at d_sae")
+            throw SAEError.invalidSetting("cfg.json for a Matryoshka SAE needs \"matryoshka_widths\", a list of prefix widths ending at d_sae")
         }
         return MatryoshkaBatchTopKArchitecture(k: try ConfigFields.positiveInt(cfg, "k"), widths: list,
                                                thresholdRate: Float(try ConfigFields.number(cfg, "topk_threshold_lr", default: 0.01)))
@@ -52,12 +52,12 @@ package struct MatryoshkaBatchTopKArchitecture: SAEArchitecture, BatchTopKFamily
     package func lossGroupEnds(dSAE: Int) -> [Int] { widths }
 
     package func validate(dIn: Int, dSAE: Int) throws {
-        guard k >= 1, k <= dSAE else { throw SAEError("Matryoshka BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
+        guard k >= 1, k <= dSAE else { throw SAEError.invalidSetting("Matryoshka BatchTopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
         guard widths.last == dSAE else {
-            throw SAEError("Matryoshka prefix widths \(widths) must end at the SAE width \(dSAE); make the last group end there")
+            throw SAEError.invalidSetting("Matryoshka prefix widths \(widths) must end at the SAE width \(dSAE); make the last group end there")
         }
         guard zip(widths, widths.dropFirst()).allSatisfy({ $0 < $1 }), widths[0] > 0 else {
-            throw SAEError("Matryoshka prefix widths \(widths) must be positive and strictly increasing")
+            throw SAEError.invalidSetting("Matryoshka prefix widths \(widths) must be positive and strictly increasing")
         }
     }
 }

@@ -91,7 +91,7 @@ extension SparseAutoencoder {
             }
         }
         try source.rewind()
-        guard acc.tokens > 0 else { throw SAEError("no activations to evaluate on") }
+        guard acc.tokens > 0 else { throw SAEError.empty("no activations to evaluate on") }
         return acc.result()
     }
 
@@ -108,7 +108,7 @@ extension SparseAutoencoder {
     /// One latent's activation on each row of a flat [tokens, width] matrix.
     package func featureActivations(_ x: [Float], width: Int, feature: Int) throws -> [Float] {
         guard feature >= 0 && feature < dSAE else {
-            throw SAEError("feature \(feature) is out of range: this SAE has latents 0..<\(dSAE)")
+            throw SAEError.noSuchLatent(feature, width: dSAE)
         }
         return try encode(x, width: width).column(feature)
     }

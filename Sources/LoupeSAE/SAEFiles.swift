@@ -8,8 +8,8 @@ extension SparseAutoencoder {
         if fm.fileExists(atPath: path + "/" + SAELensFormat.weightsFile) { return try SAELensFormat.load(from: path) }
         if fm.fileExists(atPath: path + "/" + SparsifyFormat.weightsFile) { return try SparsifyFormat.load(from: path) }
         var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw SAEError("no SAE at '\(path)': the folder does not exist") }
-        throw SAEError("'\(path)' holds no SAE: expected \(SAELensFormat.weightsFile) (SAELens) or \(SparsifyFormat.weightsFile) (sparsify)")
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw SAEError.unreadableSAE(path: path, "no SAE at '\(path)': the folder does not exist") }
+        throw SAEError.unreadableSAE(path: path, "'\(path)' holds no SAE: expected \(SAELensFormat.weightsFile) (SAELens) or \(SparsifyFormat.weightsFile) (sparsify)")
     }
 
     /// Loads an SAE and checks it reads activations `width` wide.

@@ -51,21 +51,21 @@ package enum SAELensFormat {
     package static func load(from path: String) throws -> SparseAutoencoder {
         let cfgPath = path + "/" + configFile
         guard let bytes = FileManager.default.contents(atPath: cfgPath) else {
-            throw SAEError("no \(configFile) in '\(path)'; an SAE folder holds \(configFile) and \(weightsFile)")
+            throw SAEError.unreadableSAE(path: path, "no \(configFile) in '\(path)'; an SAE folder holds \(configFile) and \(weightsFile)")
         }
         let cfg: JSON
-        do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError("'\(cfgPath)' is not valid JSON: \(error)") }
+        do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError.unreadableSAE(path: cfgPath, "'\(cfgPath)' is not valid JSON: \(error)") }
         let dIn = try ConfigFields.positiveInt(cfg, "d_in"), dSAE = try ConfigFields.positiveInt(cfg, "d_sae")
         let trained = try SAEArchitectures.fromConfig(cfg)
         if let norm = cfg["normalize_activations"]?.stringValue, norm != "none" {
-            throw SAEError("'\(path)' normalises activations at run time (\"\(norm)\"); fold the scaling into the weights in SAELens "
+            throw SAEError.unreadableSAE(path: path, "'\(path)' normalises activations at run time (\"\(norm)\"); fold the scaling into the weights in SAELens "
                 + "(fold_activation_norm_scaling_factor) and save again")
         }
         if let reshape = cfg["reshape_activations"]?.stringValue, reshape != "none" {
-            throw SAEError("'\(path)' reshapes activations (\"\(reshape)\"); Loupe reads SAEs on the residual stream only")
+            throw SAEError.unreadableSAE(path: path, "'\(path)' reshapes activations (\"\(reshape)\"); Loupe reads SAEs on the residual stream only")
         }
         if cfg["rescale_acts_by_decoder_norm"]?.boolValue == true {
-            throw SAEError("'\(path)' rescales activations by decoder norm; fold the decoder norms in SAELens (fold_W_dec_norm) and save again")
+            throw SAEError.unreadableSAE(path: path, "'\(path)' rescales activations by decoder norm; fold the decoder norms in SAELens (fold_W_dec_norm) and save again")
         }
         let file = try SafetensorsFile(path: path + "/" + weightsFile)
         let encT = try file.floats("W_enc", shape: [dIn, dSAE])
@@ -82,11 +82,11 @@ package enum SAELensFormat {
         } else if file.has("topk_threshold") {
             // A BatchTopK saved mid-training: its running threshold, one value for all latents.
             let t = try file.floats("topk_threshold")
-            guard t.count == 1 else { throw SAEError("'\(path)': topk_threshold should hold one value, has \(t.count)") }
+            guard t.count == 1 else { throw SAEError.unreadableSAE(path: path, "'\(path)': topk_threshold should hold one value, has \(t.count)") }
             threshold = [Float](repeating: t[0], count: dSAE)
         }
         if trained.usesThreshold && threshold == nil {
-            throw SAEError("'\(path)' is a \(trained.architectureName) SAE but its weights have no threshold tensor")
+            throw SAEError.unreadableSAE(path: path, "'\(path)' is a \(trained.architectureName) SAE but its weights have no threshold tensor")
         }
         if cfg["apply_b_dec_to_input"]?.boolValue == false {
             // z = act(W_enc x + b_enc) equals act(W_enc (x − b_dec) + b_enc') with b_enc' = b_enc + W_enc b_dec.
@@ -98,7 +98,7 @@ package enum SAELensFormat {
         }
         let meta = cfg["metadata"]?.objectValue ?? [:]
         if let v = meta["loupe_format_version"]?.intValue, v > formatVersion {
-            throw SAEError("'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
+            throw SAEError.unreadableSAE(path: path, "'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
         }
         let metadata = try SAEMetadata(cfgMetadata: meta)
         // A BatchTopK-family file (SAELens saves one mid-training) runs as JumpReLU with its threshold.

@@ -26,7 +26,7 @@ package final class SparseAutoencoder: @unchecked Sendable {
     /// A fresh SAE: unit-norm random decoder rows, encoder tied to the
     /// decoder, zero biases.
     package init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, seed: UInt64 = 0, metadata: SAEMetadata = SAEMetadata()) throws {
-        guard dIn > 0, dSAE > 0 else { throw SAEError("an SAE needs positive input width and latent count, got d_in \(dIn), d_sae \(dSAE)") }
+        guard dIn > 0, dSAE > 0 else { throw SAEError.invalidSetting("an SAE needs positive input width and latent count, got d_in \(dIn), d_sae \(dSAE)") }
         try architecture.validate(dIn: dIn, dSAE: dSAE)
         self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture
         self.metadata = metadata; self.hookPoint = try HookPoint(metadata: metadata)
@@ -50,13 +50,13 @@ package final class SparseAutoencoder: @unchecked Sendable {
                 wDec: [Float], bDec: [Float], threshold: [Float]? = nil, metadata: SAEMetadata = SAEMetadata()) throws {
         try architecture.validate(dIn: dIn, dSAE: dSAE)
         func check(_ name: String, _ a: [Float], _ n: Int) throws {
-            guard a.count == n else { throw SAEError("\(name) holds \(a.count) values, expected \(n) for d_in \(dIn), d_sae \(dSAE)") }
+            guard a.count == n else { throw SAEError.shapeMismatch("\(name) holds \(a.count) values, expected \(n) for d_in \(dIn), d_sae \(dSAE)") }
         }
         try check("W_enc", wEnc, dIn * dSAE); try check("W_dec", wDec, dIn * dSAE)
         try check("b_enc", bEnc, dSAE); try check("b_dec", bDec, dIn)
         if let threshold { try check("threshold", threshold, dSAE) }
         if architecture.usesThreshold && threshold == nil {
-            throw SAEError("a \(architecture.architectureName) SAE needs a threshold tensor")
+            throw SAEError.invalidSetting("a \(architecture.architectureName) SAE needs a threshold tensor")
         }
         self.dIn = dIn; self.dSAE = dSAE; self.architecture = architecture
         self.wEnc = wEnc; self.bEnc = bEnc; self.wDec = wDec; self.bDec = bDec
@@ -89,7 +89,7 @@ package final class SparseAutoencoder: @unchecked Sendable {
         if let model = metadata.model { trained += " of \(model)" }
         if let layer = metadata.layer { trained += " layer \(layer)" }
         if let site = metadata.site { trained += " (\(site))" }
-        throw SAEError("this SAE reads \(dIn)-wide activations\(trained.isEmpty ? "" : " from" + trained), but \(what) are \(width) wide; "
+        throw SAEError.shapeMismatch("this SAE reads \(dIn)-wide activations\(trained.isEmpty ? "" : " from" + trained), but \(what) are \(width) wide; "
             + "use an SAE trained on this model and layer, or train one with SAE.train")
     }
 
@@ -135,7 +135,7 @@ package final class SparseAutoencoder: @unchecked Sendable {
     /// Latent codes of a flat [rows, dIn] array; refuses a wrong width.
     package func encode(_ x: [Float], width: Int) throws -> SparseCodes {
         try checkInputWidth(width)
-        guard x.count % width == 0 else { throw SAEError("activations hold \(x.count) values, not a whole number of \(width)-wide rows") }
+        guard x.count % width == 0 else { throw SAEError.shapeMismatch("activations hold \(x.count) values, not a whole number of \(width)-wide rows") }
         return x.withUnsafeBufferPointer { encode($0.baseAddress!, rows: x.count / width) }
     }
 

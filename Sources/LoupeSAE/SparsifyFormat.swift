@@ -11,19 +11,19 @@ package enum SparsifyFormat {
     package static func load(from path: String) throws -> SparseAutoencoder {
         let cfgPath = path + "/cfg.json"
         guard let bytes = FileManager.default.contents(atPath: cfgPath) else {
-            throw SAEError("no cfg.json in '\(path)'; a sparsify SAE folder holds cfg.json and \(weightsFile)")
+            throw SAEError.unreadableSAE(path: path, "no cfg.json in '\(path)'; a sparsify SAE folder holds cfg.json and \(weightsFile)")
         }
         let cfg: JSON
-        do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError("'\(cfgPath)' is not valid JSON: \(error)") }
+        do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError.unreadableSAE(path: cfgPath, "'\(cfgPath)' is not valid JSON: \(error)") }
         if cfg["skip_connection"]?.boolValue == true {
-            throw SAEError("'\(path)' has a skip connection (W_skip), which Loupe's SAEs do not model")
+            throw SAEError.unreadableSAE(path: path, "'\(path)' has a skip connection (W_skip), which Loupe's SAEs do not model")
         }
         let file = try SafetensorsFile(path: path + "/" + weightsFile)
         let shape = try file.shape("encoder.weight")
-        guard shape.count == 2 else { throw SAEError("'\(path)': encoder.weight has shape \(shape), expected [d_sae, d_in]") }
+        guard shape.count == 2 else { throw SAEError.unreadableSAE(path: path, "'\(path)': encoder.weight has shape \(shape), expected [d_sae, d_in]") }
         let dSAE = shape[0], dIn = shape[1]
         if let d = cfg["d_in"]?.intValue, d != dIn {
-            throw SAEError("'\(path)': cfg.json says d_in \(d) but encoder.weight is \(shape)")
+            throw SAEError.unreadableSAE(path: path, "'\(path)': cfg.json says d_in \(d) but encoder.weight is \(shape)")
         }
         // sparsify trains TopK SAEs only; its cfg.json has `k` but no architecture name.
         let architecture = try SAEArchitectures.named("topk").fromConfig(cfg)

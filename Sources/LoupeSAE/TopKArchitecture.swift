@@ -27,7 +27,7 @@ package struct TopKArchitecture: SAEArchitecture {
     package var description: String { "TopK (k = \(k))" }
 
     package func validate(dIn: Int, dSAE: Int) throws {
-        guard k >= 1, k <= dSAE else { throw SAEError("TopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
+        guard k >= 1, k <= dSAE else { throw SAEError.invalidSetting("TopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
     }
 
     package func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {

@@ -41,7 +41,7 @@ package enum SAETrainer {
                     total += s.squareRoot()
                 }
                 let meanNorm = total / Double(max(count, 1))
-                guard meanNorm > 0 else { throw SAEError("the activations are all zero; nothing to normalise or train on") }
+                guard meanNorm > 0 else { throw SAEError.empty("the activations are all zero; nothing to normalise or train on") }
                 scale = Float(Double(dIn).squareRoot() / meanNorm)
             }
             let scaled = scale == 1 ? sample : sample.map { $0 * scale }
@@ -122,7 +122,7 @@ package enum SAETrainer {
             got += n
         }
         try source.rewind()
-        guard got > 0 else { throw SAEError("the activation source is empty; there is nothing to train on") }
+        guard got > 0 else { throw SAEError.empty("the activation source is empty; there is nothing to train on") }
         return Array(out[0..<(got * source.width)])
     }
 }

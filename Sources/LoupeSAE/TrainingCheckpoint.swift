@@ -42,14 +42,14 @@ enum TrainingCheckpoint {
         let file = try SafetensorsFile(path: path)
         guard let text = file.metadata["loupe_checkpoint"], let info = try? JSON.parse(text),
               info["format"]?.stringValue == "loupe-sae-checkpoint" else {
-            throw SAEError("'\(path)' is not a Loupe training checkpoint; remove it or choose another checkpoint folder")
+            throw SAEError.unusableFile(path: path, "'\(path)' is not a Loupe training checkpoint; remove it or choose another checkpoint folder")
         }
         guard let version = info["format_version"]?.intValue, version <= formatVersion else {
-            throw SAEError("'\(path)' was written by a newer Loupe (format \(info["format_version"]?.serialized() ?? "?")); update Loupe to resume it")
+            throw SAEError.unusableFile(path: path, "'\(path)' was written by a newer Loupe (format \(info["format_version"]?.serialized() ?? "?")); update Loupe to resume it")
         }
         let expected = options.fingerprint(dIn: dIn)
         guard info["settings"] == expected else {
-            throw SAEError("the checkpoint in '\(dir)' was made with other settings (\(info["settings"]?.serialized() ?? "none")) "
+            throw SAEError.unusableFile(path: dir, "the checkpoint in '\(dir)' was made with other settings (\(info["settings"]?.serialized() ?? "none")) "
                 + "than this run (\(expected.serialized())); remove it or use another checkpoint folder")
         }
         let n = options.width

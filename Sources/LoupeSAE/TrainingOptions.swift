@@ -70,15 +70,15 @@ package struct SAETrainingOptions {
     }
 
     func validate(dIn: Int) throws {
-        guard width > 0 else { throw SAEError("width must be a positive number of latents, got \(width)") }
-        guard steps > 0 else { throw SAEError("steps must be positive, got \(steps)") }
-        guard batchSize > 0 else { throw SAEError("batch size must be positive, got \(batchSize)") }
-        guard learningRate > 0 else { throw SAEError("learning rate must be positive, got \(learningRate)") }
-        if let c = gradientClipNorm, !(c > 0) { throw SAEError("the gradient clipping norm must be positive, got \(c)") }
+        guard width > 0 else { throw SAEError.invalidSetting("width must be a positive number of latents, got \(width)") }
+        guard steps > 0 else { throw SAEError.invalidSetting("steps must be positive, got \(steps)") }
+        guard batchSize > 0 else { throw SAEError.invalidSetting("batch size must be positive, got \(batchSize)") }
+        guard learningRate > 0 else { throw SAEError.invalidSetting("learning rate must be positive, got \(learningRate)") }
+        if let c = gradientClipNorm, !(c > 0) { throw SAEError.invalidSetting("the gradient clipping norm must be positive, got \(c)") }
         guard deadWindowSteps >= 0 && deadWindowSteps < 1 << 24 else {
-            throw SAEError("the dead-latent window must be between 0 and 16,777,215 steps, got \(deadWindowSteps)")
+            throw SAEError.invalidSetting("the dead-latent window must be between 0 and 16,777,215 steps, got \(deadWindowSteps)")
         }
-        if let k = auxK, k < 1 { throw SAEError("k_aux must be at least 1, got \(k)") }
+        if let k = auxK, k < 1 { throw SAEError.invalidSetting("k_aux must be at least 1, got \(k)") }
         try architecture.validate(dIn: dIn, dSAE: width)
     }
 

@@ -43,7 +43,7 @@ final class KernelHarness {
             _ = try client.reply(to: probe)
             if try !client.outputs(of: probe, timeoutMs: 200).isEmpty { return }
         }
-        throw KernelError("iopub never delivered a message")
+        throw HarnessError("iopub never delivered a message")
     }
 
     /// Whether the shell loop has returned, waiting up to `seconds`.
@@ -52,4 +52,10 @@ final class KernelHarness {
     }
 
     func stop() { kernel.stop() }
+}
+
+/// The harness's own failures: a peer that never answered.
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -155,5 +155,5 @@ func awaitRunning(_ request: Message, _ client: TestClient) throws {
     let started = try client.next(on: .iopub, timeoutMs: 5000) {
         $0.parentHeader["msg_id"]?.stringValue == request.id && $0.type == "stream"
     }
-    if started == nil { throw KernelError("the command never said it was running") }
+    if started == nil { throw HarnessError("the command never said it was running") }
 }

@@ -22,7 +22,7 @@ final class SAELensTrainingFixtureTests: XCTestCase {
             let shape = try file.shape("init.W_enc")   // SAELens: [d_in, d_sae]
             dIn = shape[0]; dSAE = shape[1]
             func number(_ key: String) throws -> Double {
-                guard let text = file.metadata[key], let value = Double(text) else { throw SAEError("fixture lacks '\(key)'") }
+                guard let text = file.metadata[key], let value = Double(text) else { throw SAEError.unusableFile(path: file.path, "fixture lacks '\(key)'") }
                 return value
             }
             k = Int(try number("k")); steps = Int(try number("steps")); batch = Int(try number("batch"))

@@ -10,6 +10,25 @@ final class SelectionTests: XCTestCase {
         XCTAssertEqual(codes.row(0).map { $0.latent }, [0, 4])
         XCTAssertEqual(codes.row(0).map { $0.value }, [3, 4])
     }
+
+    /// Errors are cases a caller can match, with the sentence a person reads.
+    func testErrorsAreCasesWithTheirMessage() throws {
+        let sae = try SparseAutoencoder(dIn: 2, dSAE: 5, architecture: TopKArchitecture(k: 2),
+                                        wEnc: [Float](repeating: 1, count: 10), bEnc: [0, 0, 0, 0, 0],
+                                        wDec: [Float](repeating: 0.5, count: 10), bDec: [0, 0])
+        XCTAssertThrowsError(try sae.featureActivations([1, 2], width: 2, feature: 7)) { error in
+            XCTAssertEqual(error as? SAEError, .noSuchLatent(7, width: 5))
+            XCTAssertEqual("\(error)", "feature 7 is out of range: this SAE has latents 0..<5")
+        }
+        XCTAssertThrowsError(try TopKArchitecture(k: 9).validate(dIn: 2, dSAE: 5)) { error in
+            guard case .invalidSetting(let message)? = error as? SAEError else { return XCTFail("\(error)") }
+            XCTAssertEqual(message, "TopK needs 1 ≤ k ≤ width, got k = 9 for width 5")
+        }
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: "/nonexistent/sae")) { error in
+            guard case .unreadableSAE(let path, _)? = error as? SAEError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "/nonexistent/sae")
+        }
+    }
 }
 
 final class CodesEditingTests: XCTestCase {

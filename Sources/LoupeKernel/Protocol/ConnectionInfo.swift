@@ -29,21 +29,21 @@ public struct ConnectionInfo: Sendable {
 
     public static func load(path: String) throws -> ConnectionInfo {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw KernelError("cannot read the connection file \(path); Jupyter passes it as `loupe kernel -f FILE`")
+            throw KernelError.unreadableConnectionFile(path: path)
         }
         let json: JSON
         do { json = try JSON.parse(Array(data)) } catch {
-            throw KernelError("the connection file \(path) is not valid JSON: \(error)")
+            throw KernelError.invalidConnectionFile(path: path, reason: "\(error)")
         }
         func port(_ key: String) throws -> Int {
             guard let p = json[key]?.intValue, (0...65535).contains(p) else {
-                throw KernelError("the connection file \(path) has no valid '\(key)'")
+                throw KernelError.missingField(path: path, key: key)
             }
             return p
         }
         let scheme = json["signature_scheme"]?.stringValue ?? "hmac-sha256"
         guard scheme == "hmac-sha256" || (json["key"]?.stringValue ?? "").isEmpty else {
-            throw KernelError("signature scheme '\(scheme)' is not supported; Loupe signs with hmac-sha256")
+            throw KernelError.unsupportedSignatureScheme(scheme)
         }
         return ConnectionInfo(transport: json["transport"]?.stringValue ?? "tcp", ip: json["ip"]?.stringValue ?? "127.0.0.1",
                               shellPort: try port("shell_port"), iopubPort: try port("iopub_port"),
@@ -56,7 +56,20 @@ public struct ConnectionInfo: Sendable {
     }
 }
 
-public struct KernelError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+/// Why the kernel cannot start from its connection file.
+public enum KernelError: Error, CustomStringConvertible, Equatable {
+    case unreadableConnectionFile(path: String)
+    case invalidConnectionFile(path: String, reason: String)
+    case missingField(path: String, key: String)
+    case unsupportedSignatureScheme(String)
+
+    public var description: String {
+        switch self {
+        case .unreadableConnectionFile(let path):
+            "cannot read the connection file \(path); Jupyter passes it as `loupe kernel -f FILE`"
+        case .invalidConnectionFile(let path, let reason): "the connection file \(path) is not valid JSON: \(reason)"
+        case .missingField(let path, let key): "the connection file \(path) has no valid '\(key)'"
+        case .unsupportedSignatureScheme(let scheme): "signature scheme '\(scheme)' is not supported; Loupe signs with hmac-sha256"
+        }
+    }
 }
