@@ -43,8 +43,8 @@ $(VENV)/.installed: requirements-test.txt
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
 	@touch $@
 
-# Under `make test` the product is built together with the tests, with the
-# same flags as `swift test`, so its build is reused rather than redone.
+# Under `make test` the product is built together with the tests, by the
+# same command as swift-test's, so that build is reused rather than redone.
 BUILD_WHAT := $(if $(filter test swift-test,$(MAKECMDGOALS)),--build-tests,--product loupe)
 
 build: apt
@@ -58,7 +58,7 @@ kernelspec: build venv
 swift-test: apt
 	@mkdir -p out
 	@echo "swift test -c release (log: out/swift-test.log)"
-	@swift test -c release $(IMPORT_CHECK) > out/swift-test.log 2>&1; rc=$$?; \
+	@{ swift build -c release $(IMPORT_CHECK) --build-tests && swift test -c release --skip-build; } > out/swift-test.log 2>&1; rc=$$?; \
 	 grep -E "✘|error:|Executed [0-9]+ tests|Test run with" out/swift-test.log | tail -n 40; \
 	 if [ $$rc -ne 0 ]; then tail -n 60 out/swift-test.log; fi; exit $$rc
 

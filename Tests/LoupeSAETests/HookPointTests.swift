@@ -86,7 +86,7 @@ final class HookPointTests: XCTestCase {
         var options = SAETrainingOptions(architecture: TopKArchitecture(k: 2), width: 8, steps: 2)
         options.batchSize = 16
         var steps = 0
-        XCTAssertThrowsError(try SAETrainer.train(source: bad, options: options) { _ in steps += 1 }) {
+        XCTAssertThrowsError(try SAETrainer.train(source: bad, options: options, progress: { _ in steps += 1 })) {
             XCTAssertEqual($0 as? HookPointError, .unknownSite("resid_mid"))
         }
         XCTAssertEqual(steps, 0)

@@ -96,7 +96,7 @@ extension Kernel {
     /// 10,000 mixed executes grew it by more than half.
     func returnFreedMemory() {
         #if canImport(Glibc)
-        Kernel.mallocTrim?(0)
+        _ = Kernel.mallocTrim?(0)
         #endif
     }
 
