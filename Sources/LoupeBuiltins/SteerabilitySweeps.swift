@@ -51,8 +51,9 @@ private struct SweepPoint {
     let neurons: SteerabilityResult
 }
 
+/// `logX` spreads clamp values such as 5, 10, 25, ..., 200 evenly.
 private func sweepFigure(_ points: [SweepPoint], title: String, xName: String, xIsInteger: Bool,
-                         chartTitle: String) throws -> FigureObject {
+                         chartTitle: String, logX: Bool = false) throws -> FigureObject {
     // Whole clamp values (the usual ones) read as integers in the table.
     func x(_ p: SweepPoint) -> Value { xIsInteger || p.x == p.x.rounded() && abs(p.x) < 1e9 ? .int(Int(p.x)) : .double(p.x) }
     let table = TableObject(title: title, columns: [xName, "latents: mean S", "latents: steerable", "latents: coverage",
@@ -64,8 +65,8 @@ private func sweepFigure(_ points: [SweepPoint], title: String, xName: String, x
     let xs = points.map(\.x)
     let chart = try Chart.lines([LineSeries(name: "SAE latents", x: xs, y: points.map(\.latents.fractionSteerable)),
                                  LineSeries(name: "neurons", x: xs, y: points.map(\.neurons.fractionSteerable))],
-                                options: ChartOptions(title: chartTitle, xLabel: xName,
-                                                      yLabel: "fraction steerable (S > 0.10)", density: figureDensity))
+                                options: ChartOptions(title: chartTitle, xLabel: xName, yLabel: "fraction steerable (S > 0.10)",
+                                                      logX: logX, density: figureDensity))
     return FigureObject(kind: "Figure", table: table, image: chart)
 }
 
@@ -164,7 +165,8 @@ func registerSteerabilitySweeps(_ r: Registry) {
                 return SweepPoint(x: clamps[i], latents: latents, neurons: neurons)
             }
             figure = try sweepFigure(points, title: "Steerability against the clamp value at layer \(layer)", xName: "clamp",
-                                     xIsInteger: false, chartTitle: "Fraction of units steerable, by clamp value")
+                                     xIsInteger: false, chartTitle: "Fraction of units steerable, by clamp value",
+                                     logX: points.allSatisfy { $0.x > 0 })
         } catch let e as LoupeError { throw e } catch { throw languageError(error, at: ctx.span) }
         return try ctx.finished(.object(figure), progress: "stopped between clamp values", kept: "the figure of the values done")
     })

@@ -2,15 +2,15 @@ import Foundation
 import LoupeImage
 
 /// One axis: its range, scale and the ticks drawn along it.
-struct Axis {
-    var lo: Double
-    var hi: Double
-    var log: Bool
-    var ticks: [Double]
-    var labels: [String]
+package struct Axis {
+    package var lo: Double
+    package var hi: Double
+    package var log: Bool
+    package var ticks: [Double]
+    package var labels: [String]
 
     /// 0 at `lo`, 1 at `hi`.
-    func fraction(_ v: Double) -> Double {
+    package func fraction(_ v: Double) -> Double {
         if log {
             let a = log10(lo), b = log10(hi)
             return b > a ? (log10(max(v, lo * 1e-6)) - a) / (b - a) : 0.5
@@ -26,6 +26,25 @@ struct Axis {
         let ticks = Ticks.nice(a, b, target: target)
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : max(abs(b - a), 1)
         return Axis(lo: a, hi: b, log: false, ticks: ticks, labels: ticks.map { Ticks.label($0, step: step) })
+    }
+
+    /// An axis whose ticks are exactly `values` (the x of a few measured
+    /// points, such as layers 1, 3 and 5), spanning their range, so no tick
+    /// stands at a value that was not measured. Nil when the values are too
+    /// close together for their labels at `pixels` across, or are not 2 to
+    /// 12 distinct finite values (positive ones on a log axis).
+    package static func measured(_ values: [Double], log: Bool, pixels: Double, textSize: Double) -> Axis? {
+        let v = Array(Set(values.filter { $0.isFinite && (!log || $0 > 0) })).sorted()
+        guard (2...12).contains(v.count) else { return nil }
+        let gaps = zip(v, v.dropFirst()).map { $1 - $0 }
+        let labels = v.map { Ticks.label($0, step: gaps.min()!) }
+        var axis = Axis(lo: v[0], hi: v[v.count - 1], log: log, ticks: v, labels: labels)
+        let widest = Double(labels.map(\.count).max() ?? 1) * 0.62 * textSize
+        for (a, b) in zip(v, v.dropFirst()) where (axis.fraction(b) - axis.fraction(a)) * pixels < widest + textSize {
+            return nil
+        }
+        axis.labels = labels
+        return axis
     }
 
     /// A log10 axis from the decade at or below `lo` to the one at or above `hi`.

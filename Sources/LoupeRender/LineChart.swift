@@ -22,8 +22,14 @@ extension Chart {
     /// Lines through each series' points, with a legend when there is more
     /// than one series or a series has a name. Non-finite points (and
     /// non-positive ones on a log axis) break the line.
+    ///
+    /// A series of a few points is a set of measurements rather than a
+    /// curve: each point gets a dot (`markers`, by default for series of at
+    /// most 20 points), and when there are few distinct x values the x ticks
+    /// stand at exactly those, so nothing suggests a value between them was
+    /// measured.
     package static func lines(_ series: [LineSeries], options: ChartOptions = ChartOptions(),
-                             lineWidth: Double = 1.75) throws -> RGBImage {
+                             lineWidth: Double = 1.75, markers: Bool? = nil) throws -> RGBImage {
         for s in series where s.x.count != s.y.count {
             throw ChartError.countMismatch("series '\(s.name)' has \(s.x.count) x values but \(s.y.count) y values")
         }
@@ -32,8 +38,11 @@ extension Chart {
         for s in series {
             for (a, b) in zip(s.x, s.y) where usable(a, options.logX) && usable(b, options.logY) { xs.append(a); ys.append(b) }
         }
-        let xAxis = options.logX ? Axis.logarithmic(xs.min() ?? 1, xs.max() ?? 10)
-                                 : Axis.linear(xs.min() ?? 0, xs.max() ?? 1, target: 6, pad: false)
+        let showMarkers = markers ?? series.allSatisfy { $0.x.count <= 20 }
+        let measuredX = showMarkers
+            ? Axis.measured(xs, log: options.logX, pixels: Double(options.width) * 0.8, textSize: options.textSize) : nil
+        let xAxis = measuredX ?? (options.logX ? Axis.logarithmic(xs.min() ?? 1, xs.max() ?? 10)
+                                               : Axis.linear(xs.min() ?? 0, xs.max() ?? 1, target: 6, pad: false))
         let yAxis = options.logY ? Axis.logarithmic(ys.min() ?? 1, ys.max() ?? 10)
                                  : Axis.linear(ys.min() ?? 0, ys.max() ?? 1, target: 5)
         var frame = try ChartFrame(options: options, x: xAxis, y: yAxis)
@@ -47,8 +56,9 @@ extension Chart {
                 for (p, q) in zip(run, run.dropFirst()) {
                     drawn += (1..<8).map { Point(p.x + (q.x - p.x) * Double($0) / 8, p.y + (q.y - p.y) * Double($0) / 8) }
                 }
-                if run.count == 1 { frame.canvas.fillCircle(centre: run[0], radius: lineWidth, colour) }
-                else if run.count > 1 { frame.canvas.polyline(run, colour, width: lineWidth) }
+                if run.count > 1 { frame.canvas.polyline(run, colour, width: lineWidth) }
+                if showMarkers { for p in run { frame.canvas.fillCircle(centre: p, radius: lineWidth * 1.8, colour) } }
+                else if run.count == 1 { frame.canvas.fillCircle(centre: run[0], radius: lineWidth, colour) }
                 run.removeAll()
             }
             for (a, b) in zip(s.x, s.y) {
