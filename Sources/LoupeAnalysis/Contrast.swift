@@ -47,6 +47,13 @@ package enum Contrast {
         return out
     }
 
+    /// Residual coordinates (neurons) ranked by their image-level mean on
+    /// `with` minus on `without`, from per-token activations [images, tokens,
+    /// width]: the neuron baseline of a latent contrast.
+    package static func rankNeurons(with: Tensor, without: Tensor) -> [Int] {
+        rank(with: imageMeans(with), without: imageMeans(without), units: with.shape[2])
+    }
+
     /// `count` units drawn without replacement from `pool`, seeded, so a
     /// random-ablation baseline is repeatable.
     package static func randomUnits(_ count: Int, from pool: [Int], seed: UInt64) -> [Int] {

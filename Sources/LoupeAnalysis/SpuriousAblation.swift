@@ -79,8 +79,7 @@ package struct SpuriousAblation {
             return Array(ranking.prefix(high)) + Array(ranking.suffix(top - high).reversed())
         }
         let topLatents = pick(Contrast.rank(with: latentsWith, without: latentsWithout, units: sae.dSAE))
-        let topNeurons = pick(Contrast.rank(with: Contrast.imageMeans(streamWith), without: Contrast.imageMeans(streamWithout),
-                                            units: width))
+        let topNeurons = pick(Contrast.rankNeurons(with: streamWith, without: streamWithout))
         var live = Set<Int>()
         for a in [latentsWith, latentsWithout] { for (i, v) in a.enumerated() where v > 0 { live.insert(i % sae.dSAE) } }
 

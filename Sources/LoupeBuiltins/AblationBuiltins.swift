@@ -103,13 +103,7 @@ func registerAblationBaselines(_ r: Registry) {
        + "ablating the top latents, random latents and top neurons at each SAE's layer, beside no ablation; a table and a "
        + "chart of which layer disentangles the spurious attribute best.") { ctx in
         let stop = ctx.interpreter.interrupt
-        guard case .array(let items) = ctx.value("saes"), !items.isEmpty else {
-            throw ctx.typeError("saes", expected: "a non-empty [SAE]", got: ctx.value("saes"))
-        }
-        let objects = try items.map { v -> SAEObject in
-            guard case .object(let o as SAEObject) = v else { throw ctx.typeError("saes", expected: "[SAE]", got: v) }
-            return o
-        }
+        let objects = try ctx.saes("saes")
         let figure: Value
         var layersDone = 0
         do {

@@ -5,6 +5,7 @@ import LoupeImage
 import LoupeLanguage
 import LoupeRender
 import LoupeSAE
+import LoupeTensor
 
 /// Steerability of every measured unit, with the layer summary.
 public final class SteerabilityObject: HostObject {
@@ -186,11 +187,11 @@ func registerAnalyses(_ r: Registry) {
         let with = try ctx.object("with", as: DatasetObject.self, named: "a Dataset")
         let without = try ctx.object("without", as: DatasetObject.self, named: "a Dataset")
         guard with.count > 0, without.count > 0 else { throw LoupeError(.value, "both datasets need images", at: ctx.span) }
-        func means(_ d: DatasetObject) throws -> [Float] {
-            Contrast.imageMeans(try model.activations(images: try d.allImages(ctx.interpreter), layer: layer, tokens: .all))
+        func stream(_ d: DatasetObject) throws -> Tensor {
+            try model.activations(images: try d.allImages(ctx.interpreter), layer: layer, tokens: .all)
         }
         do {
-            let order = Contrast.rank(with: try means(with), without: try means(without), units: model.config.vision.width)
+            let order = Contrast.rankNeurons(with: try stream(with), without: try stream(without))
             return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
         } catch { throw languageError(error, at: ctx.span) }
     })
@@ -213,17 +214,13 @@ func registerAnalyses(_ r: Registry) {
         let stop = ctx.interpreter.interrupt
         let model = ctx.clip()
         let coverage = ConceptCoverage(rawValue: try ctx.option("coverage").name)!
-        let vocabulary = try ctx.strings("vocabulary")
-        guard !vocabulary.isEmpty else { throw ctx.valueError("vocabulary", "give at least one word") }
-        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
-        guard d.count > 0 else { throw ctx.valueError("images", "the dataset is empty") }
+        let vocabulary = try ctx.vocabulary()
+        let d = try ctx.nonEmptyDataset("images")
         let kind: Steerability.Unit, layer: Int, total: Int, label: String
         if ctx.has("sae") {
             let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
-            let place = try object.placement(in: model, at: ctx.spanOf("sae"))
-            guard place.site == .residPost else { throw ctx.valueError("sae", "steerability is measured for SAEs on resid_post") }
-            kind = .latent(object.sae, tokens: place.tokens)
-            layer = place.layer; total = object.sae.dSAE; label = "SAE latents at layer \(place.layer)"
+            (kind, layer) = try steerableLatents(object, in: model, at: ctx.spanOf("sae"))
+            total = object.sae.dSAE; label = "SAE latents at layer \(layer)"
         } else if ctx.has("neurons") {
             layer = try ctx.layer("neurons")
             kind = .neuron; total = model.config.vision.width; label = "neurons of layer \(layer)"

@@ -67,14 +67,13 @@ func registerCharts(_ r: Registry) {
         let names = ctx.has("names") ? try ctx.strings("names") : series.indices.map { series.count == 1 ? "" : "series \($0 + 1)" }
         guard names.count == series.count else { throw ctx.valueError("names", "give one name per series (\(series.count))") }
         let options = try ctx.chartOptions(logY: try ctx.bool("logY"))
-        if ctx.has("x") {
-            let x = try ctx.numbers("x")
-            for s in series where s.count != x.count {
-                throw ctx.valueError("x", "give one x per value: \(x.count) x for a series of \(s.count)")
-            }
-            return try ctx.chart { try Chart.lines(zip(names, series).map { LineSeries(name: $0, x: x, y: $1) }, options: options) }
+        let x = ctx.has("x") ? try ctx.numbers("x") : nil
+        if let x, let s = series.first(where: { $0.count != x.count }) {
+            throw ctx.valueError("x", "give one x per value: \(x.count) x for a series of \(s.count)")
         }
-        return try ctx.chart { try Chart.lines(zip(names, series).map { LineSeries(name: $0, y: $1) }, options: options) }
+        return try ctx.chart {
+            try Chart.lines(zip(names, series).map { LineSeries(name: $0, x: x ?? $1.indices.map(Double.init), y: $1) }, options: options)
+        }
     })
     r.add(BuiltinFunction("bars", [
         Parameter("labels", type: "[String]"),

@@ -147,6 +147,17 @@ extension CallContext {
         return latent
     }
 
+    /// The [SAE] argument `key`, checked to hold at least one SAE.
+    func saes(_ key: String) throws -> [SAEObject] {
+        guard case .array(let items) = value(key), !items.isEmpty else {
+            throw typeError(key, expected: "a non-empty [SAE]", got: value(key))
+        }
+        return try items.map { v in
+            guard case .object(let o as SAEObject) = v else { throw typeError(key, expected: "[SAE]", got: v) }
+            return o
+        }
+    }
+
     /// The Dataset argument `key`, checked to hold at least one image.
     func nonEmptyDataset(_ key: String) throws -> DatasetObject {
         let d = try object(key, as: DatasetObject.self, named: "a Dataset")

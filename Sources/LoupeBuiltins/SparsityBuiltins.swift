@@ -94,13 +94,7 @@ func registerSparsity(_ r: Registry) {
         Parameter(nil, name: "saes", type: "[SAE]", doc: "SAEs of one model, one or more per layer"),
         Parameter("in", type: "Dataset", doc: "the images to encode"),
     ], returns: "Figure", doc: "Mean L0 of the class and the spatial tokens for each SAE, by layer: a chart and a table.") { ctx in
-        guard case .array(let items) = ctx.value("saes"), !items.isEmpty else {
-            throw ctx.typeError("saes", expected: "a non-empty [SAE]", got: ctx.value("saes"))
-        }
-        let objects = try items.map { v -> SAEObject in
-            guard case .object(let o as SAEObject) = v else { throw ctx.typeError("saes", expected: "[SAE]", got: v) }
-            return o
-        }
+        let objects = try ctx.saes("saes")
         let d = try ctx.object("in", as: DatasetObject.self, named: "a Dataset")
         guard d.count > 0 else { throw ctx.valueError("in", "the dataset is empty") }
         var measured: [(layer: Int, sparsity: TokenSparsity)] = []

@@ -17,11 +17,8 @@ private struct SweepInputs {
 
     init(_ ctx: CallContext) throws {
         model = ctx.clip()
-        vocabulary = try ctx.strings("vocabulary")
-        guard !vocabulary.isEmpty else { throw ctx.valueError("vocabulary", "give at least one word") }
-        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
-        guard d.count > 0 else { throw ctx.valueError("images", "the dataset is empty") }
-        images = try d.allImages(ctx.interpreter)
+        vocabulary = try ctx.vocabulary()
+        images = try ctx.nonEmptyDataset("images").allImages(ctx.interpreter)
         if ctx.has("units") {
             let cap = try ctx.int("units")
             guard cap >= 1 else { throw ctx.valueError("units", "measure at least one unit per point, got \(cap)") }
@@ -34,14 +31,39 @@ private struct SweepInputs {
     /// The units measured out of `total`: all, or the first `units:`.
     func units(of total: Int) -> [Int] { Array(0..<min(total, unitCap ?? total)) }
 
-    /// The latents of an SAE on this model's residual stream, and its layer.
-    func latents(_ object: SAEObject, at span: SourceSpan) throws -> (kind: Steerability.Unit, layer: Int) {
-        let place = try object.placement(in: model, at: span)
-        guard place.site == .residPost else {
-            throw LoupeError(.value, "steerability is measured for SAEs on resid_post; this one reads \(place.site.rawValue)", at: span)
-        }
-        return (.latent(object.sae, tokens: place.tokens), place.layer)
+    /// Units measured at one point: the latents of an SAE `count` wide, then the neurons.
+    func unitsPerPoint(latents count: Int) -> Int { units(of: count).count + units(of: model.config.vision.width).count }
+
+    /// One point: the SAE's latents, then the layer's neurons, at one clamp,
+    /// reporting units done across both to `progress` (false stops).
+    func point(x: Double, latents kind: Steerability.Unit, count: Int, layer: Int, clamp: Float,
+               progress: @escaping (Int) -> Bool) throws -> SweepPoint {
+        let latentUnits = units(of: count)
+        let latents = try Steerability.measure(model, kind: kind, units: latentUnits, layer: layer, images: images,
+                                               vocabulary: vocabulary, clamp: clamp, progress: progress)
+        let neurons = try Steerability.measure(model, kind: .neuron, units: units(of: model.config.vision.width), layer: layer,
+                                               images: images, vocabulary: vocabulary, clamp: clamp) { progress(latentUnits.count + $0) }
+        return SweepPoint(x: x, latents: latents, neurons: neurons)
     }
+}
+
+extension CallContext {
+    /// `vocabulary:`, the words v of p(v|x), checked to hold one.
+    func vocabulary() throws -> [String] {
+        let words = try strings("vocabulary")
+        guard !words.isEmpty else { throw valueError("vocabulary", "give at least one word") }
+        return words
+    }
+}
+
+/// An SAE's latents ready to steer in `model`, and its layer: steerability
+/// clamps the residual stream, so the SAE must read resid_post.
+func steerableLatents(_ object: SAEObject, in model: CLIPModel, at span: SourceSpan) throws -> (kind: Steerability.Unit, layer: Int) {
+    let place = try object.placement(in: model, at: span)
+    guard place.site == .residPost else {
+        throw LoupeError(.value, "steerability is measured for SAEs on resid_post; this one reads \(place.site.rawValue)", at: span)
+    }
+    return (.latent(object.sae, tokens: place.tokens), place.layer)
 }
 
 /// One point of a sweep: the same measure for the SAE's latents and the neurons.
@@ -108,30 +130,16 @@ func registerSteerabilitySweeps(_ r: Registry) {
     ] + sweepParameters, returns: "Figure", doc: "Joseph et al.'s layer figure: at each SAE's layer, the steerability of its "
        + "latents and, as the baseline, of that layer's neurons (residual-stream coordinates), clamped the same way; a table "
        + "of mean S, fraction steerable and concept coverage, and a chart of the fraction steerable by layer.") { ctx in
-        guard case .array(let items) = ctx.value("saes"), !items.isEmpty else {
-            throw ctx.typeError("saes", expected: "a non-empty [SAE]", got: ctx.value("saes"))
-        }
-        let objects = try items.map { v -> SAEObject in
-            guard case .object(let o as SAEObject) = v else { throw ctx.typeError("saes", expected: "[SAE]", got: v) }
-            return o
-        }
+        let objects = try ctx.saes("saes")
         let inputs = try SweepInputs(ctx)
         let clamp = Float(try ctx.double("clamp"))
-        let placed = try objects.map { try inputs.latents($0, at: ctx.spanOf("saes")) }
-        let width = inputs.model.config.vision.width
-        let perPoint = placed.indices.map { inputs.units(of: objects[$0].sae.dSAE).count + inputs.units(of: width).count }.max()!
+        let placed = try objects.map { try steerableLatents($0, in: inputs.model, at: ctx.spanOf("saes")) }
+        let perPoint = objects.map { inputs.unitsPerPoint(latents: $0.sae.dSAE) }.max()!
         let figure: FigureObject
         do {
             let points = try sweep(ctx, title: "Steerability by layer", points: objects.count, unitsPerPoint: perPoint) { i, progress in
-                let (kind, layer) = placed[i]
-                let latentUnits = inputs.units(of: objects[i].sae.dSAE)
-                let latents = try Steerability.measure(inputs.model, kind: kind, units: latentUnits, layer: layer, images: inputs.images,
-                                                       vocabulary: inputs.vocabulary, clamp: clamp, progress: progress)
-                let neurons = try Steerability.measure(inputs.model, kind: .neuron, units: inputs.units(of: width), layer: layer,
-                                                       images: inputs.images, vocabulary: inputs.vocabulary, clamp: clamp) {
-                    progress(latentUnits.count + $0)
-                }
-                return SweepPoint(x: Double(layer), latents: latents, neurons: neurons)
+                try inputs.point(x: Double(placed[i].layer), latents: placed[i].kind, count: objects[i].sae.dSAE, layer: placed[i].layer,
+                                 clamp: clamp, progress: progress)
             }.sorted { $0.x < $1.x }
             figure = try sweepFigure(points, title: "Steerability by layer at clamp \(String(format: "%g", Double(clamp)))", xName: "layer",
                                      xIsInteger: true, chartTitle: "Fraction of units steerable, by layer")
@@ -149,20 +157,13 @@ func registerSteerabilitySweeps(_ r: Registry) {
         let clamps = try ctx.numbers("clamps")
         guard !clamps.isEmpty else { throw ctx.valueError("clamps", "give at least one clamp value") }
         let inputs = try SweepInputs(ctx)
-        let (kind, layer) = try inputs.latents(object, at: ctx.spanOf("sae"))
-        let latentUnits = inputs.units(of: object.sae.dSAE), neuronUnits = inputs.units(of: inputs.model.config.vision.width)
+        let (kind, layer) = try steerableLatents(object, in: inputs.model, at: ctx.spanOf("sae"))
         let figure: FigureObject
         do {
             let points = try sweep(ctx, title: "Steerability against the clamp", points: clamps.count,
-                                   unitsPerPoint: latentUnits.count + neuronUnits.count) { i, progress in
-                let clamp = Float(clamps[i])
-                let latents = try Steerability.measure(inputs.model, kind: kind, units: latentUnits, layer: layer, images: inputs.images,
-                                                       vocabulary: inputs.vocabulary, clamp: clamp, progress: progress)
-                let neurons = try Steerability.measure(inputs.model, kind: .neuron, units: neuronUnits, layer: layer,
-                                                       images: inputs.images, vocabulary: inputs.vocabulary, clamp: clamp) {
-                    progress(latentUnits.count + $0)
-                }
-                return SweepPoint(x: clamps[i], latents: latents, neurons: neurons)
+                                   unitsPerPoint: inputs.unitsPerPoint(latents: object.sae.dSAE)) { i, progress in
+                try inputs.point(x: clamps[i], latents: kind, count: object.sae.dSAE, layer: layer, clamp: Float(clamps[i]),
+                                 progress: progress)
             }
             figure = try sweepFigure(points, title: "Steerability against the clamp value at layer \(layer)", xName: "clamp",
                                      xIsInteger: false, chartTitle: "Fraction of units steerable, by clamp value",
