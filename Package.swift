@@ -57,7 +57,8 @@ let package = Package(
         .target(name: "LoupeKernel", dependencies: ["LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
         // The kernelspec's canonical files are in kernelspec/; this bundled copy is checked against them.
         .executableTarget(name: "loupe", dependencies: [
-            "LoupeKernel", "LoupeLanguage", "LoupeBuiltins", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeFiles", "LoupeJSON",
+            "LoupeKernel", "LoupeLanguage", "LoupeBuiltins", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeAnalysis",
+            "LoupeTensor", "LoupeFiles", "LoupeJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources/kernelspec")]),
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeAnalysis
 import LoupeTensor
+import LoupeWorld
 
 /// The monosemanticity score at the paper's size: Pach et al. score every
 /// latent of a 49,152-wide SAE over the 50,000 ImageNet-val images. The
@@ -27,9 +28,8 @@ struct MSBench: ParsableCommand {
         // image. The score's cost does not depend on the values.
         var activations = [Float](repeating: 0, count: images * latents)
         var embeddings = [Float](repeating: 0, count: images * dim)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 { state &+= 0x9E37_79B9_7F4A_7C15; var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9; z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB; return z ^ (z >> 31) }
+        var rng = SplitMix64(seed: 1)
+        func next() -> UInt64 { rng.next() }
         for i in 0..<images {
             for _ in 0..<active { activations[i * latents + Int(next() % UInt64(latents))] = Float(next() % 1000) / 100 + 0.01 }
             var norm: Float = 0
@@ -49,9 +49,9 @@ struct MSBench: ParsableCommand {
         let mean = live.isEmpty ? 0 : live.reduce(0, +) / Double(live.count)
         let working = canReset ? String(format: "%.0f MB", Double(max(0, peak - before)) / 1e6) : "unknown (no clear_refs)"
         print(String(format: "monosemanticity images=%d latents=%d dim=%d seconds=%.1f working_memory=%@ (estimate %.0f MB) "
-                     + "inputs=%.1f GB live=%d mean_MS=%.4f blas=\"%@\"", images, latents, dim, seconds, working,
-                     Double(Monosemanticity.workingBytes(latents: latents, dim: dim)) / 1e6, Double(inputBytes) / 1e9,
-                     live.count, mean, BLASRuntime.description))
+                     + "inputs=%.1f GB live=%d mean_MS=%.4f cpu=\"%@\" blas_core=%@ threads=%d", images, latents, dim, seconds,
+                     working, Double(Monosemanticity.workingBytes(latents: latents, dim: dim)) / 1e6, Double(inputBytes) / 1e9,
+                     live.count, mean, BLASRuntime.cpuModel, BLASRuntime.core, Parallel.threads))
         withExtendedLifetime(activations) {}
         withExtendedLifetime(embeddings) {}
     }
