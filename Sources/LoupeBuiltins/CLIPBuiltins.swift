@@ -22,37 +22,6 @@ public final class CLIPObject: HostObject {
     }
 }
 
-/// Image-tower activations [images, tokens, width] with where they came from.
-public final class ActivationsObject: HostObject {
-    package let tensor: Tensor
-    public let layer: Int
-    package let site: ActivationSite
-    package let tokens: TokenSelection
-    public let model: String
-    /// The model that produced them, so SAEs trained on them can run it again.
-    package let clip: CLIPModel?
-    public var typeName: String { "Activations" }
-
-    init(tensor: Tensor, layer: Int, site: ActivationSite, tokens: TokenSelection, model: String, clip: CLIPModel? = nil) {
-        self.clip = clip
-        self.tensor = tensor
-        self.layer = layer
-        self.site = site
-        self.tokens = tokens
-        self.model = model
-    }
-
-    public func display() -> DisplayBundle {
-        let s = tensor.shape
-        let text = "Activations [\(s[0]) images, \(s[1]) tokens, \(s[2]) wide] at layer \(layer) \(site.rawValue), \(tokens.rawValue) tokens, from \(model)"
-        return DisplayBundle.summary(title: "Activations", text: text, fields: [
-            ("images", .int(s[0])), ("tokens per image", .int(s[1])), ("width", .int(s[2])), ("layer", .int(layer)),
-            ("site", .string(site.rawValue)), ("tokens", .string(tokens.rawValue)), ("model", .string(model)),
-        ], json: ["shape": .array(s.map(JSON.int)), "layer": .int(layer), "site": .string(site.rawValue),
-                  "tokens": .string(tokens.rawValue), "model": .string(model)])
-    }
-}
-
 /// Embeddings, one row per image or text.
 public final class EmbeddingsObject: HostObject {
     package let tensor: Tensor
@@ -174,63 +143,8 @@ func registerCLIP(_ r: Registry) {
             return .object(EmbeddingsObject(ctx.clip().embed(images: images), source: "\(images.count) images"))
         } catch { throw languageError(error, at: ctx.span) }
     })
-    clip.addMethod(BuiltinFunction("activations", [
-        Parameter(nil, name: "images", type: "Image or Dataset"),
-        Parameter("layer", type: "Int", doc: "which image-tower layer, from 0"),
-        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all",
-                  choices: Options.tokens),
-        Parameter("site", type: "Option", default: .enumCase("residPost", []), doc: ".residPre, .residPost, .attnOut or .mlpOut",
-                  choices: Options.site),
-    ], returns: "Activations", doc: "The image tower's activations at one layer: [images, tokens, width], with a progress display. "
-       + "An interrupt keeps the images already done.") { ctx in
-        let stop = ctx.interpreter.interrupt
-        let model = ctx.clip()
-        let layer = try ctx.layer("layer")
-        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
-        let siteName = try ctx.option("site").name
-        let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][siteName]!
-        try ctx.checkMemory(count: ctx.imageCount("images") * model.config.visionTokens * model.config.vision.width, of: 4,
-                            for: "the activations of \(ctx.imageCount("images")) images")
-        let images = try ctx.lazyImages("images")
-        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Activations at layer \(layer)", total: images.count)
-        var done = 0
-        let tensor: Tensor
-        do {
-            tensor = try model.activations(count: images.count, image: { DecodedImage(try images.image($0)) },
-                                           layer: layer, site: site, tokens: tokens) { finished in
-                done = finished
-                progress.update(done: finished)
-                return !stop.isRequested
-            }
-        } catch { throw languageError(error, at: ctx.span) }
-        progress.finish(done: done, interrupted: ctx.interrupted)
-        try ctx.checkInterruptUnless(done > 0)
-        return try ctx.finished(.object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
-                                                          model: (model.path as NSString).lastPathComponent, clip: model)),
-                                progress: "stopped after \(done) of \(images.count) images",
-                                kept: "the activations of those \(done)")
-    })
     r.add(clip)
-    r.add(BuiltinType("Activations", doc: "Image-tower activations [images, tokens, width] captured at one layer and site.", isGlobal: false))
     r.add(BuiltinType("Embeddings", doc: "L2-normalised CLIP embeddings, one row per image or text.", isGlobal: false))
-    let activations = r.types["Activations"]!
-    activations.addProperty(BuiltinProperty("shape", type: "[Int]", doc: "[images, tokens, width].") { v in
-        .array((v.objectValue as! ActivationsObject).tensor.shape.map { .int($0) })
-    })
-    activations.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a .safetensors file")],
-                                          doc: "Writes the activations as one float32 tensor `activations` [images, tokens, width] "
-                                          + "in a safetensors file, with model, layer, site and tokens in its metadata, atomically; "
-                                          + "`safetensors.torch.load_file` reads it.") { ctx in
-        let acts = ctx.receiver.objectValue as! ActivationsObject
-        let path = try ctx.string("path")
-        let metadata = ["model": acts.model, "layer": String(acts.layer), "site": acts.site.rawValue,
-                        "tokens": acts.tokens.rawValue, "format": "loupe-activations-1"]
-        do {
-            try SafetensorsWriter.write([NamedTensor("activations", shape: acts.tensor.shape, acts.tensor.toArray())],
-                                        metadata: metadata, to: path)
-        } catch { throw LoupeError(.io, "could not write \(path): \(error)", at: ctx.spanOf("path")) }
-        return .void
-    })
 }
 
 /// The model that ships with Loupe.

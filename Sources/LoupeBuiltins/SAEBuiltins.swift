@@ -120,22 +120,7 @@ extension ArchitectureArgument {
     }
 }
 
-extension ActivationsObject {
-    /// The activations as rows of width d: [images × tokens, d].
-    var matrix: [Float] { tensor.toArray() }
-    var width: Int { tensor.shape[2] }
-
-    func source() throws -> MatrixActivationSource {
-        try MatrixActivationSource(values: matrix, width: width, metadata: SAEMetadata(
-            model: model, layer: layer, site: HookPoint.Site(site).rawValue, tokens: HookPoint.Tokens(tokens).rawValue))
-    }
-}
-
 extension CallContext {
-    func activations(_ key: String) throws -> ActivationsObject {
-        try object(key, as: ActivationsObject.self, named: "Activations (from clip.activations(...))")
-    }
-
     func sae() -> SAEObject { receiver.objectValue as! SAEObject }
 
     /// The Int argument `key`, checked to name one of the receiver SAE's latents.

@@ -13,6 +13,7 @@ extension Registry {
         registerDatasets(r)
         registerTable(r)
         registerCLIP(r)
+        registerActivations(r)
         registerCharts(r)
         registerSAE(r)
         registerAnalyses(r)
@@ -26,6 +27,6 @@ extension Registry {
     /// reads the environment or waits: what a fuzzer may run freely.
     public static let sandboxed = standard.copy(excluding: [
         "env", "sleep", "CLIP.load", "SAE.load", "Dataset.folder", "Dataset.waterbirds", "Dataset.celeba",
-        "SAE.save", "Activations.save", "Dataset.save", "Image.save", "Table.save",
+        "SAE.save", "Activations.save", "Activations.load", "Dataset.save", "Image.save", "Table.save",
     ])
 }

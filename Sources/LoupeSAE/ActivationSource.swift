@@ -47,32 +47,42 @@ package final class MatrixActivationSource: ActivationSource {
     package func rewind() throws { cursor = 0 }
 }
 
-/// Activations cached on disk as a safetensors file with one F32 tensor
-/// `activations` [tokens, width] and the model/layer/site/tokens in its
-/// metadata. The file is memory-mapped, so a cache larger than memory still
-/// streams, and one cache serves any number of training runs.
+/// Activations in one safetensors file: Loupe's own (`acts.save`, or
+/// `ActivationCache.write`: a tensor `activations` with model, layer, site
+/// and tokens in the metadata) or one written by Python, whose only tensor
+/// (or its `activations` tensor) is [rows, width] or [images, tokens,
+/// width] in F32, F16 or BF16. Rows are read with `pread`, so a file larger
+/// than memory streams without staying resident.
 package final class CachedActivationSource: ActivationSource {
     package static let tensorName = "activations"
-    package let file: SafetensorsFile
     package let width: Int
     package let rows: Int
+    /// [images, tokens] when the file keeps images apart, else nil.
+    package let imageShape: [Int]?
     package let metadata: SAEMetadata
-    private let data: UnsafePointer<Float>
+    private let reader: TensorRowReader
     private var cursor = 0
 
     package init(path: String) throws {
-        file = try SafetensorsFile(path: path)
-        guard file.has(Self.tensorName) else {
-            throw SAEError.unusableFile(path: path, "'\(path)' is not an activation cache: it has no '\(Self.tensorName)' tensor; write one with ActivationCache.write")
+        let file = try SafetensorsFile(path: path)
+        let name: String
+        if file.has(Self.tensorName) {
+            name = Self.tensorName
+        } else if file.entries.count == 1 {
+            name = file.entries.keys.first!
+        } else {
+            throw SAEError.unusableFile(path: path, "'\(path)' is not an activation cache: it holds \(file.entries.count) tensors "
+                + "(\(file.entries.keys.sorted().prefix(4).joined(separator: ", "))) and none is named '\(Self.tensorName)'; "
+                + "save the activations alone, or under that name")
         }
-        let shape = try file.shape(Self.tensorName)
-        guard shape.count == 2, shape[0] > 0, shape[1] > 0 else {
-            throw SAEError.unusableFile(path: path, "activation cache '\(path)' holds shape \(shape); expected [tokens, width]")
+        let entry = try file.entry(name)
+        guard (2...3).contains(entry.shape.count) else {
+            throw SAEError.unusableFile(path: path, "activation file '\(path)' holds '\(name)' with shape \(entry.shape); expected [rows, width] or [images, tokens, width]")
         }
-        rows = shape[0]; width = shape[1]
-        data = try file.float32Pointer(Self.tensorName)
-        let m = file.metadata
-        metadata = try SAEMetadata(cacheFields: m)
+        reader = try TensorRowReader(path: path, entry: entry)
+        rows = reader.rows; width = reader.width
+        imageShape = entry.shape.count == 3 ? Array(entry.shape.prefix(2)) : nil
+        metadata = try SAEMetadata(cacheFields: file.metadata)
     }
 
     package var rowCount: Int? { rows }
@@ -80,7 +90,7 @@ package final class CachedActivationSource: ActivationSource {
     package func read(into buffer: UnsafeMutablePointer<Float>, maxRows: Int) throws -> Int {
         let n = min(maxRows, rows - cursor)
         guard n > 0 else { return 0 }
-        buffer.update(from: data + cursor * width, count: n * width)
+        try reader.read(rows: cursor, count: n, into: buffer)
         cursor += n
         return n
     }
@@ -94,7 +104,10 @@ package enum ActivationCache {
     /// (the header needs the final row count), then header and rows are
     /// written under a temporary name and renamed, so the cache appears only
     /// when complete.
-    package static func write(_ source: ActivationSource, to path: String, maxRows: Int? = nil, chunkRows: Int = 4096) throws {
+    /// `shape`, when given, is the tensor's shape in the file ([images,
+    /// tokens, width]); it must hold exactly the rows written.
+    package static func write(_ source: ActivationSource, to path: String, maxRows: Int? = nil, shape: [Int]? = nil,
+                              chunkRows: Int = 4096) throws {
         try source.rewind()
         let width = source.width
         let scratch = path + ".rows-\(getpid())"
@@ -122,7 +135,10 @@ package enum ActivationCache {
         if let v = m.layer { meta["layer"] = String(v) }
         if let v = m.site { meta["site"] = v }
         if let v = m.tokens { meta["tokens"] = v }
-        let header = SafetensorsWriter.header([(CachedActivationSource.tensorName, [total, width])], metadata: meta)
+        if let shape, shape.reduce(1, *) != total * width {
+            throw SAEError.shapeMismatch("the activation source gave \(total) rows of \(width), which is not \(shape)")
+        }
+        let header = SafetensorsWriter.header([(CachedActivationSource.tensorName, shape ?? [total, width])], metadata: meta)
         guard let input = FileHandle(forReadingAtPath: scratch) else { throw SAEError.unusableFile(path: scratch, "cannot read back '\(scratch)'") }
         defer { try? input.close() }
         try AtomicFile.write(to: path) { fd in

@@ -180,7 +180,7 @@ extension SafetensorsFile {
         return (file.base + e.offset).assumingMemoryBound(to: Float.self)
     }
 
-    func entry(_ name: String) throws -> Entry {
+    package func entry(_ name: String) throws -> Entry {
         guard let e = entries[name] else {
             throw SafetensorsError(file: path, tensor: name, problem: "missing",
                                    fix: "The file lacks a tensor that is needed; check that it is complete and of the expected layout "

@@ -1,0 +1,224 @@
+import Foundation
+import LoupeAnalysis
+import LoupeCLIP
+import LoupeImage
+import LoupeJSON
+import LoupeLanguage
+import LoupeSAE
+import LoupeSafetensors
+import LoupeTensor
+
+/// Image-tower activations with where they came from: held in memory, or
+/// read from disk a block at a time (a sharded cache written with
+/// `clip.activations(..., to:)`, or one safetensors file) so that a cache
+/// larger than memory serves training and metrics all the same.
+public final class ActivationsObject: HostObject {
+    package enum Storage {
+        case memory(Tensor)
+        case cache(folder: String)
+        case file(path: String)
+    }
+
+    package let storage: Storage
+    /// [images, tokens, width], or [rows, width] for a file without images.
+    public let shape: [Int]
+    package let metadata: SAEMetadata
+    /// The model that produced them, so SAEs trained on them can run it again.
+    package let clip: CLIPModel?
+    public var typeName: String { "Activations" }
+
+    init(tensor: Tensor, layer: Int, site: ActivationSite, tokens: TokenSelection, model: String, clip: CLIPModel? = nil) {
+        storage = .memory(tensor)
+        shape = tensor.shape
+        metadata = SAEMetadata(model: model, layer: layer, site: HookPoint.Site(site).rawValue, tokens: HookPoint.Tokens(tokens).rawValue)
+        self.clip = clip
+    }
+
+    init(cache: ShardedActivationSource, clip: CLIPModel? = nil) {
+        storage = .cache(folder: cache.folder)
+        shape = [cache.plan.images, cache.plan.tokensPerImage, cache.plan.width]
+        metadata = cache.plan.metadata
+        self.clip = clip
+    }
+
+    init(file: CachedActivationSource, path: String) {
+        storage = .file(path: path)
+        shape = (file.imageShape ?? [file.rows]) + [file.width]
+        metadata = file.metadata
+        clip = nil
+    }
+
+    var width: Int { shape.last! }
+    var rows: Int { shape.dropLast().reduce(1, *) }
+
+    /// The rows, streamed: from memory, or from disk without loading them.
+    func source() throws -> ActivationSource {
+        switch storage {
+        case .memory(let tensor): try MatrixActivationSource(values: tensor.toArray(), width: width, metadata: metadata)
+        case .cache(let folder): try ShardedActivationSource(folder: folder)
+        case .file(let path): try CachedActivationSource(path: path)
+        }
+    }
+
+    public func display() -> DisplayBundle {
+        let m = metadata
+        let layer = m.layer.map { "layer \($0)" } ?? "an unrecorded layer"
+        let shapeText = shape.count == 3 ? "[\(shape[0]) images, \(shape[1]) tokens, \(shape[2]) wide]" : "[\(shape[0]) rows, \(shape[1]) wide]"
+        var text = "Activations \(shapeText) at \(layer)\(m.site.map { " " + $0 } ?? "")"
+            + "\(m.tokens.map { ", \($0) tokens" } ?? "")\(m.model.map { ", from \($0)" } ?? "")"
+        var fields: [(String, Value)] = shape.count == 3
+            ? [("images", .int(shape[0])), ("tokens per image", .int(shape[1])), ("width", .int(shape[2]))]
+            : [("rows", .int(shape[0])), ("width", .int(shape[1]))]
+        var json: [String: JSON] = ["shape": .array(shape.map(JSON.int))]
+        for (key, value) in [("layer", m.layer.map(JSON.int)), ("site", m.site.map(JSON.string)),
+                             ("tokens", m.tokens.map(JSON.string)), ("model", m.model.map(JSON.string))] {
+            guard let value else { continue }
+            json[key] = value
+            fields.append((key, value.intValue.map(Value.int) ?? .string(value.stringValue ?? "")))
+        }
+        switch storage {
+        case .memory: break
+        case .cache(let folder), .file(let folder):
+            text += ", on disk in \(folder)"
+            fields.append(("on disk", .string(folder)))
+            json["path"] = .string(folder)
+        }
+        return DisplayBundle.summary(title: "Activations", text: text, fields: fields, json: .object(json))
+    }
+}
+
+extension CallContext {
+    func activations(_ key: String) throws -> ActivationsObject {
+        try object(key, as: ActivationsObject.self, named: "Activations (from clip.activations(...) or Activations.load(...))")
+    }
+}
+
+func registerActivations(_ r: Registry) {
+    let clip = r.types["CLIP"]!
+    clip.addMethod(BuiltinFunction("activations", [
+        Parameter(nil, name: "images", type: "Image or Dataset"),
+        Parameter("layer", type: "Int", doc: "which image-tower layer, from 0"),
+        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all",
+                  choices: Options.tokens),
+        Parameter("site", type: "Option", default: .enumCase("residPost", []), doc: ".residPre, .residPost, .attnOut or .mlpOut",
+                  choices: Options.site),
+        Parameter("to", type: "String", default: .null,
+                  doc: "a folder: stream the activations to a sharded cache there instead of memory"),
+        Parameter("shardImages", type: "Int", default: .null, doc: "images per shard of the cache (default: about 128 MB a shard)"),
+    ], returns: "Activations", doc: "The image tower's activations at one layer: [images, tokens, width], with a progress display. "
+       + "An interrupt keeps the images already done. With `to:` they go to disk, one shard at a time and each written atomically, "
+       + "so memory holds one shard however many images there are; running the same call again after a kill or an interrupt "
+       + "skips the shards already complete and verified.") { ctx in
+        let model = ctx.clip()
+        let layer = try ctx.layer("layer")
+        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
+        let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][try ctx.option("site").name]!
+        if ctx.has("to") { return try cacheActivations(ctx, model: model, layer: layer, site: site, tokens: tokens) }
+        guard !ctx.has("shardImages") else { throw ctx.valueError("shardImages", "shardImages applies only to a cache on disk; add to: \"folder\"") }
+        let stop = ctx.interpreter.interrupt
+        try ctx.checkMemory(count: ctx.imageCount("images") * model.config.visionTokens * model.config.vision.width, of: 4,
+                            for: "the activations of \(ctx.imageCount("images")) images (stream them to disk with to: \"folder\")")
+        let images = try ctx.lazyImages("images")
+        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Activations at layer \(layer)", total: images.count)
+        var done = 0
+        let tensor: Tensor
+        do {
+            tensor = try model.activations(count: images.count, image: { DecodedImage(try images.image($0)) },
+                                           layer: layer, site: site, tokens: tokens) { finished in
+                done = finished
+                progress.update(done: finished)
+                return !stop.isRequested
+            }
+        } catch { throw languageError(error, at: ctx.span) }
+        progress.finish(done: done, interrupted: ctx.interrupted)
+        try ctx.checkInterruptUnless(done > 0)
+        return try ctx.finished(.object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
+                                                          model: (model.path as NSString).lastPathComponent, clip: model)),
+                                progress: "stopped after \(done) of \(images.count) images",
+                                kept: "the activations of those \(done)")
+    })
+
+    r.add(BuiltinType("Activations", doc: "Image-tower activations [images, tokens, width] captured at one layer and site, "
+                      + "in memory or on disk.", isGlobal: false))
+    let activations = r.types["Activations"]!
+    activations.addStatic(BuiltinFunction("load", [
+        Parameter(nil, name: "path", type: "String", doc: "a cache folder, or one .safetensors file"),
+    ], returns: "Activations", doc: "Activations on disk, read a block at a time when used: a folder written by "
+       + "`clip.activations(..., to:)` or `loupe cache`, a file from `acts.save`, or a safetensors file written by Python "
+       + "whose only tensor (or its `activations` tensor) is [rows, width] or [images, tokens, width] in F32, F16 or BF16.") { ctx in
+        let path = try ctx.string("path")
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw ctx.valueError("path", "'\(path)' does not exist; give a cache folder or a .safetensors file")
+        }
+        do {
+            if isFolder.boolValue { return .object(ActivationsObject(cache: try ShardedActivationSource(folder: path))) }
+            return .object(ActivationsObject(file: try CachedActivationSource(path: path), path: path))
+        } catch { throw LoupeError(.io, "\(error)", at: ctx.spanOf("path")) }
+    })
+    activations.addProperty(BuiltinProperty("shape", type: "[Int]", doc: "[images, tokens, width] ([rows, width] for a file without images).") { v in
+        .array((v.objectValue as! ActivationsObject).shape.map { .int($0) })
+    })
+    activations.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a .safetensors file")],
+                                          doc: "Writes the activations as one float32 tensor `activations` [images, tokens, width] "
+                                          + "in a safetensors file, with model, layer, site and tokens in its metadata, atomically; "
+                                          + "`safetensors.torch.load_file` reads it. Activations on disk are copied a block at a time.") { ctx in
+        let acts = ctx.receiver.objectValue as! ActivationsObject
+        let path = try ctx.string("path")
+        do {
+            try ActivationCache.write(try acts.source(), to: path, shape: acts.shape)
+        } catch { throw LoupeError(.io, "could not write \(path): \(error)", at: ctx.spanOf("path")) }
+        return .void
+    })
+}
+
+/// `clip.activations(..., to: folder)`: the sharded cache, then the cache as Activations.
+private func cacheActivations(_ ctx: CallContext, model: CLIPModel, layer: Int, site: ActivationSite, tokens: TokenSelection) throws -> Value {
+    let folder = try ctx.string("to")
+    let shardImages = ctx.has("shardImages") ? try ctx.int("shardImages") : nil
+    if let shardImages, shardImages <= 0 { throw ctx.valueError("shardImages", "shardImages must be positive, got \(shardImages)") }
+    let (count, image) = try ctx.lazyImages("images")
+    let ids = (0..<count).map { ctx.imageID("images", $0) }
+    let caching: ActivationCaching
+    do {
+        caching = try ActivationCaching(model: model, layer: layer, site: site, tokens: tokens, dataset: ctx.datasetName("images"),
+                                        imageIDs: ids, shardImages: shardImages, folder: folder, image: { DecodedImage(try image($0)) })
+    } catch { throw languageError(error, at: ctx.span) }
+    let plan = caching.plan
+    do { try ActivationCacheFolder.prepare(plan, in: folder) } catch { throw languageError(error, at: ctx.spanOf("to")) }
+    try ctx.checkMemory(count: plan.shardImages * plan.tokensPerImage * plan.width, of: 4, for: "one shard of \(plan.shardImages) images (use a smaller shardImages:)")
+    let stop = ctx.interpreter.interrupt
+    let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Caching layer \(layer) to \(folder)", total: count)
+    let outcome: ActivationCaching.Outcome
+    do {
+        outcome = try caching.run { done, total in
+            progress.update(done: count - total + done)
+            return !stop.isRequested
+        }
+    } catch { throw languageError(error, at: ctx.span) }
+    let shardsDone = plan.shardCount - outcome.missing
+    var details = [("shards", "\(shardsDone)/\(plan.shardCount)")]
+    if outcome.skipped > 0 { details.append(("already complete", "\(outcome.skipped)")) }
+    progress.finish(done: min(count, shardsDone * plan.shardImages), details: details, interrupted: outcome.stopped)
+    guard outcome.missing == 0 else {
+        throw LoupeError(.interrupted, "stopped with \(shardsDone) of \(plan.shardCount) shards in \(folder); "
+                         + "they are kept, and running the same command again writes the rest", at: ctx.span)
+    }
+    do { return .object(ActivationsObject(cache: try ShardedActivationSource(folder: folder), clip: model)) }
+    catch { throw languageError(error, at: ctx.span) }
+}
+
+extension CallContext {
+    /// A name for image `i` of an Image-or-Dataset argument, for a cache's image list.
+    func imageID(_ key: String, _ i: Int) -> String {
+        if case .object(let d as DatasetObject) = value(key) { return "\(d.indices[i]): \(d.caption(i))" }
+        return "0: image"
+    }
+
+    /// What the images of an Image-or-Dataset argument are.
+    func datasetName(_ key: String) -> String {
+        if case .object(let d as DatasetObject) = value(key) { return d.source.description }
+        if case .object(let o as ImageObject) = value(key) { return "one image: \(o.caption ?? "untitled")" }
+        return "images"
+    }
+}
