@@ -58,7 +58,7 @@ let package = Package(
         // The kernelspec's canonical files are in kernelspec/; this bundled copy is checked against them.
         .executableTarget(name: "loupe", dependencies: [
             "LoupeKernel", "LoupeLanguage", "LoupeBuiltins", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeAnalysis",
-            "LoupeTensor", "LoupeFiles", "LoupeJSON",
+            "LoupeData", "LoupeImage", "LoupeTensor", "LoupeFiles", "LoupeJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources/kernelspec")]),
 
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "LoupeImageTests", dependencies: ["LoupeImage"]),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor"]),
         .testTarget(name: "LoupeCLIPTests", dependencies: ["LoupeCLIP", "LoupeSafetensors", "LoupeTensor", "LoupeImage", "LoupeJSON", "LoupeWorld"]),
-        .testTarget(name: "LoupeSAETests", dependencies: ["LoupeSAE", "LoupeSafetensors", "LoupeJSON"],
+        .testTarget(name: "LoupeSAETests", dependencies: ["LoupeSAE", "LoupeSafetensors", "LoupeJSON", "LoupeTensor"],
                     resources: [.copy("Fixtures")]),
         .target(name: "LoupeTestSupport", dependencies: ["LoupeImage", "LoupeRender"], path: "Tests/LoupeTestSupport"),
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "LoupeTestSupport"], exclude: ["Golden"]),

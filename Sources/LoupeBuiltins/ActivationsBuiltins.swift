@@ -48,6 +48,12 @@ public final class ActivationsObject: HostObject {
         clip = nil
     }
 
+    /// The tensor, when the activations are held in memory.
+    package var inMemory: Tensor? {
+        if case .memory(let tensor) = storage { return tensor }
+        return nil
+    }
+
     var width: Int { shape.last! }
     var rows: Int { shape.dropLast().reduce(1, *) }
 
@@ -211,7 +217,7 @@ private func cacheActivations(_ ctx: CallContext, model: CLIPModel, layer: Int, 
 extension CallContext {
     /// A name for image `i` of an Image-or-Dataset argument, for a cache's image list.
     func imageID(_ key: String, _ i: Int) -> String {
-        if case .object(let d as DatasetObject) = value(key) { return "\(d.indices[i]): \(d.caption(i))" }
+        if case .object(let d as DatasetObject) = value(key) { return d.source.cacheID(at: d.indices[i]) }
         return "0: image"
     }
 

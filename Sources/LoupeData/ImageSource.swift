@@ -15,3 +15,10 @@ package protocol ImageSource: AnyObject {
     /// The value of an attribute for one image ("star" for shape).
     func value(_ index: Int, of attribute: String) throws -> String
 }
+
+extension ImageSource {
+    /// How image `index` is named in an activation cache's image list: its
+    /// place in the source and its caption, the same from a notebook and
+    /// from `loupe cache`, so either can resume the other's cache.
+    package func cacheID(at index: Int) -> String { "\(index): \(caption(at: index))" }
+}

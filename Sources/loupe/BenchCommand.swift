@@ -7,7 +7,7 @@ import LoupeSAE
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks beside the Python tools, on this machine, in the same run.",
-        subcommands: [CPUBench.self, CLIPBench.self, PhotosBench.self, SAEBench.self, SteerBench.self, MSBench.self])
+        subcommands: [CPUBench.self, CLIPBench.self, PhotosBench.self, SAEBench.self, SteerBench.self, MSBench.self, CacheBench.self])
 }
 
 /// Runs a Python peer script and returns the JSON object on its last line.

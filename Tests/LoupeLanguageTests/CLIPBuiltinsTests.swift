@@ -59,6 +59,38 @@ import LoupeSafetensors
         guard case .object(let o)? = s.interpreter.variable("acts"), let acts = o as? ActivationsObject else {
             Issue.record("no activations"); return
         }
-        #expect(saved.toArray() == acts.tensor.toArray())
+        #expect(saved.toArray() == acts.inMemory?.toArray())
+    }
+
+    /// `to:` streams to a sharded cache; training from it is training from
+    /// memory, a second run skips every shard, and the cache loads back.
+    @Test func activationsStreamToACacheOnDiskAndTrainAsFromMemory() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acts-cache-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sink = RecordingSink()
+        let s = Session(output: sink)
+        _ = s.run("""
+        let clip = CLIP.load("\(Self.fixtures)/openclip_p16_gelu.safetensors")
+        let ds = Dataset.scenes(count: 5)
+        let mem = clip.activations(ds, layer: 1)
+        let disk = clip.activations(ds, layer: 1, to: "\(folder)", shardImages: 2)
+        let fromMemory = SAE.train(mem, kind: .topK(k: 4), width: 32, steps: 4)
+        let fromDisk = SAE.train(disk, kind: .topK(k: 4), width: 32, steps: 4)
+        """)
+        #expect(result(s, "disk.shape") == "[5, 17, 64]")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(files == ["index.json", "shard-00000.safetensors", "shard-00001.safetensors", "shard-00002.safetensors"])
+        guard case .object(let a as SAEObject)? = s.interpreter.variable("fromMemory"),
+              case .object(let b as SAEObject)? = s.interpreter.variable("fromDisk") else { Issue.record("no SAEs"); return }
+        // The cache ran the model two images at a time, memory five at a
+        // time: the activations agree to rounding, and so do the SAEs.
+        #expect(zip(a.sae.wDec, b.sae.wDec).map { abs($0 - $1) }.max()! < 1e-4)
+        #expect(result(s, "Activations.load(\"\(folder)\").shape") == "[5, 17, 64]")
+        #expect(result(s, "fromDisk.metrics(Activations.load(\"\(folder)\"))") == result(s, "fromDisk.metrics(disk)"))
+        _ = s.run("let again = clip.activations(ds, layer: 1, to: \"\(folder)\", shardImages: 2)")
+        #expect(sink.displays.last { $0.id != nil }?.bundle.plainText.contains("already complete 3") == true)
+        #expect(failure(s, "clip.activations(ds, layer: 0, to: \"\(folder)\", shardImages: 2)")?.message.contains("already holds another activation cache") == true)
+        #expect(failure(s, "clip.activations(ds, layer: 1, shardImages: 2)")?.message == "shardImages applies only to a cache on disk; add to: \"folder\"")
+        #expect(failure(s, "Activations.load(\"/nowhere/cache\")")?.message == "'/nowhere/cache' does not exist; give a cache folder or a .safetensors file")
     }
 }

@@ -1,0 +1,155 @@
+import Foundation
+import LoupeJSON
+import LoupeSAE
+import LoupeSafetensors
+import LoupeTensor
+import XCTest
+
+/// The sharded cache on disk: how a plan cuts images into shards and jobs,
+/// what a resumed run trusts, and what the reader gives back.
+final class ActivationCacheTests: XCTestCase {
+    func plan(images: Int = 10, shardImages: Int = 4, layer: Int = 2) throws -> ActivationCachePlan {
+        try ActivationCachePlan(model: "toy", layer: layer, site: .residPost, tokens: .all, tokensPerImage: 3, width: 5,
+                                dataset: "test images", imageIDs: (0..<images).map { "image \($0)" }, shardImages: shardImages)
+    }
+
+    /// Activations of a shard: image i, token t, unit u holds i * 100 + t * 10 + u.
+    func activations(_ plan: ActivationCachePlan, shard: Int) -> Tensor {
+        let images = plan.images(inShard: shard)
+        var values: [Float] = []
+        for i in images { for t in 0..<plan.tokensPerImage { for u in 0..<plan.width { values.append(Float(i * 100 + t * 10 + u)) } } }
+        return Tensor(shape: [images.count, plan.tokensPerImage, plan.width], values: values)
+    }
+
+    func writeAll(_ plan: ActivationCachePlan, to folder: String, shards: Range<Int>? = nil) throws {
+        try ActivationCacheFolder.prepare(plan, in: folder)
+        for s in shards ?? 0..<plan.shardCount {
+            try ActivationCacheFolder.writeShard(s, of: plan, in: folder, activations: activations(plan, shard: s))
+        }
+    }
+
+    func testPlanCutsImagesIntoShardsAndJobsIntoContiguousShares() throws {
+        let p = try plan(images: 10, shardImages: 4)
+        XCTAssertEqual(p.shardCount, 3)
+        XCTAssertEqual((0..<3).map(p.images(inShard:)), [0..<4, 4..<8, 8..<10])
+        XCTAssertEqual(p.fileName(shard: 2), "shard-00002.safetensors")
+        for jobs in 1...5 {
+            let shares = (0..<jobs).map { p.shards(job: $0, of: jobs) }
+            XCTAssertEqual(shares.flatMap { Array($0) }, [0, 1, 2], "\(jobs) jobs: \(shares)")
+        }
+        // The default shard holds about 128 MB.
+        let big = try ActivationCachePlan(model: "m", layer: 11, site: .residPost, tokens: .all, tokensPerImage: 50, width: 768,
+                                          dataset: "d", imageIDs: (0..<50_000).map(String.init))
+        XCTAssertEqual(big.shardImages, (128 << 20) / (50 * 768 * 4))
+        XCTAssertNotEqual(try plan(layer: 2).digest, try plan(layer: 3).digest)
+    }
+
+    func testShardsReadBackInOrderAcrossShardBoundaries() throws {
+        let folder = temporaryFolder("cache-read")
+        let p = try plan()
+        try writeAll(p, to: folder)
+        XCTAssertEqual(try ActivationCacheFolder.finish(p, in: folder, checkingData: true), 0)
+        let index = try JSON.parse(Array(try XCTUnwrap(FileManager.default.contents(atPath: folder + "/index.json"))))
+        XCTAssertEqual(index["complete"], .bool(true))
+        XCTAssertEqual(index["rows"], .int(30))
+        XCTAssertEqual(index["shards"]?.arrayValue?.count, 3)
+        XCTAssertEqual(index["shards"]?[2]?["first_image"], .int(8))
+
+        let source = try ShardedActivationSource(folder: folder)
+        XCTAssertEqual(source.rowCount, 30)
+        XCTAssertEqual(source.metadata.layer, 2)
+        var rows: [Float] = []
+        var buffer = [Float](repeating: 0, count: 7 * 5)   // 7 rows: never a shard's 12
+        while true {
+            let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: 7) }
+            if n == 0 { break }
+            rows += buffer[0..<(n * 5)]
+        }
+        let expected = (0..<3).flatMap { activations(p, shard: $0).toArray() }
+        XCTAssertEqual(rows, expected)
+        try source.rewind()
+        XCTAssertEqual(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: 1) }, 1)
+        XCTAssertEqual(buffer[0..<5], expected[0..<5])
+    }
+
+    /// A shard that is there is whole (files are renamed into place), but a
+    /// damaged one fails its CRC and is written again by a resumed run.
+    func testDamagedShardFailsItsChecksumAndCountsAsMissing() throws {
+        let folder = temporaryFolder("cache-damage")
+        let p = try plan()
+        try writeAll(p, to: folder)
+        let path = folder + "/" + p.fileName(shard: 1)
+        var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
+        bytes[bytes.count - 3] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        XCTAssertNotNil(try ActivationCacheFolder.shard(1, of: p, in: folder, checkingData: false))
+        XCTAssertNil(try ActivationCacheFolder.shard(1, of: p, in: folder, checkingData: true))
+        XCTAssertNotNil(try ActivationCacheFolder.shard(0, of: p, in: folder, checkingData: true))
+        XCTAssertEqual(try ActivationCacheFolder.finish(p, in: folder, checkingData: true), 1)
+        // A truncated shard is missing, not a crash.
+        try Data(bytes.prefix(40)).write(to: URL(fileURLWithPath: path))
+        XCTAssertNil(try ActivationCacheFolder.shard(1, of: p, in: folder, checkingData: false))
+    }
+
+    func testIncompleteCacheIsRefusedWithWhatIsMissing() throws {
+        let folder = temporaryFolder("cache-incomplete")
+        let p = try plan()
+        try writeAll(p, to: folder, shards: 0..<2)
+        XCTAssertEqual(try ActivationCacheFolder.finish(p, in: folder), 1)
+        XCTAssertThrowsError(try ShardedActivationSource(folder: folder)) {
+            XCTAssertTrue("\($0)".contains("incomplete: 2 of 3 shards"), "\($0)")
+        }
+        // The last job's shard completes it; the reader then writes the index itself.
+        try ActivationCacheFolder.writeShard(2, of: p, in: folder, activations: activations(p, shard: 2))
+        XCTAssertEqual(try ShardedActivationSource(folder: folder).rowCount, 30)
+    }
+
+    /// Another cache's folder, or a folder of other files, is never written into.
+    func testFolderOfAnotherCacheOrOtherFilesIsRefused() throws {
+        let folder = temporaryFolder("cache-other")
+        try writeAll(try plan(layer: 2), to: folder)
+        XCTAssertNoThrow(try ActivationCacheFolder.prepare(try plan(layer: 2), in: folder))
+        XCTAssertThrowsError(try ActivationCacheFolder.prepare(try plan(layer: 3), in: folder)) {
+            XCTAssertTrue("\($0)".contains("already holds another activation cache (layer 2"), "\($0)")
+        }
+        let photos = temporaryFolder("cache-photos")
+        FileManager.default.createFile(atPath: photos + "/cat.png", contents: Data([1, 2, 3]))
+        XCTAssertThrowsError(try ActivationCacheFolder.prepare(try plan(), in: photos)) {
+            XCTAssertTrue("\($0)".contains("holds other files (cat.png)"), "\($0)")
+        }
+        XCTAssertThrowsError(try ShardedActivationSource(folder: photos)) { XCTAssertTrue("\($0)".contains("no index.json"), "\($0)") }
+    }
+
+    /// A file written by Python: one F16 tensor under any name, [rows, width].
+    func testPythonFileWithOneHalfPrecisionTensorIsRead() throws {
+        let folder = temporaryFolder("cache-python")
+        let values: [Float] = [0.5, -1, 2, 0.25, 3, -0.125]
+        let halves = values.map { $0.halfBits }
+        let header = #"{"acts":{"dtype":"F16","shape":[3,2],"data_offsets":[0,12]}}"#
+        var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) } + Array(header.utf8)
+        for h in halves { bytes += withUnsafeBytes(of: h.littleEndian) { Array($0) } }
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/acts.safetensors"))
+        let source = try CachedActivationSource(path: folder + "/acts.safetensors")
+        XCTAssertEqual(source.rows, 3)
+        XCTAssertEqual(source.width, 2)
+        XCTAssertNil(source.imageShape)
+        var out = [Float](repeating: 0, count: 6)
+        XCTAssertEqual(try out.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: 10) }, 3)
+        XCTAssertEqual(out, values)
+
+        try SafetensorsWriter.write([NamedTensor("a", shape: [2, 2], [1, 2, 3, 4]), NamedTensor("b", shape: [4], [1, 2, 3, 4])],
+                                    to: folder + "/two.safetensors")
+        XCTAssertThrowsError(try CachedActivationSource(path: folder + "/two.safetensors")) {
+            XCTAssertTrue("\($0)".contains("none is named 'activations'"), "\($0)")
+        }
+        try SafetensorsWriter.write([NamedTensor("activations", shape: [4], [1, 2, 3, 4])], to: folder + "/flat.safetensors")
+        XCTAssertThrowsError(try CachedActivationSource(path: folder + "/flat.safetensors")) {
+            XCTAssertTrue("\($0)".contains("expected [rows, width] or [images, tokens, width]"), "\($0)")
+        }
+    }
+}
+
+private extension Float {
+    /// IEEE half-precision bits, for values that are exact in half precision.
+    var halfBits: UInt16 { Float16(self).bitPattern }
+}
