@@ -3,7 +3,8 @@ import LoupeSAE
 
 /// Clamping and ablating SAE latents inside CLIP's forward pass. The SAE's
 /// error (x - x_hat) is added back, so only the chosen latents change:
-/// since decoding is linear, the new stream is x + sum_f (a_f - z_f) W_dec[f].
+/// since decoding is linear, the new stream is x + sum_f (a_f - z_f) W_dec[f]
+/// (times the token's output scale for an SAE that normalises its input).
 package enum Intervention {
     package static func hooks(_ sae: SparseAutoencoder, layer: Int, site: ActivationSite, tokens: TokenSelection,
                              clamp: [Int: Float] = [:], ablate: [Int] = []) throws -> HookSet {
@@ -20,12 +21,14 @@ package enum Intervention {
             for item in 0..<buffer.batch {
                 let start = buffer.pointer + (item * buffer.tokens + range.lowerBound) * buffer.width
                 let codes = sae.encode(UnsafePointer(start), rows: range.count)
+                // An SAE that normalises its input writes back at each token's own scale.
+                let scales = sae.inputNormalization.outputScales(start, rows: range.count, width: d)
                 for row in 0..<range.count {
                     var current: [Int: Float] = [:]
                     for (latent, value) in codes.row(row) where targets[latent] != nil { current[latent] = value }
                     let x = start + row * d
                     for (latent, target) in targets {
-                        let delta = target - (current[latent] ?? 0)
+                        let delta = (target - (current[latent] ?? 0)) * scales[row]
                         if delta == 0 { continue }
                         sae.wDec.withUnsafeBufferPointer { w in
                             let column = w.baseAddress! + latent * d

@@ -15,7 +15,7 @@ package enum Splice {
             let range = tokens.range(tokens: buffer.tokens)
             for item in 0..<buffer.batch {
                 let start = buffer.pointer + (item * buffer.tokens + range.lowerBound) * buffer.width
-                let reconstruction = sae.decode(sae.encode(UnsafePointer(start), rows: range.count))
+                let reconstruction = sae.reconstruct(UnsafePointer(start), rows: range.count)
                 start.update(from: reconstruction, count: range.count * buffer.width)
             }
         }

@@ -92,12 +92,15 @@ package enum Steerability {
                 let codes = sae.encode(UnsafePointer(tokens.pointer), rows: n)
                 for i in 0..<n { for (latent, value) in codes.row(i) { current[latent, default: []].append((i, value)) } }
             }
+            // An SAE that normalises its input moves each class token at that token's own scale.
+            let scales = sae.inputNormalization.outputScales(tokens.pointer, rows: n, width: width)
             direction = { k, out in
                 sae.wDec.withUnsafeBufferPointer { out.update(from: $0.baseAddress! + units[k] * width, count: width) }
             }
             shift = { k, out in
                 out.update(repeating: touchesClass ? clamp : 0, count: n)
                 if touchesClass { for (i, z) in current[units[k]] ?? [] { out[i] = clamp - z } }
+                for i in 0..<n { out[i] *= scales[i] }
             }
         case .neuron:
             direction = { k, out in
@@ -124,7 +127,7 @@ package enum Steerability {
         let base = SteeringDelta.probabilities(imageEmbeddings: try model.encodeImages(residPre: residual, layer: layer + 1), text: text)
 
         // Per-token activation of each unit, to move every token to the clamp value.
-        var codes: SparseCodes? = nil
+        var codes: SparseCodes? = nil, scales: [Float] = []
         var selected = 0..<tokenCount
         if case .latent(let sae, let tokens) = kind {
             selected = tokens.range(tokens: tokenCount)
@@ -134,6 +137,7 @@ package enum Steerability {
                     .update(from: residual.pointer + (i * tokenCount + selected.lowerBound) * width, count: selected.count * width)
             }
             codes = sae.encode(UnsafePointer(rows.pointer), rows: n * selected.count)
+            scales = sae.inputNormalization.outputScales(rows.pointer, rows: n * selected.count, width: width)
         }
 
         var scores: [Double] = [], topWord: [Int] = [], topDelta: [Double] = [], firstImageWord: [Int] = []
@@ -146,7 +150,7 @@ package enum Steerability {
                     case .latent(let sae, _):
                         let row = i * selected.count + (t - selected.lowerBound)
                         let z = codes!.row(row).first { $0.latent == unit }?.value ?? 0
-                        let delta = clamp - z
+                        let delta = (clamp - z) * scales[row]
                         if delta != 0 { sae.wDec.withUnsafeBufferPointer { w in for c in 0..<width { x[c] += delta * w[unit * width + c] } } }
                     case .neuron:
                         x[unit] = clamp

@@ -87,7 +87,7 @@ extension SparseAutoencoder {
             if rows == 0 { break }
             buffer.withUnsafeBufferPointer { b in
                 let codes = encode(b.baseAddress!, rows: rows)
-                acc.add(x: b.baseAddress!, reconstruction: decode(codes), codes: codes)
+                acc.add(x: b.baseAddress!, reconstruction: decode(codes, inputScaleOf: b.baseAddress!), codes: codes)
             }
         }
         try source.rewind()

@@ -18,6 +18,10 @@ package enum SAELensFormat {
     /// `cfg.json` always has matching weights.
     package static func save(_ sae: SparseAutoencoder, to path: String) throws {
         let inference = sae.architecture.inferenceArchitecture
+        if let topK = inference as? TopKArchitecture, topK.keepsNegative {
+            throw SAEError.invalidSetting("this TopK SAE keeps negative codes (saev's TopK), which SAELens's TopK would turn to zero; "
+                + "keep using it from its saev file rather than saving it in SAELens's layout")
+        }
         let n = sae.dSAE, d = sae.dIn
         var encT = [Float](repeating: 0, count: n * d)
         for j in 0..<n { for t in 0..<d { encT[t * n + j] = sae.wEnc[j * d + t] } }
@@ -40,7 +44,7 @@ package enum SAELensFormat {
         cfg["d_in"] = .int(d); cfg["d_sae"] = .int(n)
         cfg["dtype"] = "float32"; cfg["device"] = "cpu"
         cfg["apply_b_dec_to_input"] = true
-        cfg["normalize_activations"] = "none"
+        cfg["normalize_activations"] = .string(sae.inputNormalization.configValue)
         cfg["reshape_activations"] = "none"
         for (k, v) in inference.fixedConfigFields { cfg[k] = v }
         cfg["metadata"] = .object(meta)
@@ -57,15 +61,9 @@ package enum SAELensFormat {
         do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError.unreadableSAE(path: cfgPath, "'\(cfgPath)' is not valid JSON: \(error)") }
         let dIn = try ConfigFields.positiveInt(cfg, "d_in"), dSAE = try ConfigFields.positiveInt(cfg, "d_sae")
         let trained = try SAEArchitectures.fromConfig(cfg)
-        if let norm = cfg["normalize_activations"]?.stringValue, norm != "none" {
-            throw SAEError.unreadableSAE(path: path, "'\(path)' normalises activations at run time (\"\(norm)\"); fold the scaling into the weights in SAELens "
-                + "(fold_activation_norm_scaling_factor) and save again")
-        }
+        let normalization = try inputNormalization(cfg["normalize_activations"]?.stringValue, path: path)
         if let reshape = cfg["reshape_activations"]?.stringValue, reshape != "none" {
             throw SAEError.unreadableSAE(path: path, "'\(path)' reshapes activations (\"\(reshape)\"); Loupe reads SAEs on the residual stream only")
-        }
-        if cfg["rescale_acts_by_decoder_norm"]?.boolValue == true {
-            throw SAEError.unreadableSAE(path: path, "'\(path)' rescales activations by decoder norm; fold the decoder norms in SAELens (fold_W_dec_norm) and save again")
         }
         let file = try SafetensorsFile(path: path + "/" + weightsFile)
         let encT = try file.floats("W_enc", shape: [dIn, dSAE])
@@ -88,21 +86,33 @@ package enum SAELensFormat {
         if trained.usesThreshold && threshold == nil {
             throw SAEError.unreadableSAE(path: path, "'\(path)' is a \(trained.architectureName) SAE but its weights have no threshold tensor")
         }
-        if cfg["apply_b_dec_to_input"]?.boolValue == false {
-            // z = act(W_enc x + b_enc) equals act(W_enc (x − b_dec) + b_enc') with b_enc' = b_enc + W_enc b_dec.
-            for j in 0..<dSAE {
-                var s: Float = 0
-                for t in 0..<dIn { s += wEnc[j * dIn + t] * bDec[t] }
-                bEnc[j] += s
-            }
+        // Rescaling codes by the decoder norms is the identity once the norms
+        // are 1, which is how SAELens saves an inference SAE (it folds them in
+        // but keeps the flag); other norms would need the rescaling at run time.
+        if cfg["rescale_acts_by_decoder_norm"]?.boolValue == true,
+           let off = SparseAutoencoder.decoderNorms(wDec, dIn: dIn).first(where: { abs($0 - 1) > 1e-3 }) {
+            throw SAEError.unreadableSAE(path: path, "'\(path)' rescales activations by decoder norm and its decoder rows are not unit-norm "
+                + "(one has norm \(off)); fold the decoder norms in SAELens (fold_W_dec_norm) and save again")
         }
+        if cfg["apply_b_dec_to_input"]?.boolValue == false { SparseAutoencoder.foldDecoderBiasIntoEncoder(wEnc: wEnc, bEnc: &bEnc, bDec: bDec) }
         let meta = cfg["metadata"]?.objectValue ?? [:]
         if let v = meta["loupe_format_version"]?.intValue, v > formatVersion {
             throw SAEError.unreadableSAE(path: path, "'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
         }
         let metadata = try SAEMetadata(cfgMetadata: meta)
         // A BatchTopK-family file (SAELens saves one mid-training) runs as JumpReLU with its threshold.
-        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
-                                     wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
+        let sae = try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
+                                        wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
+        sae.inputNormalization = normalization
+        return sae
+    }
+
+    /// `normalize_activations` as Loupe applies it; one it cannot apply
+    /// exactly is refused, never ignored.
+    package static func inputNormalization(_ value: String?, path: String) throws -> InputNormalization {
+        if let normalization = InputNormalization(configValue: value) { return normalization }
+        throw SAEError.unreadableSAE(path: path, "'\(path)' normalises activations at run time as \"\(value ?? "")\", which Loupe cannot apply "
+            + "(it applies none, layer_norm and constant_norm_rescale); fold the scaling into the weights "
+            + "(SAELens: fold_activation_norm_scaling_factor) and save again")
     }
 }

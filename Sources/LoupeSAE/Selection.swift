@@ -5,7 +5,7 @@
 enum Selection {
     /// Per row, the k largest positive values (TopK). A k-slot min-heap
     /// means most of the row costs one comparison per value.
-    static func topK(_ pre: UnsafePointer<Float>, rows: Int, width: Int, k: Int) -> SparseCodes {
+    static func topK(_ pre: UnsafePointer<Float>, rows: Int, width: Int, k: Int, above floor: Float = 0) -> SparseCodes {
         let k = min(k, width)
         var counts = [Int](repeating: 0, count: rows)
         var idx = [Int32](repeating: 0, count: rows * k)
@@ -16,7 +16,7 @@ enum Selection {
                     let counts = counts.baseAddress!, idx = idx.baseAddress!, val = val.baseAddress!
                     parallelRows(rows, grain: 8) { range in
                         for r in range {
-                            let n = topKRow(pre + r * width, width: width, k: k, idx: idx + r * k, val: val + r * k)
+                            let n = topKRow(pre + r * width, width: width, k: k, idx: idx + r * k, val: val + r * k, above: floor)
                             counts[r] = n
                         }
                     }

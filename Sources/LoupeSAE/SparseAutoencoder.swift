@@ -17,6 +17,9 @@ package final class SparseAutoencoder: @unchecked Sendable {
     package var bDec: [Float]      // [dIn]
     /// Per-latent threshold (JumpReLU, trained BatchTopK); zeros otherwise.
     package var threshold: [Float] // [dSAE]
+    /// Per-token normalisation of the input (SAEs loaded from SAELens or
+    /// ViT-Prisma may use one; those trained here do not).
+    package var inputNormalization: InputNormalization = .none
     /// What the SAE's file or training activations recorded about their origin.
     package private(set) var metadata: SAEMetadata
     /// The model, layer, site and tokens it reads, typed from `metadata`
@@ -77,8 +80,10 @@ package final class SparseAutoencoder: @unchecked Sendable {
 
     /// A deep copy (weights are value arrays, so this is cheap to write).
     package func copy() -> SparseAutoencoder {
-        try! SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
-                               wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
+        let copy = try! SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
+                                          wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
+        copy.inputNormalization = inputNormalization
+        return copy
     }
 
     /// Refuses activations of the wrong width with a message that names the
@@ -93,16 +98,19 @@ package final class SparseAutoencoder: @unchecked Sendable {
             + "use an SAE trained on this model and layer, or train one with SAE.train")
     }
 
-    /// Pre-activations W_enc (x − b_dec) + b_enc for `rows` tokens, [rows, dSAE].
+    /// Pre-activations W_enc (N(x) − b_dec) + b_enc for `rows` tokens,
+    /// [rows, dSAE], N being the input normalisation (none for most SAEs).
     package func preActivations(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
         var centred = [Float](repeating: 0, count: rows * dIn)
         var pre = [Float](repeating: 0, count: rows * dSAE)
         let d = dIn, n = dSAE
         centred.withUnsafeMutableBufferPointer { c in
             let c = c.baseAddress!
+            if inputNormalization != .none { _ = inputNormalization.normalize(x, rows: rows, width: d, into: c) }
+            let input = inputNormalization == .none ? x : UnsafePointer(c)
             bDec.withUnsafeBufferPointer { bd in
                 parallelRows(rows, grain: 64) { range in
-                    for r in range { for t in 0..<d { c[r * d + t] = x[r * d + t] - bd[t] } }
+                    for r in range { for t in 0..<d { c[r * d + t] = input[r * d + t] - bd[t] } }
                 }
             }
             pre.withUnsafeMutableBufferPointer { p in
@@ -160,22 +168,57 @@ package final class SparseAutoencoder: @unchecked Sendable {
         return out
     }
 
-    /// decode(encode(x)): what the SAE puts back in the residual stream.
+    /// decode(codes) in the space of the input `x` the codes came from: with
+    /// an input normalisation, each row's output is mapped back with that
+    /// row's own scale and shift; without, it is decode(codes).
+    package func decode(_ codes: SparseCodes, inputScaleOf x: UnsafePointer<Float>) -> [Float] {
+        var out = decode(codes)
+        guard inputNormalization != .none else { return out }
+        var scratch = [Float](repeating: 0, count: codes.rows * dIn)
+        let (scale, shift) = scratch.withUnsafeMutableBufferPointer {
+            inputNormalization.normalize(x, rows: codes.rows, width: dIn, into: $0.baseAddress!)
+        }
+        for r in 0..<codes.rows { for t in 0..<dIn { out[r * dIn + t] = out[r * dIn + t] * scale[r] + shift[r] } }
+        return out
+    }
+
+    /// What the SAE puts back in the residual stream for `rows` tokens.
+    package func reconstruct(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
+        decode(encode(x, rows: rows), inputScaleOf: x)
+    }
+
+    /// The same for a flat [rows, width] array; refuses a wrong width.
     package func reconstruct(_ x: [Float], width: Int) throws -> [Float] {
-        decode(try encode(x, width: width))
+        try checkInputWidth(width)
+        return x.withUnsafeBufferPointer { reconstruct($0.baseAddress!, rows: x.count / width) }
     }
 
     /// Decoder rows' Euclidean norms (1 for an SAE trained here without input normalisation).
-    package var decoderNorms: [Float] {
-        (0..<dSAE).map { j in
+    package var decoderNorms: [Float] { Self.decoderNorms(wDec, dIn: dIn) }
+
+    package static func decoderNorms(_ wDec: [Float], dIn: Int) -> [Float] {
+        (0..<(wDec.count / dIn)).map { j in
             var s: Float = 0
             for t in 0..<dIn { s += wDec[j * dIn + t] * wDec[j * dIn + t] }
             return s.squareRoot()
         }
     }
 
+    /// For an SAE that encodes act(W_enc x + b_enc), without subtracting
+    /// b_dec first: the same map as Loupe's act(W_enc (x − b_dec) + b_enc')
+    /// with b_enc' = b_enc + W_enc b_dec (`wEnc` [dSAE, dIn]).
+    package static func foldDecoderBiasIntoEncoder(wEnc: [Float], bEnc: inout [Float], bDec: [Float]) {
+        let dIn = bDec.count
+        for j in 0..<bEnc.count {
+            var s: Float = 0
+            for t in 0..<dIn { s += wEnc[j * dIn + t] * bDec[t] }
+            bEnc[j] += s
+        }
+    }
+
     package var summary: String {
         "SAE \(architecture) · d_in \(dIn) · \(dSAE) latents"
+            + (inputNormalization == .none ? "" : " · input \(inputNormalization.configValue)")
             + (metadata.layer.map { " · layer \($0)" } ?? "") + (metadata.site.map { " \($0)" } ?? "")
     }
 }

@@ -8,6 +8,9 @@ package struct TopKArchitecture: SAEArchitecture {
     package static let kind = ArchitectureKind(
         "topK", labels: ["k"], doc: "keeps the k largest latents of each token (Gao et al.)", example: "topK(k: 32)")
     package var k: Int
+    /// saev's TopK keeps the k largest pre-activations as they are, negative
+    /// ones too; SAELens's and Loupe's own apply ReLU to them.
+    package var keepsNegative = false
 
     package init(k: Int) { self.k = k }
 
@@ -24,13 +27,13 @@ package struct TopKArchitecture: SAEArchitecture {
     /// Loupe's decoder rows are unit-norm, so never.
     package var fixedConfigFields: [String: JSON] { ["rescale_acts_by_decoder_norm": false] }
     package var usesAuxK: Bool { true }
-    package var description: String { "TopK (k = \(k))" }
+    package var description: String { "TopK (k = \(k)\(keepsNegative ? ", negatives kept" : ""))" }
 
     package func validate(dIn: Int, dSAE: Int) throws {
         guard k >= 1, k <= dSAE else { throw SAEError.invalidSetting("TopK needs 1 ≤ k ≤ width, got k = \(k) for width \(dSAE)") }
     }
 
     package func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
-        Selection.topK(pre, rows: rows, width: dSAE, k: k)
+        Selection.topK(pre, rows: rows, width: dSAE, k: k, above: keepsNegative ? -.infinity : 0)
     }
 }

@@ -1,0 +1,92 @@
+import Foundation
+import LoupeTensor
+
+/// A file written by `torch.save` (the zip format): its pickled object and
+/// the tensors it refers to, read without running anything from the file.
+/// The archive may follow a prefix — saev writes one JSON line before it —
+/// which `prefix` then holds.
+package final class TorchCheckpoint {
+    package let path: String
+    package let root: PickleValue
+    /// The bytes before the archive (up to and including the first newline), or empty.
+    package let prefix: [UInt8]
+    private let file: MappedFile
+    private let archive: StoredZip
+    private let archiveStart: Int
+
+    /// `afterFirstLine`: the archive starts after the file's first newline.
+    package init(path: String, afterFirstLine: Bool = false) throws {
+        self.path = path
+        file = try MappedFile(path: path)
+        let bytes = UnsafeRawBufferPointer(start: file.base, count: file.size)
+        var start = 0
+        if afterFirstLine {
+            guard let newline = bytes.firstIndex(of: 0x0A) else {
+                throw SafetensorsError(file: path, problem: "has no header line", fix: "Save it again with the library that wrote it.")
+            }
+            start = newline + 1
+        }
+        archiveStart = start
+        prefix = Array(bytes[0..<start])
+        archive = try StoredZip(bytes, startingAt: start, path: path)
+        guard let pickle = archive.entry(endingWith: "data.pkl") else {
+            throw SafetensorsError(file: path, problem: "is a zip archive without data.pkl, so not a torch.save file",
+                                   fix: "Give the checkpoint torch.save wrote.")
+        }
+        root = try Unpickler(UnsafeRawBufferPointer(rebasing: bytes[pickle.range]), path: path).load()
+    }
+
+    /// The tensor's values as Float32, in row-major order of its shape,
+    /// following its strides (a transposed view reads correctly).
+    package func floats(_ tensor: TorchTensorReference, name: String) throws -> [Float] {
+        guard let storage = archive.entry(endingWith: "data/" + tensor.storageKey) else {
+            throw SafetensorsError(file: path, tensor: name, problem: "refers to storage \(tensor.storageKey), which the archive lacks",
+                                   fix: "The file is damaged; save it again.")
+        }
+        let elementSize = tensor.dtype.size, available = storage.range.count / elementSize
+        let count = tensor.shape.reduce(1, *)
+        // The furthest element the view reaches must lie inside the storage.
+        let reach = tensor.offset + zip(tensor.shape, tensor.stride).reduce(0) { $0 + max(0, $1.0 - 1) * $1.1 }
+        guard count == 0 || (tensor.offset >= 0 && tensor.stride.allSatisfy { $0 >= 0 } && reach < available) else {
+            throw SafetensorsError(file: path, tensor: name, problem: "reaches past its storage (shape \(tensor.shape), stride \(tensor.stride))",
+                                   fix: "The file is damaged; save it again.")
+        }
+        let base = UnsafeRawPointer(file.base) + storage.range.lowerBound
+        func value(_ element: Int) -> Float {
+            let at = base + element * elementSize
+            switch tensor.dtype {
+            case .f32: return at.loadUnaligned(as: Float.self)
+            case .f64: return Float(at.loadUnaligned(as: Double.self))
+            case .f16: return HalfFloat.fromFloat16Bits(at.loadUnaligned(as: UInt16.self))
+            default: return HalfFloat.fromBFloat16Bits(at.loadUnaligned(as: UInt16.self))
+            }
+        }
+        var out = [Float](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: tensor.shape.count)
+        for i in 0..<count {
+            var element = tensor.offset
+            for (axis, position) in index.enumerated() { element += position * tensor.stride[axis] }
+            out[i] = value(element)
+            var axis = index.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < tensor.shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return out
+    }
+
+    /// A state dict's tensors by name: `root` itself, or the dict under `key` in it.
+    package func stateDict(under key: String? = nil) throws -> [String: TorchTensorReference] {
+        let dict = key.flatMap { root[$0] } ?? root
+        guard case .dict(let pairs) = dict else {
+            throw SafetensorsError(file: path, problem: "does not hold a state dict\(key.map { " (nor one under '\($0)')" } ?? "")",
+                                   fix: "Save the model's state_dict().")
+        }
+        var tensors: [String: TorchTensorReference] = [:]
+        for (k, v) in pairs { if let name = k.string, case .tensor(let t) = v { tensors[name] = t } }
+        return tensors
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+
+/// A value of a Python pickle, as far as a checkpoint needs: numbers,
+/// strings, containers, and calls recorded rather than made. Nothing in the
+/// file is ever run: a class or function the pickle names stays a name.
+package indirect enum PickleValue: Sendable {
+    case none
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string(String)
+    case bytes([UInt8])
+    case tuple([PickleValue])
+    case list([PickleValue])
+    case dict([(key: PickleValue, value: PickleValue)])
+    /// `module.name`, as GLOBAL names it.
+    case global(String)
+    /// `callable(*arguments)`, with the state BUILD gave it.
+    case call(String, [PickleValue], state: PickleValue?)
+    /// A persistent id: torch's reference to a storage in the archive.
+    case persistent(PickleValue)
+    /// A tensor torch rebuilds from a storage (`torch._utils._rebuild_tensor_v2`).
+    case tensor(TorchTensorReference)
+
+    package var string: String? { if case .string(let s) = self { return s }; return nil }
+    package var int: Int? { if case .int(let i) = self { return i }; return nil }
+    package var items: [PickleValue]? {
+        switch self {
+        case .tuple(let a), .list(let a): a
+        default: nil
+        }
+    }
+
+    /// The value under string key `key` of a dict, or of an object's state dict.
+    package subscript(key: String) -> PickleValue? {
+        switch self {
+        case .dict(let pairs): pairs.first { $0.key.string == key }?.value
+        case .call(_, _, let state?): state[key]
+        default: nil
+        }
+    }
+}
+
+/// Where a tensor's values are: a storage in the archive, an offset into
+/// it, and the shape and strides (in elements).
+package struct TorchTensorReference: Sendable {
+    package let storageKey: String
+    package let dtype: SafetensorsFile.DType
+    package let offset: Int
+    package let shape: [Int]
+    package let stride: [Int]
+}
+
+/// A pickle virtual machine for protocols 2 to 5, limited to the opcodes
+/// that data (not code) needs; any other opcode is an error naming it.
+package struct Unpickler {
+    let bytes: UnsafeRawBufferPointer
+    let path: String
+
+    package init(_ bytes: UnsafeRawBufferPointer, path: String) {
+        self.bytes = bytes; self.path = path
+    }
+
+    private enum Item { case value(PickleValue), mark }
+
+    package func load() throws -> PickleValue {
+        var stack: [Item] = []
+        var memo: [Int: PickleValue] = [:]
+        var at = 0
+        func fail(_ problem: String) -> SafetensorsError {
+            SafetensorsError(file: path, problem: problem, fix: "Loupe reads checkpoints that hold tensors, numbers, strings and containers; save the state dict alone.")
+        }
+        func take(_ n: Int) throws -> UnsafeRawBufferPointer {
+            guard n >= 0, at + n <= bytes.count else { throw fail("its pickle ends early") }
+            defer { at += n }
+            return UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)])
+        }
+        func unsigned(_ n: Int) throws -> Int {
+            try take(n).reversed().reduce(0) { $0 << 8 | Int($1) }
+        }
+        func line() throws -> String {
+            guard let end = bytes[at...].firstIndex(of: 0x0A) else { throw fail("its pickle ends early") }
+            defer { at = end + 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<end]), as: UTF8.self)
+        }
+        func pop() throws -> PickleValue {
+            guard case .value(let v)? = stack.popLast() else { throw fail("its pickle is malformed (stack underflow)") }
+            return v
+        }
+        func popToMark() throws -> [PickleValue] {
+            var items: [PickleValue] = []
+            while let item = stack.popLast() {
+                switch item {
+                case .mark: return items.reversed()
+                case .value(let v): items.append(v)
+                }
+            }
+            throw fail("its pickle is malformed (no mark)")
+        }
+        func push(_ v: PickleValue) { stack.append(.value(v)) }
+        func text(_ n: Int) throws -> String { String(decoding: try take(n), as: UTF8.self) }
+        func modify(_ edit: (inout PickleValue) throws -> Void) throws {
+            var top = try pop()
+            try edit(&top)
+            push(top)
+        }
+
+        while true {
+            let op = try unsigned(1)
+            switch op {
+            case 0x80: _ = try unsigned(1)                                    // PROTO
+            case 0x95: _ = try take(8)                                        // FRAME
+            case 0x2E: return try pop()                                       // STOP
+            case 0x28: stack.append(.mark)                                    // MARK
+            case 0x4E: push(.none)                                            // NONE
+            case 0x88: push(.bool(true))                                      // NEWTRUE
+            case 0x89: push(.bool(false))                                     // NEWFALSE
+            case 0x4B: push(.int(try unsigned(1)))                            // BININT1
+            case 0x4D: push(.int(try unsigned(2)))                            // BININT2
+            case 0x4A: push(.int(Int(Int32(truncatingIfNeeded: try unsigned(4)))))   // BININT
+            case 0x8A:                                                         // LONG1
+                let n = try unsigned(1)
+                guard n <= 8 else { throw fail("holds an integer too large for 64 bits") }
+                let raw = try take(n)
+                var v = 0
+                for (i, b) in raw.enumerated() { v |= Int(b) << (8 * i) }
+                if n > 0 && n < 8 && raw[n - 1] & 0x80 != 0 { v -= 1 << (8 * n) }
+                push(.int(v))
+            case 0x47: push(.float(Double(bitPattern: UInt64(try take(8).reduce(0) { $0 << 8 | Int($1) }))))   // BINFLOAT, big-endian
+            case 0x58: push(.string(try text(try unsigned(4))))               // BINUNICODE
+            case 0x8C: push(.string(try text(try unsigned(1))))               // SHORT_BINUNICODE
+            case 0x8D: push(.string(try text(try unsigned(8))))               // BINUNICODE8
+            case 0x43: push(.bytes(Array(try take(try unsigned(1)))))         // SHORT_BINBYTES
+            case 0x42: push(.bytes(Array(try take(try unsigned(4)))))         // BINBYTES
+            case 0x29: push(.tuple([]))                                       // EMPTY_TUPLE
+            case 0x85: push(.tuple([try pop()]))                              // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); push(.tuple([a, b]))  // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); push(.tuple([a, b, c]))  // TUPLE3
+            case 0x74: push(.tuple(try popToMark()))                          // TUPLE
+            case 0x5D: push(.list([]))                                        // EMPTY_LIST
+            case 0x6C: push(.list(try popToMark()))                           // LIST
+            case 0x7D: push(.dict([]))                                        // EMPTY_DICT
+            case 0x61:                                                         // APPEND
+                let v = try pop()
+                try modify { if case .list(let a) = $0 { $0 = .list(a + [v]) } else { throw fail("appends to something not a list") } }
+            case 0x65:                                                         // APPENDS
+                let vs = try popToMark()
+                try modify { if case .list(let a) = $0 { $0 = .list(a + vs) } else { throw fail("appends to something not a list") } }
+            case 0x73, 0x75:                                                   // SETITEM, SETITEMS
+                let flat = op == 0x73 ? [try pop(), try pop()].reversed() : try popToMark()
+                guard flat.count % 2 == 0 else { throw fail("its pickle is malformed (odd SETITEMS)") }
+                let pairs = stride(from: 0, to: flat.count, by: 2).map { (key: flat[$0], value: flat[$0 + 1]) }
+                try modify { top in
+                    switch top {
+                    case .dict(let d): top = .dict(d + pairs)
+                    case .call(let f, let args, let state):
+                        // An OrderedDict (or other mapping) made by a call, filled item by item.
+                        if case .dict(let d)? = state { top = .call(f, args, state: .dict(d + pairs)) } else { top = .call(f, args, state: .dict(pairs)) }
+                    default: throw fail("sets items on something not a dict")
+                    }
+                }
+            case 0x63:                                                         // GLOBAL
+                let module = try line(), name = try line()
+                push(.global(module + "." + name))
+            case 0x93:                                                         // STACK_GLOBAL
+                let name = try pop(), module = try pop()
+                guard let n = name.string, let m = module.string else { throw fail("names a global with non-strings") }
+                push(.global(m + "." + n))
+            case 0x71: memo[try unsigned(1)] = try peek()                     // BINPUT
+            case 0x72: memo[try unsigned(4)] = try peek()                     // LONG_BINPUT
+            case 0x94: memo[memo.count] = try peek()                           // MEMOIZE
+            case 0x68, 0x6A:                                                   // BINGET, LONG_BINGET
+                let key = try unsigned(op == 0x68 ? 1 : 4)
+                guard let v = memo[key] else { throw fail("refers to memo \(key), which it never stored") }
+                push(v)
+            case 0x30: _ = try pop()                                          // POP
+            case 0x31: _ = try popToMark()                                    // POP_MARK
+            case 0x32: let v = try pop(); push(v); push(v)                    // DUP
+            case 0x51: push(.persistent(try pop()))                           // BINPERSID
+            case 0x52, 0x81:                                                   // REDUCE, NEWOBJ
+                let args = try pop(), callable = try pop()
+                guard case .global(let name) = callable else { throw fail("calls something that is not a named global") }
+                push(try call(name, args.items ?? [args], fail: fail))
+            case 0x62:                                                         // BUILD
+                let state = try pop()
+                try modify { top in
+                    switch top {
+                    case .call(let f, let args, let old):
+                        // An object takes the state (its attributes); a mapping already filled keeps its items.
+                        top = .call(f, args, state: old ?? state)
+                    default: break   // OrderedDict._metadata and the like: nothing Loupe needs
+                    }
+                }
+            default:
+                throw fail(String(format: "uses pickle opcode 0x%02x at byte %d, which Loupe does not read", op, at - 1))
+            }
+        }
+
+        func peek() throws -> PickleValue {
+            guard case .value(let v)? = stack.last else { throw fail("its pickle is malformed (memo of a mark)") }
+            return v
+        }
+    }
+
+    /// What a call in the pickle stands for: a tensor for torch's rebuild
+    /// functions, an empty mapping for OrderedDict, otherwise the call itself.
+    private func call(_ name: String, _ args: [PickleValue], fail: (String) -> SafetensorsError) throws -> PickleValue {
+        switch name {
+        case "collections.OrderedDict":
+            return .dict([])
+        case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
+            guard args.count >= 4, case .persistent(let pid) = args[0], let id = pid.items, id.count >= 3,
+                  case .global(let storageType) = id[1], let key = id[2].string, let offset = args[1].int,
+                  let shape = args[2].items?.compactMap(\.int), let stride = args[3].items?.compactMap(\.int),
+                  shape.count == args[2].items?.count, stride.count == shape.count else {
+                throw fail("holds a tensor Loupe cannot locate")
+            }
+            let types: [String: SafetensorsFile.DType] = [
+                "torch.FloatStorage": .f32, "torch.HalfStorage": .f16, "torch.BFloat16Storage": .bf16, "torch.DoubleStorage": .f64,
+            ]
+            guard let dtype = types[storageType] else { throw fail("holds a tensor of \(storageType); Loupe reads float32, float16, bfloat16 and float64") }
+            return .tensor(TorchTensorReference(storageKey: key, dtype: dtype, offset: offset, shape: shape, stride: stride))
+        default:
+            return .call(name, args, state: nil)
+        }
+    }
+}

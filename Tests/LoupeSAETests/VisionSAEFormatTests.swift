@@ -1,0 +1,126 @@
+import Foundation
+import LoupeJSON
+import LoupeSAE
+import LoupeSafetensors
+import XCTest
+
+/// SAEs from the vision projects, checked against what their own code
+/// computes: `dev/make_vision_sae_fixtures.py` writes each checkpoint in its
+/// project's layout (saev 0.1's with saev itself) and records codes and
+/// reconstructions of four inputs in `vision/expected.json`.
+final class VisionSAEFormatTests: XCTestCase {
+    let folder = fixturesPath() + "/vision"
+
+    func expected() throws -> JSON {
+        try JSON.parse(Array(try XCTUnwrap(FileManager.default.contents(atPath: folder + "/expected.json"))))
+    }
+
+    func rows(_ json: JSON?) -> [Float] { (json?.arrayValue ?? []).flatMap { ($0.arrayValue ?? []).map { Float($0.doubleValue!) } } }
+
+    /// Loads `path` and checks its codes and reconstruction of the four inputs.
+    func check(_ name: String, loading path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let all = try expected()
+        let want = try XCTUnwrap(all["fixtures"]?[name], "no expectations for \(name)")
+        let x = rows(all["x"])
+        let sae = try SparseAutoencoder.load(from: path)
+        XCTAssertEqual(sae.dIn, want["config"]?["d_in"]?.intValue, file: file, line: line)
+        XCTAssertEqual(sae.dSAE, want["config"]?["d_sae"]?.intValue, file: file, line: line)
+        let codes = try sae.encode(x, width: sae.dIn)
+        var dense = [Float](repeating: 0, count: codes.rows * sae.dSAE)
+        for r in 0..<codes.rows { for (latent, value) in codes.row(r) { dense[r * sae.dSAE + latent] = value } }
+        let wantCodes = rows(want["codes"]), wantOut = rows(want["reconstruction"])
+        XCTAssertEqual(dense.count, wantCodes.count, file: file, line: line)
+        for (i, (a, b)) in zip(dense, wantCodes).enumerated() {
+            XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b)), "\(name): code \(i)", file: file, line: line)
+        }
+        let out = try sae.reconstruct(x, width: sae.dIn)
+        for (i, (a, b)) in zip(out, wantOut).enumerated() {
+            XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b)), "\(name): reconstruction \(i)", file: file, line: line)
+        }
+    }
+
+    func testSaevSchema5CheckpointsMatchSaev() throws {
+        for name in ["saev_relu_schema5.pt", "saev_topk_schema5.pt", "saev_batchtopk_schema5.pt", "saev_topk_schema5_tied.pt"] {
+            try check(name, loading: folder + "/" + name)
+        }
+        // saev's TopK keeps negative codes, and says so; SAELens's layout cannot hold it.
+        let topK = try SparseAutoencoder.load(from: folder + "/saev_topk_schema5.pt")
+        XCTAssertTrue(topK.summary.contains("negatives kept"), topK.summary)
+        XCTAssertThrowsError(try topK.save(to: temporaryFolder("saev-topk"))) { XCTAssertTrue("\($0)".contains("keeps negative codes")) }
+    }
+
+    /// saev 0.1 scaled its training data by statistics the file lacks: the
+    /// SAE loads only beside a config.json saying the scaling was off.
+    func testSaev01LoadsOnlyWhenItsTrainingWasUnscaled() throws {
+        let source = folder + "/saev_relu_v0.1.0.pt"
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: source)) {
+            XCTAssertTrue("\($0)".contains("Put the run's config.json beside it"), "\($0)")
+        }
+        let run = temporaryFolder("saev01")
+        try FileManager.default.copyItem(atPath: source, toPath: run + "/sae.pt")
+        try Data(#"{"data": {"scale_mean": true, "scale_norm": true}}"#.utf8).write(to: URL(fileURLWithPath: run + "/config.json"))
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: run)) {
+            XCTAssertTrue("\($0)".contains("centred and scaled"), "\($0)")
+        }
+        try Data(#"{"data": {"scale_mean": false, "scale_norm": false}}"#.utf8).write(to: URL(fileURLWithPath: run + "/config.json"))
+        try check("saev_relu_v0.1.0.pt", loading: run)
+    }
+
+    func testPrismaCheckpointsMatchPrismaWithTheirNormalisation() throws {
+        for variant in ["prisma_none", "prisma_layer_norm", "prisma_constant_norm_rescale"] {
+            try check(variant + "/n_images_1000.pt", loading: folder + "/" + variant)
+        }
+        try check("prisma_weights_only/weights.pt", loading: folder + "/prisma_weights_only/weights.pt")
+        let sae = try SparseAutoencoder.load(from: folder + "/prisma_layer_norm")
+        XCTAssertEqual(sae.inputNormalization, .layerNorm(epsilon: 1e-5))
+        XCTAssertEqual(sae.hookPoint, HookPoint(model: "open-clip:laion/CLIP-ViT-B-32-DataComp.XL-s13B-b90K", layer: 3, site: .residPost, tokens: .all))
+    }
+
+    /// A normalising SAE saved in SAELens's layout keeps its normalisation,
+    /// which SAELens applies the same way.
+    func testNormalisationSurvivesSAELensRoundTrip() throws {
+        let sae = try SparseAutoencoder.load(from: folder + "/prisma_layer_norm")
+        let out = temporaryFolder("prisma-saelens")
+        try sae.save(to: out)
+        let back = try SparseAutoencoder.load(from: out)
+        XCTAssertEqual(back.inputNormalization, .layerNorm(epsilon: 1e-5))
+        let x = rows(try expected()["x"])
+        XCTAssertEqual(try back.reconstruct(x, width: 8), try sae.reconstruct(x, width: 8))
+        // One SAELens writes but Loupe cannot apply is refused, not ignored.
+        let cfg = out + "/cfg.json"
+        let text = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: cfg)), as: UTF8.self)
+        try Data(text.replacingOccurrences(of: "\"layer_norm\"", with: "\"expected_average_only_in\"").utf8).write(to: URL(fileURLWithPath: cfg))
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: out)) { XCTAssertTrue("\($0)".contains("which Loupe cannot apply"), "\($0)") }
+    }
+
+    func testDamagedTorchFilesGiveClearErrors() throws {
+        let bad = temporaryFolder("torch-bad")
+        var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: folder + "/prisma_none/n_images_1000.pt")))
+        try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: bad + "/cut.pt"))
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: bad + "/cut.pt")) { XCTAssertTrue("\($0)".contains("not a zip archive"), "\($0)") }
+        // A pickle that calls something to build a value is read as data, never run.
+        if let at = bytes.firstRange(of: Array("OrderedDict".utf8))?.lowerBound { bytes[at] = UInt8(ascii: "X") }
+        try Data(bytes).write(to: URL(fileURLWithPath: bad + "/renamed.pt"))
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: bad + "/renamed.pt"))
+    }
+}
+
+/// Loupe's cache fed to SAELens's own trainer (`dev/saelens_from_cache.py`):
+/// the SAE it saved loads here, and Loupe's metrics over the cache are the
+/// script's NumPy metrics.
+final class SAELensFromCacheTests: XCTestCase {
+    func testSAELensTrainedOnALoupeCacheLoadsWithTheSameMetrics() throws {
+        let root = fixturesPath() + "/saelens_from_cache"
+        let want = try JSON.parse(Array(try XCTUnwrap(FileManager.default.contents(atPath: root + "/metrics.json"))))
+        let sae = try SparseAutoencoder.load(from: root + "/sae")
+        let cache = try ShardedActivationSource(folder: root + "/cache")
+        let m = try sae.metrics(cache)
+        XCTAssertEqual(m.tokens, want["tokens"]?.intValue)
+        for (name, value) in [("mse", m.mse), ("explained_variance", m.explainedVariance), ("l0", m.l0),
+                              ("dead_fraction", m.deadFraction), ("dense_fraction", m.denseFraction),
+                              ("cosine_similarity", m.cosineSimilarity)] {
+            XCTAssertEqual(value, try XCTUnwrap(want[name]?.doubleValue), accuracy: 1e-5, name)
+        }
+        XCTAssertEqual(sae.hookPoint.layer, cache.plan.layer)
+    }
+}
