@@ -118,6 +118,8 @@ bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPO
 	$(BIN) bench steer $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
 	@echo "== Monosemanticity of 49,152 latents over 50,000 images: time and working memory (needs about 11 GB)"
 	$(BIN) bench ms
+	@echo "== SAE training from a 50,000-image activation cache on disk (7.7 GB, in the temporary folder): memory and tokens/s beside memory"
+	$(BIN) bench cache
 
 # Coverage-guided fuzzing with libFuzzer, FUZZ_SECONDS per target, from the
 # seed corpus in Tests/Fuzz/corpus (make test runs the seeded mutation

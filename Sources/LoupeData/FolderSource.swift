@@ -36,7 +36,10 @@ package final class FolderSource: ImageSource, @unchecked Sendable {
         guard !found.isEmpty else {
             throw DatasetError.unreadable("no PNG or JPEG files in \(root) or its sub-folders")
         }
-        self.root = root
+        // Absolute and tidy ("data/val/" and "./data/val" are one folder), so an
+        // activation cache written from a notebook and one from `loupe cache`
+        // name the same images the same way.
+        self.root = URL(fileURLWithPath: root).standardizedFileURL.path
         self.files = found.map(\.0)
         self.labels = found.map(\.1)
     }

@@ -7,7 +7,8 @@ import LoupeTensor
 /// ViT-B/32 layer over 50,000 images, every token, is 2.5 M rows of 768
 /// floats, 7.7 GB. The benchmark writes such a cache (synthetic rows with
 /// structure, through the same shard writer as `clip.activations(..., to:)`),
-/// drops it from the page cache so that training reads the disk, trains a
+/// drops it from the page cache and reads it once through, as training
+/// does, then (dropped again, so that training reads the disk) trains a
 /// TopK SAE from it through the shuffle buffer, and reports the process's
 /// peak resident memory and the throughput, beside the same training from
 /// rows held in memory, in the same run.
@@ -55,10 +56,27 @@ struct CacheBench: ParsableCommand {
         bases = []
 
         // Cold reads: ask the kernel to drop the shards from the page cache.
-        for s in 0..<plan.shardCount {
-            let fd = open(folder + "/" + plan.fileName(shard: s), O_RDONLY)
-            if fd >= 0 { _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED)); close(fd) }
+        func dropFromPageCache() {
+            for s in 0..<plan.shardCount {
+                let fd = open(folder + "/" + plan.fileName(shard: s), O_RDONLY)
+                if fd >= 0 { _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED)); close(fd) }
+            }
         }
+        // One whole pass, as training reads it: 4,096 rows at a time.
+        dropFromPageCache()
+        _ = try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        let reader = try ShardedActivationSource(folder: folder)
+        var block = [Float](repeating: 0, count: 4096 * width)
+        let readStart = Date()
+        var rowsRead = 0
+        while true {
+            let n = try block.withUnsafeMutableBufferPointer { try reader.read(into: $0.baseAddress!, maxRows: 4096) }
+            if n == 0 { break }
+            rowsRead += n
+        }
+        let readSeconds = Date().timeIntervalSince(readStart), readPeak = ProcessMemory.peakResident()
+        log(String(format: "read %d rows in %.1fs (%.2f GB/s), peak RSS %.2f GB", rowsRead, readSeconds, gb / readSeconds, Double(readPeak) / 1e9))
+        dropFromPageCache()
 
         var options = SAETrainingOptions(architecture: TopKArchitecture(k: k), width: latents, steps: steps + 1)
         options.batchSize = batch
@@ -75,10 +93,12 @@ struct CacheBench: ParsableCommand {
         }
         let disk = try train(try ShardedActivationSource(folder: folder), "from disk")
         let memory = try train(try MatrixActivationSource(values: inMemory, width: width), "from memory")
-        print(String(format: "cache images=%d rows=%d width=%d cache=%.1f GB shards=%d write_s=%.1f · TopK SAE latents=%d k=%d batch=%d steps=%d · "
+        print(String(format: "cache images=%d rows=%d width=%d cache=%.1f GB shards=%d write_s=%.1f · one pass read_s=%.1f (%.2f GB/s) peak_rss=%.2f GB · "
+                     + "TopK SAE latents=%d k=%d batch=%d steps=%d · "
                      + "disk: tokens_per_s=%.0f peak_rss=%.2f GB · memory (%d rows): tokens_per_s=%.0f peak_rss=%.2f GB · disk/memory=%.2fx · "
                      + "cpu=\"%@\" blas_core=%@ threads=%d",
-                     images, plan.rows, width, gb, plan.shardCount, writeSeconds, latents, k, batch, steps,
+                     images, plan.rows, width, gb, plan.shardCount, writeSeconds, readSeconds, gb / readSeconds, Double(readPeak) / 1e9,
+                     latents, k, batch, steps,
                      disk.tokensPerSecond, Double(disk.peak) / 1e9, inMemory.count / width, memory.tokensPerSecond,
                      Double(memory.peak) / 1e9, disk.tokensPerSecond / memory.tokensPerSecond,
                      BLASRuntime.cpuModel, BLASRuntime.core, Parallel.threads))

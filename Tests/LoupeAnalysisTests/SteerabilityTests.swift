@@ -73,6 +73,24 @@ import Testing
         }
     }
 
+    /// With an SAE that normalises its input, the closed form (last layer)
+    /// and the rerun (earlier layers) still equal the full forward pass.
+    @Test(arguments: [InputNormalization.layerNorm(epsilon: 1e-5), .constantNormRescale])
+    func normalisingSAEsSteerTheSameByEveryPath(normalization: InputNormalization) throws {
+        let model = SpliceTests.textModel
+        let sae = try SparseAutoencoder(dIn: model.config.vision.width, dSAE: 16, architecture: TopKArchitecture(k: 4), seed: 2)
+        sae.inputNormalization = normalization
+        for layer in [0, model.config.vision.layers - 1] {
+            let result = try Steerability.measure(model, kind: .latent(sae, tokens: .all), units: [0, 3], layer: layer,
+                                                  images: SpliceTests.images(), vocabulary: Self.words, clamp: 20)
+            for (i, latent) in [0, 3].enumerated() {
+                let slow = try Self.slowDelta(model, hooks: Intervention.hooks(sae, layer: layer, site: .residPost, tokens: .all,
+                                                                              clamp: [latent: 20]))
+                #expect(abs(result.scores[i] - slow.score) < 1e-4 * max(1, slow.score), "latent \(latent) at layer \(layer)")
+            }
+        }
+    }
+
     /// The last layer goes through the closed form: it must equal the full
     /// forward pass for a large clamp, for neurons, and for a selection
     /// that leaves the class token alone (then nothing reaches the embedding).

@@ -93,4 +93,29 @@ import LoupeSafetensors
         #expect(failure(s, "clip.activations(ds, layer: 1, shardImages: 2)")?.message == "shardImages applies only to a cache on disk; add to: \"folder\"")
         #expect(failure(s, "Activations.load(\"/nowhere/cache\")")?.message == "'/nowhere/cache' does not exist; give a cache folder or a .safetensors file")
     }
+
+    /// Stop during a cache run ends the cell with what is on disk and how to
+    /// finish; the session keeps its variables and the same call completes it.
+    @Test func stoppingACacheRunKeepsTheSessionAndTheSameCallFinishesIt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acts-stop-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sink = StopOnFirstProgress()
+        let s = Session(output: sink)
+        _ = s.run("let clip = CLIP.load(\"\(Self.fixtures)/openclip_p16_gelu.safetensors\")\nlet ds = Dataset.scenes(count: 5)")
+        sink.session = s
+        let stopped = failure(s, "let disk = clip.activations(ds, layer: 1, to: \"\(folder)\", shardImages: 2)")
+        #expect(stopped?.kind == .interrupted)
+        #expect(stopped?.message == "stopped with 0 of 3 shards in \(folder); they are kept, and running the same command again writes the rest")
+        sink.session = nil
+        #expect(result(s, "ds.count") == "5")
+        #expect(result(s, "clip.activations(ds, layer: 1, to: \"\(folder)\", shardImages: 2).shape") == "[5, 17, 64]")
+    }
+}
+
+/// Presses Stop as soon as a progress display appears.
+final class StopOnFirstProgress: OutputSink {
+    var session: Session?
+    func stream(_ text: String, toStandardError: Bool) {}
+    func display(_ bundle: DisplayBundle, id: String?, update: Bool) { if id != nil { session?.interpreter.interrupt.request() } }
+    func clearOutput(wait: Bool) {}
 }
