@@ -72,6 +72,22 @@ public final class Session {
         }
     }
 
+    /// Runs work the front end asked for between cells (a widget's update)
+    /// as a cell runs: on the large stack, answering Stop, with `output` as
+    /// the sink. The work catches its own errors.
+    public func perform(output: OutputSink = DiscardingSink(), _ body: @escaping () -> Void) {
+        onLargeStack {
+            let token = self.interpreter.interrupt
+            token.clear()
+            Interrupt.begin(token)
+            defer { Interrupt.end(token) }
+            let saved = self.interpreter.output
+            self.interpreter.output = output
+            defer { self.interpreter.output = saved }
+            body()
+        }
+    }
+
     /// Evaluates one expression quietly, for `user_expressions`.
     public func evaluate(_ expression: String) -> Result<DisplayBundle, LoupeError> {
         let saved = interpreter.output

@@ -20,6 +20,7 @@ extension Registry {
         registerZeroShot(r)
         registerSampling(r)
         registerVocabularies(r)
+        registerControls(r)
         return r
     }()
 

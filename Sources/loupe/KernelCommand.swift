@@ -14,8 +14,11 @@ struct KernelCommand: ParsableCommand {
     func run() throws {
         let info = try ConnectionInfo.load(path: connectionFile)
         let transport = try ZMQTransport(connection: info)
-        let kernel = Kernel(transport: transport, key: info.key, interpreter: LanguageInterpreter(),
+        let language = LanguageInterpreter()
+        let kernel = Kernel(transport: transport, key: info.key, interpreter: language,
                             historyStore: HistoryStore.standard())
+        language.session.interpreter.comms = KernelCommHost(kernel: kernel, session: language.session)
+        Widgets.serve(language.session.interpreter)
         // SIGINT stops the running command at its next check; the session stays.
         signal(SIGINT) { _ in Interrupt.signalReceived() }
         kernel.start()

@@ -19,6 +19,14 @@ public final class Kernel: @unchecked Sendable {
 
     var executionCount = 0
     let history: History
+    let comms = CommRegistry()
+    private var parent: JSON = [:]
+    /// The header of the shell request being served: the parent of what a
+    /// comm publishes, so the front end ties it to that request.
+    var currentParent: JSON {
+        get { stateLock.withLock { parent } }
+        set { stateLock.withLock { parent = newValue } }
+    }
 
     /// `key` signs and checks every message (empty: unsigned, as the spec allows).
     /// `historyStore`: where executed inputs persist across restarts (nil: this process only).
@@ -84,6 +92,7 @@ public final class Kernel: @unchecked Sendable {
         }
         publish("status", ["execution_state": "busy"], parent: message.header)
         defer { publish("status", ["execution_state": "idle"], parent: message.header) }
+        if channel == .shell { currentParent = message.header }
         dispatch(message, on: channel)
     }
 
@@ -96,13 +105,12 @@ public final class Kernel: @unchecked Sendable {
         case "is_complete_request": reply(message, on: channel, "is_complete_reply", isComplete(message.content))
         case "history_request":
             reply(message, on: channel, "history_reply", ["status": "ok", "history": .array(history.reply(message.content))])
-        case "comm_info_request": reply(message, on: channel, "comm_info_reply", ["status": "ok", "comms": [:]])
-        case "comm_open":
-            // No comm targets are registered: close it at once, as the spec asks.
-            if let id = message.content["comm_id"] {
-                publish("comm_close", ["comm_id": id, "data": [:]], parent: message.header)
-            }
-        case "comm_msg", "comm_close": break
+        case "comm_info_request":
+            reply(message, on: channel, "comm_info_reply",
+                  ["status": "ok", "comms": comms.info(target: message.content["target_name"]?.stringValue)])
+        case "comm_open": commOpen(message)
+        case "comm_msg": commMessage(message)
+        case "comm_close": commClose(message)
         case "interrupt_request":
             interpreter.interrupt()
             reply(message, on: channel, "interrupt_reply", ["status": "ok"])
@@ -126,10 +134,10 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// Publishes on iopub; safe from any thread.
-    func publish(_ type: String, _ content: JSON, parent: JSON, metadata: JSON = [:]) {
+    func publish(_ type: String, _ content: JSON, parent: JSON, metadata: JSON = [:], buffers: [[UInt8]] = []) {
         let message = Message(identities: [Array("kernel.\(session).\(type)".utf8)],
                               header: Message.header(type: type, session: session),
-                              parentHeader: parent, metadata: metadata, content: content)
+                              parentHeader: parent, metadata: metadata, content: content, buffers: buffers)
         do { try transport.send(codec.encode(message), on: .iopub) } catch { log("could not publish \(type): \(error)") }
     }
 

@@ -18,6 +18,10 @@ public final class Interpreter {
     var scopes: [[String: Binding]] = []
     /// Pager payloads (`help`) produced by the current cell.
     public var pages: [DisplayBundle] = []
+    /// Comms to the front end, when a kernel runs the session.
+    public var comms: CommHost?
+    /// State the host keeps per session (the widgets' manager), by name.
+    public var extensions: [String: AnyObject] = [:]
     /// The cell being run, for error messages.
     public private(set) var source = SourceText("")
     /// How deep evaluation is nested now, and the most it may be.

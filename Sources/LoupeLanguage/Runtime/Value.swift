@@ -73,6 +73,11 @@ public final class Callable {
         self.describe = describe
         self.invoke = invoke
     }
+
+    /// Calls it later, outside the call that received it (a widget's update).
+    public func call(_ interpreter: Interpreter, _ arguments: [Value], at span: SourceSpan) throws -> Value {
+        try invoke(interpreter, arguments, span)
+    }
 }
 
 // MARK: equality, hashing for dictionary keys, truthiness

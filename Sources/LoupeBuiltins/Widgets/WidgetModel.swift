@@ -1,0 +1,98 @@
+import Foundation
+import LoupeJSON
+import LoupeLanguage
+
+/// One Jupyter widget model, kept in sync with its counterpart in the front
+/// end over a comm (the Jupyter widget protocol, version 2.1.0): the state
+/// goes out in `comm_open` and in `update` messages; the front end's
+/// `update`s come back, are applied, echoed (`echo_update`, so other views
+/// of the notebook agree) and passed to the observers; `request_state` is
+/// answered with the whole state; `custom` messages (a button's click) go to
+/// `onCustom`. Binary values (an image's bytes) travel as buffers, named by
+/// their paths in the state. Without a front end (no comms) the model lives
+/// in the session alone and its value shows its fallback picture.
+package final class WidgetModel {
+    package static let protocolVersion = "2.1.0"
+    package let id: String
+    package private(set) var state: [String: JSON]
+    package private(set) var binary: [String: [UInt8]]
+    private var endpoint: CommEndpoint?
+    private var observers: [(Set<String>) -> Void] = []
+    package var onCustom: ((JSON) -> Void)?
+
+    init(state: [String: JSON], binary: [String: [UInt8]] = [:], comms: CommHost?) {
+        self.state = state; self.binary = binary
+        guard let comms else {
+            id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            return
+        }
+        var receive: ((JSON, [[UInt8]]) -> Void)?
+        let (data, buffers) = Self.message(state: state, binary: binary)
+        let endpoint = comms.open(target: "jupyter.widget", data: data, metadata: ["version": .string(Self.protocolVersion)],
+                                  buffers: buffers) { data, buffers in receive?(data, buffers) }
+        id = endpoint.id
+        self.endpoint = endpoint
+        receive = { [weak self] data, buffers in self?.received(data, buffers: buffers) }
+    }
+
+    /// `"IPY_MODEL_<id>"`: how one model's state refers to another.
+    package var reference: JSON { .string("IPY_MODEL_" + id) }
+
+    /// The state as the wire carries it: JSON, with binary values cut out into buffers.
+    static func message(state: [String: JSON], binary: [String: [UInt8]], method: String? = nil) -> (JSON, [[UInt8]]) {
+        let keys = binary.keys.sorted()
+        var data: [String: JSON] = ["state": .object(state), "buffer_paths": .array(keys.map { [.string($0)] })]
+        if let method { data["method"] = .string(method) }
+        return (.object(data), keys.map { binary[$0]! })
+    }
+
+    /// Changes the state here and in the front end.
+    package func set(_ changes: [String: JSON], binary changedBinary: [String: [UInt8]] = [:]) {
+        for (k, v) in changes { state[k] = v }
+        for (k, v) in changedBinary { binary[k] = v }
+        let (data, buffers) = Self.message(state: changes, binary: changedBinary, method: "update")
+        endpoint?.send(data, buffers: buffers)
+    }
+
+    /// Calls `observer` with the changed keys after every change from the front end.
+    package func observe(_ observer: @escaping (Set<String>) -> Void) { observers.append(observer) }
+
+    /// A change as if the front end had made it (tests, and widgets that drive each other).
+    package func receiveUpdate(_ changes: [String: JSON]) {
+        received(["method": "update", "state": .object(changes), "buffer_paths": []], buffers: [])
+    }
+
+    func received(_ data: JSON, buffers: [[UInt8]]) {
+        switch data["method"]?.stringValue {
+        case "update":
+            var changes = data["state"]?.objectValue ?? [:]
+            var changedBinary: [String: [UInt8]] = [:]
+            for (path, buffer) in zip(data["buffer_paths"]?.arrayValue ?? [], buffers) {
+                if let key = path[0]?.stringValue, path.arrayValue?.count == 1 { changedBinary[key] = buffer }
+            }
+            // Never let the front end rename the model or its view.
+            for key in changes.keys where key.hasPrefix("_model_") || key.hasPrefix("_view_") { changes.removeValue(forKey: key) }
+            for (k, v) in changes { state[k] = v }
+            for (k, v) in changedBinary { binary[k] = v }
+            let (echo, echoBuffers) = Self.message(state: changes, binary: changedBinary, method: "echo_update")
+            endpoint?.send(echo, buffers: echoBuffers)
+            let keys = Set(changes.keys).union(changedBinary.keys)
+            for observer in observers { observer(keys) }
+        case "request_state":
+            let (full, buffers) = Self.message(state: state, binary: binary, method: "update")
+            endpoint?.send(full, buffers: buffers)
+        case "custom":
+            onCustom?(data["content"] ?? .null)
+        default:
+            break
+        }
+    }
+
+    /// What the display of this model sends: the widget view, which
+    /// JupyterLab renders, beside `fallback` for viewers without widgets.
+    package func display(fallback: DisplayBundle) -> DisplayBundle {
+        var bundle = fallback
+        bundle.data["application/vnd.jupyter.widget-view+json"] = ["version_major": 2, "version_minor": 0, "model_id": .string(id)]
+        return bundle
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import LoupeJSON
+import LoupeLanguage
+
+/// Makes the models of `@jupyter-widgets/controls` 2.0.0 (and the base
+/// module's layouts, the output module's output area) for one session, and
+/// answers the front end's `jupyter.widget.control` comm, which asks for
+/// every model's state when a notebook is opened again.
+public enum Widgets {
+    static let controls = "@jupyter-widgets/controls", base = "@jupyter-widgets/base", outputModule = "@jupyter-widgets/output"
+    static let controlsVersion = "2.0.0", baseVersion = "2.0.0", outputVersion = "1.0.0"
+
+    /// Every model made in a session, so a reopened notebook gets them back.
+    final class Registry {
+        var models: [String: WidgetModel] = [:]
+    }
+
+    static func registry(_ interpreter: Interpreter) -> Registry {
+        if let r = interpreter.extensions["widgets"] as? Registry { return r }
+        let r = Registry()
+        interpreter.extensions["widgets"] = r
+        return r
+    }
+
+    /// Registers the control comm's target; the kernel calls this once.
+    public static func serve(_ interpreter: Interpreter) {
+        interpreter.comms?.register(target: "jupyter.widget.control") { [weak interpreter] endpoint, _, _ in
+            return { data, _ in
+                guard data["method"]?.stringValue == "request_states", let interpreter else { return }
+                var states: [String: JSON] = [:], paths: [JSON] = [], buffers: [[UInt8]] = []
+                for (id, model) in registry(interpreter).models.sorted(by: { $0.key < $1.key }) {
+                    states[id] = ["model_name": model.state["_model_name"] ?? .null, "model_module": model.state["_model_module"] ?? .null,
+                                  "model_module_version": model.state["_model_module_version"] ?? .null, "state": .object(model.state)]
+                    for key in model.binary.keys.sorted() {
+                        paths.append([.string(id), "state", .string(key)])
+                        buffers.append(model.binary[key]!)
+                    }
+                }
+                endpoint.send(["method": "update_states", "states": .object(states), "buffer_paths": .array(paths)], buffers: buffers)
+            }
+        }
+    }
+
+    /// A model of `name` from the controls module (or `module`), with its
+    /// own layout model and, when `style` names one, its own style model.
+    static func make(_ interpreter: Interpreter, _ name: String, view: String, module: String = controls, version: String = controlsVersion,
+                     state: [String: JSON], binary: [String: [UInt8]] = [:], style: String? = nil, styleState: [String: JSON] = [:],
+                     layout: [String: JSON] = [:]) -> WidgetModel {
+        let registry = registry(interpreter)
+        func model(_ state: [String: JSON], binary: [String: [UInt8]] = [:]) -> WidgetModel {
+            let m = WidgetModel(state: state, binary: binary, comms: interpreter.comms)
+            registry.models[m.id] = m
+            return m
+        }
+        func header(_ name: String, _ view: String, _ module: String, _ version: String, viewModule: String? = nil) -> [String: JSON] {
+            ["_model_name": .string(name), "_model_module": .string(module), "_model_module_version": .string(version),
+             "_view_name": .string(view), "_view_module": .string(viewModule ?? module), "_view_module_version": .string(version)]
+        }
+        var full = header(name, view, module, version)
+        let layoutModel = model(header("LayoutModel", "LayoutView", base, baseVersion).merging(layout) { $1 })
+        full["layout"] = layoutModel.reference
+        if let style {
+            var styleHeader = header(style, "StyleView", controls, controlsVersion)
+            styleHeader["_view_module"] = .string(base); styleHeader["_view_module_version"] = .string(baseVersion)
+            full["style"] = model(styleHeader.merging(styleState) { $1 }).reference
+        }
+        full["_dom_classes"] = []
+        return model(full.merging(state) { $1 }, binary: binary)
+    }
+
+    // MARK: the controls Loupe uses
+
+    static func slider(_ i: Interpreter, integer: Bool, value: Double, min: Double, max: Double, step: Double, label: String) -> WidgetModel {
+        let number: (Double) -> JSON = { integer ? .int(Int($0.rounded())) : .double($0) }
+        return make(i, integer ? "IntSliderModel" : "FloatSliderModel", view: integer ? "IntSliderView" : "FloatSliderView", state: [
+            "value": number(value), "min": number(min), "max": number(max), "step": number(step), "description": .string(label),
+            "orientation": "horizontal", "readout": true, "readout_format": integer ? "d" : ".2f", "continuous_update": true,
+            "behavior": "drag-tap", "disabled": false,
+        ], style: "SliderStyleModel", styleState: ["description_width": "initial"], layout: ["width": "420px"])
+    }
+
+    static func dropdown(_ i: Interpreter, labels: [String], index: Int, label: String) -> WidgetModel {
+        make(i, "DropdownModel", view: "DropdownView", state: [
+            "_options_labels": .array(labels.map(JSON.string)), "index": .int(index), "description": .string(label), "disabled": false,
+        ], style: "DescriptionStyleModel", styleState: ["description_width": "initial"])
+    }
+
+    static func toggleButtons(_ i: Interpreter, labels: [String], index: Int?, label: String) -> WidgetModel {
+        make(i, "ToggleButtonsModel", view: "ToggleButtonsView", state: [
+            "_options_labels": .array(labels.map(JSON.string)), "index": index.map(JSON.int) ?? .null, "description": .string(label),
+            "button_style": "", "icons": [], "tooltips": [], "disabled": false,
+        ], style: "ToggleButtonsStyleModel", styleState: ["button_width": "", "description_width": "initial", "font_weight": ""])
+    }
+
+    static func intText(_ i: Interpreter, value: Int, min: Int, max: Int, label: String) -> WidgetModel {
+        make(i, "BoundedIntTextModel", view: "IntTextView", state: [
+            "value": .int(value), "min": .int(min), "max": .int(max), "step": 1, "description": .string(label),
+            "continuous_update": false, "disabled": false,
+        ], style: "DescriptionStyleModel", styleState: ["description_width": "initial"], layout: ["width": "180px"])
+    }
+
+    static func button(_ i: Interpreter, label: String, color: String?, tooltip: String, size: Int) -> WidgetModel {
+        make(i, "ButtonModel", view: "ButtonView", state: [
+            "description": .string(label), "tooltip": .string(tooltip), "button_style": "", "icon": "", "disabled": false,
+        ], style: "ButtonStyleModel", styleState: ["button_color": color.map(JSON.string) ?? .null, "font_weight": ""],
+           layout: ["width": .string("\(size)px"), "height": .string("\(size)px"), "padding": "0", "margin": "0"])
+    }
+
+    static func html(_ i: Interpreter, _ value: String, width: String? = nil) -> WidgetModel {
+        make(i, "HTMLModel", view: "HTMLView", state: ["value": .string(value), "placeholder": "", "description": ""],
+             style: "HTMLStyleModel", styleState: ["description_width": "", "font_size": .null, "text_color": .null],
+             layout: width.map { ["width": .string($0)] } ?? [:])
+    }
+
+    static func image(_ i: Interpreter, png: [UInt8], width: Int? = nil) -> WidgetModel {
+        make(i, "ImageModel", view: "ImageView", state: ["format": "png", "width": .string(width.map(String.init) ?? ""), "height": ""],
+             binary: ["value": png])
+    }
+
+    static func output(_ i: Interpreter, outputs: [JSON]) -> WidgetModel {
+        make(i, "OutputModel", view: "OutputView", module: outputModule, version: outputVersion,
+             state: ["outputs": .array(outputs), "msg_id": ""])
+    }
+
+    static func box(_ i: Interpreter, vertical: Bool, _ children: [WidgetModel], layout: [String: JSON] = [:]) -> WidgetModel {
+        make(i, vertical ? "VBoxModel" : "HBoxModel", view: vertical ? "VBoxView" : "HBoxView",
+             state: ["children": .array(children.map(\.reference)), "box_style": ""], layout: layout)
+    }
+
+    static func grid(_ i: Interpreter, _ children: [WidgetModel], columns: Int, cell: Int) -> WidgetModel {
+        make(i, "GridBoxModel", view: "GridBoxView", state: ["children": .array(children.map(\.reference)), "box_style": ""],
+             layout: ["grid_template_columns": .string("repeat(\(columns), \(cell)px)"), "grid_gap": "1px", "width": "max-content"])
+    }
+
+    /// An output area's outputs showing `bundle`, as the output widget holds them.
+    static func outputs(_ bundle: DisplayBundle) -> [JSON] {
+        [["output_type": "display_data", "data": .object(bundle.data), "metadata": .object(bundle.metadata)]]
+    }
+
+    static func outputs(error message: String) -> [JSON] {
+        [["output_type": "stream", "name": "stderr", "text": .string(message + "\n")]]
+    }
+}
