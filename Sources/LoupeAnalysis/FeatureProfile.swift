@@ -31,6 +31,17 @@ package struct FeatureProfile: Sendable {
         activations = sae.encode(UnsafePointer(perImage.pointer), rows: n * t).column(latent)
     }
 
+    /// From codes of every token already encoded ([images × tokens] rows),
+    /// so a widget that shows many latents encodes once.
+    package init(latent: Int, codes: SparseCodes, images: Int, tokensPerImage: Int, selection: TokenSelection) throws {
+        guard (0..<codes.width).contains(latent) else { throw AnalysisError.noSuchLatent(latent, latents: codes.width) }
+        self.latent = latent
+        self.images = images
+        self.tokensPerImage = tokensPerImage
+        selected = selection.range(tokens: tokensPerImage)
+        activations = codes.column(latent)
+    }
+
     /// The latent's largest activation over each image's selected tokens.
     package var peaks: [Float] {
         (0..<images).map { i in selected.map { activations[i * tokensPerImage + $0] }.max() ?? 0 }
@@ -86,7 +97,7 @@ package struct FeatureSteering: Sendable {
     }
 
     /// softmax_v(100 <e, t_v>) per row of normalised image embeddings, through one BLAS product.
-    static func probabilities(_ images: Tensor, text: Tensor) -> [Float] {
+    package static func probabilities(_ images: Tensor, text: Tensor) -> [Float] {
         let (n, d, v) = (images.shape[0], images.shape[1], text.shape[0])
         var logits = [Float](repeating: 0, count: n * v)
         logits.withUnsafeMutableBufferPointer { out in

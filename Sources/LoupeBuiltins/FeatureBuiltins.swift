@@ -9,7 +9,7 @@ import LoupeSAE
 /// The images on which a latent fires most, captioned with its peak, with
 /// the patches where it fires highlighted (when the tokens form a grid).
 func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [String], clip: CLIPModel, count: Int,
-                   cellSize: Int = 128) throws -> RGBImage {
+                   cellSize: Int = 128, density: Int = figureDensity) throws -> RGBImage {
     let ranking = profile.ranking
     guard !ranking.isEmpty else { throw SAEError.neverFires(latent: profile.latent, images: profile.images) }
     let order = ranking.prefix(max(1, count))
@@ -23,7 +23,7 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
         return try Heatmap.highlight(image: cropped, values: profile.spatial(i).map(Double.init), rows: grid, columns: grid)
     }
     return try ImageGrid.render(tiles, captions: order.map { String(format: "%.2f · %@", peaks[$0], captions[$0]) }, cellSize: cellSize,
-                                title: "Latent \(profile.latent): top \(order.count) of \(profile.images) images (fires on \(ranking.count))", density: figureDensity)
+                                title: "Latent \(profile.latent): top \(order.count) of \(profile.images) images (fires on \(ranking.count))", density: density)
 }
 
 func registerFeaturePage(_ r: Registry) {

@@ -21,6 +21,8 @@ extension Registry {
         registerSampling(r)
         registerVocabularies(r)
         registerControls(r)
+        registerSteerWidget(r)
+        registerExploreWidget(r)
         return r
     }()
 
