@@ -13,12 +13,16 @@ final class MockInterpreter: KernelInterpreter, @unchecked Sendable {
     private let lock = NSLock()
     private var interrupted = false
     private var executedCodes: [String] = []
+    private var executing = false
 
     /// Every code run so far, in order.
     var executed: [String] { lock.withLock { executedCodes } }
+    /// Whether a code is running now.
+    var running: Bool { lock.withLock { executing } }
 
     func execute(_ code: String, silent: Bool, output: KernelOutput) -> ExecutionOutcome {
-        lock.withLock { interrupted = false; executedCodes.append(code) }
+        lock.withLock { interrupted = false; executedCodes.append(code); executing = true }
+        defer { lock.withLock { executing = false } }
         switch code {
         case "fail":
             return .error(name: "MockError", value: "asked to fail", traceback: ["MockError: asked to fail"], payload: [])

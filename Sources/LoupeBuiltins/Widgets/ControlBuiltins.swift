@@ -78,10 +78,12 @@ func registerControls(_ r: Registry) {
         guard case .array(let options) = ctx.value("options"), !options.isEmpty else {
             throw ctx.valueError("options", "give at least one option")
         }
-        let labels = options.map { $0.display().plainText }
+        // Strings show as themselves, other values as they print.
+        func text(_ v: Value) -> String { if case .string(let s) = v { return s }; return v.display().plainText }
+        let labels = options.map(text)
         var index = 0
         if ctx.has("value") {
-            let wanted = ctx.value("value").display().plainText
+            let wanted = text(ctx.value("value"))
             guard let i = labels.firstIndex(of: wanted) else { throw ctx.valueError("value", "'\(wanted)' is not one of the options") }
             index = i
         }
