@@ -120,6 +120,8 @@ bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPO
 	$(BIN) bench ms
 	@echo "== SAE training from a 50,000-image activation cache on disk (7.7 GB, in the temporary folder): memory and tokens/s beside memory"
 	$(BIN) bench cache
+	@echo "== Widget updates on the toy model, as JupyterLab sees them (clip.steer, sae.explore)"
+	$(PY) bench/widget_latency.py
 
 # Coverage-guided fuzzing with libFuzzer, FUZZ_SECONDS per target, from the
 # seed corpus in Tests/Fuzz/corpus (make test runs the seeded mutation

@@ -19,7 +19,7 @@ SETUP = """
 let clip = CLIP.load()
 let scenes = Dataset.scenes(count: 256, seed: 7)
 let acts = clip.activations(scenes, layer: 4)
-let sae = SAE.train(acts, kind: .topK(k: 16), width: 1024, steps: 200, batch: 1024)
+let sae = SAE.train(acts, kind: .batchTopK(k: 16), width: 1024, steps: 300, batch: 1024)
 let steer = clip.steer(sae, image: scenes[3], labels: ["a circle", "a square", "a triangle", "a star", "a heart"])
 let explore = sae.explore(scenes)
 """

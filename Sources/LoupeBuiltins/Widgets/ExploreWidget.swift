@@ -8,8 +8,9 @@ import LoupeRender
 import LoupeSAE
 import LoupeTensor
 
-/// `sae.explore(dataset)`: one image at a time with its L0 patch map, drawn
-/// as a grid of buttons coloured by how many latents fire on each patch.
+/// `sae.explore(dataset)`: one image at a time with its L0 patch map, and
+/// beside it the image again as a grid of patches to click (each button
+/// coloured as its patch).
 /// Clicking a patch lists its active latents with their activations;
 /// choosing a latent shows its top images in the dataset, the patches where
 /// it fires highlighted. Everything is encoded once when the widget is made,
@@ -44,10 +45,13 @@ final class ExploreSession {
 
     func l0(image: Int) -> [Double] { (0..<patches).map { Double(patchCodes(image: image, patch: $0).count) } }
 
-    /// The image as the model sees it (the grid beside it is its L0 map).
+    /// The image with its L0 map over it, drawn once per image.
     func picture(image: Int) throws -> [UInt8] {
         if let png = pictures[image] { return png }
-        let png = try clip.preprocessor.croppedImage(DecodedImage(images[image])).pngData()
+        let values = l0(image: image)
+        let png = try Heatmap.overlay(image: clip.preprocessor.croppedImage(DecodedImage(images[image])), values: values, rows: grid,
+                                      columns: grid, colormap: .magma, title: "L0 per patch (mean \(String(format: "%.1f", values.reduce(0, +) / Double(patches))))",
+                                      label: "active latents", density: Widgets.density).pngData()
         pictures[image] = png
         return png
     }
@@ -73,12 +77,22 @@ final class ExploreSession {
         return png
     }
 
-    /// Each patch's colour on the magma map, by its L0 against the image's largest.
+    /// Each patch's mean colour, so the grid of buttons is the image itself,
+    /// coarsely, and a click lands where the eye points.
     func colours(image: Int) -> [String] {
-        let values = l0(image: image), hi = max(1, values.max() ?? 1)
-        return values.map { v in
-            let c = Colormap.magma.colour(v / hi)
-            return String(format: "#%02x%02x%02x", c.r, c.g, c.b)
+        let picture = clip.preprocessor.croppedImage(DecodedImage(images[image]))
+        let (w, h) = (picture.width, picture.height)
+        return (0..<patches).map { p in
+            let (r, c) = (p / grid, p % grid)
+            var sum = [0, 0, 0], count = 0
+            for y in (r * h / grid)..<((r + 1) * h / grid) {
+                for x in (c * w / grid)..<((c + 1) * w / grid) {
+                    for k in 0..<3 { sum[k] += Int(picture.pixels[(y * w + x) * 3 + k]) }
+                    count += 1
+                }
+            }
+            let mean = sum.map { count > 0 ? $0 / count : 0 }
+            return String(format: "#%02x%02x%02x", mean[0], mean[1], mean[2])
         }
     }
 }
@@ -101,10 +115,11 @@ func registerExploreWidget(_ r: Registry) {
             let session = try ExploreSession(clip: place.clip, sae: object.sae, place: place, images: images, captions: (0..<n).map { d.caption($0) })
             let cell = max(18, min(36, 280 / session.grid))
             let picker = Widgets.slider(i, integer: true, value: 0, min: 0, max: Double(max(1, n - 1)), step: 1, label: "image")
-            let picture = Widgets.image(i, png: try session.picture(image: 0), width: 224)
+            let picture = Widgets.image(i, png: try session.picture(image: 0), width: 300)
             var colours = session.colours(image: 0)
             let patches = (0..<session.patches).map { p in
-                Widgets.button(i, label: "", color: colours[p], tooltip: "patch (\(p / session.grid), \(p % session.grid))", size: cell)
+                Widgets.button(i, label: "", color: colours[p], tooltip: "patch (\(p / session.grid), \(p % session.grid)): "
+                               + "\(session.patchCodes(image: 0, patch: p).count) latents", size: cell)
             }
             let latents = Widgets.toggleButtons(i, labels: [], index: nil, label: "")
             let heading = Widgets.html(i, "<b>Click a patch</b> to list the latents active there.")
@@ -124,6 +139,7 @@ func registerExploreWidget(_ r: Registry) {
                     colours = session.colours(image: current)
                     for (p, button) in patches.enumerated() {
                         Widgets.style(of: button, in: i)?.set(["button_color": .string(colours[p])])
+                        button.set(["tooltip": .string("patch (\(p / session.grid), \(p % session.grid)): \(session.patchCodes(image: current, patch: p).count) latents")])
                         if button.state["description"]?.stringValue != "" { button.set(["description": ""]) }
                     }
                     listed = []; chosen = nil

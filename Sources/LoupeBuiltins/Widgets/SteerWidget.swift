@@ -60,7 +60,7 @@ final class SteeringSession {
         let order = labels.indices.sorted { p[$0] > p[$1] }
         return TableObject(title: "Zero-shot probabilities, latent \(latent) clamped to \(Self.format(clamp))",
                            columns: ["label", "clean", "steered"],
-                           rows: order.map { [.string(labels[$0]), .double(Double(cleanLabels[$0])), .double(Double(p[$0]))] },
+                           rows: order.map { [.string(labels[$0]), .string(String(format: "%.1f%%", 100 * cleanLabels[$0])), .double(Double(p[$0]))] },
                            barColumn: 2)
     }
 
