@@ -5,15 +5,19 @@ import LoupeSAE
 import Testing
 
 @Suite struct InterventionTests {
-    @Test func clampingMovesTheStreamAlongOneDecoderRowOnly() throws {
-        let model = SpliceTests.model
-        let d = model.config.vision.width
-        let sae = try SparseAutoencoder(dIn: d, dSAE: 32, architecture: TopKArchitecture(k: 4), seed: 3)
-        let images = SpliceTests.images()
+    /// Layer 1's activations of the test images, clean and with `latent` clamped to `target`.
+    static func clamped(_ sae: SparseAutoencoder, latent: Int, to target: Float) throws -> (clean: [Float], steered: [Float]) {
+        let model = SpliceTests.model, images = SpliceTests.images()
         let clean = try model.activations(images: images, layer: 1, site: .residPost).toArray()
-        let latent = 5, target: Float = 3
         let hooks = try Intervention.hooks(sae, layer: 1, site: .residPost, tokens: .all, clamp: [latent: target])
-        let steered = try model.activations(images: images, layer: 1, site: .residPost, hooks: hooks).toArray()
+        return (clean, try model.activations(images: images, layer: 1, site: .residPost, hooks: hooks).toArray())
+    }
+
+    @Test func clampingMovesTheStreamAlongOneDecoderRowOnly() throws {
+        let d = SpliceTests.model.config.vision.width
+        let sae = try SparseAutoencoder(dIn: d, dSAE: 32, architecture: TopKArchitecture(k: 4), seed: 3)
+        let latent = 5, target: Float = 3
+        let (clean, steered) = try Self.clamped(sae, latent: latent, to: target)
         let codes = try sae.encode(clean, width: d)
         var worst: Float = 0
         for row in 0..<(clean.count / d) {
@@ -30,15 +34,11 @@ import Testing
     /// back at each token's scale: x + (a − z) σ_x W_dec[f], σ_x the token's
     /// unbiased standard deviation.
     @Test func clampingWithALayerNormSAEMovesEachTokenAtItsOwnScale() throws {
-        let model = SpliceTests.model
-        let d = model.config.vision.width
+        let d = SpliceTests.model.config.vision.width
         let sae = try SparseAutoencoder(dIn: d, dSAE: 32, architecture: TopKArchitecture(k: 4), seed: 3)
         sae.inputNormalization = .layerNorm(epsilon: 1e-5)
-        let images = SpliceTests.images()
-        let clean = try model.activations(images: images, layer: 1, site: .residPost).toArray()
         let latent = 5, target: Float = 3
-        let hooks = try Intervention.hooks(sae, layer: 1, site: .residPost, tokens: .all, clamp: [latent: target])
-        let steered = try model.activations(images: images, layer: 1, site: .residPost, hooks: hooks).toArray()
+        let (clean, steered) = try Self.clamped(sae, latent: latent, to: target)
         let codes = try sae.encode(clean, width: d)
         var worst: Float = 0, moved = false
         for row in 0..<(clean.count / d) {

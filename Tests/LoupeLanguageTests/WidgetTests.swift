@@ -165,6 +165,26 @@ final class FakeFrontEnd: CommHost {
         #expect(front.latest(status, "value") == "")
     }
 
+    /// Stop during an update ends it with a word in the status line; the next change works.
+    @Test func anInterruptedUpdateLeavesTheWidgetUsable() throws {
+        let s = Session(), front = FakeFrontEnd()
+        s.interpreter.comms = front
+        guard case .success = s.run(Self.setup) else { Issue.record("setup failed"); return }
+        _ = s.run("clip.steer(sae, image: scenes[3], labels: [\"a circle\", \"a square\"], clamp: 0)")
+        let clamp = try #require(front.model("FloatSliderModel") { $0["description"] == "clamp" })
+        let table = try #require(front.model("HTMLModel") { $0["value"]?.stringValue?.contains("<table") == true })
+        let status = try #require(front.opened.last { $0.state["_model_name"] == "HTMLModel" })
+        s.interpreter.interrupt.request()
+        front.update(clamp, ["value": 90.0])
+        #expect(front.latest(status, "value")?.stringValue?.contains("Stopped before this update finished") == true,
+                "\(String(describing: front.latest(status, "value")))")
+        #expect(front.latest(table, "value")?.stringValue?.contains("clamped to 90") == false)
+        s.interpreter.interrupt.clear()
+        front.update(clamp, ["value": 120.0])
+        #expect(front.latest(table, "value")?.stringValue?.contains("clamped to 120") == true)
+        #expect(front.latest(status, "value") == "")
+    }
+
     @Test func clickingAPatchListsItsLatentsAndALatentShowsItsTopImages() throws {
         let s = Session(), front = FakeFrontEnd()
         s.interpreter.comms = front

@@ -128,7 +128,7 @@ func registerExploreWidget(_ r: Registry) {
             var current = 0, listed: [Int] = [], chosen: Int? = nil
 
             func fail(_ error: Error) {
-                status.set(["value": .string("<span style=\"color:#b42318\">\(SteeringSession.escape(languageError(error, at: span).message))</span>")])
+                status.set(["value": .string(Widgets.statusHTML(error, at: span))])
             }
             picker.observe { changed in
                 guard changed.contains("value") else { return }

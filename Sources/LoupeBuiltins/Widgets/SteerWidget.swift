@@ -157,7 +157,7 @@ func registerSteerWidget(_ r: Registry) {
                     status.set(["value": ""])
                 } catch {
                     // An interrupted or failed update says so and leaves the controls working.
-                    status.set(["value": .string("<span style=\"color:#b42318\">\(SteeringSession.escape(languageError(error, at: span).message))</span>")])
+                    status.set(["value": .string(Widgets.statusHTML(error, at: span))])
                 }
             }
             choice.observe { changed in

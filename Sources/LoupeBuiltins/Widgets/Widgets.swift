@@ -141,6 +141,13 @@ public enum Widgets {
              layout: ["grid_template_columns": .string("repeat(\(columns), \(cell)px)"), "grid_gap": "1px", "width": "max-content"])
     }
 
+    /// What a widget's status line says when an update failed or was stopped.
+    static func statusHTML(_ error: Error, at span: SourceSpan) -> String {
+        let e = languageError(error, at: span)
+        let text = e.kind == .interrupted ? "Stopped before this update finished; change a control to run it again." : e.message
+        return "<span style=\"color:#b42318\">\(SteeringSession.escape(text))</span>"
+    }
+
     /// An output area's outputs showing `bundle`, as the output widget holds them.
     static func outputs(_ bundle: DisplayBundle) -> [JSON] {
         [["output_type": "display_data", "data": .object(bundle.data), "metadata": .object(bundle.metadata)]]
