@@ -123,7 +123,9 @@ func registerExploreWidget(_ r: Registry) {
             }
             let latents = Widgets.toggleButtons(i, labels: [], index: nil, label: "")
             let heading = Widgets.html(i, "<b>Click a patch</b> to list the latents active there.")
+            // The top images join the panel when a latent is chosen: an empty image would show as a broken one.
             let top = Widgets.image(i, png: [], width: 420)
+            var right: WidgetModel? = nil
             let status = Widgets.html(i, "")
             var current = 0, listed: [Int] = [], chosen: Int? = nil
 
@@ -143,6 +145,7 @@ func registerExploreWidget(_ r: Registry) {
                         if button.state["description"]?.stringValue != "" { button.set(["description": ""]) }
                     }
                     listed = []; chosen = nil
+                    right?.set(["children": .array([heading, latents, status].map(\.reference))])
                     latents.set(["_options_labels": [], "index": .null])
                     heading.set(["value": "<b>Click a patch</b> to list the latents active there."])
                     status.set(["value": ""])
@@ -169,14 +172,15 @@ func registerExploreWidget(_ r: Registry) {
                 do {
                     try i.interrupt.check()
                     top.set([:], binary: ["value": try session.topImages(latent: listed[k])])
+                    right?.set(["children": .array([heading, latents, top, status].map(\.reference))])
                     status.set(["value": ""])
                 } catch { fail(error) }
             }
 
             let map = Widgets.grid(i, patches, columns: session.grid, cell: cell)
             let left = Widgets.box(i, vertical: true, [picker, Widgets.box(i, vertical: false, [picture, map], layout: ["grid_gap": "12px", "align_items": "center"])])
-            let right = Widgets.box(i, vertical: true, [heading, latents, top, status], layout: ["width": "460px"])
-            let box = Widgets.box(i, vertical: false, [left, right], layout: ["grid_gap": "16px", "align_items": "flex-start"])
+            right = Widgets.box(i, vertical: true, [heading, latents, status], layout: ["width": "460px"])
+            let box = Widgets.box(i, vertical: false, [left, right!], layout: ["grid_gap": "16px", "align_items": "flex-start"])
             let first = try session.overlay(image: 0)
             let widget = WidgetObject(box, kind: "Widget", fallback: { DisplayBundle.png(first, text: "sae.explore: L0 per patch of image 0") })
             widget.parts = ["image": picker, "picture": picture, "latents": latents, "top": top, "heading": heading, "status": status]
