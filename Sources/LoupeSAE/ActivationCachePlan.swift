@@ -27,8 +27,11 @@ package struct ActivationCachePlan: Sendable, Equatable {
     package init(model: String, layer: Int, site: HookPoint.Site, tokens: HookPoint.Tokens, tokensPerImage: Int, width: Int,
                  dataset: String, imageIDs: [String], shardImages: Int? = nil) throws {
         guard !imageIDs.isEmpty else { throw SAEError.empty("there are no images to cache") }
-        guard tokensPerImage > 0, width > 0 else { throw SAEError.invalidSetting("an activation cache needs tokens and a width") }
+        guard (1...(1 << 20)).contains(tokensPerImage), (1...(1 << 20)).contains(width) else {
+            throw SAEError.invalidSetting("an activation cache needs 1 to 1,048,576 tokens per image and as wide a row, got \(tokensPerImage) and \(width)")
+        }
         let perImage = tokensPerImage * width * 4
+        guard imageIDs.count <= 1 << 30 else { throw SAEError.invalidSetting("an activation cache holds at most 2^30 images") }
         let shard = shardImages ?? max(1, Self.defaultShardBytes / perImage)
         guard shard > 0 else { throw SAEError.invalidSetting("shardImages must be positive, got \(shard)") }
         self.model = model; self.layer = layer; self.site = site; self.tokens = tokens

@@ -44,10 +44,18 @@ package final class TorchCheckpoint {
                                    fix: "The file is damaged; save it again.")
         }
         let elementSize = tensor.dtype.size, available = storage.range.count / elementSize
-        let count = tensor.shape.reduce(1, *)
-        // The furthest element the view reaches must lie inside the storage.
-        let reach = tensor.offset + zip(tensor.shape, tensor.stride).reduce(0) { $0 + max(0, $1.0 - 1) * $1.1 }
-        guard count == 0 || (tensor.offset >= 0 && tensor.stride.allSatisfy { $0 >= 0 } && reach < available) else {
+        // Sizes come from the file: every product is checked, and a view may
+        // not hold more elements than its storage (state dicts never broadcast).
+        var count = 1, reach = tensor.offset, fits = tensor.offset >= 0
+        for (size, stride) in zip(tensor.shape, tensor.stride) {
+            guard size >= 0, stride >= 0 else { fits = false; break }
+            let (c, o1) = count.multipliedReportingOverflow(by: size)
+            let (step, o2) = max(0, size - 1).multipliedReportingOverflow(by: stride)
+            let (r, o3) = reach.addingReportingOverflow(step)
+            if o1 || o2 || o3 { fits = false; break }
+            count = c; reach = r
+        }
+        guard fits, count <= available, count == 0 || reach < available else {
             throw SafetensorsError(file: path, tensor: name, problem: "reaches past its storage (shape \(tensor.shape), stride \(tensor.stride))",
                                    fix: "The file is damaged; save it again.")
         }

@@ -61,11 +61,14 @@ package struct Unpickler {
         self.bytes = bytes; self.path = path
     }
 
-    private enum Item { case value(PickleValue), mark }
+    /// Each value on the stack keeps how deeply it nests, so a file of a
+    /// million nested tuples is refused rather than freed by deep recursion.
+    private enum Item { case value(PickleValue, depth: Int), mark }
+    static let maxDepth = 100
 
     package func load() throws -> PickleValue {
         var stack: [Item] = []
-        var memo: [Int: PickleValue] = [:]
+        var memo: [Int: (PickleValue, Int)] = [:]
         var at = 0
         func fail(_ problem: String) -> SafetensorsError {
             SafetensorsError(file: path, problem: problem, fix: "Loupe reads checkpoints that hold tensors, numbers, strings and containers; save the state dict alone.")
@@ -83,26 +86,33 @@ package struct Unpickler {
             defer { at = end + 1 }
             return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<end]), as: UTF8.self)
         }
-        func pop() throws -> PickleValue {
-            guard case .value(let v)? = stack.popLast() else { throw fail("its pickle is malformed (stack underflow)") }
-            return v
+        func popItem() throws -> (PickleValue, Int) {
+            guard case .value(let v, let depth)? = stack.popLast() else { throw fail("its pickle is malformed (stack underflow)") }
+            return (v, depth)
         }
+        func pop() throws -> PickleValue { try popItem().0 }
+        var lastDepth = 0
         func popToMark() throws -> [PickleValue] {
             var items: [PickleValue] = []
+            lastDepth = 0
             while let item = stack.popLast() {
                 switch item {
                 case .mark: return items.reversed()
-                case .value(let v): items.append(v)
+                case .value(let v, let depth): items.append(v); lastDepth = max(lastDepth, depth)
                 }
             }
             throw fail("its pickle is malformed (no mark)")
         }
-        func push(_ v: PickleValue) { stack.append(.value(v)) }
+        func push(_ v: PickleValue, depth: Int = 0) throws {
+            guard depth <= Self.maxDepth else { throw fail("nests values more than \(Self.maxDepth) deep, which no checkpoint does") }
+            stack.append(.value(v, depth: depth))
+        }
         func text(_ n: Int) throws -> String { String(decoding: try take(n), as: UTF8.self) }
-        func modify(_ edit: (inout PickleValue) throws -> Void) throws {
-            var top = try pop()
+        /// Edits the value on top of the stack, which now also holds something `inner` deep.
+        func modify(holding inner: Int, _ edit: (inout PickleValue) throws -> Void) throws {
+            var (top, depth) = try popItem()
             try edit(&top)
-            push(top)
+            try push(top, depth: max(depth, inner + 1))
         }
 
         while true {
@@ -112,12 +122,12 @@ package struct Unpickler {
             case 0x95: _ = try take(8)                                        // FRAME
             case 0x2E: return try pop()                                       // STOP
             case 0x28: stack.append(.mark)                                    // MARK
-            case 0x4E: push(.none)                                            // NONE
-            case 0x88: push(.bool(true))                                      // NEWTRUE
-            case 0x89: push(.bool(false))                                     // NEWFALSE
-            case 0x4B: push(.int(try unsigned(1)))                            // BININT1
-            case 0x4D: push(.int(try unsigned(2)))                            // BININT2
-            case 0x4A: push(.int(Int(Int32(truncatingIfNeeded: try unsigned(4)))))   // BININT
+            case 0x4E: try push(.none)                                            // NONE
+            case 0x88: try push(.bool(true))                                      // NEWTRUE
+            case 0x89: try push(.bool(false))                                     // NEWFALSE
+            case 0x4B: try push(.int(try unsigned(1)))                            // BININT1
+            case 0x4D: try push(.int(try unsigned(2)))                            // BININT2
+            case 0x4A: try push(.int(Int(Int32(truncatingIfNeeded: try unsigned(4)))))   // BININT
             case 0x8A:                                                         // LONG1
                 let n = try unsigned(1)
                 guard n <= 8 else { throw fail("holds an integer too large for 64 bits") }
@@ -125,32 +135,39 @@ package struct Unpickler {
                 var v = 0
                 for (i, b) in raw.enumerated() { v |= Int(b) << (8 * i) }
                 if n > 0 && n < 8 && raw[n - 1] & 0x80 != 0 { v -= 1 << (8 * n) }
-                push(.int(v))
-            case 0x47: push(.float(Double(bitPattern: UInt64(try take(8).reduce(0) { $0 << 8 | Int($1) }))))   // BINFLOAT, big-endian
-            case 0x58: push(.string(try text(try unsigned(4))))               // BINUNICODE
-            case 0x8C: push(.string(try text(try unsigned(1))))               // SHORT_BINUNICODE
-            case 0x8D: push(.string(try text(try unsigned(8))))               // BINUNICODE8
-            case 0x43: push(.bytes(Array(try take(try unsigned(1)))))         // SHORT_BINBYTES
-            case 0x42: push(.bytes(Array(try take(try unsigned(4)))))         // BINBYTES
-            case 0x29: push(.tuple([]))                                       // EMPTY_TUPLE
-            case 0x85: push(.tuple([try pop()]))                              // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); push(.tuple([a, b]))  // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); push(.tuple([a, b, c]))  // TUPLE3
-            case 0x74: push(.tuple(try popToMark()))                          // TUPLE
-            case 0x5D: push(.list([]))                                        // EMPTY_LIST
-            case 0x6C: push(.list(try popToMark()))                           // LIST
-            case 0x7D: push(.dict([]))                                        // EMPTY_DICT
+                try push(.int(v))
+            case 0x47: try push(.float(Double(bitPattern: try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })))   // BINFLOAT, big-endian
+            case 0x58: try push(.string(try text(try unsigned(4))))               // BINUNICODE
+            case 0x8C: try push(.string(try text(try unsigned(1))))               // SHORT_BINUNICODE
+            case 0x8D: try push(.string(try text(try unsigned(8))))               // BINUNICODE8
+            case 0x43: try push(.bytes(Array(try take(try unsigned(1)))))         // SHORT_BINBYTES
+            case 0x42: try push(.bytes(Array(try take(try unsigned(4)))))         // BINBYTES
+            case 0x29: try push(.tuple([]))                                       // EMPTY_TUPLE
+            case 0x85, 0x86, 0x87:                                             // TUPLE1, TUPLE2, TUPLE3
+                var items: [PickleValue] = [], depth = 0
+                for _ in 0..<(op - 0x84) { let (v, d) = try popItem(); items.insert(v, at: 0); depth = max(depth, d) }
+                try push(.tuple(items), depth: depth + 1)
+            case 0x74: let items = try popToMark(); try push(.tuple(items), depth: lastDepth + 1)   // TUPLE
+            case 0x5D: try push(.list([]))                                        // EMPTY_LIST
+            case 0x6C: let items = try popToMark(); try push(.list(items), depth: lastDepth + 1)    // LIST
+            case 0x7D: try push(.dict([]))                                        // EMPTY_DICT
             case 0x61:                                                         // APPEND
-                let v = try pop()
-                try modify { if case .list(let a) = $0 { $0 = .list(a + [v]) } else { throw fail("appends to something not a list") } }
+                let (v, d) = try popItem()
+                try modify(holding: d) { if case .list(let a) = $0 { $0 = .list(a + [v]) } else { throw fail("appends to something not a list") } }
             case 0x65:                                                         // APPENDS
                 let vs = try popToMark()
-                try modify { if case .list(let a) = $0 { $0 = .list(a + vs) } else { throw fail("appends to something not a list") } }
+                try modify(holding: lastDepth) { if case .list(let a) = $0 { $0 = .list(a + vs) } else { throw fail("appends to something not a list") } }
             case 0x73, 0x75:                                                   // SETITEM, SETITEMS
-                let flat = op == 0x73 ? [try pop(), try pop()].reversed() : try popToMark()
+                var flat: [PickleValue], inner = 0
+                if op == 0x73 {
+                    let (value, dv) = try popItem(), (key, dk) = try popItem()
+                    flat = [key, value]; inner = max(dv, dk)
+                } else {
+                    flat = try popToMark(); inner = lastDepth
+                }
                 guard flat.count % 2 == 0 else { throw fail("its pickle is malformed (odd SETITEMS)") }
                 let pairs = stride(from: 0, to: flat.count, by: 2).map { (key: flat[$0], value: flat[$0 + 1]) }
-                try modify { top in
+                try modify(holding: inner) { top in
                     switch top {
                     case .dict(let d): top = .dict(d + pairs)
                     case .call(let f, let args, let state):
@@ -161,29 +178,29 @@ package struct Unpickler {
                 }
             case 0x63:                                                         // GLOBAL
                 let module = try line(), name = try line()
-                push(.global(module + "." + name))
+                try push(.global(module + "." + name))
             case 0x93:                                                         // STACK_GLOBAL
                 let name = try pop(), module = try pop()
                 guard let n = name.string, let m = module.string else { throw fail("names a global with non-strings") }
-                push(.global(m + "." + n))
+                try push(.global(m + "." + n))
             case 0x71: memo[try unsigned(1)] = try peek()                     // BINPUT
             case 0x72: memo[try unsigned(4)] = try peek()                     // LONG_BINPUT
-            case 0x94: memo[memo.count] = try peek()                           // MEMOIZE
+            case 0x94: memo[memo.count] = try peek()                          // MEMOIZE
             case 0x68, 0x6A:                                                   // BINGET, LONG_BINGET
                 let key = try unsigned(op == 0x68 ? 1 : 4)
-                guard let v = memo[key] else { throw fail("refers to memo \(key), which it never stored") }
-                push(v)
+                guard let (v, d) = memo[key] else { throw fail("refers to memo \(key), which it never stored") }
+                try push(v, depth: d)
             case 0x30: _ = try pop()                                          // POP
             case 0x31: _ = try popToMark()                                    // POP_MARK
-            case 0x32: let v = try pop(); push(v); push(v)                    // DUP
-            case 0x51: push(.persistent(try pop()))                           // BINPERSID
+            case 0x32: let (v, d) = try popItem(); try push(v, depth: d); try push(v, depth: d)   // DUP
+            case 0x51: let (v, d) = try popItem(); try push(.persistent(v), depth: d + 1)          // BINPERSID
             case 0x52, 0x81:                                                   // REDUCE, NEWOBJ
-                let args = try pop(), callable = try pop()
+                let (args, d) = try popItem(), callable = try pop()
                 guard case .global(let name) = callable else { throw fail("calls something that is not a named global") }
-                push(try call(name, args.items ?? [args], fail: fail))
+                try push(try call(name, args.items ?? [args], fail: fail), depth: d + 1)
             case 0x62:                                                         // BUILD
-                let state = try pop()
-                try modify { top in
+                let (state, d) = try popItem()
+                try modify(holding: d) { top in
                     switch top {
                     case .call(let f, let args, let old):
                         // An object takes the state (its attributes); a mapping already filled keeps its items.
@@ -196,9 +213,9 @@ package struct Unpickler {
             }
         }
 
-        func peek() throws -> PickleValue {
-            guard case .value(let v)? = stack.last else { throw fail("its pickle is malformed (memo of a mark)") }
-            return v
+        func peek() throws -> (PickleValue, Int) {
+            guard case .value(let v, let d)? = stack.last else { throw fail("its pickle is malformed (memo of a mark)") }
+            return (v, d)
         }
     }
 

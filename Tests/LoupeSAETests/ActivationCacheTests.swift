@@ -120,6 +120,41 @@ final class ActivationCacheTests: XCTestCase {
         XCTAssertThrowsError(try ShardedActivationSource(folder: photos)) { XCTAssertTrue("\($0)".contains("no index.json"), "\($0)") }
     }
 
+    /// A cache folder may be damaged in any way: opening and reading it must
+    /// give its rows or an error, never a crash.
+    func testMutatedCachesReadOrThrowButNeverCrash() throws {
+        let good = temporaryFolder("cache-fuzz-good")
+        let p = try plan()
+        try writeAll(p, to: good)
+        XCTAssertEqual(try ActivationCacheFolder.finish(p, in: good), 0)
+        let files = ["index.json", p.fileName(shard: 0), p.fileName(shard: 2)]
+        var rng = SeededRandom(seed: 5)
+        var read = 0, refused = 0
+        for round in 0..<300 {
+            let folder = temporaryFolder("cache-fuzz-\(round)")
+            for name in try FileManager.default.contentsOfDirectory(atPath: good) {
+                try FileManager.default.copyItem(atPath: good + "/" + name, toPath: folder + "/" + name)
+            }
+            let victim = folder + "/" + files[rng.nextIndex(files.count)]
+            var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: victim)))
+            if rng.nextIndex(4) == 0 {
+                bytes = Array(bytes.prefix(rng.nextIndex(bytes.count)))
+            } else {
+                for _ in 0..<(1 + rng.nextIndex(6)) { bytes[rng.nextIndex(bytes.count)] = UInt8(rng.nextIndex(256)) }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: victim))
+            do {
+                let source = try ShardedActivationSource(folder: folder)
+                var buffer = [Float](repeating: 0, count: 16 * source.width)
+                while try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0.baseAddress!, maxRows: 16) }) > 0 {}
+                read += 1
+            } catch { refused += 1 }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        XCTAssertGreaterThan(refused, 0)
+        XCTAssertGreaterThan(read, 0, "changes to a shard's data pass the header checks and read; the CRC catches them on resume")
+    }
+
     /// A file written by Python: one F16 tensor under any name, [rows, width].
     func testPythonFileWithOneHalfPrecisionTensorIsRead() throws {
         let folder = temporaryFolder("cache-python")

@@ -105,6 +105,54 @@ final class VisionSAEFormatTests: XCTestCase {
     }
 }
 
+/// Checkpoint files come from anywhere: no byte pattern may crash the
+/// reader (a crash loses the whole session). Seeded mutations of every
+/// fixture must load or throw, and absurd nesting is refused up front.
+final class TorchFileFuzzTests: XCTestCase {
+    func testMutatedCheckpointsLoadOrThrowButNeverCrash() throws {
+        let folder = fixturesPath() + "/vision"
+        let files = ["saev_relu_schema5.pt", "saev_topk_schema5_tied.pt", "prisma_layer_norm/n_images_1000.pt", "prisma_weights_only/weights.pt"]
+        let scratch = temporaryFolder("torch-fuzz")
+        var rng = SeededRandom(seed: 77)
+        var loaded = 0, refused = 0
+        for name in files {
+            let original = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: folder + "/" + name)))
+            // Prisma files need their config.json beside them.
+            if let config = FileManager.default.contents(atPath: (folder + "/" + name as NSString).deletingLastPathComponent + "/config.json") {
+                try config.write(to: URL(fileURLWithPath: scratch + "/config.json"))
+            } else {
+                try? FileManager.default.removeItem(atPath: scratch + "/config.json")
+            }
+            for _ in 0..<400 {
+                var bytes = original
+                switch rng.nextIndex(3) {
+                case 0:   // flip a few bytes
+                    for _ in 0..<(1 + rng.nextIndex(4)) { bytes[rng.nextIndex(bytes.count)] = UInt8(rng.nextIndex(256)) }
+                case 1:   // cut it short
+                    bytes = Array(bytes.prefix(rng.nextIndex(bytes.count)))
+                default:  // overwrite a run with one byte (large lengths, runs of opcodes)
+                    let at = rng.nextIndex(bytes.count), value = UInt8(rng.nextIndex(256))
+                    for i in at..<min(bytes.count, at + 1 + rng.nextIndex(16)) { bytes[i] = value }
+                }
+                let path = scratch + "/" + (name as NSString).lastPathComponent
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                if (try? SparseAutoencoder.load(from: path)) != nil { loaded += 1 } else { refused += 1 }
+            }
+        }
+        XCTAssertGreaterThan(refused, 0)
+        XCTAssertGreaterThan(loaded, 0, "some mutations only touch numbers and must still load")
+    }
+
+    func testDeeplyNestedPicklesAreRefused() {
+        let bytes: [UInt8] = [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: 100_000) + [0x2E]
+        XCTAssertThrowsError(try bytes.withUnsafeBytes { try Unpickler($0, path: "deep.pkl").load() }) {
+            XCTAssertTrue("\($0)".contains("more than 100 deep"), "\($0)")
+        }
+        let shallow: [UInt8] = [0x80, 0x02, 0x4E] + [UInt8](repeating: 0x85, count: 50) + [0x2E]
+        XCTAssertNoThrow(try shallow.withUnsafeBytes { try Unpickler($0, path: "ok.pkl").load() })
+    }
+}
+
 /// Loupe's cache fed to SAELens's own trainer (`dev/saelens_from_cache.py`):
 /// the SAE it saved loads here, and Loupe's metrics over the cache are the
 /// script's NumPy metrics.
