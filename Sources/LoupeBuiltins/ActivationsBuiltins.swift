@@ -58,10 +58,13 @@ public final class ActivationsObject: HostObject {
     var rows: Int { shape.dropLast().reduce(1, *) }
 
     /// The rows, streamed: from memory, or from disk without loading them.
-    func source() throws -> ActivationSource {
+    /// `trainingSeed`: a cache's shards are interleaved (seeded), so the
+    /// training buffer mixes rows of the whole cache, not of one shard.
+    func source(trainingSeed: UInt64? = nil) throws -> ActivationSource {
         switch storage {
         case .memory(let tensor): try MatrixActivationSource(values: tensor.toArray(), width: width, metadata: metadata)
-        case .cache(let folder): try ShardedActivationSource(folder: folder)
+        case .cache(let folder):
+            try ShardedActivationSource(folder: folder, order: trainingSeed.map { .interleaved(seed: $0) } ?? .stored)
         case .file(let path): try CachedActivationSource(path: path)
         }
     }

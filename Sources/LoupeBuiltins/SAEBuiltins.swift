@@ -210,7 +210,7 @@ func registerSAE(_ r: Registry) {
                                        total: options.steps)
         let result: SAETrainingResult
         do {
-            result = try SAETrainer.train(source: try acts.source(), options: options, shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { p in
+            result = try SAETrainer.train(source: try acts.source(trainingSeed: options.seed), options: options, shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { p in
                 progress.update(done: p.step, details: [
                     ("loss", String(format: "%.4g", p.loss)), ("L0", String(format: "%.1f", p.l0)),
                     ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),

@@ -183,36 +183,76 @@ package enum ActivationCacheFolder {
     }
 }
 
-/// The rows of a complete sharded cache, shard after shard, read with
-/// `pread` so that memory holds only the caller's buffer.
+/// The rows of a complete sharded cache, read with `pread` so that memory
+/// holds only the caller's buffer. In stored order, shard after shard (for
+/// metrics, copies, anything that reads a pass once). Interleaved, for
+/// training: each read takes a block from a shard drawn at random among
+/// those with rows left, so a shuffle buffer of a few batches mixes rows of
+/// the whole cache rather than of one shard (a folder sorted by class gives
+/// shards of a few classes each). Every row still comes exactly once a pass,
+/// and the order is a function of the seed and the pass, so a resumed
+/// training run reads what the uninterrupted one would have.
 package final class ShardedActivationSource: ActivationSource {
+    package enum Order: Sendable, Equatable {
+        case stored
+        case interleaved(seed: UInt64, blockRows: Int = 256)
+    }
+
     package let folder: String
     package let plan: ActivationCachePlan
+    package let order: Order
     private let shards: [ActivationCacheFolder.Shard]
     private var current: (index: Int, reader: TensorRowReader)?
-    private var shardIndex = 0, rowInShard = 0
+    /// Rows already read from each shard this pass, the shards with rows
+    /// left (in stored order until one runs out), and the pass number.
+    private var done: [Int]
+    private var open: [Int]
+    private var pass = 0
+    private var rng = SeededRandom(seed: 0)
 
-    package init(folder: String) throws {
+    package init(folder: String, order: Order = .stored) throws {
         (plan, shards) = try ActivationCacheFolder.open(folder)
-        self.folder = folder
+        self.folder = folder; self.order = order
+        done = [Int](repeating: 0, count: shards.count)
+        open = Array(shards.indices)
+        resetRandom()
     }
 
     package var width: Int { plan.width }
     package var rowCount: Int? { plan.rows }
     package var metadata: SAEMetadata { plan.metadata }
 
+    private func resetRandom() {
+        if case .interleaved(let seed, _) = order { rng = SeededRandom(seed: seed ^ (UInt64(pass) &* 0x9E37_79B9_7F4A_7C15)) }
+    }
+
+    /// Where in `open` the next block comes from: the first shard with rows
+    /// left, or a random one.
+    private func nextShard() -> Int? {
+        guard !open.isEmpty else { return nil }
+        if case .interleaved = order { return rng.nextIndex(open.count) }
+        return 0
+    }
+
     package func read(into buffer: UnsafeMutablePointer<Float>, maxRows: Int) throws -> Int {
         var written = 0
-        while written < maxRows, shardIndex < shards.count {
-            let shard = shards[shardIndex]
-            if current?.index != shardIndex { current = (shardIndex, try TensorRowReader(path: shard.path, entry: shard.entry)) }
-            let n = min(maxRows - written, shard.rows - rowInShard)
-            try current!.reader.read(rows: rowInShard, count: n, into: buffer + written * plan.width)
-            written += n; rowInShard += n
-            if rowInShard == shard.rows { shardIndex += 1; rowInShard = 0 }
+        let block: Int
+        if case .interleaved(_, let rows) = order { block = max(1, rows) } else { block = Int.max }
+        while written < maxRows, let slot = nextShard() {
+            let s = open[slot], shard = shards[s]
+            if current?.index != s { current = (s, try TensorRowReader(path: shard.path, entry: shard.entry)) }
+            let n = min(maxRows - written, shard.rows - done[s], block)
+            try current!.reader.read(rows: done[s], count: n, into: buffer + written * plan.width)
+            written += n; done[s] += n
+            if done[s] == shard.rows { open.remove(at: slot) }
         }
         return written
     }
 
-    package func rewind() throws { shardIndex = 0; rowInShard = 0 }
+    package func rewind() throws {
+        for i in done.indices { done[i] = 0 }
+        open = Array(shards.indices)
+        pass += 1
+        resetRandom()
+    }
 }

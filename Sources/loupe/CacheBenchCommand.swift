@@ -91,7 +91,8 @@ struct CacheBench: ParsableCommand {
             let seconds = marks.last!.timeIntervalSince(marks[0])
             return (Double(steps * batch) / seconds, ProcessMemory.peakResident())
         }
-        let disk = try train(try ShardedActivationSource(folder: folder), "from disk")
+        // As SAE.train reads a cache: blocks from shards drawn at random.
+        let disk = try train(try ShardedActivationSource(folder: folder, order: .interleaved(seed: 0)), "from disk")
         let memory = try train(try MatrixActivationSource(values: inMemory, width: width), "from memory")
         print(String(format: "cache images=%d rows=%d width=%d cache=%.1f GB shards=%d write_s=%.1f · one pass read_s=%.1f (%.2f GB/s) peak_rss=%.2f GB · "
                      + "TopK SAE latents=%d k=%d batch=%d steps=%d · "

@@ -72,6 +72,32 @@ final class ActivationCacheTests: XCTestCase {
         XCTAssertEqual(buffer[0..<5], expected[0..<5])
     }
 
+    /// Interleaved for training: every row once a pass, blocks from shards
+    /// drawn at random, the same order for the same seed and pass.
+    func testInterleavedReadingCoversEveryRowOnceInASeededOrder() throws {
+        let folder = temporaryFolder("cache-interleave")
+        let p = try plan(images: 10, shardImages: 2)
+        try writeAll(p, to: folder)
+        func pass(_ source: ShardedActivationSource) throws -> [Float] {
+            var rows: [Float] = [], buffer = [Float](repeating: 0, count: 4 * 5)
+            while true {
+                let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: 4) }
+                if n == 0 { return rows }
+                for r in 0..<n { rows.append(buffer[r * 5]) }   // unit 0 names the row: image * 100 + token * 10
+            }
+        }
+        let stored = try pass(ShardedActivationSource(folder: folder))
+        let a = try ShardedActivationSource(folder: folder, order: .interleaved(seed: 3, blockRows: 2))
+        let first = try pass(a)
+        try a.rewind()
+        let second = try pass(a)
+        XCTAssertEqual(first.sorted(), stored.sorted())
+        XCTAssertEqual(second.sorted(), stored.sorted())
+        XCTAssertNotEqual(first, stored)
+        XCTAssertNotEqual(first, second, "each pass draws its own order")
+        XCTAssertEqual(try pass(ShardedActivationSource(folder: folder, order: .interleaved(seed: 3, blockRows: 2))), first)
+    }
+
     /// A shard that is there is whole (files are renamed into place), but a
     /// damaged one fails its CRC and is written again by a resumed run.
     func testDamagedShardFailsItsChecksumAndCountsAsMissing() throws {
