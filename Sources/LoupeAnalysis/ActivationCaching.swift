@@ -20,8 +20,8 @@ package struct ActivationCaching {
                  shardImages: Int? = nil, folder: String, image: @escaping (Int) throws -> DecodedImage) throws {
         self.model = model; self.folder = folder; self.image = image
         plan = try ActivationCachePlan(
-            model: (model.path as NSString).lastPathComponent, layer: layer, site: HookPoint.Site(rawValue: site.rawValue)!,
-            tokens: HookPoint.Tokens(rawValue: tokens.rawValue)!, tokensPerImage: tokens.range(tokens: model.config.visionTokens).count,
+            model: (model.path as NSString).lastPathComponent, layer: layer, site: HookPoint.Site(site),
+            tokens: HookPoint.Tokens(tokens), tokensPerImage: tokens.range(tokens: model.config.visionTokens).count,
             width: model.config.vision.width, dataset: dataset, imageIDs: imageIDs, shardImages: shardImages)
     }
 
@@ -33,11 +33,16 @@ package struct ActivationCaching {
         package var stopped = false
     }
 
-    /// Writes the shards in `shards` (all by default). `progress(done, total)`
-    /// counts images of the shards that need work; returning false stops
-    /// after the shards already finished, and the one under way is dropped.
+    /// Readies the folder for this plan (`ActivationCacheFolder.prepare`):
+    /// call it before `run`, so that a folder holding something else is
+    /// refused before any progress is shown.
+    package func prepare() throws { try ActivationCacheFolder.prepare(plan, in: folder) }
+
+    /// Writes the shards in `shards` (all by default), once `prepare` has
+    /// passed. `progress(done, total)` counts images of the shards that need
+    /// work; returning false stops after the shards already finished, and
+    /// the one under way is dropped.
     package func run(shards: Range<Int>? = nil, progress: (Int, Int) -> Bool = { _, _ in true }) throws -> Outcome {
-        try ActivationCacheFolder.prepare(plan, in: folder)
         var outcome = Outcome()
         var todo: [Int] = []
         for s in shards ?? 0..<plan.shardCount {
@@ -45,7 +50,7 @@ package struct ActivationCaching {
         }
         let total = todo.reduce(0) { $0 + plan.images(inShard: $1).count }
         var done = 0
-        let site = ActivationSite(rawValue: plan.site.rawValue)!, tokens = TokenSelection(rawValue: plan.tokens.rawValue)!
+        let site = ActivationSite(plan.site), tokens = TokenSelection(plan.tokens)
         for s in todo {
             guard progress(done, total) else { outcome.stopped = true; break }
             let images = plan.images(inShard: s)

@@ -194,7 +194,7 @@ private func cacheActivations(_ ctx: CallContext, model: CLIPModel, layer: Int, 
                                         imageIDs: ids, shardImages: shardImages, folder: folder, image: { DecodedImage(try image($0)) })
     } catch { throw languageError(error, at: ctx.span) }
     let plan = caching.plan
-    do { try ActivationCacheFolder.prepare(plan, in: folder) } catch { throw languageError(error, at: ctx.spanOf("to")) }
+    do { try caching.prepare() } catch { throw languageError(error, at: ctx.spanOf("to")) }
     try ctx.checkMemory(count: plan.shardImages * plan.tokensPerImage * plan.width, of: 4, for: "one shard of \(plan.shardImages) images (use a smaller shardImages:)")
     let stop = ctx.interpreter.interrupt
     let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Caching layer \(layer) to \(folder)", total: count)

@@ -100,14 +100,17 @@ package enum ActivationCacheFolder {
             if let shard = try shard(s, of: plan, in: folder, checkingData: data) { found.append(shard) }
         }
         let missing = plan.shardCount - found.count
-        if missing == 0 {
-            let entries: [JSON] = found.enumerated().map { s, shard in
-                .object(["file": .string(plan.fileName(shard: s)), "first_image": .int(plan.images(inShard: s).lowerBound),
-                         "images": .int(plan.images(inShard: s).count), "rows": .int(shard.rows), "crc32": .int(Int(shard.crc))])
-            }
-            try AtomicFile.write(Array(JSON.object(indexFields(plan, shards: entries)).pretty().utf8), to: folder + "/" + indexName)
-        }
+        if missing == 0 { try writeIndex(plan, shards: found, in: folder) }
         return missing
+    }
+
+    /// The complete index, from every shard of `plan` in order.
+    static func writeIndex(_ plan: ActivationCachePlan, shards: [Shard], in folder: String) throws {
+        let entries: [JSON] = shards.enumerated().map { s, shard in
+            .object(["file": .string(plan.fileName(shard: s)), "first_image": .int(plan.images(inShard: s).lowerBound),
+                     "images": .int(plan.images(inShard: s).count), "rows": .int(shard.rows), "crc32": .int(Int(shard.crc))])
+        }
+        try AtomicFile.write(Array(JSON.object(indexFields(plan, shards: entries)).pretty().utf8), to: folder + "/" + indexName)
     }
 
     /// The plan and shards of a complete cache, checked shard by shard
@@ -128,7 +131,7 @@ package enum ActivationCacheFolder {
             throw SAEError.unusableFile(path: folder, "the activation cache in '\(folder)' is incomplete: \(shards.count) of \(plan.shardCount) shards are there; "
                 + "run the same clip.activations(..., to:) or `loupe cache` again to write the rest")
         }
-        if index["complete"]?.boolValue != true { try finish(plan, in: folder) }
+        if index["complete"]?.boolValue != true { try writeIndex(plan, shards: shards, in: folder) }
         return (plan, shards)
     }
 

@@ -62,8 +62,7 @@ package enum PrismaFormat {
         }
         let dIn = enc.shape[0], dSAE = enc.shape[1]
         if let d = cfg.dIn, d != dIn { throw fail("has d_in \(d) in its config but W_enc is \(enc.shape)") }
-        var wEnc = [Float](repeating: 0, count: dIn * dSAE)
-        for t in 0..<dIn { for j in 0..<dSAE { wEnc[j * dIn + t] = enc.values[t * dSAE + j] } }
+        let wEnc = SparseAutoencoder.encoderRows(enc.values, dIn: dIn, dSAE: dSAE)
 
         let architecture: any SAEArchitecture
         switch cfg.activation {

@@ -66,9 +66,7 @@ package enum SAELensFormat {
             throw SAEError.unreadableSAE(path: path, "'\(path)' reshapes activations (\"\(reshape)\"); Loupe reads SAEs on the residual stream only")
         }
         let file = try SafetensorsFile(path: path + "/" + weightsFile)
-        let encT = try file.floats("W_enc", shape: [dIn, dSAE])
-        var wEnc = [Float](repeating: 0, count: dIn * dSAE)
-        for t in 0..<dIn { for j in 0..<dSAE { wEnc[j * dIn + t] = encT[t * dSAE + j] } }
+        let wEnc = SparseAutoencoder.encoderRows(try file.floats("W_enc", shape: [dIn, dSAE]), dIn: dIn, dSAE: dSAE)
         let wDec = try file.floats("W_dec", shape: [dSAE, dIn])
         var bEnc = try file.floats("b_enc", shape: [dSAE])
         let bDec = try file.floats("b_dec", shape: [dIn])

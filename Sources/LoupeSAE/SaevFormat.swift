@@ -60,8 +60,7 @@ package enum SaevFormat {
         let dIn = enc.shape[0], dSAE = enc.shape[1]
         let bDec = try weights("b_dec").values, bEncRaw = try weights("b_enc").values
         guard bDec.count == dIn, bEncRaw.count == dSAE else { throw fail("has biases that do not fit d_model \(dIn), d_sae \(dSAE)") }
-        var wEnc = [Float](repeating: 0, count: dIn * dSAE)
-        for t in 0..<dIn { for j in 0..<dSAE { wEnc[j * dIn + t] = enc.values[t * dSAE + j] } }
+        let wEnc = SparseAutoencoder.encoderRows(enc.values, dIn: dIn, dSAE: dSAE)
         var bEnc = bEncRaw
         if let schema, schema >= 2 { SparseAutoencoder.foldDecoderBiasIntoEncoder(wEnc: wEnc, bEnc: &bEnc, bDec: bDec) }
 

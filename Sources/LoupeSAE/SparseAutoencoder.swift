@@ -204,6 +204,14 @@ package final class SparseAutoencoder: @unchecked Sendable {
         }
     }
 
+    /// `wEnc` (one row per latent) from the [d_in, d_sae] `W_enc` that
+    /// SAELens, saev and ViT-Prisma write.
+    package static func encoderRows(_ columns: [Float], dIn: Int, dSAE: Int) -> [Float] {
+        var rows = [Float](repeating: 0, count: dIn * dSAE)
+        for t in 0..<dIn { for j in 0..<dSAE { rows[j * dIn + t] = columns[t * dSAE + j] } }
+        return rows
+    }
+
     /// For an SAE that encodes act(W_enc x + b_enc), without subtracting
     /// b_dec first: the same map as Loupe's act(W_enc (x − b_dec) + b_enc')
     /// with b_enc' = b_enc + W_enc b_dec (`wEnc` [dSAE, dIn]).

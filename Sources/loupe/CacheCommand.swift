@@ -66,8 +66,8 @@ struct CacheCommand: ParsableCommand {
             dataset: source.description, imageIDs: (0..<count).map(source.cacheID(at:)), shardImages: shardImages, folder: to,
             image: { DecodedImage(try source.image(at: $0)) })
         let plan = caching.plan
+        try caching.prepare()
         if merge {
-            try ActivationCacheFolder.prepare(plan, in: to)
             let missing = try ActivationCacheFolder.finish(plan, in: to, checkingData: true)
             guard missing == 0 else {
                 throw ValidationError("\(missing) of \(plan.shardCount) shards are missing or damaged in \(to); run their jobs again")

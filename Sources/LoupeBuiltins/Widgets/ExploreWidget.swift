@@ -45,23 +45,20 @@ final class ExploreSession {
 
     func l0(image: Int) -> [Double] { (0..<patches).map { Double(patchCodes(image: image, patch: $0).count) } }
 
-    /// The image with its L0 map over it, drawn once per image.
+    /// The image with its L0 map over it, as a widget shows it: drawn once per image.
     func picture(image: Int) throws -> [UInt8] {
         if let png = pictures[image] { return png }
-        let values = l0(image: image)
-        let png = try Heatmap.overlay(image: clip.preprocessor.croppedImage(DecodedImage(images[image])), values: values, rows: grid,
-                                      columns: grid, colormap: .magma, title: "L0 per patch (mean \(String(format: "%.1f", values.reduce(0, +) / Double(patches))))",
-                                      label: "active latents", density: Widgets.density).pngData()
+        let png = try overlay(image: image, density: Widgets.density).pngData()
         pictures[image] = png
         return png
     }
 
-    /// The L0 map drawn over the image, for viewers without widgets.
-    func overlay(image: Int) throws -> RGBImage {
+    /// The L0 map drawn over the image (at figure density for viewers without widgets).
+    func overlay(image: Int, density: Int = figureDensity) throws -> RGBImage {
         let values = l0(image: image)
         return try Heatmap.overlay(image: clip.preprocessor.croppedImage(DecodedImage(images[image])), values: values, rows: grid, columns: grid,
                                    colormap: .magma, title: "L0 per patch (mean \(String(format: "%.1f", values.reduce(0, +) / Double(patches))))",
-                                   label: "active latents", density: figureDensity)
+                                   label: "active latents", density: density)
     }
 
     /// The latents active on one patch, strongest first.

@@ -23,10 +23,11 @@ final class SteeringSession {
     let vocabulary: [String]
     let labelText: Tensor, vocabularyText: Tensor
     let cleanLabels: [Float], cleanWords: [Float]
-    /// The image's codes on the SAE's tokens, and the spatial grid if there is one.
+    /// The image's codes on every token (one forward pass, one encoding),
+    /// the rows the SAE reads, and the patch grid if the patches form one.
     let codes: SparseCodes
-    let spatialCodes: SparseCodes?
-    let grid: Int
+    let selected: Range<Int>
+    let grid: Int?
 
     init(model: CLIPModel, sae: SparseAutoencoder, place: SAEPlacement, image: RGBImage, labels: [String], vocabulary: [String]) throws {
         self.model = model; self.sae = sae; self.place = place; self.image = image; self.labels = labels; self.vocabulary = vocabulary
@@ -35,17 +36,18 @@ final class SteeringSession {
         let clean = model.embed(images: [image])
         cleanLabels = FeatureSteering.probabilities(clean, text: labelText)
         cleanWords = FeatureSteering.probabilities(clean, text: vocabularyText)
-        let acts = try model.activations(images: [image], layer: place.layer, site: place.site, tokens: place.tokens)
+        let acts = try model.activations(images: [image], layer: place.layer, site: place.site, tokens: .all)
+        let tokens = acts.shape[1]
         codes = try sae.encode(acts.toArray(), width: acts.shape[2])
-        let spatial = try model.activations(images: [image], layer: place.layer, site: place.site, tokens: .spatial)
-        grid = Int(Double(spatial.shape[1]).squareRoot().rounded())
-        spatialCodes = grid * grid == spatial.shape[1] ? try sae.encode(spatial.toArray(), width: spatial.shape[2]) : nil
+        selected = place.tokens.range(tokens: tokens)
+        let side = Int(Double(tokens - 1).squareRoot().rounded())
+        grid = side * side == tokens - 1 ? side : nil
     }
 
     /// The latents that fire on the image, strongest first.
     var activeLatents: [Int] {
         var peak: [Int: Float] = [:]
-        for r in 0..<codes.rows { for (latent, value) in codes.row(r) { peak[latent] = max(peak[latent] ?? 0, value) } }
+        for r in selected { for (latent, value) in codes.row(r) { peak[latent] = max(peak[latent] ?? 0, value) } }
         return peak.keys.sorted { peak[$0]! > peak[$1]! }
     }
 
@@ -89,8 +91,8 @@ final class SteeringSession {
     /// Where the latent fires on the image, as a heatmap over the patches.
     func firingMap(latent: Int) throws -> RGBImage {
         let cropped = model.preprocessor.croppedImage(DecodedImage(image))
-        guard let spatialCodes else { return cropped }
-        let values = (0..<spatialCodes.rows).map { r in Double(spatialCodes.row(r).first { $0.latent == latent }?.value ?? 0) }
+        guard let grid else { return cropped }
+        let values = (1..<codes.rows).map { r in Double(codes.row(r).first { $0.latent == latent }?.value ?? 0) }
         return try Heatmap.overlay(image: cropped, values: values, rows: grid, columns: grid, colormap: .magma,
                                    title: "Where latent \(latent) fires", label: "activation", density: Widgets.density)
     }
