@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "LoupeSafetensors", dependencies: ["LoupeTensor", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeCLIP", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeFiles", "LoupeImage", "LoupeJSON", "CZlib"],
                 resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/toy-clip.safetensors"),
-                            .copy("Resources/toy-clip.md")]),
+                            .copy("Resources/toy-clip.md"), .copy("Resources/english-words-5000.txt"), .copy("Resources/english-words-5000.md")]),
         .target(name: "LoupeSAE", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeJSON", "LoupeFiles", "CZlib"]),
         .target(name: "LoupeAnalysis", dependencies: ["LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeImage"]),
         .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType", "CPNG"]),

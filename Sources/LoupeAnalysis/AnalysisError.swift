@@ -17,6 +17,8 @@ package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable 
     case tooFewImages(Int)
     /// Ground-truth similarity asked of a dataset whose attributes are unknown.
     case noGroundTruth(dataset: String)
+    /// The images that select units share images with those that evaluate them.
+    case overlap(shared: Int, example: String, selection: String, evaluation: String)
 
     package var description: String {
         switch self {
@@ -31,6 +33,10 @@ package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable 
         case .noGroundTruth(let dataset):
             return "encoder: .attributes needs the toy world's scenes, whose attributes are known; \(dataset) has none. "
                 + "Pass a loaded CLIP as encoder: instead"
+        case .overlap(let shared, let example, let selection, let evaluation):
+            return "\(selection) and \(evaluation) share \(shared) image\(shared == 1 ? "" : "s") (e.g. \(example)): units selected on "
+                + "the images that evaluate them would be scored on the data they were fitted to. Select on a separate set, "
+                + "e.g. scenes of another seed or the train split, and evaluate on the test split"
         }
     }
 }

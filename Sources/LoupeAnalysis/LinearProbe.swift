@@ -87,13 +87,26 @@ package struct LinearProbe: Sendable {
     }
 }
 
-/// Accuracy per group (a combination of attribute values) and the worst group's.
+/// Accuracy per group (a combination of attribute values) and the worst
+/// group's, each with its count, so an interval can go with every figure.
 package struct GroupAccuracy: Sendable {
-    package let groups: [(name: String, count: Int, accuracy: Double)]
-    package let overall: Double
-    package var worst: Double { groups.map(\.accuracy).min() ?? 0 }
+    package struct Group: Sendable {
+        package let name: String
+        package let count: Int
+        package let correct: Int
+        package var accuracy: Double { count == 0 ? .nan : Double(correct) / Double(count) }
+        /// Wilson's 95% interval over the group's images.
+        package var interval: Estimate { Intervals.wilson(successes: correct, of: count) }
+    }
+    /// Sorted by name.
+    package let groups: [Group]
+    package let correct: Int
+    package let count: Int
+    package var overall: Double { Double(correct) / Double(max(1, count)) }
+    package var overallInterval: Estimate { Intervals.wilson(successes: correct, of: count) }
+    package var worst: Double { worstGroup?.accuracy ?? 0 }
     /// The group with the lowest accuracy (the first such by name).
-    package var worstGroup: (name: String, count: Int, accuracy: Double)? { groups.min { $0.accuracy < $1.accuracy } }
+    package var worstGroup: Group? { groups.min { $0.accuracy < $1.accuracy } }
 
     /// `correct[i]` says whether image i was classified right; `group[i]` names its group.
     package init(correct: [Bool], group: [String]) {
@@ -102,7 +115,8 @@ package struct GroupAccuracy: Sendable {
             let t = tally[g] ?? (0, 0)
             tally[g] = (t.0 + (ok ? 1 : 0), t.1 + 1)
         }
-        groups = tally.keys.sorted().map { ($0, tally[$0]!.1, Double(tally[$0]!.0) / Double(tally[$0]!.1)) }
-        overall = Double(correct.filter { $0 }.count) / Double(max(1, correct.count))
+        groups = tally.keys.sorted().map { Group(name: $0, count: tally[$0]!.1, correct: tally[$0]!.0) }
+        self.correct = correct.filter { $0 }.count
+        count = correct.count
     }
 }

@@ -31,6 +31,36 @@ package enum Monosemanticity {
         return imageBlock * kb * 4 + kb * d * (4 + 8) + k * 8 * 6
     }
 
+    /// What MS would be for a unit that fires equally on every image: the
+    /// judge's mean similarity over all pairs n < m. An MS means something
+    /// only against this level, which differs from judge to judge (a CLIP
+    /// finds any two toy scenes fairly alike; the attributes do not).
+    /// From Σ_{n<m} e_n·e_m = (‖Σ e‖² − Σ ‖e‖²) / 2, without the N × N matrix.
+    package static func chanceLevel(embeddings: [Float], images n: Int, dim d: Int) -> Double {
+        guard n >= 2, d > 0, embeddings.count == n * d else { return .nan }
+        var total = [Double](repeating: 0, count: d), selfSum = 0.0
+        for i in 0..<n {
+            for c in 0..<d {
+                let v = Double(embeddings[i * d + c])
+                total[c] += v
+                selfSum += v * v
+            }
+        }
+        let pairs = Double(n) * Double(n - 1) / 2
+        return (total.map { $0 * $0 }.reduce(0, +) - selfSum) / 2 / pairs
+    }
+
+    /// How many images each unit fires on (activation above zero), from
+    /// [images, units] activations: MS from a handful of images is noise.
+    package static func firingImages(_ activations: [Float], images n: Int, units k: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: k)
+        for i in 0..<n { for j in 0..<k where activations[i * k + j] > 0 { counts[j] += 1 } }
+        return counts
+    }
+
+    /// Below this many firing images a unit's MS is shown as unreliable.
+    package static let reliableImages = 10
+
     /// `activations` is [images, latents] row-major; `embeddings` is
     /// [images, dim], one row per image (rows are used as given: pass unit
     /// rows, so that their products are cosines).

@@ -34,8 +34,12 @@ package struct SteerabilityResult: Sendable {
         let words = count == .meanDelta ? topWord : firstImageWord
         return Set(steerable.map { words[$0] }).count
     }
-    /// Coverage by argmax of mean Delta.
-    package var coverage: Int { coverage(.meanDelta) }
+    /// Coverage as the paper's figures count it: the top word on the first image.
+    package var coverage: Int { coverage(.firstImage) }
+    /// The fraction steerable with Wilson's 95% interval over the units measured.
+    package var fractionEstimate: Estimate { Intervals.wilson(successes: steerable.count, of: scores.count, unit: "units") }
+    /// Mean S with a bootstrap interval over the units measured.
+    package var meanEstimate: Estimate { Intervals.bootstrapMean(scores, unit: "units") }
 }
 
 package enum Steerability {

@@ -14,17 +14,16 @@ public final class SteerabilityObject: HostObject {
     /// Which count `coverage` gives; the summary shows both.
     package let coverageCount: ConceptCoverage
     public var typeName: String { "Steerability" }
-    init(_ result: SteerabilityResult, label: String, coverage: ConceptCoverage = .meanDelta) {
+    init(_ result: SteerabilityResult, label: String, coverage: ConceptCoverage = .firstImage) {
         self.result = result; self.label = label; self.coverageCount = coverage
     }
 
     var coverage: Int { result.coverage(coverageCount) }
 
     var summary: String {
-        String(format: "%@: %d units, mean S %.4f, %.1f%% steerable (S > 0.10), concept coverage %d words by %@, %d by %@",
-               label, result.scores.count, result.meanScore, 100 * result.fractionSteerable,
-               result.coverage(.meanDelta), ConceptCoverage.meanDelta.origin,
-               result.coverage(.firstImage), ConceptCoverage.firstImage.origin)
+        "\(label): mean S " + NumberText.withInterval(result.meanEstimate, percent: false) + "; steerable (S > 0.10) "
+            + NumberText.withInterval(result.fractionEstimate) + "; concept coverage \(result.coverage(.firstImage)) words by "
+            + ConceptCoverage.firstImage.origin + ", \(result.coverage(.meanDelta)) by " + ConceptCoverage.meanDelta.origin
     }
 
     func table(count: Int) -> TableObject {
@@ -40,6 +39,8 @@ public final class SteerabilityObject: HostObject {
         if case .object(var o)? = bundle.data[LoupeMIME.table] {
             o["mean_score"] = .double(result.meanScore)
             o["fraction_steerable"] = .double(result.fractionSteerable)
+            o["fraction_steerable_low"] = .double(result.fractionEstimate.low)
+            o["fraction_steerable_high"] = .double(result.fractionEstimate.high)
             o["coverage"] = .int(coverage)
             o["coverage_by"] = .string(coverageCount.rawValue)
             o["coverage_mean_delta"] = .int(result.coverage(.meanDelta))
@@ -108,23 +109,23 @@ func registerAnalyses(_ r: Registry) {
     let probe = BuiltinType("Probe", doc: "A linear probe on CLIP image embeddings.", isGlobal: false)
     probe.addMethod(BuiltinFunction("evaluate", [
         Parameter(nil, name: "images", type: "Dataset"),
-        Parameter("groups", type: "[String]", default: .null, doc: "attributes whose value combinations form the groups"),
-    ], returns: "Table", doc: "Accuracy per group and the worst group's, with the embeddings computed now: inside "
-       + "`clip.with(sae, ablate: ...) { }` they see the ablation.") { ctx in
+        Parameter("groups", type: "[String]", default: .null, doc: "required: the class attribute and the spurious attribute, e.g. [\"bird\", \"place\"]: "
+                  + "worst-group accuracy is over their value combinations"),
+    ], returns: "Table", doc: "Accuracy per group (class × spurious attribute), overall and the worst group's, each with its "
+       + "95% Wilson interval and n; the embeddings are computed now, so inside `clip.with(sae, ablate: ...) { }` they see "
+       + "the ablation.") { ctx in
         let p = ctx.receiver.objectValue as! ProbeObject
-        let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
+        let d = try ctx.nonEmptyDataset("images")
         let truth = try d.values(of: p.attribute)
-        let groupAttributes = ctx.has("groups") ? try ctx.strings("groups") : [p.attribute]
-        let groupNames = try (0..<d.count).map { i in
-            try groupAttributes.map { "\($0)=\(try d.source.value(d.indices[i], of: $0))" }.joined(separator: ", ")
-        }
+        let groupNames = try d.groupNames(try ctx.worstGroupAttributes("groups", classAttribute: p.attribute))
         let embeddings = p.model.embed(images: try d.allImages(ctx.interpreter))
         let result = p.probe.groupAccuracy(embeddings.toArray(), truth: truth, groups: groupNames)
-        var rows: [[Value]] = result.groups.map { [.string($0.name), .int($0.count), .double($0.accuracy)] }
-        rows.append(["overall", .int(d.count), .double(result.overall)])
-        rows.append(["worst group", .int(result.worstGroup?.count ?? 0), .double(result.worst)])
-        return .object(TableObject(title: "Probe for '\(p.attribute)': per-group accuracy", columns: ["group", "images", "accuracy"],
-                                   rows: rows))
+        func row(_ name: String, _ e: Estimate) -> [Value] { [.string(name), .int(e.n), .double(e.value), .double(e.low), .double(e.high)] }
+        var rows = result.groups.map { row($0.name, $0.interval) }
+        rows.append(row("overall", result.overallInterval))
+        if let worst = result.worstGroup { rows.append(row("worst group (\(worst.name))", worst.interval)) }
+        return .object(TableObject(title: "Probe for '\(p.attribute)' on \(d.count) images: accuracy per group with 95% Wilson intervals",
+                                   columns: ["group", "n", "accuracy", "low", "high"], rows: rows))
     })
     r.add(probe)
 
@@ -203,9 +204,9 @@ func registerAnalyses(_ r: Registry) {
         Parameter("images", type: "Dataset"),
         Parameter("clamp", type: "Double", default: .double(150), doc: "the value a unit is clamped to on every token"),
         Parameter("units", type: "[Int] or Range", default: .null, doc: "which latents or neurons (default: all)"),
-        Parameter("coverage", type: "Option", default: .enumCase("meanDelta", []),
-                  doc: "how `.coverage` picks a steerable unit's word: .meanDelta (argmax of mean Delta) or .firstImage (the top "
-                     + "steered word on the first image, Prisma's notebooks' count behind the paper's figures); the summary shows both",
+        Parameter("coverage", type: "Option", default: .enumCase("firstImage", []),
+                  doc: "how `.coverage` picks a steerable unit's word: .firstImage (the top steered word on the first image, "
+                     + "Prisma's notebooks' count behind the paper's figures) or .meanDelta (argmax of mean Delta); the summary shows both",
                   choices: Options.coverage),
     ], returns: "Steerability", doc: "Joseph et al.'s steerability: clamp each unit on every token (adding back the SAE error), "
        + "Delta(v) = mean change of p(v|x) = softmax(100 <e(x), t_v>), S = sum of Delta(v)^2; steerable when S > 0.10; "
@@ -257,8 +258,13 @@ func registerAnalyses(_ r: Registry) {
     steer.addProperty(BuiltinProperty("fractionSteerable", type: "Double", doc: "Fraction of units with S > 0.10.") { v in
         .double((v.objectValue as! SteerabilityObject).result.fractionSteerable)
     })
+    steer.addProperty(BuiltinProperty("steerableInterval", type: "[Double]", doc: "The fraction steerable's 95% Wilson interval "
+                                      + "over the units measured, [low, high].") { v in
+        let e = (v.objectValue as! SteerabilityObject).result.fractionEstimate
+        return .array([.double(e.low), .double(e.high)])
+    })
     steer.addProperty(BuiltinProperty("coverage", type: "Int", doc: "Concept coverage: distinct top words among steerable "
-                                      + "units, each unit's word picked as `coverage:` said (by default argmax of mean Delta).") { v in
+                                      + "units, each unit's word picked as `coverage:` said (by default the top word on the first image, the paper's count).") { v in
         .int((v.objectValue as! SteerabilityObject).coverage)
     })
     for count in ConceptCoverage.allCases {
@@ -287,12 +293,18 @@ func registerAnalyses(_ r: Registry) {
         guard let b = ctx.value("other").objectValue as? SteerabilityObject else {
             throw ctx.valueError("other", "give another steerability result, e.g. clip.steerability(neurons: ...)")
         }
-        let table = TableObject(title: "Steerability side by side", columns: ["units", "count", "mean S", "steerable",
-                                                                              "coverage (mean Δ)", "coverage (image 0, the paper's)", "max S"],
+        let fa = a.result.fractionEstimate, fb = b.result.fractionEstimate
+        let verdict = Comparison(Measured(name: "fraction steerable of " + a.label, estimate: fa, perSeed: [fa.value]),
+                                 Measured(name: b.label, estimate: fb, perSeed: [fb.value])).sentence()
+        let table = TableObject(title: "Steerability side by side", columns: ["units", "n", "mean S", "steerable", "low", "high",
+                                                                              "coverage (image 0, the paper's)", "coverage (mean Δ)", "max S"],
                                 rows: [a, b].map { s in
-            [.string(s.label), .int(s.result.scores.count), .double(s.result.meanScore), .double(s.result.fractionSteerable),
-             .int(s.result.coverage(.meanDelta)), .int(s.result.coverage(.firstImage)), .double(s.result.scores.max() ?? 0)]
-        })
+            let f = s.result.fractionEstimate
+            return [.string(s.label), .int(s.result.scores.count), .double(s.result.meanScore), .double(f.value), .double(f.low),
+                    .double(f.high), .int(s.result.coverage(.firstImage)), .int(s.result.coverage(.meanDelta)),
+                    .double(s.result.scores.max() ?? 0)]
+        }, notes: "- " + verdict + "\n- Concept coverage counts distinct words and has no interval; the number of steerable units "
+                  + "is the fraction times n.")
         let top = max(SteerabilityResult.threshold * 2, [a, b].compactMap { $0.result.scores.max() }.max() ?? 0)
         do {
             let charts = try [a, b].enumerated().map { k, s in
@@ -309,4 +321,6 @@ func registerAnalyses(_ r: Registry) {
     registerSparsity(r)
     registerFeaturePage(r)
     registerAblationBaselines(r)
+    registerTypographicDefence(r)
+    registerEvidence(r)
 }

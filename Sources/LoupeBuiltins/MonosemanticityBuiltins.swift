@@ -22,21 +22,37 @@ public final class MonosemanticityObject: HostObject {
     let similarity: MonosemanticitySimilarity
     /// A remark on the inputs, shown under the summary (or empty).
     let caveat: String
+    /// The judge's mean pairwise similarity over these images: MS's chance level.
+    let chance: Double
+    /// Images each unit fires on.
+    let firing: [Int]
     public var images: Int { dataset.count }
     public var typeName: String { "Monosemanticity" }
 
     init(scores: [Double?], activations: [Float], unit: String, dataset: DatasetObject, tokens: TokenSelection,
-         similarity: MonosemanticitySimilarity, caveat: String = "") {
+         similarity: MonosemanticitySimilarity, chance: Double, caveat: String = "") {
         self.scores = scores; self.activations = activations; self.unit = unit; self.dataset = dataset
-        self.tokens = tokens; self.similarity = similarity; self.caveat = caveat
+        self.tokens = tokens; self.similarity = similarity; self.caveat = caveat; self.chance = chance
+        firing = Monosemanticity.firingImages(activations, images: dataset.count, units: scores.count)
     }
 
+    /// Every scored (not dead) unit, highest MS first.
     var ranked: [(latent: Int, score: Double)] {
         scores.enumerated().compactMap { i, s in s.map { (i, $0) } }.sorted { $0.score != $1.score ? $0.score > $1.score : $0.latent < $1.latent }
     }
 
+    /// The scored units that fire on enough images for their MS to mean
+    /// something; the top and bottom lists and the mean use these.
+    var reliable: [(latent: Int, score: Double)] { ranked.filter { firing[$0.latent] >= Monosemanticity.reliableImages } }
+
+    /// Mean MS of the reliable units with a bootstrap interval over units.
+    var meanEstimate: Estimate { Intervals.bootstrapMean(reliable.map(\.score), unit: "\(unit)s") }
+
     func table(_ rows: ArraySlice<(latent: Int, score: Double)>, title: String) -> TableObject {
-        TableObject(title: title, columns: [unit, "MS"], rows: rows.map { [.int($0.latent), .double($0.score)] })
+        TableObject(title: title, columns: [unit, "MS", "MS − chance", "firing images"],
+                    rows: rows.map { [.int($0.latent), .double($0.score), .double($0.score - chance), .int(firing[$0.latent])] },
+                    notes: "chance level (the judge's mean similarity over all pairs of these images): " + NumberText.fixed(chance, digits: 3)
+                        + "; units firing on fewer than \(Monosemanticity.reliableImages) of the \(images) images are left out as unreliable")
     }
 
     /// One captioned row of images per unit: the images it responds to most
@@ -44,13 +60,25 @@ public final class MonosemanticityObject: HostObject {
     func gallery(_ units: [(latent: Int, score: Double)], perUnit: Int) throws -> RGBImage {
         let k = scores.count
         let rows = try units.map { u -> RGBImage in
-            let order = (0..<images).sorted { activations[$0 * k + u.latent] > activations[$1 * k + u.latent] }.prefix(max(1, perUnit))
+            // Only images where the unit fires: padding a row with zeros would show what it does not respond to.
+            let order = (0..<images).filter { activations[$0 * k + u.latent] > 0 }
+                .sorted { activations[$0 * k + u.latent] > activations[$1 * k + u.latent] }.prefix(max(1, perUnit))
             let tiles = try order.map { try dataset.image($0) }
             let captions = order.map { String(format: "%.2f · %@", activations[$0 * k + u.latent], dataset.caption($0)) }
-            return try ImageGrid.render(tiles, captions: captions, columns: tiles.count, cellSize: 112,
-                                        title: String(format: "%@ %d · MS %.3f", unit, u.latent, u.score), density: figureDensity)
+            return try ImageGrid.render(tiles, captions: captions, columns: max(1, perUnit), cellSize: 112,
+                                        title: String(format: "%@ %d · MS %.3f · fires on %d of %d images · %@", unit, u.latent, u.score,
+                                                      firing[u.latent], images, Self.measure(tokens)), density: figureDensity)
         }
         return arrange(rows, vertical: true, gap: 4)
+    }
+
+    /// The activation shown in captions, in a few words.
+    static func measure(_ tokens: TokenSelection) -> String {
+        switch tokens {
+        case .cls: return "activation on the class token"
+        case .spatial: return "mean activation over patches"
+        case .all: return "mean activation over tokens"
+        }
     }
 
     static func describe(_ tokens: TokenSelection) -> String {
@@ -62,12 +90,13 @@ public final class MonosemanticityObject: HostObject {
     }
 
     public func display() -> DisplayBundle {
-        let live = ranked
-        let dead = scores.count - live.count
-        let mean = live.isEmpty ? 0 : live.map(\.score).reduce(0, +) / Double(live.count)
+        let live = reliable
+        let dead = scores.count - ranked.count, few = ranked.count - live.count
+        let mean = meanEstimate
         let plural = unit + "s"
-        var text = String(format: "Monosemanticity of %@ over %d images: mean MS %.3f over %d %@ (%d dead)", plural, images, mean,
-                          live.count, plural, dead)
+        var text = "Monosemanticity of \(plural) over \(images) images: mean MS " + NumberText.withInterval(mean, percent: false)
+            + " (bootstrap over \(plural)); chance level " + NumberText.fixed(chance, digits: 3)
+            + "; \(dead) dead, \(few) firing on fewer than \(Monosemanticity.reliableImages) images left out"
         text += "\nactivation per image: " + Self.describe(tokens) + "; similarity: " + similarity.description
         if similarity.isCircular {
             text += "\nnote: Pach et al. take the similarity from a separate encoder (a CLIP ViT-B/32 when scoring ViT-L/14, "
@@ -78,7 +107,8 @@ public final class MonosemanticityObject: HostObject {
         text += "\nhighest: " + live.prefix(5).map { "\($0.latent) (\(String(format: "%.3f", $0.score)))" }.joined(separator: ", ")
         text += "\nlowest: " + live.suffix(5).reversed().map { "\($0.latent) (\(String(format: "%.3f", $0.score)))" }.joined(separator: ", ")
         guard !live.isEmpty, let chart = try? Chart.histogram(live.map(\.score), bins: 40, options: ChartOptions(
-            title: String(format: "MS of %d %@, mean %.3f (%d dead)", live.count, plural, mean, dead),
+            title: "MS of \(live.count) \(plural) firing on \(Monosemanticity.reliableImages)+ images, mean "
+                + NumberText.fixed(mean.value, digits: 3) + ", chance " + NumberText.fixed(chance, digits: 3),
             xLabel: "monosemanticity score", yLabel: plural, density: figureDensity)) else { return DisplayBundle(text: text) }
         return DisplayBundle.png(chart, text: text)
     }
@@ -102,7 +132,8 @@ func monosemanticity(activations: [Float], units: Int, unit: String, dataset d: 
     let e = try similarity.embeddings(d, images: images)
     let scores = Monosemanticity.scores(activations: activations, images: images.count, latents: units, embeddings: e.values, dim: e.dim)
     return MonosemanticityObject(scores: scores, activations: activations, unit: unit, dataset: d, tokens: tokens,
-                                 similarity: similarity, caveat: caveat)
+                                 similarity: similarity,
+                                 chance: Monosemanticity.chanceLevel(embeddings: e.values, images: images.count, dim: e.dim), caveat: caveat)
 }
 
 func registerMonosemanticity(_ r: Registry) {
@@ -158,19 +189,32 @@ func registerMonosemanticity(_ r: Registry) {
     ms.addProperty(BuiltinProperty("encoder", type: "String", doc: "What judged two images alike (the similarity s(n,m)).") { v in
         .string((v.objectValue as! MonosemanticityObject).similarity.description)
     })
-    ms.addProperty(BuiltinProperty("mean", type: "Double", doc: "Mean MS over the units that are not dead.") { v in
-        let live = (v.objectValue as! MonosemanticityObject).ranked.map(\.score)
-        return .double(live.isEmpty ? 0 : live.reduce(0, +) / Double(live.count))
+    ms.addProperty(BuiltinProperty("mean", type: "Double", doc: "Mean MS over the units that fire on at least 10 images.") { v in
+        .double((v.objectValue as! MonosemanticityObject).meanEstimate.value)
+    })
+    ms.addProperty(BuiltinProperty("low", type: "Double", doc: "The lower end of the mean's 95% bootstrap interval over units.") { v in
+        .double((v.objectValue as! MonosemanticityObject).meanEstimate.low)
+    })
+    ms.addProperty(BuiltinProperty("high", type: "Double", doc: "The upper end of the mean's 95% bootstrap interval over units.") { v in
+        .double((v.objectValue as! MonosemanticityObject).meanEstimate.high)
+    })
+    ms.addProperty(BuiltinProperty("chance", type: "Double", doc: "MS's chance level: the judge's mean similarity over all pairs "
+                                   + "of the images, what a unit firing equally on every image would score.") { v in
+        .double((v.objectValue as! MonosemanticityObject).chance)
+    })
+    ms.addProperty(BuiltinProperty("aboveChance", type: "Double", doc: "Mean MS minus the chance level: comparable across judges.") { v in
+        let m = v.objectValue as! MonosemanticityObject
+        return .double(m.meanEstimate.value - m.chance)
     })
     ms.addMethod(BuiltinFunction("top", [Parameter(nil, name: "count", type: "Int", default: .int(10))], returns: "Table",
                                  doc: "The most monosemantic units.") { ctx in
         let m = ctx.receiver.objectValue as! MonosemanticityObject
-        return .object(m.table(m.ranked.prefix(max(0, try ctx.int("count")))[...], title: "Most monosemantic \(m.unit)s"))
+        return .object(m.table(m.reliable.prefix(max(0, try ctx.int("count")))[...], title: "Most monosemantic \(m.unit)s"))
     })
     ms.addMethod(BuiltinFunction("bottom", [Parameter(nil, name: "count", type: "Int", default: .int(10))], returns: "Table",
                                  doc: "The least monosemantic units.") { ctx in
         let m = ctx.receiver.objectValue as! MonosemanticityObject
-        return .object(m.table(ArraySlice(m.ranked.suffix(max(0, try ctx.int("count"))).reversed()), title: "Least monosemantic \(m.unit)s"))
+        return .object(m.table(ArraySlice(m.reliable.suffix(max(0, try ctx.int("count"))).reversed()), title: "Least monosemantic \(m.unit)s"))
     })
     for (name, top) in [("topGrid", true), ("bottomGrid", false)] {
         ms.addMethod(BuiltinFunction(name, [
@@ -181,8 +225,11 @@ func registerMonosemanticity(_ r: Registry) {
             let m = ctx.receiver.objectValue as! MonosemanticityObject
             let count = max(1, try ctx.int("count")), perUnit = try ctx.int("images")
             guard (1...32).contains(perUnit) else { throw ctx.valueError("images", "show 1 to 32 images per unit") }
-            let live = m.ranked
-            guard !live.isEmpty else { throw LoupeError(.value, "every \(m.unit) is dead on these images", at: ctx.span) }
+            let live = m.reliable
+            guard !live.isEmpty else {
+                throw LoupeError(.value, "no \(m.unit) fires on \(Monosemanticity.reliableImages) or more of these \(m.images) images; "
+                                 + "score it on more images", at: ctx.span)
+            }
             let chosen = top ? Array(live.prefix(count)) : Array(live.suffix(count).reversed())
             do {
                 return .object(ImageObject(try m.gallery(chosen, perUnit: perUnit),

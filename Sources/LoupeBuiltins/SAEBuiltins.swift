@@ -13,11 +13,14 @@ public final class SAEObject: HostObject {
     package let sae: SparseAutoencoder
     /// The model whose activations this SAE was trained on (for l0Map and steering).
     package var clip: CLIPModel?
+    /// How it was trained, when it was trained in this session.
+    package let training: TrainingRecord?
     public var typeName: String { "SAE" }
 
-    init(_ sae: SparseAutoencoder, clip: CLIPModel?) {
+    init(_ sae: SparseAutoencoder, clip: CLIPModel?, training: TrainingRecord? = nil) {
         self.sae = sae
         self.clip = clip
+        self.training = training
     }
 
     public func display() -> DisplayBundle {
@@ -28,8 +31,35 @@ public final class SAEObject: HostObject {
         if let layer = m.layer { fields.append(("layer", .int(layer))) }
         if let site = m.site { fields.append(("site", .string(site))) }
         if let tokens = m.tokens { fields.append(("tokens", .string(tokens))) }
+        if let training { fields.append(("training", .string(training.description))) }
         return DisplayBundle.summary(title: "SAE", text: sae.summary, fields: fields,
                                      json: .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.0, $0.1.json ?? .null) })))
+    }
+}
+
+/// What a reader of a trained SAE needs to judge its dead latents: how
+/// long it trained, and whether AuxK ever had dead latents to revive.
+package struct TrainingRecord: Sendable {
+    package let stepsDone: Int
+    package let steps: Int
+    package let seed: UInt64
+    package let auxKActiveSteps: Int
+    package let deadWindowSteps: Int
+    package let deadFraction: Double
+    package let usesAuxK: Bool
+
+    init(_ r: SAETrainingResult, steps: Int) {
+        stepsDone = r.stepsDone; self.steps = steps; seed = r.seed; auxKActiveSteps = r.auxKActiveSteps
+        deadWindowSteps = r.deadWindowSteps; deadFraction = r.deadFraction; usesAuxK = r.sae.architecture.usesAuxK
+    }
+
+    var description: String {
+        let aux: String
+        if !usesAuxK { aux = "no AuxK for this architecture" }
+        else if auxKActiveSteps == 0 && stepsDone <= deadWindowSteps {
+            aux = "AuxK never active: the run is not longer than the dead-latent window of \(deadWindowSteps) steps (set deadWindow:)"
+        } else { aux = "AuxK active in \(auxKActiveSteps) steps (dead-latent window \(deadWindowSteps) steps)" }
+        return "\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end"
     }
 }
 
@@ -138,20 +168,39 @@ func registerSAE(_ r: Registry) {
                   doc: "before each Adam step, scale the gradients so their global norm is at most this, as SAELens does; nil turns it off"),
         Parameter("checkpoint", type: "String", default: .null,
                   doc: "a folder for periodic checkpoints; a run started again with it resumes where it stopped"),
+        Parameter("deadWindow", type: "Int", default: .int(1000),
+                  doc: "a latent counts as dead, and AuxK trains it, after this many steps without firing (SAELens's "
+                     + "dead_feature_window); a run shorter than the window never uses AuxK, and the SAE's summary says so"),
+        Parameter("seeds", type: "Int", default: .null,
+                  doc: "train this many SAEs, with seeds seed, seed + 1, ..., and return them as an array: experiments "
+                     + "that take [SAE] report the mean and its interval across them"),
     ], returns: "SAE", doc: "Trains an SAE with Adam, learning-rate warm-up and decay, gradient-norm clipping, unit-norm decoder rows "
-       + "and AuxK on dead latents, with a live progress display. An interrupt stops training and keeps the SAE trained so far.") { ctx in
+       + "and AuxK on dead latents, with a live progress display. An interrupt stops training and keeps the SAE trained so far "
+       + "(with `seeds:`, the SAEs finished so far).") { ctx in
         let acts = try ctx.activations("activations")
         var options = SAETrainingOptions(architecture: try ctx.architecture("kind"), width: try ctx.int("width"), steps: try ctx.int("steps"))
         options.batchSize = try ctx.int("batch")
         options.learningRate = Float(try ctx.double("lr"))
-        options.seed = UInt64(max(0, try ctx.int("seed")))
+        let firstSeed = try ctx.int("seed")
+        guard firstSeed >= 0 && firstSeed <= Int(Int32.max) else {
+            throw ctx.valueError("seed", "give a seed between 0 and \(Int32.max), got \(firstSeed)")
+        }
         options.gradientClipNorm = ctx.has("clipGradients") ? try ctx.double("clipGradients") : nil
         if let norm = options.gradientClipNorm, !(norm > 0) {
             throw ctx.valueError("clipGradients", "'clipGradients:' must be a positive norm, or nil for no clipping; got \(norm)")
         }
+        options.deadWindowSteps = try ctx.int("deadWindow")
+        guard (1...(1 << 24 - 1)).contains(options.deadWindowSteps) else {
+            throw ctx.valueError("deadWindow", "give a window between 1 and 16,777,215 steps, got \(options.deadWindowSteps)")
+        }
+        let seedCount = ctx.has("seeds") ? try ctx.int("seeds") : nil
+        if let seedCount, !(1...100).contains(seedCount) {
+            throw ctx.valueError("seeds", "give between 1 and 100 seeds, got \(seedCount)")
+        }
         options.learningRateWarmupSteps = min(1000, options.steps / 20)
         options.learningRateDecaySteps = options.steps / 5
         if ctx.has("checkpoint") {
+            guard seedCount == nil else { throw ctx.valueError("checkpoint", "checkpoints resume one run; train one seed at a time with checkpoint:") }
             options.checkpointDirectory = try ctx.string("checkpoint")
             options.checkpointEvery = max(50, options.steps / 20)
         }
@@ -162,21 +211,37 @@ func registerSAE(_ r: Registry) {
         let floats = 12 * Double(width) * Double(dIn) + 4 * Double(batch) * Double(width)
         try ctx.checkMemory(count: Int(min(floats, Double(Int.max / 8))), of: 4,
                             for: "an SAE \(width) wide on \(dIn)-wide activations, trained \(batch) tokens at a time,")
-        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Training \(options.architecture.description) SAE",
-                                       total: options.steps)
-        let result: SAETrainingResult
-        do {
-            result = try SAETrainer.train(source: try acts.source(trainingSeed: options.seed), options: options, shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { p in
-                progress.update(done: p.step, details: [
-                    ("loss", String(format: "%.4g", p.loss)), ("L0", String(format: "%.1f", p.l0)),
-                    ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),
-                ])
-            }
-        } catch { throw languageError(error, at: ctx.span) }
-        progress.finish(done: result.stepsDone, details: [("tokens/s", String(format: "%.0f", result.tokensPerSecond))],
-                        interrupted: result.interrupted)
-        return try ctx.finished(.object(SAEObject(result.sae, clip: acts.clip)),
-                                progress: "stopped at step \(result.stepsDone) of \(options.steps)", kept: "the SAE trained so far")
+        var trained: [Value] = []
+        var lastDone = 0
+        let runs = seedCount ?? 1
+        for run in 0..<runs {
+            options.seed = UInt64(firstSeed + run)
+            let title = "Training \(options.architecture.description) SAE" + (seedCount == nil ? "" : ", seed \(options.seed) (\(run + 1) of \(runs))")
+            let progress = ProgressDisplay(output: ctx.interpreter.output, title: title, total: options.steps)
+            let result: SAETrainingResult
+            do {
+                result = try SAETrainer.train(source: try acts.source(trainingSeed: options.seed), options: options, shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { p in
+                    progress.update(done: p.step, details: [
+                        ("loss", String(format: "%.4g", p.loss)), ("L0", String(format: "%.1f", p.l0)),
+                        ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),
+                    ])
+                }
+            } catch { throw languageError(error, at: ctx.span) }
+            progress.finish(done: result.stepsDone, details: [("tokens/s", String(format: "%.0f", result.tokensPerSecond)),
+                                                              ("AuxK active", "\(result.auxKActiveSteps) steps"),
+                                                              ("dead", NumberText.percent(result.deadFraction))],
+                            interrupted: result.interrupted)
+            lastDone = result.stepsDone
+            if result.interrupted && seedCount != nil { break }   // a partly trained seed is not one of the seeds
+            trained.append(.object(SAEObject(result.sae, clip: acts.clip, training: TrainingRecord(result, steps: options.steps))))
+            if result.interrupted { break }
+        }
+        guard let seedCount else {
+            return try ctx.finished(trained[0], progress: "stopped at step \(lastDone) of \(options.steps)", kept: "the SAE trained so far")
+        }
+        try ctx.checkInterruptUnless(!trained.isEmpty)
+        return try ctx.finished(.array(trained), progress: "stopped after \(trained.count) of \(seedCount) seeds",
+                                kept: "the \(trained.count) SAEs finished")
     })
     sae.addStatic(BuiltinFunction("load", [
         Parameter(nil, name: "path", type: "String", doc: "a folder with sae_weights.safetensors and cfg.json (SAELens), or sparsify's layout"),

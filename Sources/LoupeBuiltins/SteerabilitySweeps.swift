@@ -78,15 +78,22 @@ private func sweepFigure(_ points: [SweepPoint], title: String, xName: String, x
                          chartTitle: String, logX: Bool = false) throws -> FigureObject {
     // Whole clamp values (the usual ones) read as integers in the table.
     func x(_ p: SweepPoint) -> Value { xIsInteger || p.x == p.x.rounded() && abs(p.x) < 1e9 ? .int(Int(p.x)) : .double(p.x) }
-    let table = TableObject(title: title, columns: [xName, "latents: mean S", "latents: steerable", "latents: coverage",
-                                                    "neurons: mean S", "neurons: steerable", "neurons: coverage"],
-                            rows: points.map { p in
-        [x(p), .double(p.latents.meanScore), .double(p.latents.fractionSteerable), .int(p.latents.coverage(.meanDelta)),
-         .double(p.neurons.meanScore), .double(p.neurons.fractionSteerable), .int(p.neurons.coverage(.meanDelta))]
-    })
+    func cells(_ r: SteerabilityResult) -> [Value] {
+        let f = r.fractionEstimate
+        return [.double(r.meanScore), .double(f.value), .double(f.low), .double(f.high), .int(r.coverage(.firstImage))]
+    }
+    let table = TableObject(title: title, columns: [xName] + ["latents", "neurons"].flatMap { u in
+        ["\(u): mean S", "\(u): steerable", "low", "high", "\(u): coverage (image 0)"]
+    }, rows: points.map { p in [x(p)] + cells(p.latents) + cells(p.neurons) },
+       notes: points.map { p in
+        let a = p.latents.fractionEstimate, b = p.neurons.fractionEstimate
+        return "- \(xName) " + NumberText.fixed(p.x, digits: p.x == p.x.rounded() ? 0 : 2) + ": " + Comparison(
+            Measured(name: "latents", estimate: a, perSeed: [a.value]), Measured(name: "neurons", estimate: b, perSeed: [b.value])).sentence()
+    }.joined(separator: "\n"))
     let xs = points.map(\.x)
-    let chart = try Chart.lines([LineSeries(name: "SAE latents", x: xs, y: points.map(\.latents.fractionSteerable)),
-                                 LineSeries(name: "neurons", x: xs, y: points.map(\.neurons.fractionSteerable))],
+    func bars(_ r: [SteerabilityResult]) -> [ErrorBar] { r.map { ErrorBar(low: $0.fractionEstimate.low, high: $0.fractionEstimate.high) } }
+    let chart = try Chart.lines([LineSeries(name: "SAE latents", x: xs, y: points.map(\.latents.fractionSteerable), intervals: bars(points.map(\.latents))),
+                                 LineSeries(name: "neurons", x: xs, y: points.map(\.neurons.fractionSteerable), intervals: bars(points.map(\.neurons)))],
                                 options: ChartOptions(title: chartTitle, xLabel: xName, yLabel: "fraction steerable (S > 0.10)",
                                                       logX: logX, density: figureDensity))
     return FigureObject(kind: "Figure", table: table, image: chart)
@@ -117,7 +124,7 @@ private func sweep(_ ctx: CallContext, title: String, points count: Int, unitsPe
 }
 
 private let sweepParameters = [
-    Parameter("vocabulary", type: "[String]", doc: "the words v of p(v|x), e.g. vocabulary(.clip)"),
+    Parameter("vocabulary", type: "[String]", doc: "the words v of p(v|x), e.g. vocabulary(.english)"),
     Parameter("images", type: "Dataset"),
     Parameter("units", type: "Int", default: .null,
               doc: "measure only the first this many latents and neurons at each point (default: all), to keep a sweep quick"),

@@ -12,13 +12,17 @@ public final class TableObject: HostObject {
     public let rows: [[Value]]
     /// A column of values in [0, 1] drawn as bars in HTML (probabilities).
     public let barColumn: Int?
+    /// Lines under the table: what its numbers do and do not show (which
+    /// differences are resolved, what was chosen on which images).
+    public let notes: String?
     public var typeName: String { "Table" }
 
-    public init(title: String? = nil, columns: [String], rows: [[Value]], barColumn: Int? = nil) {
+    public init(title: String? = nil, columns: [String], rows: [[Value]], barColumn: Int? = nil, notes: String? = nil) {
         self.title = title
         self.columns = columns
         self.rows = rows
         self.barColumn = barColumn
+        self.notes = notes.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     static func cell(_ v: Value) -> String {
@@ -37,6 +41,7 @@ public final class TableObject: HostObject {
         lines.append(line(columns))
         lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
         lines += body.map(line)
+        if let notes { lines.append(notes) }
         return lines.joined(separator: "\n")
     }
 
@@ -58,13 +63,19 @@ public final class TableObject: HostObject {
             }
             s += "</tr>"
         }
-        return s + "</tbody></table>"
+        s += "</tbody></table>"
+        if let notes {
+            s += "<div class=\"loupe-notes\" style=\"margin-top: 0.4em\">"
+                + notes.split(separator: "\n").map { "<div>\(escapeHTML(String($0)))</div>" }.joined() + "</div>"
+        }
+        return s
     }
 
     public var json: JSON {
         var o: [String: JSON] = ["columns": .array(columns.map(JSON.string)),
                                  "rows": .array(rows.map { .array($0.map { $0.json ?? .string($0.printed) }) })]
         if let title { o["title"] = .string(title) }
+        if let notes { o["notes"] = .string(notes) }
         return .object(o)
     }
 

@@ -1,3 +1,4 @@
+import LoupeAnalysis
 import LoupeCLIP
 import LoupeImage
 import LoupeData
@@ -23,14 +24,17 @@ public final class ZeroShotObject: HostObject {
 
     public var total: Int { counts.reduce(0, +) }
     public var accuracy: Double { total == 0 ? 0 : Double(correct.reduce(0, +)) / Double(total) }
+    /// Overall accuracy with Wilson's 95% interval over the images.
+    package var interval: Estimate { Intervals.wilson(successes: correct.reduce(0, +), of: total) }
 
     var table: TableObject {
+        func cells(_ e: Estimate) -> [Value] { [.int(e.n), .double(e.value), .double(e.low), .double(e.high)] }
         var rows: [[Value]] = classes.indices.filter { counts[$0] > 0 }.map { c in
-            [.string(classes[c]), .string(prompts[c]), .int(counts[c]), .double(Double(correct[c]) / Double(counts[c]))]
+            [.string(classes[c]), .string(prompts[c])] + cells(Intervals.wilson(successes: correct[c], of: counts[c]))
         }
-        rows.append(["overall", "", .int(total), .double(accuracy)])
-        return TableObject(title: "Zero-shot \(attribute) accuracy on \(total) images of \(source)",
-                           columns: ["class", "prompt", "images", "accuracy"], rows: rows, barColumn: 3)
+        rows.append(["overall", ""] + cells(interval))
+        return TableObject(title: "Zero-shot \(attribute) accuracy on \(total) images of \(source), with 95% Wilson intervals",
+                           columns: ["class", "prompt", "n", "accuracy", "low", "high"], rows: rows, barColumn: 3)
     }
 
     public func display() -> DisplayBundle {
@@ -38,6 +42,8 @@ public final class ZeroShotObject: HostObject {
         if case .object(var o)? = bundle.data[LoupeMIME.table] {
             o["attribute"] = .string(attribute)
             o["accuracy"] = .double(accuracy)
+            o["low"] = .double(interval.low)
+            o["high"] = .double(interval.high)
             o["images"] = .int(total)
             bundle.data[LoupeMIME.table] = .object(o)
         }
@@ -115,6 +121,15 @@ func registerZeroShot(_ r: Registry) {
     let zeroShot = BuiltinType("ZeroShot", doc: "Zero-shot accuracy on one attribute of a dataset, per class and overall.", isGlobal: false)
     zeroShot.addProperty(BuiltinProperty("accuracy", type: "Double", doc: "The fraction of all images classified correctly.") { v in
         .double((v.objectValue as! ZeroShotObject).accuracy)
+    })
+    zeroShot.addProperty(BuiltinProperty("low", type: "Double", doc: "The lower end of the accuracy's 95% Wilson interval.") { v in
+        .double((v.objectValue as! ZeroShotObject).interval.low)
+    })
+    zeroShot.addProperty(BuiltinProperty("high", type: "Double", doc: "The upper end of the accuracy's 95% Wilson interval.") { v in
+        .double((v.objectValue as! ZeroShotObject).interval.high)
+    })
+    zeroShot.addProperty(BuiltinProperty("n", type: "Int", doc: "How many images the accuracy is over.") { v in
+        .int((v.objectValue as! ZeroShotObject).total)
     })
     zeroShot.addProperty(BuiltinProperty("perClass", type: "[String: Double]", doc: "Accuracy per class, for classes with images.") { v in
         let z = v.objectValue as! ZeroShotObject

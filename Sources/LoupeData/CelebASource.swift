@@ -120,6 +120,8 @@ package final class CelebASource: ImageSource, @unchecked Sendable {
         }
     }
 
+    package func identity(at index: Int) -> String { ((imageFolder as NSString).appendingPathComponent(files[index]) as NSString).standardizingPath }
+
     /// The file name and, when few attributes are kept, the ones it has.
     package func caption(at index: Int) -> String {
         guard attributes.count <= 4 else { return files[index] }

@@ -57,6 +57,8 @@ package final class FolderSource: ImageSource, @unchecked Sendable {
         }
     }
 
+    package func identity(at index: Int) -> String { (files[index] as NSString).standardizingPath }
+
     package func caption(at index: Int) -> String {
         let name = (files[index] as NSString).lastPathComponent
         return labels[index].map { "\($0): \(name)" } ?? name

@@ -14,6 +14,11 @@ package protocol ImageSource: AnyObject {
     func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool
     /// The value of an attribute for one image ("star" for shape).
     func value(_ index: Int, of attribute: String) throws -> String
+    /// What makes image `index` the picture it is, the same for every dataset
+    /// that shows it: a scene's generator and number (whatever word is
+    /// drawn on it), a file's path. Analyses compare identities to refuse
+    /// selecting units on the images that evaluate them.
+    func identity(at index: Int) -> String
 }
 
 extension ImageSource {

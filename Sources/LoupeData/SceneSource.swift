@@ -39,6 +39,17 @@ package final class SceneSource: ImageSource, @unchecked Sendable {
     }
 
     package func caption(at index: Int) -> String { attributes(at: index).caption }
+    /// The generator's seed and settings and the scene's number: a
+    /// typographic copy is the same scene with a word on it.
+    package func identity(at index: Int) -> String { "scene \(index) of seed \(generator.seed) (world \(worldDigest))" }
+
+    /// A short, stable digest of the generator's settings: scenes of one
+    /// seed drawn under other settings are other pictures.
+    private var worldDigest: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
+        for byte in String(describing: generator.config).utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(h % 0x10000, radix: 16)
+    }
     package var attributeNames: [String] { SceneVocabulary.attributes }
     package func validValues(of attribute: String) -> [String]? { SceneVocabulary.values(of: attribute) }
     package func matches(_ index: Int, _ attribute: String, _ value: String) throws -> Bool {

@@ -94,6 +94,8 @@ package final class WaterbirdsSource: ImageSource, @unchecked Sendable {
         }
     }
 
+    package func identity(at index: Int) -> String { ((root as NSString).appendingPathComponent(records[index].file) as NSString).standardizingPath }
+
     package func caption(at index: Int) -> String {
         let r = records[index]
         return "\(Self.birds[r.bird]) on \(Self.places[r.place]): \((r.file as NSString).lastPathComponent)"

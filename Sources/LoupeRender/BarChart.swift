@@ -1,14 +1,37 @@
 import Foundation
 import LoupeImage
 
+/// A 95% interval drawn over a bar or a point: a vertical whisker with caps.
+package struct ErrorBar: Sendable {
+    package let low: Double
+    package let high: Double
+    package init(low: Double, high: Double) { self.low = low; self.high = high }
+}
+
+extension ChartFrame {
+    /// A whisker from `low` to `high` at pixel column `x`, dark so it reads on any bar colour.
+    mutating func errorBar(_ bar: ErrorBar, x: Double, halfWidth: Double) {
+        guard bar.low.isFinite, bar.high.isFinite else { return }
+        let top = py(max(bar.low, bar.high)), bottom = py(min(bar.low, bar.high))
+        let width = max(1, unit * 1.25), ink = Colour(hex: 0x222222)
+        canvas.line(from: Point(x, top), to: Point(x, bottom), ink, width: width)
+        canvas.line(from: Point(x - halfWidth, top), to: Point(x + halfWidth, top), ink, width: width)
+        canvas.line(from: Point(x - halfWidth, bottom), to: Point(x + halfWidth, bottom), ink, width: width)
+    }
+}
+
 extension Chart {
-    /// Vertical bars, one per label, from zero (negative values hang down).
-    package static func bars(labels: [String], values: [Double], options: ChartOptions = ChartOptions(),
+    /// Vertical bars, one per label, from zero (negative values hang down),
+    /// each with its interval as an error bar when `intervals` are given.
+    package static func bars(labels: [String], values: [Double], intervals: [ErrorBar]? = nil, options: ChartOptions = ChartOptions(),
                             colour: Colour = Colour.series[0]) throws -> RGBImage {
         guard labels.count == values.count else {
             throw ChartError.countMismatch("bar chart needs one value per label (\(labels.count) labels, \(values.count) values)")
         }
-        let finite = values.filter(\.isFinite)
+        if let intervals, intervals.count != values.count {
+            throw ChartError.countMismatch("bar chart needs one interval per value (\(values.count) values, \(intervals.count) intervals)")
+        }
+        let finite = (values + (intervals ?? []).flatMap { [$0.low, $0.high] }).filter(\.isFinite)
         let lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 1)
         let yAxis = options.logY ? Axis.logarithmic(max(1e-12, finite.filter { $0 > 0 }.min() ?? 1), max(hi, 1e-12))
                                  : Axis.linear(lo, hi == lo ? lo + 1 : hi, target: 5)
@@ -20,6 +43,7 @@ extension Chart {
             let x0 = frame.plot.x + slot * Double(i) + slot * 0.15
             let top = frame.py(v)
             frame.canvas.fill(Rect(x: x0, y: min(top, zero), width: slot * 0.7, height: abs(zero - top)), colour)
+            if let bar = intervals?[i] { frame.errorBar(bar, x: x0 + slot * 0.35, halfWidth: slot * 0.12) }
         }
         if labels.isEmpty { frame.noData() }
         return frame.finish()
@@ -28,13 +52,16 @@ extension Chart {
     /// Bars in groups: one group per label, one bar per series in each (the
     /// same condition in the same colour across groups), with a legend.
     /// For paired conditions: clean against attacked, per method.
-    package static func groupedBars(labels: [String], series: [(name: String, values: [Double])],
+    package static func groupedBars(labels: [String], series: [(name: String, values: [Double])], intervals: [[ErrorBar]]? = nil,
                                    options: ChartOptions = ChartOptions()) throws -> RGBImage {
         guard !series.isEmpty else { throw ChartError.empty("grouped bars need at least one series") }
         for s in series where s.values.count != labels.count {
             throw ChartError.countMismatch("series '\(s.name)' has \(s.values.count) values for \(labels.count) labels")
         }
-        let finite = series.flatMap(\.values).filter(\.isFinite)
+        if let intervals, intervals.count != series.count || zip(intervals, series).contains(where: { $0.count != $1.values.count }) {
+            throw ChartError.countMismatch("grouped bars need one interval per value of every series")
+        }
+        let finite = (series.flatMap(\.values) + (intervals ?? []).joined().flatMap { [$0.low, $0.high] }).filter(\.isFinite)
         let lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 1)
         let yAxis = Axis.linear(lo, hi == lo ? lo + 1 : hi, target: 5)
         let xAxis = Axis(lo: 0, hi: Double(max(1, labels.count)), log: false, ticks: [], labels: [])
@@ -49,6 +76,7 @@ extension Chart {
                 let top = frame.py(v)
                 let bar = Rect(x: x0, y: min(top, zero), width: barWidth * 0.92, height: abs(zero - top))
                 frame.canvas.fill(bar, Colour.series[k % Colour.series.count])
+                if let e = intervals?[k][i] { frame.errorBar(e, x: bar.x + bar.width / 2, halfWidth: bar.width * 0.2) }
                 for a in 0...4 { for b in 0...10 {
                     drawn.append(Point(bar.x + bar.width * Double(a) / 4, bar.y + bar.height * Double(b) / 10))
                 } }

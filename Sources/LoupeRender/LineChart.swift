@@ -7,9 +7,11 @@ package struct LineSeries: Sendable {
     package var x: [Double]
     package var y: [Double]
     package var colour: Colour?
+    /// A 95% interval per point, drawn as error bars; nil for none.
+    package var intervals: [ErrorBar]?
 
-    package init(name: String, x: [Double], y: [Double], colour: Colour? = nil) {
-        self.name = name; self.x = x; self.y = y; self.colour = colour
+    package init(name: String, x: [Double], y: [Double], colour: Colour? = nil, intervals: [ErrorBar]? = nil) {
+        self.name = name; self.x = x; self.y = y; self.colour = colour; self.intervals = intervals
     }
 
     /// Values against their index (0, 1, 2...), e.g. a loss per step.
@@ -30,13 +32,17 @@ extension Chart {
     /// measured.
     package static func lines(_ series: [LineSeries], options: ChartOptions = ChartOptions(),
                              lineWidth: Double = 1.75, markers: Bool? = nil) throws -> RGBImage {
-        for s in series where s.x.count != s.y.count {
-            throw ChartError.countMismatch("series '\(s.name)' has \(s.x.count) x values but \(s.y.count) y values")
+        for s in series where s.x.count != s.y.count || (s.intervals.map { $0.count != s.y.count } ?? false) {
+            throw ChartError.countMismatch("series '\(s.name)' has \(s.x.count) x values, \(s.y.count) y values and "
+                                           + "\(s.intervals?.count ?? s.y.count) intervals")
         }
         func usable(_ v: Double, _ log: Bool) -> Bool { v.isFinite && (!log || v > 0) }
         var xs: [Double] = [], ys: [Double] = []
         for s in series {
             for (a, b) in zip(s.x, s.y) where usable(a, options.logX) && usable(b, options.logY) { xs.append(a); ys.append(b) }
+            for (a, e) in zip(s.x, s.intervals ?? []) where usable(a, options.logX) {
+                ys += [e.low, e.high].filter { usable($0, options.logY) }
+            }
         }
         let showMarkers = markers ?? series.allSatisfy { $0.x.count <= 20 }
         let measuredX = showMarkers
@@ -66,6 +72,10 @@ extension Chart {
                 else { flush() }
             }
             flush()
+            for (a, e) in zip(s.x, s.intervals ?? []) where usable(a, options.logX) && usable(e.low, options.logY) && usable(e.high, options.logY) {
+                frame.errorBar(e, x: frame.px(a), halfWidth: 4 * frame.unit)
+                drawn += [Point(frame.px(a), frame.py(e.low)), Point(frame.px(a), frame.py(e.high))]
+            }
         }
         if xs.isEmpty { frame.noData() }
         if series.count > 1 || series.contains(where: { !$0.name.isEmpty }) { frame.legend(series, avoiding: drawn) }

@@ -63,6 +63,9 @@ package enum SAETrainer {
         var last: StepLosses? = nil
         var interrupted = false
         var tokensPerSecond = 0.0
+        // Steps in which AuxK had dead latents to train (the window must pass
+        // before any latent can count as dead, so short runs may have none).
+        var auxKSteps = 0
 
         func saveCheckpoint() throws {
             guard let dir = options.checkpointDirectory else { return }
@@ -81,6 +84,7 @@ package enum SAETrainer {
             }
             let losses = outcome.losses
             let deadCount = iteration.deadLatents.deadCount
+            if !outcome.dead.isEmpty && outcome.losses.auxiliary > 0 { auxKSteps += 1 }
             current += 1
             last = losses
 
@@ -101,7 +105,9 @@ package enum SAETrainer {
         let result = sae.copy()
         if scale != 1 { foldScale(result, scale) }
         return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
-                                 lastLosses: last, tokensPerSecond: tokensPerSecond)
+                                 lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,
+                                 deadFraction: Double(iteration.deadLatents.deadCount) / Double(n),
+                                 deadWindowSteps: options.deadWindowSteps, seed: options.seed)
     }
 
     /// An SAE trained on s·x, rewritten to read and write x directly.

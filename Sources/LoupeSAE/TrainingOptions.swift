@@ -118,4 +118,10 @@ package struct SAETrainingResult {
     package var resumedFromStep: Int?
     package var lastLosses: StepLosses?
     package var tokensPerSecond: Double
+    /// Steps (of this run) in which AuxK trained dead latents.
+    package var auxKActiveSteps: Int = 0
+    /// Latents dead at the end, by the training window's definition.
+    package var deadFraction: Double = 0
+    package var deadWindowSteps: Int = 0
+    package var seed: UInt64 = 0
 }

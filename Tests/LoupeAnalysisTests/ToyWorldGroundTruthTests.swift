@@ -204,7 +204,7 @@ import Testing
                                           group: test.map { "\($0.attributes.shapeGroup.rawValue) on \($0.attributes.habitat.rawValue)" })
         let water = train.filter { $0.attributes.habitat == .water }.map(\.image)
         let land = train.filter { $0.attributes.habitat == .land }.map(\.image)
-        let outcomes = try evaluation.baselines(sae: sae, layer: Self.layer, site: .residPost, tokens: .all, with: water, without: land,
+        let outcomes = try evaluation.baselines(saes: [sae], layer: Self.layer, site: .residPost, tokens: .all, with: water, without: land,
                                                 top: 32, bothWays: true, draws: 5, seed: 3)
         #expect(outcomes.map(\.condition) == ["no ablation", "top SAE latents", "random latents", "top neurons"])
         for o in outcomes { print(String(format: "%@: worst group %.3f, overall %.3f", o.condition, o.worst, o.overall)) }

@@ -51,8 +51,8 @@ import Testing
         prepare(s, model: "hf_tiny_bf16", scenes: 6, seed: 4, layer: 1, k: 4, width: 16, steps: 10)
         _ = s.run("""
         let words = ["red", "blue", "water", "star", "grass"]
-        let byDelta = clip.steerability(sae, vocabulary: words, images: scenes, clamp: 40)
-        let byImage = clip.steerability(sae, vocabulary: words, images: scenes, clamp: 40, coverage: .firstImage)
+        let byDelta = clip.steerability(sae, vocabulary: words, images: scenes, clamp: 40, coverage: .meanDelta)
+        let byImage = clip.steerability(sae, vocabulary: words, images: scenes, clamp: 40)
         """)
         #expect(result(s, "byDelta.coverage == byDelta.coverageMeanDelta") == "true")
         #expect(result(s, "byImage.coverage == byImage.coverageFirstImage") == "true")
@@ -80,7 +80,7 @@ import Testing
         #expect(result(s, "byLayer.table.column(\"neurons: steerable\")[0] == clip.steerability(neurons: 0, vocabulary: words, images: scenes, clamp: 40, units: 0..<8).fractionSteerable") == "true")
         #expect(result(s, "curve.table.column(\"clamp\")") == "[10, 40]")
         #expect(result(s, "curve.table.column(\"latents: mean S\")[0] == clip.steerability(sae, vocabulary: words, images: scenes, clamp: 10, units: 0..<8).meanScore") == "true")
-        #expect(result(s, "curve.table.column(\"neurons: coverage\")[1] == clip.steerability(neurons: 1, vocabulary: words, images: scenes, clamp: 40, units: 0..<8).coverage") == "true")
+        #expect(result(s, "curve.table.column(\"neurons: coverage (image 0)\")[1] == clip.steerability(neurons: 1, vocabulary: words, images: scenes, clamp: 40, units: 0..<8).coverage") == "true")
         #expect(failure(s, "clip.steerabilityCurve(sae, clamps: [], vocabulary: words, images: scenes)")?.message == "give at least one clamp value")
         #expect(failure(s, "clip.steerabilityByLayer([sae], vocabulary: words, images: scenes, units: 0)")?.message
                 == "measure at least one unit per point, got 0")
@@ -88,13 +88,13 @@ import Testing
 
     @Test func namedVocabulariesAndPlotsAgainstX() {
         let s = Session()
-        #expect(result(s, "vocabulary(.clip).count") == "5000")
+        #expect(result(s, "vocabulary(.clipTokens).count") == "5000")
         // CLIP's merge order: the commonest first, suffix-like tokens that end a word included.
-        #expect(result(s, "vocabulary(.clip, count: 3)") == "[\"the\", \"ing\", \"and\"]")
-        #expect(result(s, "vocabulary(.clip).contains(\"dog\")") == "true")
+        #expect(result(s, "vocabulary(.clipTokens, count: 3)") == "[\"the\", \"ing\", \"and\"]")
+        #expect(result(s, "vocabulary(.clipTokens).contains(\"dog\")") == "true")
         #expect(result(s, "vocabulary(.scenes).contains(\"circle\") && vocabulary(.scenes).contains(\"red\")") == "true")
-        #expect(failure(s, "vocabulary(.clip, count: 0)")?.message == "give a positive number of words, got 0")
-        #expect(failure(s, "vocabulary(.wordnet)")?.message.contains("choices are .clip, .scenes") == true)
+        #expect(failure(s, "vocabulary(.clipTokens, count: 0)")?.message == "'count:' must be between 1 and 100,000 words, got 0")
+        #expect(failure(s, "vocabulary(.wordnet)")?.message.contains("choices are .english, .clipTokens, .scenes") == true)
         #expect(failure(s, "plot([1.0, 2.0, 4.0], x: [10, 50, 150])") == nil)
         #expect(failure(s, "plot([1.0, 2.0], x: [10, 50, 150])")?.message == "give one x per value: 3 x for a series of 2")
     }

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import LoupeAnalysis
+
+/// The interval and comparison rules every reported figure goes through,
+/// against values computed independently (scipy.stats and the textbook
+/// formulas), and the worst-group rules the literature uses.
+@Suite struct EvidenceTests {
+    @Test func wilsonMatchesTheTextbookInterval() {
+        // statsmodels.stats.proportion.proportion_confint(5, 10, method="wilson")
+        let half = Intervals.wilson(successes: 5, of: 10)
+        #expect(abs(half.low - 0.236_593) < 1e-5 && abs(half.high - 0.763_407) < 1e-5)
+        // At 0 of n the interval still has width; the normal one would be [0, 0].
+        let none = Intervals.wilson(successes: 0, of: 10)
+        #expect(none.low == 0 && abs(none.high - 0.277_533) < 1e-5)
+        let all = Intervals.wilson(successes: 58, of: 58)
+        #expect(all.high == 1 && all.low < 1 && all.n == 58)
+        #expect(Intervals.wilson(successes: 0, of: 0).value.isNaN)
+    }
+
+    @Test func studentTQuantilesAndPairedTest() {
+        // scipy.stats.t.ppf(0.975, df)
+        for (df, q) in [(1, 12.706_205), (2, 4.302_653), (10, 2.228_139), (100, 1.983_972)] {
+            #expect(abs(StudentT.quantile975(degreesOfFreedom: df) - q) < 1e-4, "df \(df)")
+        }
+        // scipy.stats.ttest_rel([1, 2, 3], [0, 0, 0]).pvalue
+        #expect(abs(Intervals.pairedTest([1, 2, 3], [0, 0, 0])! - 0.074_180) < 1e-5)
+        #expect(Intervals.pairedTest([1], [0]) == nil)
+        #expect(Intervals.pairedTest([1, 1], [1, 1]) == 1)
+        #expect(Intervals.pairedTest([2, 2], [1, 1]) == 0)
+    }
+
+    @Test func intervalAcrossSeedsIsStudentT() {
+        let e = Intervals.acrossRuns([0.2, 0.3, 0.4])
+        // mean 0.3, sd 0.1, t(0.975, 2) = 4.302653: half-width 0.248414
+        #expect(abs(e.value - 0.3) < 1e-12 && abs(e.high - 0.548_414) < 1e-5 && e.n == 3 && e.unit == "seeds")
+    }
+
+    @Test func bootstrapIsSeededAndCoversTheMean() {
+        let values = (0..<200).map { Double($0 % 10) }
+        let a = Intervals.bootstrapMean(values, seed: 1), b = Intervals.bootstrapMean(values, seed: 1)
+        #expect(a == b)
+        #expect(abs(a.value - 4.5) < 1e-12 && a.low < 4.5 && a.high > 4.5)
+        // Close to the normal approximation: 1.96 · sd / sqrt(n) = 0.398
+        #expect(abs((a.high - a.low) / 2 - 0.398) < 0.06)
+    }
+
+    @Test func comparisonsSayResolvedOnlyWhenResolved() {
+        let tight = Measured(name: "latents", estimate: Intervals.acrossRuns([0.30, 0.31, 0.32]), perSeed: [0.30, 0.31, 0.32])
+        let random = Measured(name: "random", estimate: Intervals.acrossRuns([0.15, 0.16, 0.15]), perSeed: [0.15, 0.16, 0.15])
+        let c = Comparison(tight, random)
+        #expect(c.resolved && c.p != nil)
+        #expect(c.sentence().hasPrefix("latents above random by 15.7 points (paired t-test over 3 seeds"))
+        // One image either way in a group of 58 is not a finding.
+        let a = Measured(name: "latents", estimate: Intervals.wilson(successes: 12, of: 58), perSeed: [12.0 / 58])
+        let b = Measured(name: "neurons", estimate: Intervals.wilson(successes: 11, of: 58), perSeed: [11.0 / 58])
+        let close = Comparison(a, b)
+        #expect(!close.resolved && close.p == nil)
+        #expect(close.sentence().contains("not resolved (95% intervals overlap, n = 58 and 58 images)"))
+    }
+
+    /// The random baseline takes each draw's worst group, then averages:
+    /// averaging the groups first lets different draws' bad groups cancel.
+    @Test func randomBaselineTakesTheWorstGroupPerDraw() {
+        let first = GroupAccuracy(correct: [false, true], group: ["a", "b"])
+        let second = GroupAccuracy(correct: [true, false], group: ["a", "b"])
+        let random = AblationOutcome(condition: "random latents", units: [], runs: [first, second], drawsPerSeed: 2)
+        #expect(random.accuracies == [0.5, 0.5])
+        #expect(random.worst == 0)
+        #expect(random.worstPerSeed == [0])
+    }
+
+    @Test func selectionAndEvaluationMustNotShareImages() {
+        #expect(throws: AnalysisError.self) {
+            try SelectionOverlap.check(selection: ["a", "b"], evaluation: ["c", "b"], selectionName: "with", evaluationName: "test")
+        }
+        #expect(throws: Never.self) {
+            try SelectionOverlap.check(selection: ["a", "b"], evaluation: ["c", "d"], selectionName: "with", evaluationName: "test")
+        }
+    }
+}
