@@ -74,7 +74,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeImage", "LoupeTensor", "LoupeWorld"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeBuiltins", "LoupeCLIP", "LoupeSafetensors", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeBuiltins", "LoupeCLIP", "LoupeData", "LoupeSafetensors", "LoupeTestSupport"]),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeJSON", "CZMQ", "LoupeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

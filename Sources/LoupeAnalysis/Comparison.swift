@@ -45,7 +45,7 @@ package struct Comparison: Sendable {
     /// p = 0.012" or "95% intervals overlap, n = 58 and 58 images".
     package var evidence: String {
         if let p {
-            return "paired t-test over \(a.perSeed.count) seeds, p = \(NumberText.pValue(p))"
+            return "paired t-test over \(a.perSeed.count) seeds, \(NumberText.pValue(p))"
         }
         let sizes = a.estimate.unit == b.estimate.unit
             ? "n = \(a.estimate.n) and \(b.estimate.n) \(a.estimate.unit)"
@@ -56,11 +56,12 @@ package struct Comparison: Sendable {
     /// One sentence: which is higher and by how much when resolved, "not
     /// resolved" otherwise; `scale` 100 states fractions in points.
     package func sentence(scale: Double = 100, unit: String = "points") -> String {
-        let size = NumberText.fixed(abs(difference) * scale, digits: 1)
+        let size = NumberText.fixed(abs(difference) * scale, digits: scale >= 100 ? 1 : 3)
         if resolved {
             return "\(a.name) \(difference > 0 ? "above" : "below") \(b.name) by \(size) \(unit) (\(evidence))"
         }
-        return "\(a.name) against \(b.name): a difference of \(size) \(unit), not resolved (\(evidence))"
+        let direction = difference > 0 ? "above" : difference < 0 ? "below" : "level with"
+        return "\(a.name) \(size) \(unit) \(direction) \(b.name), not resolved (\(evidence))"
     }
 }
 
@@ -73,9 +74,10 @@ package enum NumberText {
         return String(format: "%.\(min(max(0, digits), 9))f", v)
     }
 
+    /// "p = 0.012", or "p < 0.001" below what three decimals show.
     package static func pValue(_ p: Double) -> String {
-        guard p.isFinite else { return "n/a" }
-        return p < 0.001 ? "< 0.001" : String(format: "%.3f", p)
+        guard p.isFinite else { return "p n/a" }
+        return p < 0.001 ? "p < 0.001" : String(format: "p = %.3f", p)
     }
 
     /// A fraction as a percentage with one decimal.

@@ -39,8 +39,9 @@ package struct AblationOutcome: Sendable {
     /// Wilson's over the worst group's images.
     package var worstEstimate: Estimate {
         let seeds = worstPerSeed
-        if seeds.count >= 2 { return Intervals.acrossRuns(seeds, unit: "seeds") }
-        if runs.count >= 2 { return Intervals.acrossRuns(runs.map(\.worst), unit: "draws") }
+        let images = runs.compactMap { $0.worstGroup?.count }.min() ?? 0
+        if seeds.count >= 2 { return Intervals.accuracyAcrossRuns(seeds, images: images, unit: "seeds") }
+        if runs.count >= 2 { return Intervals.accuracyAcrossRuns(runs.map(\.worst), images: images, unit: "draws") }
         let g = runs[0].worstGroup!
         return Intervals.wilson(successes: g.correct, of: g.count, unit: "images")
     }

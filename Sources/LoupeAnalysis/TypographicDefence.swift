@@ -24,8 +24,8 @@ package struct DefenceOutcome: Sendable {
 
     private func estimate(_ correct: [Int], of n: Int) -> Estimate {
         let seeds = perSeed(correct, of: n)
-        if seeds.count >= 2 { return Intervals.acrossRuns(seeds, unit: "seeds") }
-        if correct.count >= 2 { return Intervals.acrossRuns(correct.map { Double($0) / Double(n) }, unit: "draws") }
+        if seeds.count >= 2 { return Intervals.accuracyAcrossRuns(seeds, images: n, unit: "seeds") }
+        if correct.count >= 2 { return Intervals.accuracyAcrossRuns(correct.map { Double($0) / Double(n) }, images: n, unit: "draws") }
         return Intervals.wilson(successes: correct[0], of: n)
     }
 

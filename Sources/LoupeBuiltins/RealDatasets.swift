@@ -19,7 +19,9 @@ func registerRealDatasets(_ dataset: BuiltinType) {
     }
     let splitParameter = Parameter("split", type: "String", default: .string("test"), doc: "\"train\", \"val\", \"test\" or \"all\"")
     let limitParameter = Parameter("limit", type: "Int", default: .null,
-                                   doc: "keep at most this many images, spread evenly over the split so every class appears")
+                                   doc: "keep at most this many images, as evenly over the groups as the split allows (Waterbirds: "
+                                      + "bird × place; CelebA: the combinations of up to three kept attributes), so the worst group "
+                                      + "is not left with a handful of images; each group's n shows in probe.evaluate")
 
     dataset.addStatic(BuiltinFunction("waterbirds", [
         Parameter(nil, name: "path", type: "String", doc: "the folder holding metadata.csv and the images it names"),

@@ -99,6 +99,8 @@ func registerTable(_ r: Registry) {
         .array((receiver(v)?.columns ?? []).map { .string($0) })
     })
     table.addProperty(BuiltinProperty("count", type: "Int", doc: "Number of rows.") { v in .int(receiver(v)?.rows.count ?? 0) })
+    table.addProperty(BuiltinProperty("notes", type: "String", doc: "The lines under the table (which differences are resolved), "
+                                      + "or an empty string.") { v in .string(receiver(v)?.notes ?? "") })
     table.addMethod(BuiltinFunction("column", [Parameter(nil, name: "name", type: "String")], returns: "Array",
                                     doc: "One column's values, top to bottom.") { ctx in
         let t = receiver(ctx.receiver)!

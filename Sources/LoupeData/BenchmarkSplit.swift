@@ -23,6 +23,31 @@ package enum BenchmarkSplit: String, CaseIterable {
     package static var names: String { allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
 }
 
+/// Keeps at most `limit` items with the groups as even as the data allows:
+/// each group gets an equal share, a group with fewer items gives up what it
+/// cannot use to the others, and each group's share is spread evenly over
+/// its items. Worst-group accuracy is read off the smallest group, so a
+/// sample that keeps the data's proportions (a handful of blond men in
+/// CelebA) would leave it to a few images. Order of the list is kept.
+package func stratified<T>(_ items: [T], limit: Int?, group: (T) -> String) -> [T] {
+    guard let limit, limit < items.count else { return items }
+    var members: [String: [Int]] = [:]
+    for (i, item) in items.enumerated() { members[group(item), default: []].append(i) }
+    let names = members.keys.sorted { (members[$0]!.count, $0) < (members[$1]!.count, $1) }
+    var left = limit, share: [String: Int] = [:]
+    for (k, name) in names.enumerated() {
+        // Rounding up, rarest first: when the limit is below the number of
+        // groups, the rare groups are the ones kept.
+        let remaining = names.count - k
+        let take = min(members[name]!.count, (left + remaining - 1) / remaining)
+        share[name] = take
+        left -= take
+    }
+    var kept: [Int] = []
+    for name in names { kept += evenlySpaced(members[name]!, limit: share[name]!) }
+    return kept.sorted().map { items[$0] }
+}
+
 /// Keeps at most `limit` items spread evenly over the list, so that a small
 /// sample of a benchmark still covers its classes and groups (both
 /// benchmarks list their images sorted by class).

@@ -98,7 +98,10 @@ package final class CelebASource: ImageSource, @unchecked Sendable {
         guard lines.count - 2 == declared else {
             throw DatasetError.unreadable("\(path(attributeName)) declares \(declared) images on line 1 but lists \(lines.count - 2); is it complete?")
         }
-        kept = evenlySpaced(kept, limit: limit)
+        // Groups are the combinations of the attributes kept (all of them
+        // only when few were asked for: 40 attributes make no groups).
+        let groupColumns = columns.count <= 3 ? Array(columns.indices) : []
+        kept = stratified(kept, limit: limit) { k in groupColumns.map { k.values[$0] ? "1" : "0" }.joined() }
         guard !kept.isEmpty else { throw DatasetError.unreadable("\(path(partitionName)) puts no images in the \(split.rawValue) split") }
         for k in kept where !fm.fileExists(atPath: (images as NSString).appendingPathComponent(k.file)) {
             throw DatasetError.unreadable("\(attributeName) lists \(k.file) but \((images as NSString).appendingPathComponent(k.file)) does not exist; \(Self.layout)")

@@ -71,7 +71,7 @@ package final class WaterbirdsSource: ImageSource, @unchecked Sendable {
             guard !file.isEmpty else { throw DatasetError.unreadable("line \(line) of \(metadata) has an empty img_filename") }
             kept.append(Record(id: try field("img_id"), file: file, bird: try code("y", 0...1), place: try code("place", 0...1)))
         }
-        kept = evenlySpaced(kept, limit: limit)
+        kept = stratified(kept, limit: limit) { "\($0.bird) \($0.place)" }
         guard !kept.isEmpty else {
             throw DatasetError.unreadable("\(metadata) lists no images in the \(split.rawValue) split")
         }

@@ -36,6 +36,14 @@ import LoupeAnalysis
         #expect(abs(e.value - 0.3) < 1e-12 && abs(e.high - 0.548_414) < 1e-5 && e.n == 3 && e.unit == "seeds")
     }
 
+    @Test func seedsThatAgreeStillCarryTheTestSetsInterval() {
+        let e = Intervals.accuracyAcrossRuns([15.0 / 58, 15.0 / 58, 15.0 / 58], images: 58)
+        let w = Intervals.wilson(successes: 15, of: 58)
+        #expect(e.low == w.low && e.high == w.high && e.n == 3 && e.unit == "seeds × 58 images")
+        let spread = Intervals.accuracyAcrossRuns([0.1, 0.5, 0.9], images: 58)
+        #expect(spread.low < w.low && spread.high > w.high)
+    }
+
     @Test func bootstrapIsSeededAndCoversTheMean() {
         let values = (0..<200).map { Double($0 % 10) }
         let a = Intervals.bootstrapMean(values, seed: 1), b = Intervals.bootstrapMean(values, seed: 1)
