@@ -323,4 +323,5 @@ func registerAnalyses(_ r: Registry) {
     registerAblationBaselines(r)
     registerTypographicDefence(r)
     registerEvidence(r)
+    registerGroundTruth(r)
 }

@@ -87,3 +87,40 @@ import LoupeAnalysis
         }
     }
 }
+
+/// Ground-truth recovery on data whose answer is known by construction.
+@Suite struct GroundTruthTests {
+    @Test func hungarianFindsTheBestOneToOneAssignment() {
+        // Greedy would give row 0 column 0 (9) and row 1 column 2 (1): 10; the optimum is 8 + 7 = 15.
+        #expect(Hungarian.maximise([[9, 8, 0], [7, 0, 1]]) == [1, 0])
+        #expect(Hungarian.maximise([[1, 2], [3, 5]]) == [0, 1])
+        #expect(Hungarian.maximise([]) == [])
+    }
+
+    /// Unit 1 fires exactly on "a", unit 2 on "b" and "a" alike, unit 0 is
+    /// noise; a neuron-like unit 3 goes low on "b".
+    @Test func findsThePerfectDetectorAndScoresItOnTheOtherHalf() throws {
+        let n = 40
+        var labels: [[String]] = [], acts: [Float] = []
+        for i in 0..<n {
+            let hasA = i % 4 < 2, hasB = i % 3 == 0
+            labels.append((hasA ? ["a"] : []) + (hasB ? ["b"] : []))
+            acts += [Float((i * 7919) % 13), hasA ? 2 : 0, hasA || hasB ? 1 : 0, hasB ? -3 : 1]
+        }
+        let latents = try GroundTruthRecovery.measure(activations: acts, images: n, units: 4, labels: labels, signed: false)
+        #expect(latents.values == ["a", "b"])
+        #expect(latents.best[0].unit == 1 && latents.best[0].f1.value == 1 && latents.best[0].f1.n == 20)
+        // Without signs, nothing detects "b" perfectly; with them, unit 3 going low does.
+        #expect(latents.best[1].f1.value < 1)
+        let neurons = try GroundTruthRecovery.measure(activations: acts, images: n, units: 4, labels: labels, signed: true)
+        #expect(neurons.best[1].unit == 3 && neurons.best[1].sign == -1 && neurons.best[1].f1.value == 1)
+        // One-to-one: "a" and "b" get distinct units.
+        #expect(Set(neurons.matched.map(\.unit)).count == 2 && neurons.recovered == 2)
+        #expect(latents.unitF1[1] == 1)
+    }
+
+    @Test func spearmanOfMonotoneDataIsOne() {
+        #expect(RankCorrelation.spearman([1, 2, 3, 4, 5], [10, 20, 25, 40, 41]).value == 1)
+        #expect(abs(RankCorrelation.spearman([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]).value + 1) < 1e-12)
+    }
+}
