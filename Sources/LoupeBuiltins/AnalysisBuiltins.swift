@@ -200,10 +200,17 @@ func registerAnalyses(_ r: Registry) {
     r.types["CLIP"]!.addMethod(BuiltinFunction("steerability", [
         Parameter(nil, name: "sae", type: "SAE", default: .null, doc: "the SAE whose latents to steer (at its layer)"),
         Parameter("neurons", type: "Int", default: .null, doc: "instead of an SAE: a layer whose residual coordinates to steer"),
-        Parameter("vocabulary", type: "[String]", doc: "the words v of p(v|x)"),
+        Parameter("vocabulary", type: "[String]", default: .null, doc: "the words v of p(v|x) (with preset: .joseph2025, "
+                  + "by default the 5,000 most frequent English words)"),
         Parameter("images", type: "Dataset"),
-        Parameter("clamp", type: "Double", default: .double(150), doc: "the value a unit is clamped to on every token"),
+        Parameter("clamp", type: "Double", default: .null, doc: "the value a unit is clamped to on every token (default 150, "
+                  + "the paper's on ViT-B/32 layer 11; another model's residual stream has another scale)"),
         Parameter("units", type: "[Int] or Range", default: .null, doc: "which latents or neurons (default: all)"),
+        Parameter("sample", type: "Double", default: .null, doc: "measure a seeded random fraction of the units, as the paper "
+                  + "measured 5% of its 49,152 latents for cost (sample: 0.05)"),
+        Parameter("preset", type: "Option", default: .null, doc: "a paper's protocol: .joseph2025 takes the first 192 images, "
+                  + "5,000 English words, first-image coverage and clamp 150 on ViT-B/32 layer 11 (on another model give clamp:); "
+                  + "docs/protocols.md lists what differs", choices: Options.steerabilityPresets),
         Parameter("coverage", type: "Option", default: .enumCase("firstImage", []),
                   doc: "how `.coverage` picks a steerable unit's word: .firstImage (the top steered word on the first image, "
                      + "Prisma's notebooks' count behind the paper's figures) or .meanDelta (argmax of mean Delta); the summary shows both",
@@ -214,9 +221,20 @@ func registerAnalyses(_ r: Registry) {
        + "At the last layer every unit is computed in closed form without another transformer pass.") { ctx in
         let stop = ctx.interpreter.interrupt
         let model = ctx.clip()
+        let preset: SteerabilityProtocol? = ctx.has("preset") ? (try ctx.option("preset").name == "joseph2025" ? .joseph2025 : nil) : nil
         let coverage = ConceptCoverage(rawValue: try ctx.option("coverage").name)!
-        let vocabulary = try ctx.vocabulary()
-        let d = try ctx.nonEmptyDataset("images")
+        let vocabulary: [String]
+        if ctx.has("vocabulary") { vocabulary = try ctx.vocabulary() }
+        else if let preset {
+            do { vocabulary = Array(try EnglishWords.load().prefix(preset.vocabularySize)) } catch { throw languageError(error, at: ctx.span) }
+        } else { throw ctx.valueError("vocabulary", "give the words to steer towards, e.g. vocabulary: vocabulary(.english), or preset: .joseph2025") }
+        var d = try ctx.nonEmptyDataset("images")
+        if let preset {
+            guard d.count >= preset.images else {
+                throw ctx.valueError("images", "preset .joseph2025 steers the first \(preset.images) images; this dataset has \(d.count)")
+            }
+            d = DatasetObject(source: d.source, indices: Array(d.indices.prefix(preset.images)))
+        }
         let kind: Steerability.Unit, layer: Int, total: Int, label: String
         if ctx.has("sae") {
             let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
@@ -230,21 +248,43 @@ func registerAnalyses(_ r: Registry) {
         }
         var units = Array(0..<total)
         if ctx.has("units") {
-            units = try ctx.numbers("units").map { Int($0) }
+            units = try ctx.numbers("units").map { v in
+                guard v.isFinite, v == v.rounded(), v >= 0, v < Double(total) else {
+                    throw ctx.valueError("units", "unit \(NumberText.fixed(v, digits: 2)) does not exist: give whole numbers in 0..<\(total)")
+                }
+                return Int(v)
+            }
         }
+        if ctx.has("sample") {
+            let fraction = try ctx.double("sample")
+            guard fraction > 0, fraction <= 1 else { throw ctx.valueError("sample", "give a fraction in (0, 1], e.g. 0.05; got \(fraction)") }
+            units = Contrast.randomUnits(max(1, Int((fraction * Double(units.count)).rounded(.up))), from: units, seed: 0).sorted()
+        }
+        let clamp: Double
+        if ctx.has("clamp") { clamp = try ctx.double("clamp") }
+        else if let preset {
+            guard let c = preset.clamp(for: model.config, layer: layer) else {
+                throw ctx.valueError("clamp", "preset .joseph2025's clamp of \(Int(preset.clamp)) belongs to \(preset.clampModel) layer "
+                                     + "\(preset.clampLayer); this is \(model.config.architectureName) layer \(layer), whose residual stream has "
+                                     + "another scale. Give clamp: yourself, on the steep part of clip.steerabilityCurve")
+            }
+            clamp = c
+        } else { clamp = SteerabilityProtocol.joseph2025.clamp }
+        guard clamp.isFinite, abs(clamp) <= 1e6 else { throw ctx.valueError("clamp", "give a finite clamp of at most 1e6 in size") }
+        let presetNote = preset.map { _ in " (preset .joseph2025\(ctx.has("clamp") ? ", clamp set by hand" : ""))" } ?? ""
         let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Steering \(label)", total: units.count)
         let result: SteerabilityResult
         do {
             result = try Steerability.measure(model, kind: kind, units: units, layer: layer,
                                               images: try d.allImages(ctx.interpreter), vocabulary: vocabulary,
-                                              clamp: Float(try ctx.double("clamp"))) { done in
+                                              clamp: Float(clamp)) { done in
                 progress.update(done: done)
                 return !stop.isRequested
             }
         } catch { throw languageError(error, at: ctx.span) }
         progress.finish(done: result.scores.count, interrupted: ctx.interrupted)
         try ctx.checkInterruptUnless(!result.scores.isEmpty)
-        return try ctx.finished(.object(SteerabilityObject(result, label: label, coverage: coverage)),
+        return try ctx.finished(.object(SteerabilityObject(result, label: label + presetNote, coverage: coverage)),
                                 progress: "stopped after \(result.scores.count) of \(units.count) units",
                                 kept: "the scores of those \(result.scores.count)")
     })

@@ -123,6 +123,10 @@ let monosemanticityOptions = [
     Parameter("tokens", type: "Option", default: .enumCase("cls", []),
               doc: ".cls: the activation on the class token, as the paper (--cls_only); .spatial or .all: the mean over those tokens",
               choices: Options.tokens),
+    Parameter("preset", type: "Option", default: .null,
+              doc: "a paper's protocol: .pach2025 scores the class token and requires a separate judge (encoder: another CLIP; "
+                 + "the scenes' attributes on the toy world); docs/protocols.md lists what differs from the paper",
+              choices: Options.monosemanticityPresets),
 ]
 
 /// MS of every unit from image-level activations [images, units].
@@ -148,7 +152,7 @@ func registerMonosemanticity(_ r: Registry) {
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", AnalysisError.tooFewImages(d.count).description) }
         let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
-        let similarity = try MonosemanticitySimilarity(ctx, scored: place.clip)
+        let similarity = try MonosemanticitySimilarity(ctx, scored: place.clip, dataset: d)
         do {
             let images = try d.allImages(ctx.interpreter)
             let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: tokens)
@@ -172,7 +176,7 @@ func registerMonosemanticity(_ r: Registry) {
         let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", AnalysisError.tooFewImages(d.count).description) }
-        let similarity = try MonosemanticitySimilarity(ctx, scored: model)
+        let similarity = try MonosemanticitySimilarity(ctx, scored: model, dataset: d)
         do {
             let images = try d.allImages(ctx.interpreter)
             let perToken = try model.activations(images: images, layer: layer, site: .residPost, tokens: tokens)

@@ -15,8 +15,29 @@ enum MonosemanticitySimilarity {
     /// The scenes' ground-truth attributes (`AttributeSimilarity`).
     case attributes
 
-    /// Reads `encoder:`: absent means the scored model itself.
-    init(_ ctx: CallContext, scored: CLIPModel) throws {
+    /// Reads `encoder:`: absent means the scored model itself, or under
+    /// `preset: .pach2025` a separate judge: the scenes' attributes on the
+    /// toy world, and on other images an encoder the caller must give.
+    init(_ ctx: CallContext, scored: CLIPModel, dataset: DatasetObject) throws {
+        if ctx.has("preset") {
+            let preset = MonosemanticityProtocol.pach2025
+            guard try ctx.option("tokens").name == preset.tokens.rawValue else {
+                throw ctx.valueError("tokens", "preset .pach2025 scores the class token's activation (--cls_only); leave tokens: out")
+            }
+            switch ctx.value("encoder") {
+            case .null:
+                guard dataset.source is SceneSource else {
+                    throw ctx.valueError("encoder", "preset .pach2025 judges images with a separate encoder, as the paper does (a CLIP "
+                                         + "ViT-B/32 when scoring ViT-L/14, or DINOv2); give encoder: another loaded CLIP")
+                }
+                self = .attributes
+                return
+            case .object(let o as CLIPObject) where o.model === scored:
+                throw ctx.valueError("encoder", "preset .pach2025 needs a judge other than the scored model, whose own embeddings "
+                                     + "would make the score circular; give another CLIP")
+            default: break
+            }
+        }
         switch ctx.value("encoder") {
         case .null:
             self = .encoder(scored, isScoredModel: true)

@@ -10,6 +10,14 @@ enum Options {
         Choice("all", "the class token followed by every patch token"),
     ]
 
+    static let steerabilityPresets = [
+        Choice("joseph2025", "Joseph et al. 2025: first 192 images, 5,000 English words, first-image coverage, clamp 150 on ViT-B/32 layer 11"),
+    ]
+
+    static let monosemanticityPresets = [
+        Choice("pach2025", "Pach et al. 2025: the class token's activation, images judged by another encoder (the scenes' attributes on the toy world)"),
+    ]
+
     static let site = [
         Choice("residPre", "the residual stream entering the block"),
         Choice("residPost", "the residual stream leaving the block (what the papers' SAEs read)"),

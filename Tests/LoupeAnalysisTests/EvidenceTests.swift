@@ -124,3 +124,19 @@ import LoupeAnalysis
         #expect(abs(RankCorrelation.spearman([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]).value + 1) < 1e-12)
     }
 }
+
+/// The presets are the papers' settings, field by field; docs/protocols.md
+/// quotes the same values and says where each comes from.
+@Suite struct PaperProtocolTests {
+    @Test func joseph2025IsThePapersSteerabilitySetting() {
+        let p = SteerabilityProtocol.joseph2025
+        #expect(p.clamp == 150 && p.clampModel == "ViT-B/32" && p.clampLayer == 11)
+        #expect(p.images == 192 && p.vocabularySize == 5000 && p.coverage == .firstImage)
+        #expect(p.latentSample == 0.05 && p.temperature == 100 && p.threshold == 0.10)
+    }
+
+    @Test func pach2025ScoresTheClassTokenWithASeparateJudge() {
+        let p = MonosemanticityProtocol.pach2025
+        #expect(p.tokens == .cls && p.separateJudge && p.images == 50_000)
+    }
+}

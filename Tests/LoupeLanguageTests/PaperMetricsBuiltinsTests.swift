@@ -127,4 +127,24 @@ import Testing
         #expect(failure(s, "clip.with(neurons: 1, ablate: [100000]) { 1 }")?.message.contains("100000") == true)
         #expect(failure(s, "clip.contrast(worded, scenes, layer: 99)")?.message.contains("layer 99 does not exist") == true)
     }
+
+    @Test func presetsApplyThePapersSettingsOrSayWhyNot() {
+        let s = Session()
+        prepare(s, model: "hf_tiny_bf16", scenes: 6, seed: 4, layer: 1, k: 4, width: 16, steps: 10)
+        // The paper's clamp belongs to ViT-B/32 layer 11; elsewhere the preset asks for one.
+        #expect(failure(s, "clip.steerability(sae, images: Dataset.scenes(count: 192, seed: 5), preset: .joseph2025)")?.message
+                .contains("belongs to ViT-B/32 layer 11") == true)
+        #expect(failure(s, "clip.steerability(sae, images: scenes, clamp: 40, preset: .joseph2025)")?.message
+                == "preset .joseph2025 steers the first 192 images; this dataset has 6")
+        #expect(failure(s, "clip.steerability(sae, images: scenes, clamp: 40)")?.message.hasPrefix("give the words to steer towards") == true)
+        #expect(failure(s, "clip.steerability(sae, vocabulary: [\"red\"], images: scenes, units: [1e300])")?.message
+                .hasPrefix("unit 1") == true)
+        #expect(result(s, "clip.steerability(sae, vocabulary: [\"red\", \"blue\"], images: scenes, clamp: 40, sample: 0.25).scores.count") == "4")
+        // Pach et al.'s protocol: the class token, judged by something other than the scored model.
+        #expect(result(s, "sae.monosemanticity(scenes, preset: .pach2025)")?.contains("the scenes' ground-truth attributes") == true)
+        #expect(failure(s, "sae.monosemanticity(scenes, encoder: clip, preset: .pach2025)")?.message
+                .contains("circular") == true)
+        #expect(failure(s, "sae.monosemanticity(scenes, tokens: .all, preset: .pach2025)")?.message
+                .contains("leave tokens: out") == true)
+    }
 }

@@ -1,0 +1,53 @@
+import LoupeCLIP
+
+/// The papers' protocols as values: each setting the paper used, in one
+/// place, so a preset cannot drift from what docs/protocols.md says (a test
+/// pins every field). What Loupe cannot reproduce is stated there too.
+package enum PaperProtocol: String, Sendable, CaseIterable {
+    /// Joseph et al. 2025, steerability (ViT-Prisma's steering notebooks).
+    case joseph2025
+    /// Pach et al. 2025, monosemanticity (sae-for-vlm's metric.py).
+    case pach2025
+}
+
+/// Joseph et al.'s steerability settings.
+package struct SteerabilityProtocol: Sendable, Equatable {
+    /// The clamp value on every token, for the model it was chosen on.
+    package let clamp: Double
+    /// The architecture the clamp belongs to: its residual stream's scale.
+    package let clampModel: String
+    package let clampLayer: Int
+    /// The first this many images of the dataset.
+    package let images: Int
+    /// Words of the vocabulary: the most frequent English words.
+    package let vocabularySize: Int
+    package let coverage: ConceptCoverage
+    /// The fraction of latents the paper measured, for cost (an option here).
+    package let latentSample: Double
+    package let temperature: Double
+    package let threshold: Double
+
+    package static let joseph2025 = SteerabilityProtocol(
+        clamp: 150, clampModel: "ViT-B/32", clampLayer: 11, images: 192, vocabularySize: 5000, coverage: .firstImage,
+        latentSample: 0.05, temperature: 100, threshold: SteerabilityResult.threshold)
+
+    /// The clamp for `config` at `layer`: the paper's own where the model is
+    /// the paper's, nil elsewhere. A residual stream of another model has
+    /// another scale, and the paper's model's norm at its layer is not
+    /// shipped with Loupe to scale it by, so the caller must choose one.
+    package func clamp(for config: CLIPConfig, layer: Int) -> Double? {
+        config.architectureName == clampModel && layer == clampLayer ? clamp : nil
+    }
+}
+
+/// Pach et al.'s monosemanticity settings.
+package struct MonosemanticityProtocol: Sendable, Equatable {
+    /// One activation per image: the class token (`--cls_only`).
+    package let tokens: TokenSelection
+    /// The images are judged by another encoder than the model scored.
+    package let separateJudge: Bool
+    /// The images the paper scores over (ImageNet val), for the docs.
+    package let images: Int
+
+    package static let pach2025 = MonosemanticityProtocol(tokens: .cls, separateJudge: true, images: 50_000)
+}
