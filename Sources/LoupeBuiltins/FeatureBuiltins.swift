@@ -23,7 +23,8 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
         return try Heatmap.highlight(image: cropped, values: profile.spatial(i).map(Double.init), rows: grid, columns: grid)
     }
     return try ImageGrid.render(tiles, captions: order.map { String(format: "%.2f · %@", peaks[$0], captions[$0]) }, cellSize: cellSize,
-                                title: "Latent \(profile.latent): top \(order.count) of \(profile.images) images (fires on \(ranking.count))", density: density)
+                                title: "Latent \(profile.latent): fires on \(ranking.count) of \(profile.images) images; the top \(order.count) by its "
+                                    + "largest activation over the image's tokens", density: density)
 }
 
 func registerFeaturePage(_ r: Registry) {

@@ -113,7 +113,7 @@ func registerTypographicDefence(_ r: Registry) {
                 title: "Zero-shot \(attribute) accuracy on \(test.count) test scenes, clean and with " + attackWords.map { "'\($0)'" }.joined(separator: ", ")
                     + " drawn; units selected with " + selectWords.map { "'\($0)'" }.joined(separator: ", ") + " on \(select.count) other scenes "
                     + "(layer \(place.layer), \(seeds), \(draws) random draws each)",
-                columns: ["condition", "units", "clean", "low", "high", "attacked", "low", "high", "n"],
+                columns: ["condition", "units", "clean", "clean low", "clean high", "attacked", "attacked low", "attacked high", "n"],
                 rows: outcomes.map { o in
                     let c = o.clean, a = o.attacked
                     return [.string(o.condition), .int(o.units.count), .double(c.value), .double(c.low), .double(c.high),
