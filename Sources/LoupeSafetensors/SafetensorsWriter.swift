@@ -1,6 +1,7 @@
 import Foundation
 import LoupeFiles
 import LoupeJSON
+import LoupeTensor
 
 /// One tensor to be written to a safetensors file, always as float32.
 package struct NamedTensor {
@@ -8,7 +9,7 @@ package struct NamedTensor {
     package var shape: [Int]
     package var values: [Float]
     package init(_ name: String, shape: [Int], _ values: [Float]) {
-        precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
+        precondition(ShapeSize.elements(shape) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
         self.name = name; self.shape = shape; self.values = values
     }
 }
@@ -32,7 +33,7 @@ package enum SafetensorsWriter {
         var header: [String: JSON] = [:]
         var offset = 0
         for t in tensors {
-            let bytes = t.shape.reduce(1, *) * 4
+            let bytes = ShapeSize.requireElements(t.shape) * 4
             header[t.name] = .object(["dtype": "F32", "shape": .array(t.shape.map { .int($0) }),
                                       "data_offsets": .array([.int(offset), .int(offset + bytes)])])
             offset += bytes
