@@ -61,6 +61,7 @@ package enum PrismaFormat {
             throw fail("has W_enc \(enc.shape) and W_dec \(dec.shape); Prisma writes [d_in, d_sae] and [d_sae, d_in]")
         }
         let dIn = enc.shape[0], dSAE = enc.shape[1]
+        try SparseAutoencoder.checkSizes(dIn: dIn, dSAE: dSAE, path: weightsPath)
         if let d = cfg.dIn, d != dIn { throw fail("has d_in \(d) in its config but W_enc is \(enc.shape)") }
         let wEnc = SparseAutoencoder.encoderRows(enc.values, dIn: dIn, dSAE: dSAE)
 
@@ -73,7 +74,7 @@ package enum PrismaFormat {
         default:
             throw fail("uses the activation \"\(cfg.activation)\"; Loupe reads Prisma's relu and topk")
         }
-        let sae = try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: try weights("b_enc").values,
+        let sae = try SparseAutoencoder.fromFile(weightsPath, dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: try weights("b_enc").values,
                                         wDec: dec.values, bDec: try weights("b_dec").values,
                                         metadata: SAEMetadata(model: cfg.model, layer: cfg.layer, site: cfg.site, tokens: cfg.tokens,
                                                               extra: ["source_format": "vit_prisma"]))

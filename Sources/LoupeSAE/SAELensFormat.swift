@@ -99,7 +99,7 @@ package enum SAELensFormat {
         }
         let metadata = try SAEMetadata(cfgMetadata: meta)
         // A BatchTopK-family file (SAELens saves one mid-training) runs as JumpReLU with its threshold.
-        let sae = try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
+        let sae = try SparseAutoencoder.fromFile(path, dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
                                         wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
         sae.inputNormalization = normalization
         return sae

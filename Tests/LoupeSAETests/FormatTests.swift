@@ -100,6 +100,23 @@ final class FormatTests: XCTestCase {
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("not a safetensors file"), "\($0)") }
     }
 
+    /// An SAE with no input or no latent loaded and showed -nan metrics;
+    /// it is refused on load, naming the file.
+    func testZeroSizedSAEsAreRefused() throws {
+        for (dIn, dSAE) in [(0, 4), (4, 0)] {
+            let dir = temporaryFolder("zero-\(dIn)-\(dSAE)")
+            func zeros(_ n: Int) -> [Float] { [Float](repeating: 0, count: n) }
+            try SafetensorsWriter.write([NamedTensor("encoder.weight", shape: [dSAE, dIn], []), NamedTensor("encoder.bias", shape: [dSAE], zeros(dSAE)),
+                                         NamedTensor("W_dec", shape: [dSAE, dIn], []), NamedTensor("b_dec", shape: [dIn], zeros(dIn))],
+                                        to: dir + "/sae.safetensors")
+            try Data(#"{"k": 0}"#.utf8).write(to: URL(fileURLWithPath: dir + "/cfg.json"))
+            XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) {
+                XCTAssertTrue("\($0)".contains(dir) && "\($0)".contains("d_in \(dIn) and d_sae \(dSAE)"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try SparseAutoencoder(dIn: 0, dSAE: 1, architecture: ReLUArchitecture(), wEnc: [], bEnc: [0], wDec: [], bDec: []))
+    }
+
     /// Half-precision tensors (as SAELens writes with dtype float16/bfloat16) are widened on load.
     func testHalfPrecisionTensorsAreRead() throws {
         let header = #"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]},"c":{"dtype":"I8","shape":[1],"data_offsets":[8,9]}}"#
