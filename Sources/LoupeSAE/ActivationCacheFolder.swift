@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 import LoupeFiles
 import LoupeJSON
@@ -153,14 +152,7 @@ package enum ActivationCacheFolder {
     }
 
     static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
-        var crc = UInt(crc), offset = 0
-        // zlib takes at most 4 GiB at a time.
-        while offset < bytes.count {
-            let n = min(bytes.count - offset, 1 << 30)
-            crc = CZlib.crc32(crc, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), UInt32(n))
-            offset += n
-        }
-        return UInt32(crc)
+        CRC32.checksum(bytes, continuing: crc)
     }
 
     static func readIndex(_ path: String) throws -> JSON {
