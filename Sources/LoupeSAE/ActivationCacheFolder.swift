@@ -253,9 +253,6 @@ package final class ShardedActivationSource: ActivationSource {
             try reader.read(rows: done[s], count: n, into: rows)
             written += n; done[s] += n
             if checksShards {
-                // The disk fetches the next rows while the CPU checks these,
-                // so the check costs little on a cold pass (docs/scale.md).
-                reader.prefetch(rows: done[s], count: min(n, shard.rows - done[s]))
                 crcs[s] = ActivationCacheFolder.checksum(UnsafeRawBufferPointer(start: rows, count: n * plan.width * 4), continuing: crcs[s])
                 if done[s] == shard.rows, crcs[s] != shard.crc {
                     throw SAEError.unusableFile(path: shard.path, "'\(shard.path)' is damaged: its data does not match the CRC-32 it was written with "

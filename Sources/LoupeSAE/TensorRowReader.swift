@@ -48,16 +48,6 @@ package final class TensorRowReader {
         }
     }
 
-    /// Asks the kernel to start reading rows `first..<first+count` into the
-    /// page cache now, so that a later `read` of them waits less.
-    package func prefetch(rows first: Int, count: Int) {
-        guard count > 0, first >= 0, first + count <= rows else { return }
-        #if os(Linux)
-        let rowBytes = width * dtype.size
-        _ = posix_fadvise(fd, off_t(offset + first * rowBytes), off_t(count * rowBytes), Int32(POSIX_FADV_WILLNEED))
-        #endif
-    }
-
     private func readFully(into destination: UnsafeMutableRawPointer, bytes: Int, at position: Int) throws {
         var done = 0
         while done < bytes {
