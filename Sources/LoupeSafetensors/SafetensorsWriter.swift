@@ -17,14 +17,23 @@ package struct NamedTensor {
 /// Writes safetensors files (float32 only), atomically.
 package enum SafetensorsWriter {
     package static func write(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws {
+        try prepare(tensors, metadata: metadata, to: path).file.commit()
+    }
+
+    /// Writes and flushes the file under a temporary name without renaming
+    /// it (`AtomicFile.prepare`), and gives the CRC-32 of its bytes.
+    package static func prepare(_ tensors: [NamedTensor], metadata: [String: String] = [:], to path: String) throws
+        -> (file: AtomicFile.Pending, crc: UInt32) {
         let head = header(tensors.map { ($0.name, $0.shape) }, metadata: metadata)
-        try AtomicFile.write(to: path) { fd in
-            try head.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+        var crc: UInt32 = 0
+        let file = try AtomicFile.prepare(to: path) { fd in
+            try head.withUnsafeBytes { try AtomicFile.writeAll(fd, $0); crc = CRC32.checksum($0, continuing: crc) }
             for t in tensors {
                 // float32 in memory is already little-endian on every platform Loupe runs on.
-                try t.values.withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+                try t.values.withUnsafeBytes { try AtomicFile.writeAll(fd, $0); crc = CRC32.checksum($0, continuing: crc) }
             }
         }
+        return (file, crc)
     }
 
     /// The 8-byte length and JSON header for F32 tensors laid out in order
