@@ -67,7 +67,7 @@ package enum PrismaFormat {
 
         let architecture: any SAEArchitecture
         switch cfg.activation {
-        case "relu": architecture = ReLUArchitecture()
+        case "relu": architecture = ReLUArchitecture(l1Coefficient: cfg.l1.map(Float.init))
         case "topk":
             guard let k = cfg.k, k >= 1 else { throw fail("is a TopK SAE whose config gives no k in activation_fn_kwargs") }
             architecture = TopKArchitecture(k: k)   // Prisma applies ReLU to the k values, as Loupe's TopK does
@@ -85,7 +85,7 @@ package enum PrismaFormat {
 
     /// The fields Loupe needs, from config.json or the pickled config's attributes.
     struct Config {
-        var dIn: Int?, activation = "relu", k: Int?, normalization = "layer_norm", architecture = "standard"
+        var dIn: Int?, activation = "relu", k: Int?, normalization = "layer_norm", architecture = "standard", l1: Double?
         var model: String?, layer: Int?, site: String?, tokens: String?
 
         init(_ json: JSON) {
@@ -94,6 +94,7 @@ package enum PrismaFormat {
                 if let s = v.stringValue { return .string(s) }
                 if let b = v.boolValue { return .bool(b) }
                 if let i = v.intValue { return .int(i) }
+                if let d = v.doubleValue { return .float(d) }
                 if let k = v["k"]?.intValue { return .dict([(key: .string("k"), value: .int(k))]) }
                 return nil
             }
@@ -105,6 +106,11 @@ package enum PrismaFormat {
             func string(_ key: String) -> String? { field(key)?.string }
             func bool(_ key: String) -> Bool { if case .bool(true)? = field(key) { return true }; return false }
             dIn = field("d_in")?.int
+            switch field("l1_coefficient") {
+            case .float(let d)?: l1 = d
+            case .int(let i)?: l1 = Double(i)
+            default: l1 = nil
+            }
             activation = string("activation_fn_str") ?? activation
             k = field("activation_fn_kwargs")?["k"]?.int
             normalization = string("normalize_activations") ?? normalization

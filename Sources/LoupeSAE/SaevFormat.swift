@@ -69,7 +69,12 @@ package enum SaevFormat {
         var threshold: [Float]? = nil
         switch kind {
         case "Relu":
-            architecture = ReLUArchitecture()
+            // The L1 coefficient as saev records it: schema 2 and later under the activation's
+            // sparsity, earlier as sparsity_coeff; otherwise it is not known.
+            let sparsity = cfg["activation"]?["params"]?["sparsity"]
+            let coefficient = sparsity?["cls"]?.stringValue == "L1Sparsity" ? sparsity?["params"]?["coeff"]?.doubleValue
+                : cfg["sparsity_coeff"]?.doubleValue
+            architecture = ReLUArchitecture(l1Coefficient: coefficient.map(Float.init))
         case "TopK", "BatchTopK":
             guard let k, k >= 1 else { throw fail("is a \(kind) SAE whose header gives no top_k") }
             if kind == "BatchTopK", tensors["activation.threshold"] != nil {

@@ -49,6 +49,18 @@ final class VisionSAEFormatTests: XCTestCase {
         XCTAssertThrowsError(try topK.save(to: temporaryFolder("saev-topk"))) { XCTAssertTrue("\($0)".contains("keeps negative codes")) }
     }
 
+    /// A ReLU SAE's L1 coefficient is the one its file records, or said to
+    /// be unrecorded; a default (5) was shown as if read from the file.
+    func testL1CoefficientIsTheFilesOrNotRecorded() throws {
+        XCTAssertTrue(try SparseAutoencoder.load(from: folder + "/saev_relu_schema5.pt").summary.contains("coefficient 0.0004"))
+        XCTAssertTrue(try SparseAutoencoder.load(from: folder + "/prisma_none").summary.contains("coefficient 0.0002"))
+        let cfg: JSON = ["architecture": "standard", "d_in": 4, "d_sae": 8]
+        XCTAssertEqual(try SAEArchitectures.fromConfig(cfg).description, "ReLU + L1 (coefficient not recorded)")
+        for name in ["saev_relu_schema5.pt", "prisma_none"] {
+            XCTAssertFalse(try SparseAutoencoder.load(from: folder + "/" + name).summary.contains("coefficient 5"), name)
+        }
+    }
+
     /// saev 0.1 scaled its training data by statistics the file lacks: the
     /// SAE loads only beside a config.json saying the scaling was off.
     func testSaev01LoadsOnlyWhenItsTrainingWasUnscaled() throws {
@@ -74,6 +86,17 @@ final class VisionSAEFormatTests: XCTestCase {
         let sae = try SparseAutoencoder.load(from: folder + "/prisma_layer_norm")
         XCTAssertEqual(sae.inputNormalization, .layerNorm(epsilon: 1e-5))
         XCTAssertEqual(sae.hookPoint, HookPoint(model: "open-clip:laion/CLIP-ViT-B-32-DataComp.XL-s13B-b90K", layer: 3, site: .residPost, tokens: .all))
+    }
+
+    /// Without config.json beside it, a Prisma folder is found and read
+    /// with the config pickled in its checkpoint, as docs/sae.md says.
+    func testPrismaFolderWithoutConfigUsesThePickledConfig() throws {
+        let bare = temporaryFolder("prisma-bare")
+        try FileManager.default.copyItem(atPath: folder + "/prisma_layer_norm/n_images_1000.pt", toPath: bare + "/n_images_1000.pt")
+        let sae = try SparseAutoencoder.load(from: bare)
+        XCTAssertEqual(sae.inputNormalization, .layerNorm(epsilon: 1e-5))
+        XCTAssertEqual(sae.hookPoint.layer, 3)
+        try check("prisma_layer_norm/n_images_1000.pt", loading: bare)
     }
 
     /// A normalising SAE saved in SAELens's layout keeps its normalisation,
