@@ -24,6 +24,13 @@ final class CRC32Tests: XCTestCase {
             XCTAssertEqual(split, whole)
         }
         XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
+        // Buffers large enough to be summed in pieces on several cores.
+        let large = (0..<(9 << 20) + 77).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }
+        large.withUnsafeBytes { all in
+            XCTAssertEqual(CRC32.checksum(all, continuing: 0xDEAD_BEEF), CRC32.zlibChecksum(all, continuing: 0xDEAD_BEEF))
+            let tail = UnsafeRawBufferPointer(rebasing: all[5...])
+            XCTAssertEqual(CRC32.checksum(tail), CRC32.zlibChecksum(tail))
+        }
     }
 
     /// The speeds, for the record (the cache checks every shard at the first).
