@@ -52,7 +52,7 @@ enum SAELensPair {
     /// new save may clear the old temporary files.
     static func completeInterruptedSave(in folder: String) {
         let weightsPath = folder + "/" + SAELensFormat.weightsFile, cfgPath = folder + "/" + SAELensFormat.configFile
-        guard FileManager.default.fileExists(atPath: weightsPath), let weights = try? SafetensorsFile(path: weightsPath),
+        guard !pendingConfigs(in: folder).isEmpty, FileManager.default.fileExists(atPath: weightsPath), let weights = try? SafetensorsFile(path: weightsPath),
               let (path, _) = try? config(in: folder, weights: weights), path != cfgPath else { return }
         _ = rename(path, cfgPath)
     }
