@@ -204,8 +204,11 @@ package final class ShardedActivationSource: ActivationSource {
     /// Whether each shard's data is checked against its CRC-32 as it is
     /// read (always, but for measuring what the check costs).
     package let checksShards: Bool
-    /// Seconds spent computing CRCs since the source was opened (what the check costs the reader).
-    package private(set) var checkSeconds = 0.0
+    /// Seconds spent computing CRCs since the source was opened, and the
+    /// part of them the reader waited for (the rest ran while it read).
+    package var checkSeconds: Double { checksums.summingSeconds }
+    package var checkWaitSeconds: Double { checksums.waitingSeconds }
+    private let checksums = ChecksummedReader()
     private let shards: [ActivationCacheFolder.Shard]
     private var current: (index: Int, reader: TensorRowReader)?
     /// Rows already read from each shard this pass, the CRC-32 of those
@@ -252,12 +255,13 @@ package final class ShardedActivationSource: ActivationSource {
             let reader = current!.reader
             let n = min(maxRows - written, shard.rows - done[s], block)
             let rows = buffer + written * plan.width
-            try reader.read(rows: done[s], count: n, into: rows)
+            if checksShards {
+                crcs[s] = try checksums.read(reader, rows: done[s], count: n, into: rows, continuing: crcs[s])
+            } else {
+                try reader.read(rows: done[s], count: n, into: rows)
+            }
             written += n; done[s] += n
             if checksShards {
-                let start = DispatchTime.now().uptimeNanoseconds
-                crcs[s] = ActivationCacheFolder.checksum(UnsafeRawBufferPointer(start: rows, count: n * plan.width * 4), continuing: crcs[s])
-                checkSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 if done[s] == shard.rows, crcs[s] != shard.crc {
                     throw SAEError.unusableFile(path: shard.path, "'\(shard.path)' is damaged: its data does not match the CRC-32 it was written with "
                         + String(format: "(%08x, read %08x)", shard.crc, crcs[s]) + "; run the same clip.activations(..., to:) or `loupe cache` "

@@ -68,7 +68,7 @@ struct CacheBench: ParsableCommand {
         // shard checked against its CRC-32 as always. Passes without the
         // check, alternating with checked ones, measure what it costs.
         var block = [Float](repeating: 0, count: 4096 * width)
-        var crcSeconds: [Double] = []
+        var crcSeconds: [Double] = [], crcWaits: [Double] = []
         func coldPass(checked: Bool) throws -> Double {
             dropFromPageCache()
             let reader = try ShardedActivationSource(folder: folder, checksShards: checked)
@@ -80,9 +80,10 @@ struct CacheBench: ParsableCommand {
                 rowsRead += n
             }
             let seconds = Date().timeIntervalSince(start)
-            if checked { crcSeconds.append(reader.checkSeconds) }
+            if checked { crcSeconds.append(reader.checkSeconds); crcWaits.append(reader.checkWaitSeconds) }
             log(String(format: "read %d rows in %.1fs (%.2f GB/s)%@", rowsRead, seconds, gb / seconds,
-                       checked ? String(format: ", %.2fs of it computing CRCs", reader.checkSeconds) : " without the CRC-32 check"))
+                       checked ? String(format: "; CRCs computed in %.2fs, %.2fs of which the reader waited for", reader.checkSeconds,
+                                        reader.checkWaitSeconds) : " without the CRC-32 check"))
             return seconds
         }
         _ = try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
@@ -100,8 +101,10 @@ struct CacheBench: ParsableCommand {
         // The CRC's own time, measured inside the checked passes, is steadier
         // than the difference of two disk-bound passes.
         let crcShare = 100 * crcSeconds.reduce(0, +) / checkedTimes.reduce(0, +)
-        log(String(format: "one pass: %.1fs checked, %.1fs unchecked (%+.1f%%); computing the CRCs took %.1f%% of the checked passes, peak RSS %.2f GB",
-                   readSeconds, uncheckedSeconds, crcCost, crcShare, Double(readPeak) / 1e9))
+        let crcWait = 100 * crcWaits.reduce(0, +) / checkedTimes.reduce(0, +)
+        log(String(format: "one pass: %.1fs checked, %.1fs unchecked (%+.1f%%); computing the CRCs took %.1f%% of the checked passes' time, "
+                   + "%.1f%% not overlapped with reading; peak RSS %.2f GB",
+                   readSeconds, uncheckedSeconds, crcCost, crcShare, crcWait, Double(readPeak) / 1e9))
         dropFromPageCache()
 
         var options = SAETrainingOptions(architecture: TopKArchitecture(k: k), width: latents, steps: steps + 1)
@@ -120,11 +123,11 @@ struct CacheBench: ParsableCommand {
         // As SAE.train reads a cache: blocks from shards drawn at random.
         let disk = try train(try ShardedActivationSource(folder: folder, order: .interleaved(seed: 0)), "from disk")
         let memory = try train(try MatrixActivationSource(values: inMemory, width: width), "from memory")
-        print(String(format: "cache images=%d rows=%d width=%d cache=%.1f GB shards=%d write_s=%.1f · one pass read_s=%.1f (%.2f GB/s) unchecked_s=%.1f crc_cost=%.1f%% crc_time=%.1f%% peak_rss=%.2f GB · "
+        print(String(format: "cache images=%d rows=%d width=%d cache=%.1f GB shards=%d write_s=%.1f · one pass read_s=%.1f (%.2f GB/s) unchecked_s=%.1f crc_cost=%.1f%% crc_time=%.1f%% crc_wait=%.1f%% peak_rss=%.2f GB · "
                      + "TopK SAE latents=%d k=%d batch=%d steps=%d · "
                      + "disk: tokens_per_s=%.0f peak_rss=%.2f GB · memory (%d rows): tokens_per_s=%.0f peak_rss=%.2f GB · disk/memory=%.2fx · "
                      + "cpu=\"%@\" blas_core=%@ threads=%d",
-                     images, plan.rows, width, gb, plan.shardCount, writeSeconds, readSeconds, gb / readSeconds, uncheckedSeconds, crcCost, crcShare,
+                     images, plan.rows, width, gb, plan.shardCount, writeSeconds, readSeconds, gb / readSeconds, uncheckedSeconds, crcCost, crcShare, crcWait,
                      Double(readPeak) / 1e9,
                      latents, k, batch, steps,
                      disk.tokensPerSecond, Double(disk.peak) / 1e9, inMemory.count / width, memory.tokensPerSecond,
