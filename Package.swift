@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "LoupeImage", dependencies: ["CImageCodecs"]),
         .target(name: "CLoupeKernels"),
         .target(name: "LoupeTensor", dependencies: ["CBLAS", "CLoupeKernels"]),
-        .target(name: "LoupeSafetensors", dependencies: ["LoupeTensor", "LoupeJSON", "LoupeFiles"]),
+        .target(name: "LoupeSafetensors", dependencies: ["LoupeTensor", "LoupeJSON", "LoupeFiles", "CZlib", "CLoupeKernels"]),
         .target(name: "LoupeCLIP", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeFiles", "LoupeImage", "LoupeJSON", "CZlib"],
                 resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/toy-clip.safetensors"),
                             .copy("Resources/toy-clip.md"), .copy("Resources/english-words-5000.txt"), .copy("Resources/english-words-5000.md")]),

@@ -137,7 +137,7 @@ package final class CLIPModel: @unchecked Sendable {
     // MARK: description
 
     /// Parameter count (all tensors in the checkpoint).
-    package var parameterCount: Int { file.entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+    package var parameterCount: Int { file.entries.values.reduce(0) { $0 + $1.count } }
 
     /// One-paragraph summary for display: architecture, sizes, parameters.
     package var summary: String {

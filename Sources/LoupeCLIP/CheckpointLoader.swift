@@ -75,23 +75,23 @@ struct CheckpointLoader {
             throw fail("visual.conv1.weight", "missing, so this is not an open_clip ViT checkpoint",
                        "Pass an open_clip .safetensors file (keys visual.conv1.weight, visual.transformer.resblocks.N...) or a Hugging Face CLIP folder.")
         }
-        guard conv.shape.count == 4, conv.shape[1] == 3, conv.shape[2] == conv.shape[3] else {
+        guard conv.shape.count == 4, conv.shape[0] > 0, conv.shape[1] == 3, conv.shape[2] > 0, conv.shape[2] == conv.shape[3] else {
             throw fail("visual.conv1.weight", "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a CLIP ViT; re-export it.")
         }
         let width = conv.shape[0], patch = conv.shape[2]
         let pos = try t("visual.positional_embedding")
-        let grid = Int(Double(pos.shape[0] - 1).squareRoot().rounded())
-        guard pos.rank == 2, pos.shape[1] == width, grid * grid + 1 == pos.shape[0] else {
-            throw fail("visual.positional_embedding", "has shape \(pos.shape), not [grid²+1, \(width)]", "The checkpoint is inconsistent; re-export it.")
-        }
+        let grid = try patchGrid(pos, "visual.positional_embedding", width: width)
         // A model_cfg without "quick_gelu" means GELU (open_clip's default);
         // with no config at all the activation is a guess, and says so.
         var source = "assumed"
         let quick = model.map { $0["quick_gelu"]?.boolValue ?? false }
         let act = try activation(quick.map { $0 ? "quick_gelu" : "gelu" }, source: &source)
         let eps: Float = 1e-5
-        let vLayers = try countBlocks("visual.transformer.resblocks.")
         let headWidth = visionCfg?["head_width"]?.intValue ?? 64
+        guard headWidth > 0 else {
+            throw fail(nil, "the config's vision head_width is \(headWidth), not a positive number", "Fix head_width in the config, or pass visionHeads: in the load options.")
+        }
+        let vLayers = try countBlocks("visual.transformer.resblocks.")
         let vHeads = options.visionHeads ?? max(1, width / headWidth)
         let vMLP = file.entries["visual.transformer.resblocks.0.mlp.c_fc.weight"]?.shape.first ?? 4 * width
         let vision = TowerConfig(width: width, layers: vLayers, heads: vHeads, mlpWidth: vMLP, activation: act, layerNormEps: eps)
@@ -102,7 +102,7 @@ struct CheckpointLoader {
         let convT = try t("visual.conv1.weight")
         let proj: LinearWeights? = file.has("visual.proj")
             ? LinearWeights(weight: try t("visual.proj"), bias: nil, inputMajor: true) : nil
-        if let proj, proj.weight.shape[0] != width {
+        if let proj, proj.weight.rank != 2 || proj.weight.shape[0] != width {
             throw fail("visual.proj", "has shape \(proj.weight.shape), first dimension should be \(width)", "The checkpoint is inconsistent; re-export it.")
         }
         let visionWeights = VisionWeights(
@@ -115,9 +115,8 @@ struct CheckpointLoader {
         var textWeights: TextWeights?
         var context = 77, vocab = 49408
         if let emb = file.entries["token_embedding.weight"] {
-            let tw = emb.shape[1]
+            let (tw, tpos) = try textEmbeddings(emb, positional: "positional_embedding")
             vocab = emb.shape[0]
-            let tpos = try t("positional_embedding")
             context = tpos.shape[0]
             let tLayers = try countBlocks("transformer.resblocks.")
             let tHeads = options.textHeads ?? textCfg?["heads"]?.intValue ?? max(1, tw / 64)
@@ -161,15 +160,12 @@ struct CheckpointLoader {
             throw fail(embName, "missing, so this is not a Hugging Face CLIP checkpoint",
                        "Pass a folder saved by transformers' CLIPModel.save_pretrained (config.json + model.safetensors).")
         }
-        guard conv.shape.count == 4, conv.shape[1] == 3, conv.shape[2] == conv.shape[3] else {
+        guard conv.shape.count == 4, conv.shape[0] > 0, conv.shape[1] == 3, conv.shape[2] > 0, conv.shape[2] == conv.shape[3] else {
             throw fail(embName, "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a CLIP ViT; re-export it.")
         }
         let width = conv.shape[0], patch = conv.shape[2]
         let pos = try t("vision_model.embeddings.position_embedding.weight")
-        let grid = Int(Double(pos.shape[0] - 1).squareRoot().rounded())
-        guard pos.rank == 2, pos.shape[1] == width, grid * grid + 1 == pos.shape[0] else {
-            throw fail("vision_model.embeddings.position_embedding.weight", "has shape \(pos.shape), not [grid²+1, \(width)]", "The checkpoint is inconsistent; re-export it.")
-        }
+        let grid = try patchGrid(pos, "vision_model.embeddings.position_embedding.weight", width: width)
         if let configured = vcfg?["patch_size"]?.intValue, configured != patch {
             throw fail(embName, "has patch size \(patch) but config.json says \(configured)", "Fix config.json or re-export the folder.")
         }
@@ -186,7 +182,7 @@ struct CheckpointLoader {
         for i in 0..<vLayers { blocks.append(try hfBlock("vision_model.encoder.layers.\(i).", vision)) }
         let proj: LinearWeights? = file.has("visual_projection.weight")
             ? LinearWeights(weight: try t("visual_projection.weight"), bias: nil, inputMajor: false) : nil
-        if let proj, proj.inFeatures != width {
+        if let proj, proj.weight.rank != 2 || proj.inFeatures != width {
             throw fail("visual_projection.weight", "has shape \(proj.weight.shape), second dimension should be \(width)", "The checkpoint is inconsistent; re-export it.")
         }
         let convT = try t(embName)
@@ -201,9 +197,8 @@ struct CheckpointLoader {
         var textWeights: TextWeights?
         var context = 77, vocab = 49408
         if let emb = file.entries["text_model.embeddings.token_embedding.weight"] {
-            let tw = emb.shape[1]
+            let (tw, tpos) = try textEmbeddings(emb, positional: "text_model.embeddings.position_embedding.weight")
             vocab = emb.shape[0]
-            let tpos = try t("text_model.embeddings.position_embedding.weight")
             context = tpos.shape[0]
             let tAct = try activation(tcfg?["hidden_act"]?.stringValue ?? "quick_gelu", source: &source)
             let tEps = Float(tcfg?["layer_norm_eps"]?.doubleValue ?? 1e-5)
@@ -247,6 +242,30 @@ struct CheckpointLoader {
     }
 
     // MARK: shared pieces
+
+    /// The side of the patch grid from the positional embedding [grid² + 1, width],
+    /// its shape checked before any arithmetic on it.
+    func patchGrid(_ pos: Tensor, _ name: String, width: Int) throws -> Int {
+        let inconsistent = fail(name, "has shape \(pos.shape), not [grid²+1, \(width)]", "The checkpoint is inconsistent; re-export it.")
+        guard pos.rank == 2, pos.shape[0] >= 2, pos.shape[1] == width else { throw inconsistent }
+        let grid = Int(Double(pos.shape[0] - 1).squareRoot().rounded())
+        guard grid * grid + 1 == pos.shape[0] else { throw inconsistent }
+        return grid
+    }
+
+    /// The text tower's width, from a token embedding [vocab, width], and
+    /// its positional embedding [context, width] (room for at least the
+    /// start and end tokens).
+    func textEmbeddings(_ embedding: SafetensorsFile.Entry, positional name: String) throws -> (width: Int, positional: Tensor) {
+        guard embedding.shape.count == 2, embedding.shape[0] > 0, embedding.shape[1] > 0 else {
+            throw fail(embedding.name, "has shape \(embedding.shape), not [vocabulary, width]", "The checkpoint is inconsistent; re-export it.")
+        }
+        let width = embedding.shape[1], pos = try t(name)
+        guard pos.rank == 2, pos.shape[0] >= 2, pos.shape[1] == width else {
+            throw fail(name, "has shape \(pos.shape), not [context, \(width)]", "The checkpoint is inconsistent; re-export it.")
+        }
+        return (width, pos)
+    }
 
     func ln(_ name: String, _ width: Int, _ eps: Float) throws -> LayerNormWeights {
         LayerNormWeights(gamma: try t(name + ".weight", [width]), beta: try t(name + ".bias", [width]), eps: eps)

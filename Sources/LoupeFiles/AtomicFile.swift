@@ -15,11 +15,38 @@ package enum AtomicFile {
     /// to disk and renames it over `path`. On any error the temporary file
     /// is removed and `path` is untouched.
     package static func write(to path: String, _ body: (Int32) throws -> Void) throws {
+        try prepare(to: path, body).commit()
+    }
+
+    /// A file written in full and flushed under its temporary name, not yet
+    /// in place: for writers of several files that must change together
+    /// (an SAE's weights and cfg.json), which prepare them all before
+    /// renaming any.
+    package struct Pending: Sendable {
+        package let path: String
+        package let temporary: String
+
+        /// Renames the file into place.
+        package func commit() throws {
+            guard rename(temporary, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw FileWriteError.cannotReplace(name: (path as NSString).lastPathComponent, reason: reason)
+            }
+        }
+
+        /// Removes the temporary file; `path` is untouched.
+        package func discard() { unlink(temporary) }
+    }
+
+    /// Writes and flushes `path`'s new contents under a temporary name beside
+    /// it, without renaming. On any error the temporary file is removed.
+    package static func prepare(to path: String, _ body: (Int32) throws -> Void) throws -> Pending {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         removeAbandonedTemporaries(of: url.lastPathComponent, in: folder)
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temporary = folder + "/" + temporaryPrefix(of: url.lastPathComponent) + "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
             throw FileWriteError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
@@ -28,9 +55,7 @@ package enum AtomicFile {
             try body(fd)
             guard fsync(fd) == 0 else { throw FileWriteError.cannotFlush(path: path, reason: String(cString: strerror(errno))) }
             close(fd)
-            guard rename(temporary, path) == 0 else {
-                throw FileWriteError.cannotReplace(name: url.lastPathComponent, reason: String(cString: strerror(errno)))
-            }
+            return Pending(path: path, temporary: temporary)
         } catch {
             close(fd)
             unlink(temporary)
@@ -38,11 +63,15 @@ package enum AtomicFile {
         }
     }
 
+    /// How the temporary files of `name` begin: `.NAME.tmp-`, then the
+    /// writer's process id and a random number.
+    package static func temporaryPrefix(of name: String) -> String { "." + name + ".tmp-" }
+
     /// A process killed mid-write leaves its temporary file behind (the
     /// target itself is intact). The next write of the same file removes
     /// those whose writer is gone, so killed saves do not fill the disk.
     static func removeAbandonedTemporaries(of name: String, in folder: String) {
-        let prefix = "." + name + ".tmp-"
+        let prefix = temporaryPrefix(of: name)
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix(prefix) {
             guard let pid = Int32(entry.dropFirst(prefix.count).split(separator: "-").first ?? ""), pid > 0 else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder + "/" + entry) }

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 import LoupeFiles
 import LoupeJSON
@@ -131,7 +130,9 @@ package enum ActivationCacheFolder {
             throw SAEError.unusableFile(path: folder, "the activation cache in '\(folder)' is incomplete: \(shards.count) of \(plan.shardCount) shards are there; "
                 + "run the same clip.activations(..., to:) or `loupe cache` again to write the rest")
         }
-        if index["complete"]?.boolValue != true { try writeIndex(plan, shards: shards, in: folder) }
+        // An index not yet marked complete stays as it is: reading a cache
+        // never writes to it (it may be read-only, or shared with a job still
+        // running); `finish`, run by the writers, completes it.
         return (plan, shards)
     }
 
@@ -151,14 +152,7 @@ package enum ActivationCacheFolder {
     }
 
     static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
-        var crc = UInt(crc), offset = 0
-        // zlib takes at most 4 GiB at a time.
-        while offset < bytes.count {
-            let n = min(bytes.count - offset, 1 << 30)
-            crc = CZlib.crc32(crc, bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), UInt32(n))
-            offset += n
-        }
-        return UInt32(crc)
+        CRC32.checksum(bytes, continuing: crc)
     }
 
     static func readIndex(_ path: String) throws -> JSON {
@@ -187,7 +181,10 @@ package enum ActivationCacheFolder {
 }
 
 /// The rows of a complete sharded cache, read with `pread` so that memory
-/// holds only the caller's buffer. In stored order, shard after shard (for
+/// holds only the caller's buffer. Each shard's data is checked against
+/// its CRC-32 as it is read, on every pass: a shard whose last rows are
+/// read with a CRC that differs is an error naming it, so a flipped bit
+/// on disk stops a run rather than skewing its numbers. In stored order, shard after shard (for
 /// metrics, copies, anything that reads a pass once). Interleaved, for
 /// training: each read takes a block from a shard drawn at random among
 /// those with rows left, so a shuffle buffer of a few batches mixes rows of
@@ -204,19 +201,30 @@ package final class ShardedActivationSource: ActivationSource {
     package let folder: String
     package let plan: ActivationCachePlan
     package let order: Order
+    /// Whether each shard's data is checked against its CRC-32 as it is
+    /// read (always, but for measuring what the check costs).
+    package let checksShards: Bool
+    /// Seconds spent computing CRCs since the source was opened, and the
+    /// part of them the reader waited for (the rest ran while it read).
+    package var checkSeconds: Double { checksums.summingSeconds }
+    package var checkWaitSeconds: Double { checksums.waitingSeconds }
+    private let checksums = ChecksummedReader()
     private let shards: [ActivationCacheFolder.Shard]
     private var current: (index: Int, reader: TensorRowReader)?
-    /// Rows already read from each shard this pass, the shards with rows
-    /// left (in stored order until one runs out), and the pass number.
+    /// Rows already read from each shard this pass, the CRC-32 of those
+    /// rows, the shards with rows left (in stored order until one runs
+    /// out), and the pass number.
     private var done: [Int]
+    private var crcs: [UInt32]
     private var open: [Int]
     private var pass = 0
     private var rng = SeededRandom(seed: 0)
 
-    package init(folder: String, order: Order = .stored) throws {
+    package init(folder: String, order: Order = .stored, checksShards: Bool = true) throws {
         (plan, shards) = try ActivationCacheFolder.open(folder)
-        self.folder = folder; self.order = order
+        self.folder = folder; self.order = order; self.checksShards = checksShards
         done = [Int](repeating: 0, count: shards.count)
+        crcs = [UInt32](repeating: 0, count: shards.count)
         open = Array(shards.indices)
         resetRandom()
     }
@@ -244,16 +252,29 @@ package final class ShardedActivationSource: ActivationSource {
         while written < maxRows, let slot = nextShard() {
             let s = open[slot], shard = shards[s]
             if current?.index != s { current = (s, try TensorRowReader(path: shard.path, entry: shard.entry)) }
+            let reader = current!.reader
             let n = min(maxRows - written, shard.rows - done[s], block)
-            try current!.reader.read(rows: done[s], count: n, into: buffer + written * plan.width)
+            let rows = buffer + written * plan.width
+            if checksShards {
+                crcs[s] = try checksums.read(reader, rows: done[s], count: n, into: rows, continuing: crcs[s])
+            } else {
+                try reader.read(rows: done[s], count: n, into: rows)
+            }
             written += n; done[s] += n
+            if checksShards {
+                if done[s] == shard.rows, crcs[s] != shard.crc {
+                    throw SAEError.unusableFile(path: shard.path, "'\(shard.path)' is damaged: its data does not match the CRC-32 it was written with "
+                        + String(format: "(%08x, read %08x)", shard.crc, crcs[s]) + "; run the same clip.activations(..., to:) or `loupe cache` "
+                        + "again, which writes damaged shards anew")
+                }
+            }
             if done[s] == shard.rows { open.remove(at: slot) }
         }
         return written
     }
 
     package func rewind() throws {
-        for i in done.indices { done[i] = 0 }
+        for i in done.indices { done[i] = 0; crcs[i] = 0 }
         open = Array(shards.indices)
         pass += 1
         resetRandom()

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeFiles
 import LoupeSafetensors
+import LoupeTensor
 
 /// Where training activations come from: rows of `width` floats, streamed.
 /// The CLIP engine supplies one that runs images through the model; Loupe
@@ -135,7 +136,7 @@ package enum ActivationCache {
         if let v = m.layer { meta["layer"] = String(v) }
         if let v = m.site { meta["site"] = v }
         if let v = m.tokens { meta["tokens"] = v }
-        if let shape, shape.reduce(1, *) != total * width {
+        if let shape, ShapeSize.elements(shape) != total * width {
             throw SAEError.shapeMismatch("the activation source gave \(total) rows of \(width), which is not \(shape)")
         }
         let header = SafetensorsWriter.header([(CachedActivationSource.tensorName, shape ?? [total, width])], metadata: meta)

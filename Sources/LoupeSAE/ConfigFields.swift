@@ -40,6 +40,13 @@ enum ConfigFields {
         return d
     }
 
+    /// A number, or nil when the field is absent or null.
+    static func optionalNumber(_ cfg: JSON, _ key: String) throws -> Double? {
+        guard let v = cfg[key], !v.isNull else { return nil }
+        guard let d = v.doubleValue else { throw ConfigFieldError.notANumber(key: key, got: v) }
+        return d
+    }
+
     /// A list of whole numbers, or nil when the field is absent or null.
     static func integers(_ cfg: JSON, _ key: String) throws -> [Int]? {
         guard let v = cfg[key], !v.isNull else { return nil }

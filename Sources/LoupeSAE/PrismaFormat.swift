@@ -61,19 +61,20 @@ package enum PrismaFormat {
             throw fail("has W_enc \(enc.shape) and W_dec \(dec.shape); Prisma writes [d_in, d_sae] and [d_sae, d_in]")
         }
         let dIn = enc.shape[0], dSAE = enc.shape[1]
+        try SparseAutoencoder.checkSizes(dIn: dIn, dSAE: dSAE, path: weightsPath)
         if let d = cfg.dIn, d != dIn { throw fail("has d_in \(d) in its config but W_enc is \(enc.shape)") }
         let wEnc = SparseAutoencoder.encoderRows(enc.values, dIn: dIn, dSAE: dSAE)
 
         let architecture: any SAEArchitecture
         switch cfg.activation {
-        case "relu": architecture = ReLUArchitecture()
+        case "relu": architecture = ReLUArchitecture(l1Coefficient: cfg.l1.map(Float.init))
         case "topk":
             guard let k = cfg.k, k >= 1 else { throw fail("is a TopK SAE whose config gives no k in activation_fn_kwargs") }
             architecture = TopKArchitecture(k: k)   // Prisma applies ReLU to the k values, as Loupe's TopK does
         default:
             throw fail("uses the activation \"\(cfg.activation)\"; Loupe reads Prisma's relu and topk")
         }
-        let sae = try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: try weights("b_enc").values,
+        let sae = try SparseAutoencoder.fromFile(weightsPath, dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: try weights("b_enc").values,
                                         wDec: dec.values, bDec: try weights("b_dec").values,
                                         metadata: SAEMetadata(model: cfg.model, layer: cfg.layer, site: cfg.site, tokens: cfg.tokens,
                                                               extra: ["source_format": "vit_prisma"]))
@@ -84,7 +85,7 @@ package enum PrismaFormat {
 
     /// The fields Loupe needs, from config.json or the pickled config's attributes.
     struct Config {
-        var dIn: Int?, activation = "relu", k: Int?, normalization = "layer_norm", architecture = "standard"
+        var dIn: Int?, activation = "relu", k: Int?, normalization = "layer_norm", architecture = "standard", l1: Double?
         var model: String?, layer: Int?, site: String?, tokens: String?
 
         init(_ json: JSON) {
@@ -93,6 +94,7 @@ package enum PrismaFormat {
                 if let s = v.stringValue { return .string(s) }
                 if let b = v.boolValue { return .bool(b) }
                 if let i = v.intValue { return .int(i) }
+                if let d = v.doubleValue { return .float(d) }
                 if let k = v["k"]?.intValue { return .dict([(key: .string("k"), value: .int(k))]) }
                 return nil
             }
@@ -104,6 +106,11 @@ package enum PrismaFormat {
             func string(_ key: String) -> String? { field(key)?.string }
             func bool(_ key: String) -> Bool { if case .bool(true)? = field(key) { return true }; return false }
             dIn = field("d_in")?.int
+            switch field("l1_coefficient") {
+            case .float(let d)?: l1 = d
+            case .int(let i)?: l1 = Double(i)
+            default: l1 = nil
+            }
             activation = string("activation_fn_str") ?? activation
             k = field("activation_fn_kwargs")?["k"]?.int
             normalization = string("normalize_activations") ?? normalization

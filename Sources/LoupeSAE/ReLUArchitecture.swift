@@ -9,21 +9,26 @@ package struct ReLUArchitecture: SAEArchitecture {
     package static let kind = ArchitectureKind(
         "relu", labels: ["l1"], doc: "vanilla ReLU SAE with an L1 penalty on the latents (l1: its coefficient, default 5)",
         example: "relu(l1: 5)")
-    package var l1Coefficient: Float
+    /// The coefficient it was trained with; nil for an SAE loaded from a
+    /// file that does not record it (an inference cfg.json, a checkpoint),
+    /// which is then not invented: its summary says it is not recorded.
+    package var l1Coefficient: Float?
+    /// Used when training goes on from an SAE whose coefficient is not recorded.
+    package static let defaultL1 = 5.0
 
-    package init(l1Coefficient: Float = 5) { self.l1Coefficient = l1Coefficient }
+    package init(l1Coefficient: Float? = Float(defaultL1)) { self.l1Coefficient = l1Coefficient }
 
     package static func fromArguments(_ arguments: ArchitectureArguments) throws -> ReLUArchitecture {
-        ReLUArchitecture(l1Coefficient: Float(try arguments.number("l1", default: 5)))
+        ReLUArchitecture(l1Coefficient: Float(try arguments.number("l1", default: defaultL1)))
     }
 
     package static func fromConfig(_ cfg: JSON) throws -> ReLUArchitecture {
-        ReLUArchitecture(l1Coefficient: Float(try ConfigFields.number(cfg, "l1_coefficient", default: 5)))
+        ReLUArchitecture(l1Coefficient: try ConfigFields.optionalNumber(cfg, "l1_coefficient").map(Float.init))
     }
 
-    package var configFields: [String: JSON] { ["l1_coefficient": .double(Double(l1Coefficient))] }
-    package var sparsityCoefficient: Float { l1Coefficient }
-    package var description: String { "ReLU + L1 (coefficient \(l1Coefficient))" }
+    package var configFields: [String: JSON] { l1Coefficient.map { ["l1_coefficient": .double(Double($0))] } ?? [:] }
+    package var sparsityCoefficient: Float { l1Coefficient ?? Float(Self.defaultL1) }
+    package var description: String { "ReLU + L1 (coefficient \(l1Coefficient.map { "\($0)" } ?? "not recorded"))" }
 
     package func encode(pre: UnsafePointer<Float>, rows: Int, dSAE: Int, threshold: UnsafePointer<Float>) -> SparseCodes {
         Selection.positive(pre, rows: rows, width: dSAE)

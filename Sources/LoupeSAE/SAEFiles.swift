@@ -4,7 +4,8 @@ extension SparseAutoencoder {
     /// Loads an SAE in SAELens's, sparsify's, ViT-Prisma's or saev's layout,
     /// told apart by the files' names and first bytes: a folder with
     /// `sae_weights.safetensors` (SAELens), `sae.safetensors` (sparsify),
-    /// `config.json` and `.pt` weights (Prisma) or `sae.pt` (saev); or one
+    /// Prisma's `weights.pt` or `n_images_<N>.pt` (with or without its
+    /// `config.json`) or `sae.pt` (saev); or one
     /// `.pt` file, saev's if it starts with its JSON line, else Prisma's.
     package static func load(from path: String) throws -> SparseAutoencoder {
         let fm = FileManager.default
@@ -15,10 +16,11 @@ extension SparseAutoencoder {
         }
         if fm.fileExists(atPath: path + "/" + SAELensFormat.weightsFile) { return try SAELensFormat.load(from: path) }
         if fm.fileExists(atPath: path + "/" + SparsifyFormat.weightsFile) { return try SparsifyFormat.load(from: path) }
-        if fm.fileExists(atPath: path + "/" + PrismaFormat.configFile), PrismaFormat.weightsFile(in: path) != nil { return try PrismaFormat.load(from: path) }
+        // Prisma's weights, with config.json or without (the config pickled inside is read then).
+        if PrismaFormat.weightsFile(in: path) != nil { return try PrismaFormat.load(from: path) }
         if fm.fileExists(atPath: path + "/" + SaevFormat.fileName) { return try SaevFormat.load(from: path + "/" + SaevFormat.fileName) }
         throw SAEError.unreadableSAE(path: path, "'\(path)' holds no SAE: expected \(SAELensFormat.weightsFile) (SAELens), \(SparsifyFormat.weightsFile) (sparsify), "
-            + "\(PrismaFormat.configFile) with weights.pt or n_images_<N>.pt (ViT-Prisma), or \(SaevFormat.fileName) (saev)")
+            + "weights.pt or n_images_<N>.pt (ViT-Prisma), or \(SaevFormat.fileName) (saev)")
     }
 
     /// Loads an SAE and checks it reads activations `width` wide.

@@ -13,9 +13,10 @@ package enum SAELensFormat {
     /// Version of what Loupe writes into `metadata`; bumped on any change of meaning.
     package static let formatVersion = 1
 
-    /// Writes `sae` into folder `path` (created if needed). Each file is
-    /// written atomically; the weights go first, so a folder with a
-    /// `cfg.json` always has matching weights.
+    /// Writes `sae` into folder `path` (created if needed). Both files are
+    /// written and flushed under temporary names before either is renamed,
+    /// and cfg.json records the weights' CRC-32, so a kill at any point
+    /// leaves the old pair or the new one (`SAELensPair`).
     package static func save(_ sae: SparseAutoencoder, to path: String) throws {
         let inference = sae.architecture.inferenceArchitecture
         if let topK = inference as? TopKArchitecture, topK.keepsNegative {
@@ -28,10 +29,12 @@ package enum SAELensFormat {
         var tensors = [NamedTensor("W_enc", shape: [d, n], encT), NamedTensor("W_dec", shape: [n, d], sae.wDec),
                        NamedTensor("b_enc", shape: [n], sae.bEnc), NamedTensor("b_dec", shape: [d], sae.bDec)]
         if inference.usesThreshold { tensors.append(NamedTensor("threshold", shape: [n], sae.threshold)) }
-        try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: path + "/" + weightsFile)
+        SAELensPair.completeInterruptedSave(in: path)
+        let (weights, crc) = try SafetensorsWriter.prepare(tensors, metadata: ["format": "pt"], to: path + "/" + weightsFile)
 
         var meta: [String: JSON] = sae.metadata.extra
         meta["loupe_format_version"] = .int(formatVersion)
+        meta[SAELensPair.crcKey] = .int(Int(crc))
         meta["trained_architecture"] = .string(sae.architecture.architectureName)
         for (k, v) in sae.architecture.configFields { meta["trained_" + k] = v }
         if let v = sae.metadata.model { meta["model_name"] = .string(v) }
@@ -48,24 +51,28 @@ package enum SAELensFormat {
         cfg["reshape_activations"] = "none"
         for (k, v) in inference.fixedConfigFields { cfg[k] = v }
         cfg["metadata"] = .object(meta)
-        try AtomicFile.write(Array(JSON.object(cfg).pretty().utf8), to: path + "/" + configFile)
+        let config: AtomicFile.Pending
+        do {
+            config = try AtomicFile.prepare(to: path + "/" + configFile) { fd in
+                try Array(JSON.object(cfg).pretty().utf8).withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+            }
+        } catch { weights.discard(); throw error }
+        do { try weights.commit() } catch { config.discard(); throw error }
+        // Between these two renames the folder holds the new weights, the
+        // old cfg.json and the new one under its temporary name.
+        try config.commit()
     }
 
     /// Reads an SAE from a SAELens folder.
     package static func load(from path: String) throws -> SparseAutoencoder {
-        let cfgPath = path + "/" + configFile
-        guard let bytes = FileManager.default.contents(atPath: cfgPath) else {
-            throw SAEError.unreadableSAE(path: path, "no \(configFile) in '\(path)'; an SAE folder holds \(configFile) and \(weightsFile)")
-        }
-        let cfg: JSON
-        do { cfg = try JSON.parse(Array(bytes)) } catch { throw SAEError.unreadableSAE(path: cfgPath, "'\(cfgPath)' is not valid JSON: \(error)") }
+        let file = try SafetensorsFile(path: path + "/" + weightsFile)
+        let cfg = try SAELensPair.config(in: path, weights: file).json
         let dIn = try ConfigFields.positiveInt(cfg, "d_in"), dSAE = try ConfigFields.positiveInt(cfg, "d_sae")
         let trained = try SAEArchitectures.fromConfig(cfg)
         let normalization = try inputNormalization(cfg["normalize_activations"]?.stringValue, path: path)
         if let reshape = cfg["reshape_activations"]?.stringValue, reshape != "none" {
             throw SAEError.unreadableSAE(path: path, "'\(path)' reshapes activations (\"\(reshape)\"); Loupe reads SAEs on the residual stream only")
         }
-        let file = try SafetensorsFile(path: path + "/" + weightsFile)
         let wEnc = SparseAutoencoder.encoderRows(try file.floats("W_enc", shape: [dIn, dSAE]), dIn: dIn, dSAE: dSAE)
         let wDec = try file.floats("W_dec", shape: [dSAE, dIn])
         var bEnc = try file.floats("b_enc", shape: [dSAE])
@@ -93,13 +100,14 @@ package enum SAELensFormat {
                 + "(one has norm \(off)); fold the decoder norms in SAELens (fold_W_dec_norm) and save again")
         }
         if cfg["apply_b_dec_to_input"]?.boolValue == false { SparseAutoencoder.foldDecoderBiasIntoEncoder(wEnc: wEnc, bEnc: &bEnc, bDec: bDec) }
-        let meta = cfg["metadata"]?.objectValue ?? [:]
+        var meta = cfg["metadata"]?.objectValue ?? [:]
+        meta.removeValue(forKey: SAELensPair.crcKey)   // of these weights only; a save records its own
         if let v = meta["loupe_format_version"]?.intValue, v > formatVersion {
             throw SAEError.unreadableSAE(path: path, "'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
         }
         let metadata = try SAEMetadata(cfgMetadata: meta)
         // A BatchTopK-family file (SAELens saves one mid-training) runs as JumpReLU with its threshold.
-        let sae = try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
+        let sae = try SparseAutoencoder.fromFile(path, dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
                                         wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
         sae.inputNormalization = normalization
         return sae

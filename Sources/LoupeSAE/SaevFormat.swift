@@ -58,6 +58,7 @@ package enum SaevFormat {
             throw fail("has W_enc \(enc.shape) and W_dec \(dec.shape); saev writes [d_model, d_sae] and [d_sae, d_model]")
         }
         let dIn = enc.shape[0], dSAE = enc.shape[1]
+        try SparseAutoencoder.checkSizes(dIn: dIn, dSAE: dSAE, path: path)
         let bDec = try weights("b_dec").values, bEncRaw = try weights("b_enc").values
         guard bDec.count == dIn, bEncRaw.count == dSAE else { throw fail("has biases that do not fit d_model \(dIn), d_sae \(dSAE)") }
         let wEnc = SparseAutoencoder.encoderRows(enc.values, dIn: dIn, dSAE: dSAE)
@@ -68,7 +69,12 @@ package enum SaevFormat {
         var threshold: [Float]? = nil
         switch kind {
         case "Relu":
-            architecture = ReLUArchitecture()
+            // The L1 coefficient as saev records it: schema 2 and later under the activation's
+            // sparsity, earlier as sparsity_coeff; otherwise it is not known.
+            let sparsity = cfg["activation"]?["params"]?["sparsity"]
+            let coefficient = sparsity?["cls"]?.stringValue == "L1Sparsity" ? sparsity?["params"]?["coeff"]?.doubleValue
+                : cfg["sparsity_coeff"]?.doubleValue
+            architecture = ReLUArchitecture(l1Coefficient: coefficient.map(Float.init))
         case "TopK", "BatchTopK":
             guard let k, k >= 1 else { throw fail("is a \(kind) SAE whose header gives no top_k") }
             if kind == "BatchTopK", tensors["activation.threshold"] != nil {
@@ -87,7 +93,7 @@ package enum SaevFormat {
             throw fail("uses saev's \(kind) activation, which Loupe does not model (it reads Relu, TopK and BatchTopK)")
         }
         if schema == nil { try checkUnscaledTraining(path) }
-        let sae = try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
+        let sae = try SparseAutoencoder.fromFile(path, dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
                                         wDec: dec.values, bDec: bDec, threshold: threshold,
                                         metadata: SAEMetadata(extra: ["source_format": "saev", "saev_schema": schema.map(JSON.int) ?? .null]))
         return sae

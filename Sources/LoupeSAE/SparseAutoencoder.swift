@@ -51,6 +51,7 @@ package final class SparseAutoencoder: @unchecked Sendable {
     /// An SAE from explicit weights (`wEnc` and `wDec` both [dSAE, dIn]).
     package init(dIn: Int, dSAE: Int, architecture: any SAEArchitecture, wEnc: [Float], bEnc: [Float],
                 wDec: [Float], bDec: [Float], threshold: [Float]? = nil, metadata: SAEMetadata = SAEMetadata()) throws {
+        guard dIn > 0, dSAE > 0 else { throw SAEError.invalidSetting("an SAE needs positive input width and latent count, got d_in \(dIn), d_sae \(dSAE)") }
         try architecture.validate(dIn: dIn, dSAE: dSAE)
         func check(_ name: String, _ a: [Float], _ n: Int) throws {
             guard a.count == n else { throw SAEError.shapeMismatch("\(name) holds \(a.count) values, expected \(n) for d_in \(dIn), d_sae \(dSAE)") }

@@ -22,12 +22,13 @@ package enum SparsifyFormat {
         let shape = try file.shape("encoder.weight")
         guard shape.count == 2 else { throw SAEError.unreadableSAE(path: path, "'\(path)': encoder.weight has shape \(shape), expected [d_sae, d_in]") }
         let dSAE = shape[0], dIn = shape[1]
+        try SparseAutoencoder.checkSizes(dIn: dIn, dSAE: dSAE, path: path)
         if let d = cfg["d_in"]?.intValue, d != dIn {
             throw SAEError.unreadableSAE(path: path, "'\(path)': cfg.json says d_in \(d) but encoder.weight is \(shape)")
         }
         // sparsify trains TopK SAEs only; its cfg.json has `k` but no architecture name.
         let architecture = try SAEArchitectures.named("topk").fromConfig(cfg)
-        return try SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture,
+        return try SparseAutoencoder.fromFile(path, dIn: dIn, dSAE: dSAE, architecture: architecture,
                                      wEnc: file.floats("encoder.weight", shape: [dSAE, dIn]),
                                      bEnc: file.floats("encoder.bias", shape: [dSAE]),
                                      wDec: file.floats("W_dec", shape: [dSAE, dIn]),

@@ -22,11 +22,11 @@ package final class TensorRowReader {
         guard [.f32, .f16, .bf16].contains(entry.dtype) else {
             throw SAEError.unusableFile(path: path, "'\(path)' holds '\(entry.name)' as \(entry.dtype.rawValue); activations must be F32, F16 or BF16")
         }
-        guard let width = entry.shape.last, width > 0, entry.shape.count >= 2, entry.shape.allSatisfy({ $0 > 0 }) else {
+        guard let width = entry.shape.last, width > 0, entry.shape.count >= 2, entry.shape.allSatisfy({ $0 > 0 }),
+              let rows = ShapeSize.elements(entry.shape.dropLast()) else {
             throw SAEError.unusableFile(path: path, "'\(path)' holds '\(entry.name)' with shape \(entry.shape); activations need [rows, width] or [images, tokens, width]")
         }
-        self.path = path; self.width = width; dtype = entry.dtype; offset = entry.offset
-        rows = entry.shape.dropLast().reduce(1, *)
+        self.path = path; self.width = width; self.rows = rows; dtype = entry.dtype; offset = entry.offset
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw SAEError.unusableFile(path: path, "cannot open '\(path)': \(String(cString: strerror(errno)))") }
     }

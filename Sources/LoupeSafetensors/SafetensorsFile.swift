@@ -4,8 +4,10 @@ import LoupeTensor
 
 /// A `.safetensors` checkpoint: an 8-byte little-endian header length, a
 /// JSON header naming each tensor's dtype, shape and byte range, then the
-/// raw data. Every entry is validated when the file is opened, so a corrupt
-/// or truncated file is refused up front rather than crashing a forward pass.
+/// raw data. The header is validated when the file is opened, as Python's
+/// safetensors validates it (`SafetensorsHeader`), so a corrupt or truncated
+/// file is refused up front rather than crashing a forward pass or being
+/// read with its tensors shifted.
 package final class SafetensorsFile: @unchecked Sendable {
     /// Every dtype the safetensors format defines; only the floating-point
     /// ones can be read as weights, the rest are validated and skipped.
@@ -30,6 +32,8 @@ package final class SafetensorsFile: @unchecked Sendable {
         /// Absolute offset of the data in the file, and its length in bytes.
         package let offset: Int
         package let length: Int
+        /// Elements in the tensor (its shape's product, checked when the header was read).
+        package var count: Int { length / dtype.size }
     }
 
     package let path: String
@@ -46,7 +50,6 @@ package final class SafetensorsFile: @unchecked Sendable {
         self.path = path
         let file = try MappedFile(path: path)
         self.file = file
-        let name = (path as NSString).lastPathComponent
         let redo = "Re-download or re-export it (safetensors.torch.save_file)."
         guard file.size >= 8 else {
             throw SafetensorsError(file: path, problem: "only \(file.size) bytes: not a safetensors file (too short for its header)",
@@ -61,59 +64,9 @@ package final class SafetensorsFile: @unchecked Sendable {
             throw SafetensorsError(file: path, problem: "this is a PyTorch pickle checkpoint (.pt/.bin), not safetensors",
                             fix: "Convert it: python -c \"import torch, safetensors.torch as s; s.save_file(torch.load('in.pt', map_location='cpu'), 'out.safetensors')\" (for open_clip files, save the state_dict).")
         }
-        let headerLength = Int(min(UInt64(littleEndian: file.base.loadUnaligned(as: UInt64.self)), UInt64(Int.max / 2)))
-        guard headerLength <= file.size - 8 else {
-            throw SafetensorsError(file: path, problem: "the header claims \(headerLength) bytes but the file has only \(file.size - 8) after the length field",
-                            fix: "The file is truncated or not a safetensors file. \(redo)")
-        }
-        guard headerLength <= 100_000_000 else {
-            throw SafetensorsError(file: path, problem: "the header is \(headerLength) bytes, far beyond any real checkpoint", fix: "This is not a safetensors file. \(redo)")
-        }
-        let headerBytes = UnsafeRawBufferPointer(start: file.base + 8, count: headerLength)
-        let header: JSON
-        do { header = try JSON.parse(headerBytes) } catch {
-            throw SafetensorsError(file: path, problem: "the header is not valid JSON (\(error))", fix: "The file is corrupt or not a safetensors file. \(redo)")
-        }
-        guard let object = header.objectValue else {
-            throw SafetensorsError(file: path, problem: "the header is not a JSON object", fix: "The file is corrupt. \(redo)")
-        }
-        let dataStart = 8 + headerLength
-        let dataSize = file.size - dataStart
-        var entries: [String: Entry] = [:]
-        var metadata: [String: String] = [:]
-        for (key, value) in object {
-            if key == "__metadata__" {
-                for (k, v) in value.objectValue ?? [:] { metadata[k] = v.stringValue ?? v.serialized() }
-                continue
-            }
-            func bad(_ problem: String) -> SafetensorsError {
-                SafetensorsError(file: path, tensor: key, problem: problem, fix: "The file is corrupt. \(redo)")
-            }
-            guard let dtypeName = value["dtype"]?.stringValue else { throw bad("the header entry has no dtype") }
-            guard let dtype = DType(rawValue: dtypeName) else {
-                throw SafetensorsError(file: path, tensor: key, problem: "unsupported dtype \(dtypeName)",
-                                fix: "Convert the checkpoint to float32, float16 or bfloat16.")
-            }
-            guard let shapeJSON = value["shape"]?.arrayValue else { throw bad("the header entry has no shape") }
-            let shape = shapeJSON.compactMap { $0.intValue }
-            guard shape.count == shapeJSON.count, shape.allSatisfy({ $0 >= 0 && $0 < (1 << 40) }) else { throw bad("the shape \(shapeJSON.map { $0.serialized() }) is not a list of sizes") }
-            guard let offsets = value["data_offsets"]?.arrayValue, offsets.count == 2,
-                  let begin = offsets[0].intValue, let end = offsets[1].intValue else {
-                throw bad("data_offsets is missing or not a pair of integers")
-            }
-            guard begin >= 0, begin <= end else { throw bad("data_offsets [\(begin), \(end)] are reversed or negative") }
-            guard end <= dataSize else {
-                throw SafetensorsError(file: path, tensor: key, problem: "data_offsets [\(begin), \(end)] run past the end of the data (\(dataSize) bytes in \(name))",
-                                fix: "The file is truncated. \(redo)")
-            }
-            let expected = shape.reduce(1, *) * dtype.size
-            guard end - begin == expected else {
-                throw bad("holds \(end - begin) bytes but shape \(shape) in \(dtypeName) needs \(expected)")
-            }
-            entries[key] = Entry(name: key, dtype: dtype, shape: shape, offset: dataStart + begin, length: expected)
-        }
-        self.entries = entries
-        self.metadata = metadata
+        let header = try SafetensorsHeader(UnsafeRawBufferPointer(start: file.base, count: file.size), path: path)
+        entries = header.entries
+        metadata = header.metadata
     }
 
     /// Whether the file holds a tensor of that name.
@@ -127,7 +80,7 @@ package final class SafetensorsFile: @unchecked Sendable {
             throw SafetensorsError(file: path, tensor: name, problem: "has shape \(e.shape) but \(expected) was expected",
                                    fix: "The file is inconsistent with the rest of the model (mixed models, or a config that disagrees with the tensors); re-export it.")
         }
-        let count = e.shape.reduce(1, *)
+        let count = e.count
         let src = file.base + e.offset
         switch e.dtype {
         case .f32:

@@ -46,14 +46,14 @@ package final class TorchCheckpoint {
         let elementSize = tensor.dtype.size, available = storage.range.count / elementSize
         // Sizes come from the file: every product is checked, and a view may
         // not hold more elements than its storage (state dicts never broadcast).
-        var count = 1, reach = tensor.offset, fits = tensor.offset >= 0
-        for (size, stride) in zip(tensor.shape, tensor.stride) {
-            guard size >= 0, stride >= 0 else { fits = false; break }
-            let (c, o1) = count.multipliedReportingOverflow(by: size)
-            let (step, o2) = max(0, size - 1).multipliedReportingOverflow(by: stride)
-            let (r, o3) = reach.addingReportingOverflow(step)
-            if o1 || o2 || o3 { fits = false; break }
-            count = c; reach = r
+        let count = ShapeSize.elements(tensor.shape) ?? -1
+        var reach = tensor.offset, fits = count >= 0 && tensor.offset >= 0
+        for (size, stride) in zip(tensor.shape, tensor.stride) where fits {
+            guard stride >= 0 else { fits = false; break }
+            let (step, o1) = max(0, size - 1).multipliedReportingOverflow(by: stride)
+            let (r, o2) = reach.addingReportingOverflow(step)
+            if o1 || o2 { fits = false; break }
+            reach = r
         }
         guard fits, count <= available, count == 0 || reach < available else {
             throw SafetensorsError(file: path, tensor: name, problem: "reaches past its storage (shape \(tensor.shape), stride \(tensor.stride))",

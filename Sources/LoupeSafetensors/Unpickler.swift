@@ -53,6 +53,15 @@ package struct TorchTensorReference: Sendable {
 
 /// A pickle virtual machine for protocols 2 to 5, limited to the opcodes
 /// that data (not code) needs; any other opcode is an error naming it.
+///
+/// The file is untrusted, so the machine stays linear in its size: lists,
+/// dicts and objects under construction are mutable boxes (`Building`),
+/// filled in place by APPEND, SETITEM and BUILD and shared by the memo as
+/// Python shares them, and a box becomes a plain `PickleValue` once, when
+/// it is placed inside another value. After that it may not change: a
+/// pickle that fills a container it already placed elsewhere (a structure
+/// that contains itself) is refused, as `PickleValue` cannot represent it.
+/// Every declared length is checked against the bytes left before use.
 package struct Unpickler {
     let bytes: UnsafeRawBufferPointer
     let path: String
@@ -61,23 +70,62 @@ package struct Unpickler {
         self.bytes = bytes; self.path = path
     }
 
+    /// A list, dict or called object still being filled.
+    private final class Building {
+        enum Kind { case list, dict, call(String, [PickleValue]) }
+        let kind: Kind
+        var items: [PickleValue] = []
+        var pairs: [(key: PickleValue, value: PickleValue)] = []
+        /// Whether SETITEM(S) filled a called object (an OrderedDict subclass and the like).
+        var filled = false
+        var state: PickleValue?
+        /// How deeply its contents nest, so far.
+        var depth = 0
+        /// Set once it is placed inside another value; it may not change after.
+        private(set) var value: PickleValue?
+
+        init(_ kind: Kind, items: [PickleValue] = [], depth: Int = 0) { self.kind = kind; self.items = items; self.depth = depth }
+
+        var isSealed: Bool { value != nil }
+
+        /// The finished value; from now on the box is read-only.
+        func seal() -> PickleValue {
+            if let value { return value }
+            let v: PickleValue
+            switch kind {
+            case .list: v = .list(items)
+            case .dict: v = .dict(pairs)
+            case .call(let name, let args): v = .call(name, args, state: filled ? .dict(pairs) : state)
+            }
+            value = v
+            return v
+        }
+    }
+
     /// Each value on the stack keeps how deeply it nests, so a file of a
     /// million nested tuples is refused rather than freed by deep recursion.
-    private enum Item { case value(PickleValue, depth: Int), mark }
+    private enum Item {
+        case value(PickleValue, depth: Int), building(Building), mark
+        var isMark: Bool { if case .mark = self { return true }; return false }
+    }
     static let maxDepth = 100
 
     package func load() throws -> PickleValue {
         var stack: [Item] = []
-        var memo: [Int: (PickleValue, Int)] = [:]
+        var memo: [Int: Item] = [:]
         var at = 0
         func fail(_ problem: String) -> SafetensorsError {
             SafetensorsError(file: path, problem: problem, fix: "Loupe reads checkpoints that hold tensors, numbers, strings and containers; save the state dict alone.")
         }
-        func take(_ n: Int) throws -> UnsafeRawBufferPointer {
-            guard n >= 0, at + n <= bytes.count else { throw fail("its pickle ends early") }
+        /// `n` bytes, `n` read from the file: bounded by what is left before any arithmetic.
+        func take(_ n: Int, _ what: String = "value") throws -> UnsafeRawBufferPointer {
+            guard n >= 0, n <= bytes.count - at else {
+                throw fail("its pickle declares a \(what) of \(UInt(bitPattern: n)) bytes at byte \(at), but only \(bytes.count - at) remain")
+            }
             defer { at += n }
             return UnsafeRawBufferPointer(rebasing: bytes[at..<(at + n)])
         }
+        /// A little-endian unsigned length or number of `n` bytes (n ≤ 8; 8 bytes may read as negative, which `take` refuses).
         func unsigned(_ n: Int) throws -> Int {
             try take(n).reversed().reduce(0) { $0 << 8 | Int($1) }
         }
@@ -86,9 +134,13 @@ package struct Unpickler {
             defer { at = end + 1 }
             return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<end]), as: UTF8.self)
         }
+        /// The next value off the stack, finished: a box popped here is placed in something else.
         func popItem() throws -> (PickleValue, Int) {
-            guard case .value(let v, let depth)? = stack.popLast() else { throw fail("its pickle is malformed (stack underflow)") }
-            return (v, depth)
+            switch stack.popLast() {
+            case .value(let v, let depth)?: return (v, depth)
+            case .building(let b)?: return (b.seal(), b.depth)
+            default: throw fail("its pickle is malformed (stack underflow)")
+            }
         }
         func pop() throws -> PickleValue { try popItem().0 }
         var lastDepth = 0
@@ -99,20 +151,44 @@ package struct Unpickler {
                 switch item {
                 case .mark: return items.reversed()
                 case .value(let v, let depth): items.append(v); lastDepth = max(lastDepth, depth)
+                case .building(let b): items.append(b.seal()); lastDepth = max(lastDepth, b.depth)
                 }
             }
             throw fail("its pickle is malformed (no mark)")
         }
-        func push(_ v: PickleValue, depth: Int = 0) throws {
+        func checkDepth(_ depth: Int) throws {
             guard depth <= Self.maxDepth else { throw fail("nests values more than \(Self.maxDepth) deep, which no checkpoint does") }
+        }
+        func push(_ v: PickleValue, depth: Int = 0) throws {
+            try checkDepth(depth)
             stack.append(.value(v, depth: depth))
         }
-        func text(_ n: Int) throws -> String { String(decoding: try take(n), as: UTF8.self) }
-        /// Edits the value on top of the stack, which now also holds something `inner` deep.
-        func modify(holding inner: Int, _ edit: (inout PickleValue) throws -> Void) throws {
-            var (top, depth) = try popItem()
-            try edit(&top)
-            try push(top, depth: max(depth, inner + 1))
+        func push(_ b: Building) throws {
+            try checkDepth(b.depth)
+            stack.append(.building(b))
+        }
+        func text(_ n: Int) throws -> String {
+            guard let s = String(validating: try take(n, "string"), as: UTF8.self) else {
+                throw fail("holds a string that is not valid UTF-8 at byte \(at - n)")
+            }
+            return s
+        }
+        /// The box on top of the stack, to be filled in place; `what` names the operation for errors.
+        func top(_ what: String) throws -> Building? {
+            switch stack.last {
+            case .building(let b)?:
+                guard !b.isSealed else {
+                    throw fail("\(what) a container after placing it inside another value (a structure that contains itself), which Loupe does not read")
+                }
+                return b
+            case .value?: return nil
+            default: throw fail("its pickle is malformed (\(what) a mark)")
+            }
+        }
+        /// Records that box `b` now holds something `inner` deep.
+        func deepen(_ b: Building, holding inner: Int) throws {
+            b.depth = max(b.depth, inner + 1)
+            try checkDepth(b.depth)
         }
 
         while true {
@@ -140,23 +216,23 @@ package struct Unpickler {
             case 0x58: try push(.string(try text(try unsigned(4))))               // BINUNICODE
             case 0x8C: try push(.string(try text(try unsigned(1))))               // SHORT_BINUNICODE
             case 0x8D: try push(.string(try text(try unsigned(8))))               // BINUNICODE8
-            case 0x43: try push(.bytes(Array(try take(try unsigned(1)))))         // SHORT_BINBYTES
-            case 0x42: try push(.bytes(Array(try take(try unsigned(4)))))         // BINBYTES
+            case 0x43: try push(.bytes(Array(try take(try unsigned(1), "bytes value"))))   // SHORT_BINBYTES
+            case 0x42: try push(.bytes(Array(try take(try unsigned(4), "bytes value"))))   // BINBYTES
             case 0x29: try push(.tuple([]))                                       // EMPTY_TUPLE
             case 0x85, 0x86, 0x87:                                             // TUPLE1, TUPLE2, TUPLE3
                 var items: [PickleValue] = [], depth = 0
-                for _ in 0..<(op - 0x84) { let (v, d) = try popItem(); items.insert(v, at: 0); depth = max(depth, d) }
-                try push(.tuple(items), depth: depth + 1)
+                for _ in 0..<(op - 0x84) { let (v, d) = try popItem(); items.append(v); depth = max(depth, d) }
+                try push(.tuple(items.reversed()), depth: depth + 1)
             case 0x74: let items = try popToMark(); try push(.tuple(items), depth: lastDepth + 1)   // TUPLE
-            case 0x5D: try push(.list([]))                                        // EMPTY_LIST
-            case 0x6C: let items = try popToMark(); try push(.list(items), depth: lastDepth + 1)    // LIST
-            case 0x7D: try push(.dict([]))                                        // EMPTY_DICT
-            case 0x61:                                                         // APPEND
-                let (v, d) = try popItem()
-                try modify(holding: d) { if case .list(let a) = $0 { $0 = .list(a + [v]) } else { throw fail("appends to something not a list") } }
-            case 0x65:                                                         // APPENDS
-                let vs = try popToMark()
-                try modify(holding: lastDepth) { if case .list(let a) = $0 { $0 = .list(a + vs) } else { throw fail("appends to something not a list") } }
+            case 0x5D: try push(Building(.list))                                  // EMPTY_LIST
+            case 0x6C: let items = try popToMark(); try push(Building(.list, items: items, depth: lastDepth + 1))   // LIST
+            case 0x7D: try push(Building(.dict))                                  // EMPTY_DICT
+            case 0x61, 0x65:                                                   // APPEND, APPENDS
+                let values: [PickleValue], inner: Int
+                if op == 0x61 { let (v, d) = try popItem(); values = [v]; inner = d } else { values = try popToMark(); inner = lastDepth }
+                guard let list = try top("appends to"), case .list = list.kind else { throw fail("appends to something not a list") }
+                list.items.append(contentsOf: values)
+                try deepen(list, holding: inner)
             case 0x73, 0x75:                                                   // SETITEM, SETITEMS
                 var flat: [PickleValue], inner = 0
                 if op == 0x73 {
@@ -166,16 +242,15 @@ package struct Unpickler {
                     flat = try popToMark(); inner = lastDepth
                 }
                 guard flat.count % 2 == 0 else { throw fail("its pickle is malformed (odd SETITEMS)") }
-                let pairs = stride(from: 0, to: flat.count, by: 2).map { (key: flat[$0], value: flat[$0 + 1]) }
-                try modify(holding: inner) { top in
-                    switch top {
-                    case .dict(let d): top = .dict(d + pairs)
-                    case .call(let f, let args, let state):
-                        // An OrderedDict (or other mapping) made by a call, filled item by item.
-                        if case .dict(let d)? = state { top = .call(f, args, state: .dict(d + pairs)) } else { top = .call(f, args, state: .dict(pairs)) }
-                    default: throw fail("sets items on something not a dict")
-                    }
+                guard let mapping = try top("sets items on") else { throw fail("sets items on something not a dict") }
+                switch mapping.kind {
+                case .dict: break
+                // An OrderedDict (or other mapping) made by a call, filled item by item.
+                case .call: mapping.filled = true
+                case .list: throw fail("sets items on something not a dict")
                 }
+                for i in stride(from: 0, to: flat.count, by: 2) { mapping.pairs.append((key: flat[i], value: flat[i + 1])) }
+                try deepen(mapping, holding: inner)
             case 0x63:                                                         // GLOBAL
                 let module = try line(), name = try line()
                 try push(.global(module + "." + name))
@@ -188,34 +263,40 @@ package struct Unpickler {
             case 0x94: memo[memo.count] = try peek()                          // MEMOIZE
             case 0x68, 0x6A:                                                   // BINGET, LONG_BINGET
                 let key = try unsigned(op == 0x68 ? 1 : 4)
-                guard let (v, d) = memo[key] else { throw fail("refers to memo \(key), which it never stored") }
-                try push(v, depth: d)
+                guard let item = memo[key] else { throw fail("refers to memo \(key), which it never stored") }
+                stack.append(item)
             case 0x30: _ = try pop()                                          // POP
             case 0x31: _ = try popToMark()                                    // POP_MARK
-            case 0x32: let (v, d) = try popItem(); try push(v, depth: d); try push(v, depth: d)   // DUP
+            case 0x32: stack.append(try peek())                               // DUP
             case 0x51: let (v, d) = try popItem(); try push(.persistent(v), depth: d + 1)          // BINPERSID
             case 0x52, 0x81:                                                   // REDUCE, NEWOBJ
                 let (args, d) = try popItem(), callable = try pop()
                 guard case .global(let name) = callable else { throw fail("calls something that is not a named global") }
-                try push(try call(name, args.items ?? [args], fail: fail), depth: d + 1)
+                switch try call(name, args.items ?? [args], fail: fail) {
+                case .dict: try push(Building(.dict, depth: d + 1))
+                case .call(let f, let a, _): try push(Building(.call(f, a), depth: d + 1))
+                case let value: try push(value, depth: d + 1)
+                }
             case 0x62:                                                         // BUILD
                 let (state, d) = try popItem()
-                try modify(holding: d) { top in
-                    switch top {
-                    case .call(let f, let args, let old):
-                        // An object takes the state (its attributes); a mapping already filled keeps its items.
-                        top = .call(f, args, state: old ?? state)
-                    default: break   // OrderedDict._metadata and the like: nothing Loupe needs
-                    }
+                // An object takes the state (its attributes); a mapping already
+                // filled keeps its items; anything else (OrderedDict._metadata and
+                // the like) has nothing Loupe needs.
+                if case .building(let b)? = stack.last, case .call = b.kind, !b.filled, b.state == nil {
+                    _ = try top("builds")
+                    b.state = state
+                    try deepen(b, holding: d)
                 }
             default:
                 throw fail(String(format: "uses pickle opcode 0x%02x at byte %d, which Loupe does not read", op, at - 1))
             }
         }
 
-        func peek() throws -> (PickleValue, Int) {
-            guard case .value(let v, let d)? = stack.last else { throw fail("its pickle is malformed (memo of a mark)") }
-            return (v, d)
+        func peek() throws -> Item {
+            switch stack.last {
+            case let item? where !item.isMark: return item
+            default: throw fail("its pickle is malformed (memo or copy of a mark)")
+            }
         }
     }
 

@@ -46,7 +46,7 @@ package struct Tensor: @unchecked Sendable, CustomStringConvertible {
     package let shape: [Int]
     package let storage: TensorStorage
 
-    package var count: Int { shape.reduce(1, *) }
+    package var count: Int { ShapeSize.requireElements(shape) }
     package var rank: Int { shape.count }
     /// The first element. Valid only while this tensor (or its storage) is
     /// alive: hold the tensor in a named variable, or use
@@ -57,7 +57,7 @@ package struct Tensor: @unchecked Sendable, CustomStringConvertible {
     package init(zeros shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
-        self.storage = TensorStorage(count: shape.reduce(1, *))
+        self.storage = TensorStorage(count: ShapeSize.requireElements(shape))
     }
 
     /// A tensor whose contents are undefined until written: for outputs and
@@ -65,13 +65,13 @@ package struct Tensor: @unchecked Sendable, CustomStringConvertible {
     package init(uninitialized shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
-        self.storage = TensorStorage(count: shape.reduce(1, *), zeroed: false)
+        self.storage = TensorStorage(count: ShapeSize.requireElements(shape), zeroed: false)
     }
 
     /// A tensor holding `values` (row-major) with the given shape.
     package init(shape: [Int], values: [Float]) {
-        precondition(shape.reduce(1, *) == values.count,
-                     "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        precondition(ShapeSize.elements(shape) == values.count,
+                     "shape \(shape) needs \(ShapeSize.elements(shape).map(String.init) ?? "too many") values, got \(values.count)")
         self.init(zeros: shape)
         values.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { pointer.update(from: base, count: values.count) }
@@ -80,14 +80,14 @@ package struct Tensor: @unchecked Sendable, CustomStringConvertible {
 
     /// A tensor over existing storage (no copy).
     package init(shape: [Int], storage: TensorStorage) {
-        precondition(shape.reduce(1, *) <= storage.count, "shape \(shape) exceeds storage of \(storage.count)")
+        precondition(ShapeSize.requireElements(shape) <= storage.count, "shape \(shape) exceeds storage of \(storage.count)")
         self.shape = shape
         self.storage = storage
     }
 
     /// The same storage seen with another shape of equal size.
     package func reshaped(_ newShape: [Int]) -> Tensor {
-        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        precondition(ShapeSize.elements(newShape) == count, "cannot reshape \(shape) to \(newShape)")
         return Tensor(shape: newShape, storage: storage)
     }
 
@@ -121,7 +121,7 @@ package struct Tensor: @unchecked Sendable, CustomStringConvertible {
     /// Rows [start, start+count) of the leading dimension, copied.
     package func rows(_ range: Range<Int>) -> Tensor {
         precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "row range out of bounds")
-        let inner = shape.dropFirst().reduce(1, *)
+        let inner = ShapeSize.requireElements(Array(shape.dropFirst()))
         let t = Tensor(zeros: [range.count] + shape.dropFirst())
         t.pointer.update(from: pointer + range.lowerBound * inner, count: range.count * inner)
         return t

@@ -8,8 +8,9 @@ import LoupeTensor
 /// floats, 7.7 GB. The benchmark writes such a cache (synthetic rows with
 /// structure, through the same shard writer as `clip.activations(..., to:)`),
 /// drops it from the page cache and reads it once through, as training
-/// does, then (dropped again, so that training reads the disk) trains a
-/// TopK SAE from it through the shuffle buffer, and reports the process's
+/// does (and once more without the shards' CRC-32 check, to show what the
+/// check costs), then (dropped again, so that training reads the disk)
+/// trains a TopK SAE from it through the shuffle buffer, and reports the process's
 /// peak resident memory and the throughput, beside the same training from
 /// rows held in memory, in the same run.
 struct CacheBench: ParsableCommand {
@@ -25,6 +26,7 @@ struct CacheBench: ParsableCommand {
     @Option(help: "Timed training steps, each way.") var steps = 12
     @Option(help: "Where to write the cache (removed afterwards unless --keep).") var folder = NSTemporaryDirectory() + "loupe-cache-bench"
     @Flag(help: "Keep the cache folder.") var keep = false
+    @Option(help: "Cold passes with and without the CRC-32 check, alternating (each round one of each).") var crcRounds = 1
 
     func run() throws {
         func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
@@ -62,20 +64,47 @@ struct CacheBench: ParsableCommand {
                 if fd >= 0 { _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED)); close(fd) }
             }
         }
-        // One whole pass, as training reads it: 4,096 rows at a time.
-        dropFromPageCache()
-        _ = try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-        let reader = try ShardedActivationSource(folder: folder)
+        // One whole pass, as training reads it: 4,096 rows at a time, each
+        // shard checked against its CRC-32 as always. Passes without the
+        // check, alternating with checked ones, measure what it costs.
         var block = [Float](repeating: 0, count: 4096 * width)
-        let readStart = Date()
-        var rowsRead = 0
-        while true {
-            let n = try block.withUnsafeMutableBufferPointer { try reader.read(into: $0.baseAddress!, maxRows: 4096) }
-            if n == 0 { break }
-            rowsRead += n
+        var crcSeconds: [Double] = [], crcWaits: [Double] = []
+        func coldPass(checked: Bool) throws -> Double {
+            dropFromPageCache()
+            let reader = try ShardedActivationSource(folder: folder, checksShards: checked)
+            let start = Date()
+            var rowsRead = 0
+            while true {
+                let n = try block.withUnsafeMutableBufferPointer { try reader.read(into: $0.baseAddress!, maxRows: 4096) }
+                if n == 0 { break }
+                rowsRead += n
+            }
+            let seconds = Date().timeIntervalSince(start)
+            if checked { crcSeconds.append(reader.checkSeconds); crcWaits.append(reader.checkWaitSeconds) }
+            log(String(format: "read %d rows in %.1fs (%.2f GB/s)%@", rowsRead, seconds, gb / seconds,
+                       checked ? String(format: "; CRCs computed in %.2fs, %.2fs of which the reader waited for", reader.checkSeconds,
+                                        reader.checkWaitSeconds) : " without the CRC-32 check"))
+            return seconds
         }
-        let readSeconds = Date().timeIntervalSince(readStart), readPeak = ProcessMemory.peakResident()
-        log(String(format: "read %d rows in %.1fs (%.2f GB/s), peak RSS %.2f GB", rowsRead, readSeconds, gb / readSeconds, Double(readPeak) / 1e9))
+        _ = try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        var checkedTimes: [Double] = [], uncheckedTimes: [Double] = []
+        for round in 0..<max(1, crcRounds) {
+            // Alternating which comes first, so neither always follows the other.
+            for checked in round % 2 == 0 ? [false, true] : [true, false] {
+                let t = try coldPass(checked: checked)
+                if checked { checkedTimes.append(t) } else { uncheckedTimes.append(t) }
+            }
+        }
+        let readSeconds = checkedTimes.reduce(0, +) / Double(checkedTimes.count), readPeak = ProcessMemory.peakResident()
+        let uncheckedSeconds = uncheckedTimes.reduce(0, +) / Double(uncheckedTimes.count)
+        let crcCost = 100 * (readSeconds / uncheckedSeconds - 1)
+        // The CRC's own time, measured inside the checked passes, is steadier
+        // than the difference of two disk-bound passes.
+        let crcShare = 100 * crcSeconds.reduce(0, +) / checkedTimes.reduce(0, +)
+        let crcWait = 100 * crcWaits.reduce(0, +) / checkedTimes.reduce(0, +)
+        log(String(format: "one pass: %.1fs checked, %.1fs unchecked (%+.1f%%); computing the CRCs took %.1f%% of the checked passes' time, "
+                   + "%.1f%% not overlapped with reading; peak RSS %.2f GB",
+                   readSeconds, uncheckedSeconds, crcCost, crcShare, crcWait, Double(readPeak) / 1e9))
         dropFromPageCache()
 
         var options = SAETrainingOptions(architecture: TopKArchitecture(k: k), width: latents, steps: steps + 1)
@@ -94,11 +123,12 @@ struct CacheBench: ParsableCommand {
         // As SAE.train reads a cache: blocks from shards drawn at random.
         let disk = try train(try ShardedActivationSource(folder: folder, order: .interleaved(seed: 0)), "from disk")
         let memory = try train(try MatrixActivationSource(values: inMemory, width: width), "from memory")
-        print(String(format: "cache images=%d rows=%d width=%d cache=%.1f GB shards=%d write_s=%.1f · one pass read_s=%.1f (%.2f GB/s) peak_rss=%.2f GB · "
+        print(String(format: "cache images=%d rows=%d width=%d cache=%.1f GB shards=%d write_s=%.1f · one pass read_s=%.1f (%.2f GB/s) unchecked_s=%.1f crc_cost=%.1f%% crc_time=%.1f%% crc_wait=%.1f%% peak_rss=%.2f GB · "
                      + "TopK SAE latents=%d k=%d batch=%d steps=%d · "
                      + "disk: tokens_per_s=%.0f peak_rss=%.2f GB · memory (%d rows): tokens_per_s=%.0f peak_rss=%.2f GB · disk/memory=%.2fx · "
                      + "cpu=\"%@\" blas_core=%@ threads=%d",
-                     images, plan.rows, width, gb, plan.shardCount, writeSeconds, readSeconds, gb / readSeconds, Double(readPeak) / 1e9,
+                     images, plan.rows, width, gb, plan.shardCount, writeSeconds, readSeconds, gb / readSeconds, uncheckedSeconds, crcCost, crcShare, crcWait,
+                     Double(readPeak) / 1e9,
                      latents, k, batch, steps,
                      disk.tokensPerSecond, Double(disk.peak) / 1e9, inMemory.count / width, memory.tokensPerSecond,
                      Double(memory.peak) / 1e9, disk.tokensPerSecond / memory.tokensPerSecond,

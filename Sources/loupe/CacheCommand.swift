@@ -60,7 +60,7 @@ struct CacheCommand: ParsableCommand {
             SceneSource(generator: SceneGenerator(seed: UInt64(seed), config: WorldConfig()))
         }
         let count = scenes ?? (source as! FolderSource).files.count
-        guard count > 0 else { throw ValidationError("no images in \(images ?? "")") }
+        guard count > 0 else { throw CacheCommandError.noImages(folder: images ?? "") }
         let caching = try ActivationCaching(
             model: clip, layer: layer, site: ActivationSite(rawValue: site)!, tokens: TokenSelection(rawValue: tokens)!,
             dataset: source.description, imageIDs: (0..<count).map(source.cacheID(at:)), shardImages: shardImages, folder: to,
@@ -70,7 +70,7 @@ struct CacheCommand: ParsableCommand {
         if merge {
             let missing = try ActivationCacheFolder.finish(plan, in: to, checkingData: true)
             guard missing == 0 else {
-                throw ValidationError("\(missing) of \(plan.shardCount) shards are missing or damaged in \(to); run their jobs again")
+                throw CacheCommandError.incomplete(missing: missing, of: plan.shardCount, folder: to)
             }
             print("\(to): all \(plan.shardCount) shards verified; index.json written (\(plan.rows) rows of \(plan.width))")
             return

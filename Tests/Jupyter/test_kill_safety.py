@@ -12,6 +12,7 @@ without having tested anything."""
 import hashlib
 import json
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -87,6 +88,31 @@ def whole(path):
         return False
 
 
+def kill_when(argv, seen, timeout=RUN_TIMEOUT):
+    """Starts `argv` and SIGKILLs it as soon as `seen()` is true. Returns
+    "killed", or "finished" when the writer exited by itself first."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as log:
+        writer = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            while True:
+                if seen():
+                    writer.send_signal(signal.SIGKILL)
+                    writer.wait(timeout=60)
+                    return "killed"
+                if writer.poll() is not None:
+                    log.seek(0)
+                    assert writer.returncode == 0, f"the writer failed:\n{log.read().decode(errors='replace')}"
+                    return "finished"
+                if time.monotonic() - started > timeout:
+                    raise AssertionError(f"the writer neither wrote nor finished in {timeout} s")
+                time.sleep(0.0005)
+        finally:
+            if writer.poll() is None:
+                writer.kill()
+                writer.wait()
+
+
 def kill_mid_write(argv, targets, timeout=RUN_TIMEOUT):
     """Starts the writer `argv` and SIGKILLs it as soon as a write to one of
     `targets` is seen: a temporary file for it appears beside it, or the
@@ -145,7 +171,9 @@ def assert_kill_leaves_old_files(folder, targets, writer_script, sizes, check_ol
                 f"{changed} changed while its temporary file was still being written"
         # Here the kill came too late to test anything. (For an SAE folder
         # that includes a kill between the two renames, which leaves new
-        # weights beside the old cfg.json; SAE.load refuses their shapes.)
+        # weights beside the old cfg.json and the new one under its
+        # temporary name: SAE.load reads the new pair, as the test below
+        # checks.)
         print(f"size {size}: the write finished before the kill ({outcome} after {seconds:.1f} s); trying bigger")
         restore(folder, old, targets)
     raise AssertionError(f"no write was caught in progress at sizes {sizes}; the test checked nothing")
@@ -216,3 +244,63 @@ def test_killed_sae_save_leaves_both_old_files_loadable(folder):
         assert "64 latents" in shown, shown
 
     assert_kill_leaves_old_files(folder, targets, writer, sizes=[200_000, 400_000], check_old=loads_as_the_old_sae)
+
+
+def test_killed_sae_save_loads_as_the_old_or_the_new_sae(folder):
+    """An SAE's weights and cfg.json are two files, and no rename moves both:
+    the save writes both under temporary names, records the weights' CRC-32
+    in cfg.json, then renames them in turn. Whenever the writer is killed
+    (as its first temporary file appears, or as its weights land, just
+    before or after cfg.json's rename), SAE.load must give the SAE the
+    folder held before or the one being saved: never an error, never the
+    weights of one with the settings of the other."""
+    path = os.path.join(folder, "sae")
+    weights, cfg = os.path.join(path, "sae_weights.safetensors"), os.path.join(path, "cfg.json")
+    prelude = ("let clip = CLIP.load()\n"
+               "let acts = clip.activations(Dataset.scenes(count: 8, seed: 1), layer: 1, tokens: .all)\n")
+
+    def saver(width, seed):
+        return prelude + (f"let sae = SAE.train(acts, kind: .topK(k: 8), width: {width}, steps: 1, batch: 16, seed: {seed})\n"
+                          f"sae.save({json.dumps(path)})\n")
+
+    def loaded_width():
+        shown = loupe_run(folder, "load.loupe", f"SAE.load({json.dumps(path)})\n")
+        found = re.search(r"(\d+) latents", shown)
+        assert found, f"SAE.load did not show an SAE:\n{shown}"
+        return int(found.group(1))
+
+    def config_width():
+        with open(cfg) as f:
+            return int(re.search(r'"d_sae"\s*:\s*(\d+)', f.read()).group(1))
+
+    loupe_run(folder, "old.loupe", saver(64, 1))
+    # Two kills as the save starts, then kills as the weights land until one
+    # falls between the two renames (new weights beside the old cfg.json),
+    # the moment the CRC is for; each save has its own width, so the SAE
+    # that loads names its save.
+    triggers = ["temporary", "temporary"] + ["weights"] * 10
+    between = 0
+    for attempt, trigger in enumerate(triggers):
+        if trigger == "weights" and between:
+            break
+        width = 150_001 + attempt
+        before = loaded_width()
+        script = os.path.join(folder, f"save-{attempt}.loupe")
+        with open(script, "w") as f:
+            f.write(saver(width, attempt + 2))
+        weights_before, stale = fingerprint(weights), set(temporaries(path, [weights, cfg]))
+        if trigger == "temporary":
+            seen = lambda: bool(set(temporaries(path, [weights, cfg])) - stale)
+        else:
+            seen = lambda: fingerprint(weights) != weights_before
+        outcome = kill_when([LOUPE, "run", script], seen)
+        landed_between = outcome == "killed" and fingerprint(weights) != weights_before and config_width() != width
+        between += landed_between
+        after = loaded_width()
+        assert after in (before, width), \
+            f"attempt {attempt} ({trigger}, {outcome}): the folder loads as {after} latents, neither the old {before} nor the new {width}"
+        if landed_between:
+            assert after == width, "new weights beside the old cfg.json must load as the new SAE"
+        print(f"attempt {attempt}: killed on {trigger} ({outcome}{', between the renames' if landed_between else ''}); "
+              f"loads as the {'new' if after == width else 'old'} SAE")
+    assert between, "no kill landed between the two renames; the test checked less than it should"

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeCLIP
+import LoupeSafetensors
 import XCTest
 
 /// Broken checkpoints must be refused with an error naming the file, the
@@ -80,6 +81,27 @@ final class CheckpointErrorTests: XCTestCase {
         }
         let broken = header.replacingCharacters(in: range, with: "\"visual.transformer.resblocks.0.mlp.c_fc.weight\":{\"dtype\":\"F32\",\"shape\":[64,256]")
         expectError(assemble(broken, data), mentions: ["visual.transformer.resblocks.0.mlp.c_fc.weight", "shape"])
+    }
+
+    /// Shapes that pass the file's checks but not the architecture's: an
+    /// empty or scalar positional embedding, a zero-width patch embedding,
+    /// a zero head width. Each is an error naming the tensor, never a trap
+    /// in the arithmetic that follows.
+    func testDegenerateShapesAreRefusedBeforeAnyArithmetic() throws {
+        func check(_ tensors: [NamedTensor], config: String? = nil, mentions: String, line: UInt = #line) throws {
+            let path = (dir as NSString).appendingPathComponent("degenerate.safetensors")
+            try SafetensorsWriter.write(tensors, metadata: config.map { ["open_clip_config": $0] } ?? [:], to: path)
+            XCTAssertThrowsError(try CLIPModel(path: path), line: line) { error in
+                XCTAssertTrue("\(error)".contains("degenerate.safetensors") && "\(error)".contains(mentions), "\(error)", line: line)
+            }
+        }
+        let conv = NamedTensor("visual.conv1.weight", shape: [4, 3, 2, 2], [Float](repeating: 0, count: 48))
+        try check([conv, NamedTensor("visual.positional_embedding", shape: [0, 4], [])], mentions: "visual.positional_embedding")
+        try check([conv, NamedTensor("visual.positional_embedding", shape: [], [0])], mentions: "visual.positional_embedding")
+        try check([NamedTensor("visual.conv1.weight", shape: [0, 3, 2, 2], []),
+                   NamedTensor("visual.positional_embedding", shape: [5, 0], [])], mentions: "visual.conv1.weight")
+        let pos = NamedTensor("visual.positional_embedding", shape: [5, 4], [Float](repeating: 0, count: 20))
+        try check([conv, pos], config: #"{"model_cfg": {"vision_cfg": {"head_width": 0}}}"#, mentions: "head_width")
     }
 
     func testNotACheckpointAtAll() throws {

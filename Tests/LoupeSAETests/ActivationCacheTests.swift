@@ -125,9 +125,44 @@ final class ActivationCacheTests: XCTestCase {
         XCTAssertThrowsError(try ShardedActivationSource(folder: folder)) {
             XCTAssertTrue("\($0)".contains("incomplete: 2 of 3 shards"), "\($0)")
         }
-        // The last job's shard completes it; the reader then writes the index itself.
+        // The last job's shard completes it: the reader reads it, and writes
+        // nothing (the index stays as the jobs left it until `finish`).
         try ActivationCacheFolder.writeShard(2, of: p, in: folder, activations: activations(p, shard: 2))
+        let index = folder + "/index.json"
+        let before = try FileManager.default.attributesOfItem(atPath: index)
+        let bytes = FileManager.default.contents(atPath: index)
         XCTAssertEqual(try ShardedActivationSource(folder: folder).rowCount, 30)
+        XCTAssertEqual(FileManager.default.contents(atPath: index), bytes, "reading a cache rewrote its index")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: index)[.modificationDate] as? Date, before[.modificationDate] as? Date)
+    }
+
+    /// A shard's data is checked against its CRC-32 on every read, not only
+    /// on resume: one flipped bit read as mse 1.65e34 with no error.
+    func testDamagedShardIsAnErrorWhenRead() throws {
+        let folder = temporaryFolder("cache-crc-read")
+        let p = try plan()
+        try writeAll(p, to: folder)
+        XCTAssertEqual(try ActivationCacheFolder.finish(p, in: folder), 0)
+        let path = folder + "/" + p.fileName(shard: 1)
+        var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
+        bytes[bytes.count - 7] ^= 0x40   // the exponent of one float: 2^32 times larger or smaller
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        for order in [ShardedActivationSource.Order.stored, .interleaved(seed: 1, blockRows: 2)] {
+            let source = try ShardedActivationSource(folder: folder, order: order)
+            var buffer = [Float](repeating: 0, count: 5 * 5)
+            XCTAssertThrowsError(try { while try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0.baseAddress!, maxRows: 5) }) > 0 {} }()) {
+                XCTAssertTrue("\($0)".contains(path) && "\($0)".contains("CRC-32"), "\($0)")
+            }
+        }
+        // Every pass is checked, not only the first.
+        let clean = temporaryFolder("cache-crc-clean")
+        try writeAll(p, to: clean)
+        let source = try ShardedActivationSource(folder: clean)
+        var buffer = [Float](repeating: 0, count: 30 * 5)
+        XCTAssertEqual(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: 30) }, 30)
+        try Data(bytes).write(to: URL(fileURLWithPath: clean + "/" + p.fileName(shard: 1)))
+        try source.rewind()
+        XCTAssertThrowsError(try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: 30) })
     }
 
     /// Another cache's folder, or a folder of other files, is never written into.
@@ -162,23 +197,28 @@ final class ActivationCacheTests: XCTestCase {
                 try FileManager.default.copyItem(atPath: good + "/" + name, toPath: folder + "/" + name)
             }
             let victim = folder + "/" + files[rng.nextIndex(files.count)]
-            var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: victim)))
+            let original = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: victim)))
+            var bytes = original
             if rng.nextIndex(4) == 0 {
                 bytes = Array(bytes.prefix(rng.nextIndex(bytes.count)))
             } else {
                 for _ in 0..<(1 + rng.nextIndex(6)) { bytes[rng.nextIndex(bytes.count)] = UInt8(rng.nextIndex(256)) }
             }
             try Data(bytes).write(to: URL(fileURLWithPath: victim))
+            // A shard whose rows changed must never read as if whole.
+            let dataStart = victim.hasSuffix(".safetensors") ? 8 + Int(original[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) : Int.max
+            let rowsChanged = bytes.count == original.count && bytes[min(dataStart, bytes.count)...] != original[min(dataStart, original.count)...]
             do {
                 let source = try ShardedActivationSource(folder: folder)
                 var buffer = [Float](repeating: 0, count: 16 * source.width)
                 while try buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0.baseAddress!, maxRows: 16) }) > 0 {}
                 read += 1
+                XCTAssertFalse(rowsChanged, "round \(round): changed rows of \(victim) were read without an error")
             } catch { refused += 1 }
             try? FileManager.default.removeItem(atPath: folder)
         }
         XCTAssertGreaterThan(refused, 0)
-        XCTAssertGreaterThan(read, 0, "changes to a shard's data pass the header checks and read; the CRC catches them on resume")
+        XCTAssertGreaterThan(read, 0, "some changes (in the index's shard list, in unused metadata) leave the rows intact and read")
     }
 
     /// A file written by Python: one F16 tensor under any name, [rows, width].

@@ -94,10 +94,28 @@ final class FormatTests: XCTestCase {
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("sae_weights.safetensors")) }
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir + "/missing")) { XCTAssertTrue("\($0)".contains("does not exist")) }
         try Data("{\"architecture\": \"gated\", \"d_in\": 4, \"d_sae\": 8}".utf8).write(to: URL(fileURLWithPath: dir + "/cfg.json"))
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/sae_weights.safetensors"))
+        try SafetensorsWriter.write([NamedTensor("b_dec", shape: [4], [0, 0, 0, 0])], to: dir + "/sae_weights.safetensors")
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("unknown SAE architecture 'gated'"), "\($0)") }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/sae_weights.safetensors"))
         try Data("{\"architecture\": \"topk\", \"d_in\": 4, \"d_sae\": 8, \"k\": 2}".utf8).write(to: URL(fileURLWithPath: dir + "/cfg.json"))
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("not a safetensors file"), "\($0)") }
+    }
+
+    /// An SAE with no input or no latent loaded and showed -nan metrics;
+    /// it is refused on load, naming the file.
+    func testZeroSizedSAEsAreRefused() throws {
+        for (dIn, dSAE) in [(0, 4), (4, 0)] {
+            let dir = temporaryFolder("zero-\(dIn)-\(dSAE)")
+            func zeros(_ n: Int) -> [Float] { [Float](repeating: 0, count: n) }
+            try SafetensorsWriter.write([NamedTensor("encoder.weight", shape: [dSAE, dIn], []), NamedTensor("encoder.bias", shape: [dSAE], zeros(dSAE)),
+                                         NamedTensor("W_dec", shape: [dSAE, dIn], []), NamedTensor("b_dec", shape: [dIn], zeros(dIn))],
+                                        to: dir + "/sae.safetensors")
+            try Data(#"{"k": 0}"#.utf8).write(to: URL(fileURLWithPath: dir + "/cfg.json"))
+            XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) {
+                XCTAssertTrue("\($0)".contains(dir) && "\($0)".contains("d_in \(dIn) and d_sae \(dSAE)"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try SparseAutoencoder(dIn: 0, dSAE: 1, architecture: ReLUArchitecture(), wEnc: [], bEnc: [0], wDec: [], bDec: []))
     }
 
     /// Half-precision tensors (as SAELens writes with dtype float16/bfloat16) are widened on load.

@@ -49,6 +49,18 @@ final class VisionSAEFormatTests: XCTestCase {
         XCTAssertThrowsError(try topK.save(to: temporaryFolder("saev-topk"))) { XCTAssertTrue("\($0)".contains("keeps negative codes")) }
     }
 
+    /// A ReLU SAE's L1 coefficient is the one its file records, or said to
+    /// be unrecorded; a default (5) was shown as if read from the file.
+    func testL1CoefficientIsTheFilesOrNotRecorded() throws {
+        XCTAssertTrue(try SparseAutoencoder.load(from: folder + "/saev_relu_schema5.pt").summary.contains("coefficient 0.0004"))
+        XCTAssertTrue(try SparseAutoencoder.load(from: folder + "/prisma_none").summary.contains("coefficient 0.0002"))
+        let cfg: JSON = ["architecture": "standard", "d_in": 4, "d_sae": 8]
+        XCTAssertEqual(try SAEArchitectures.fromConfig(cfg).description, "ReLU + L1 (coefficient not recorded)")
+        for name in ["saev_relu_schema5.pt", "prisma_none"] {
+            XCTAssertFalse(try SparseAutoencoder.load(from: folder + "/" + name).summary.contains("coefficient 5"), name)
+        }
+    }
+
     /// saev 0.1 scaled its training data by statistics the file lacks: the
     /// SAE loads only beside a config.json saying the scaling was off.
     func testSaev01LoadsOnlyWhenItsTrainingWasUnscaled() throws {
@@ -74,6 +86,17 @@ final class VisionSAEFormatTests: XCTestCase {
         let sae = try SparseAutoencoder.load(from: folder + "/prisma_layer_norm")
         XCTAssertEqual(sae.inputNormalization, .layerNorm(epsilon: 1e-5))
         XCTAssertEqual(sae.hookPoint, HookPoint(model: "open-clip:laion/CLIP-ViT-B-32-DataComp.XL-s13B-b90K", layer: 3, site: .residPost, tokens: .all))
+    }
+
+    /// Without config.json beside it, a Prisma folder is found and read
+    /// with the config pickled in its checkpoint, as docs/sae.md says.
+    func testPrismaFolderWithoutConfigUsesThePickledConfig() throws {
+        let bare = temporaryFolder("prisma-bare")
+        try FileManager.default.copyItem(atPath: folder + "/prisma_layer_norm/n_images_1000.pt", toPath: bare + "/n_images_1000.pt")
+        let sae = try SparseAutoencoder.load(from: bare)
+        XCTAssertEqual(sae.inputNormalization, .layerNorm(epsilon: 1e-5))
+        XCTAssertEqual(sae.hookPoint.layer, 3)
+        try check("prisma_layer_norm/n_images_1000.pt", loading: bare)
     }
 
     /// A normalising SAE saved in SAELens's layout keeps its normalisation,
@@ -141,6 +164,88 @@ final class TorchFileFuzzTests: XCTestCase {
         }
         XCTAssertGreaterThan(refused, 0)
         XCTAssertGreaterThan(loaded, 0, "some mutations only touch numbers and must still load")
+    }
+
+    /// Each member of the zip is checked against the directory and its
+    /// CRC-32: a local header whose extra field grew moved W_enc 64 KB on
+    /// (here 64 bytes) and was read without an error; a changed byte of a
+    /// tensor was read as a changed weight.
+    func testZipEntriesAreCheckedAgainstTheirDirectoryAndCRC() throws {
+        let source = fixturesPath() + "/vision/saev_relu_schema5.pt"
+        let original = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: source)))
+        let prefix = try XCTUnwrap(original.firstIndex(of: 0x0A)) + 1
+        let scratch = temporaryFolder("zip-checks")
+        // The largest member: a weight's storage.
+        let members = try ZipBuilder.members(of: original, prefix: prefix, path: source)
+        let largest = try XCTUnwrap(members.max { $0.data.count < $1.data.count })
+        let name = Array(largest.name.utf8)
+        let header = try XCTUnwrap((prefix..<(original.count - 30 - name.count)).first { at in
+            original[at..<(at + 4)].elementsEqual([0x50, 0x4B, 0x03, 0x04]) && original[(at + 30)..<(at + 30 + name.count)].elementsEqual(name)
+        })
+        func refused(_ change: (inout [UInt8]) -> Void, _ phrase: String, line: UInt = #line) throws {
+            var bytes = original
+            change(&bytes)
+            let path = scratch + "/sae.pt"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try SparseAutoencoder.load(from: path), line: line) {
+                XCTAssertTrue("\($0)".contains(path) && "\($0)".contains(phrase), "\($0)", line: line)
+            }
+        }
+        try refused({ $0[header + 28] &+= 64 }, "'\(largest.name)'")
+        let dataStart = header + 30 + name.count + Int(original[header + 28]) + Int(original[header + 29]) << 8
+        try refused({ $0[dataStart + 5] ^= 0x10 }, "does not match its CRC-32")
+        try refused({ $0[header + 30 + name.count - 1] ^= 0x01 }, "names another entry")
+        // The same members, re-zipped with their CRCs, load as before.
+        let rezipped = scratch + "/rezipped.pt"
+        try Data(Array(original[..<prefix]) + ZipBuilder.archive(members)).write(to: URL(fileURLWithPath: rezipped))
+        XCTAssertEqual(try SparseAutoencoder.load(from: rezipped).wDec, try SparseAutoencoder.load(from: source).wDec)
+    }
+
+    /// Mutations of the pickle itself, the archive re-zipped with valid
+    /// CRCs so that they reach the unpickler: bytes changed, lengths set
+    /// huge, a long string or many SETITEMs spliced in. Each loads or throws.
+    func testMutatedPicklesLoadOrThrowButNeverCrash() throws {
+        let folder = fixturesPath() + "/vision"
+        var rng = SeededRandom(seed: 2727)
+        var loaded = 0, refused = 0
+        let scratch = temporaryFolder("pickle-fuzz")
+        for name in ["saev_relu_schema5.pt", "saev_batchtopk_schema5.pt", "prisma_weights_only/weights.pt"] {
+            let original = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: folder + "/" + name)))
+            let prefix = original.first == UInt8(ascii: "{") ? try XCTUnwrap(original.firstIndex(of: 0x0A)) + 1 : 0
+            let members = try ZipBuilder.members(of: original, prefix: prefix, path: name)
+            let pickleIndex = try XCTUnwrap(members.firstIndex { $0.name.hasSuffix("data.pkl") })
+            let pickle = members[pickleIndex].data
+            if let config = FileManager.default.contents(atPath: (folder + "/" + name as NSString).deletingLastPathComponent + "/config.json"),
+               name.hasPrefix("prisma") {
+                try config.write(to: URL(fileURLWithPath: scratch + "/config.json"))
+            }
+            for _ in 0..<200 {
+                var bytes = pickle
+                let at = rng.nextIndex(bytes.count - 1)
+                switch rng.nextIndex(4) {
+                case 0:   // a few bytes changed
+                    for _ in 0..<(1 + rng.nextIndex(3)) { bytes[rng.nextIndex(bytes.count)] = UInt8(rng.nextIndex(256)) }
+                case 1:   // a length-sized window set to its largest values
+                    for i in at..<min(bytes.count - 1, at + [1, 2, 4, 8][rng.nextIndex(4)]) { bytes[i] = [0xFF, 0x7F][rng.nextIndex(2)] }
+                case 2:   // a BINUNICODE8 declaring 2^63 - 1 bytes
+                    bytes.insert(contentsOf: [0x8D, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], at: at)
+                default:  // an empty dict filled by many SETITEMs, then dropped
+                    var dict: [UInt8] = [0x7D]
+                    for i in 0..<(1 + rng.nextIndex(20_000)) { dict += [0x4B, UInt8(i & 0xFF), 0x4B, 0x00, 0x73] }
+                    bytes.insert(contentsOf: dict + [0x30], at: at)
+                }
+                var changed = members
+                changed[pickleIndex].data = bytes
+                let path = scratch + "/" + (name as NSString).lastPathComponent
+                try Data(Array(original[..<prefix]) + ZipBuilder.archive(changed)).write(to: URL(fileURLWithPath: path))
+                do { _ = try SparseAutoencoder.load(from: path); loaded += 1 } catch {
+                    refused += 1
+                    XCTAssertTrue("\(error)".contains(path), "\(error)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(refused, 0)
+        XCTAssertGreaterThan(loaded, 0, "a dict spliced in and dropped, or a changed number, still loads")
     }
 
     func testDeeplyNestedPicklesAreRefused() {

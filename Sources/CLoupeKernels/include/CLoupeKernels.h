@@ -21,6 +21,12 @@ void loupe_steer_accumulate(const float *a, long lda, const float *b, const floa
                             const float *alpha, const float *beta, const float *gamma,
                             long n, long count, float *scratch, float *acc);
 
+/* Advances the CRC-32 (zip's) `*crc` over the longest prefix of `bytes`
+ * it can fold with carry-less multiplication (a multiple of 16 bytes, at
+ * least 64) and returns that prefix's length; 0 when the CPU lacks the
+ * instructions or `count` is short. The caller finishes the rest. */
+long loupe_crc32_fold(unsigned *crc, const void *bytes, long count);
+
 /* The instruction set the kernels run with: "avx512", "avx2" or "baseline". */
 const char *loupe_kernels_isa(void);
 
