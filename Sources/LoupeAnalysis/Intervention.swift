@@ -12,7 +12,8 @@ package enum Intervention {
             throw AnalysisError.noSuchLatent(latent, latents: sae.dSAE)
         }
         // Ablating is clamping to zero; an explicit clamp wins over an ablation.
-        var targets: [Int: Float] = Dictionary(uniqueKeysWithValues: ablate.map { ($0, Float(0)) })
+        // A unit named twice is ablated once (uniqueKeysWithValues would trap on the repeat).
+        var targets: [Int: Float] = Dictionary(ablate.map { ($0, Float(0)) }, uniquingKeysWith: { a, _ in a })
         for (latent, value) in clamp { targets[latent] = value }
         let d = sae.dIn
         var hooks = HookSet()

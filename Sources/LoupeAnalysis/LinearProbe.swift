@@ -10,8 +10,9 @@ package struct LinearProbe: Sendable {
     package private(set) var weights: [Float]
     package private(set) var bias: [Float]
 
+    /// `shouldStop` is asked before each step; training ends there when it says so.
     package init(features: [Float], dim: Int, labels: [Int], classes: [String], steps: Int = 300,
-                learningRate: Float = 0.05, l2: Float = 1e-4) {
+                learningRate: Float = 0.05, l2: Float = 1e-4, shouldStop: () -> Bool = { false }) {
         self.classes = classes
         self.dim = dim
         let c = classes.count, n = labels.count
@@ -20,6 +21,7 @@ package struct LinearProbe: Sendable {
         var m = [Float](repeating: 0, count: c * (dim + 1)), v = m
         let (beta1, beta2, eps): (Float, Float, Float) = (0.9, 0.999, 1e-8)
         for step in 1...max(1, steps) {
+            if step > 1 && shouldStop() { break }
             var grad = [Float](repeating: 0, count: c * (dim + 1))
             for i in 0..<n {
                 let p = probabilities(features, row: i)
@@ -61,13 +63,13 @@ package struct LinearProbe: Sendable {
 
     /// A probe for labels given by name: the classes are the distinct
     /// labels, sorted. Nil when the labels take fewer than two values.
-    package static func fit(features: [Float], dim: Int, labels: [String], steps: Int)
+    package static func fit(features: [Float], dim: Int, labels: [String], steps: Int, shouldStop: () -> Bool = { false })
         -> (probe: LinearProbe, trainingAccuracy: Double)? {
         let classes = Array(Set(labels)).sorted()
         guard classes.count >= 2 else { return nil }
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let probe = LinearProbe(features: features, dim: dim, labels: labels.map { index[$0]! }, classes: classes,
-                                steps: max(1, steps))
+                                steps: max(1, steps), shouldStop: shouldStop)
         return (probe, probe.accuracy(features, truth: labels))
     }
 

@@ -100,9 +100,13 @@ func registerAnalyses(_ r: Registry) {
         guard Set(values).count >= 2 else {
             throw ctx.valueError("label", "'\(attribute)' takes only one value in these images; a probe needs two or more")
         }
+        let steps = try ctx.int("steps")
+        guard (1...100_000).contains(steps) else { throw ctx.valueError("steps", "give 1 to 100,000 steps, got \(steps)") }
         let embeddings = model.embed(images: try d.allImages(ctx.interpreter))
+        let stop = ctx.interpreter.interrupt
         let fitted = LinearProbe.fit(features: embeddings.toArray(), dim: embeddings.shape[1], labels: values,
-                                     steps: try ctx.int("steps"))!
+                                     steps: steps, shouldStop: { stop.isRequested })!
+        try ctx.checkInterrupt()
         return .object(ProbeObject(probe: fitted.probe, model: model, attribute: attribute,
                                    trainAccuracy: fitted.trainingAccuracy, trainCount: d.count))
     })
@@ -261,7 +265,7 @@ func registerAnalyses(_ r: Registry) {
             units = Contrast.randomUnits(max(1, Int((fraction * Double(units.count)).rounded(.up))), from: units, seed: 0).sorted()
         }
         let clamp: Double
-        if ctx.has("clamp") { clamp = try ctx.double("clamp") }
+        if ctx.has("clamp") { clamp = try ctx.clampValue("clamp") }
         else if let preset {
             guard let c = preset.clamp(for: model.config, layer: layer) else {
                 throw ctx.valueError("clamp", "preset .joseph2025's clamp of \(Int(preset.clamp)) belongs to \(preset.clampModel) layer "
@@ -270,7 +274,6 @@ func registerAnalyses(_ r: Registry) {
             }
             clamp = c
         } else { clamp = SteerabilityProtocol.joseph2025.clamp }
-        guard clamp.isFinite, abs(clamp) <= 1e6 else { throw ctx.valueError("clamp", "give a finite clamp of at most 1e6 in size") }
         let presetNote = preset.map { _ in " (preset .joseph2025\(ctx.has("clamp") ? ", clamp set by hand" : ""))" } ?? ""
         let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Steering \(label)", total: units.count)
         let result: SteerabilityResult

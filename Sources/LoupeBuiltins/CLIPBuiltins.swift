@@ -110,7 +110,7 @@ func registerCLIP(_ r: Registry) {
         Parameter("labels", type: "[String]", doc: "the candidate captions, e.g. [\"a red star\", \"a blue circle\"]"),
     ], returns: "Table", doc: "Zero-shot classification: for one image, the probability of each label with bars; "
        + "for a dataset, each image's most likely label.") { ctx in
-        let labels = try ctx.strings("labels")
+        let labels = try ctx.textsToEmbed("labels", at: 1000, what: "labels")
         guard !labels.isEmpty else { throw ctx.valueError("labels", "give at least one label") }
         let (images, captions) = try ctx.images("images")
         let probabilities: Tensor

@@ -19,13 +19,13 @@ extension CallContext {
 
     /// Title and axis labels shared by every chart builtin.
     func chartOptions(logY: Bool = false) throws -> ChartOptions {
-        ChartOptions(width: 640, height: 400, title: has("title") ? try string("title") : nil,
-                     xLabel: has("xLabel") ? try string("xLabel") : nil, yLabel: has("yLabel") ? try string("yLabel") : nil,
+        ChartOptions(width: 640, height: 400, title: has("title") ? try displayText("title") : nil,
+                     xLabel: has("xLabel") ? try displayText("xLabel") : nil, yLabel: has("yLabel") ? try displayText("yLabel") : nil,
                      logY: logY, density: figureDensity)
     }
 
     func chart(_ draw: () throws -> RGBImageResult) throws -> Value {
-        do { return .object(ImageObject(try draw(), caption: has("title") ? try string("title") : "chart")) }
+        do { return .object(ImageObject(try draw(), caption: has("title") ? try displayText("title") : "chart")) }
         catch let e as ChartError { throw LoupeError(.value, e.description, at: span) }
     }
 }
@@ -64,7 +64,7 @@ func registerCharts(_ r: Registry) {
         } else {
             series = [try ctx.numbers("values")]
         }
-        let names = ctx.has("names") ? try ctx.strings("names") : series.indices.map { series.count == 1 ? "" : "series \($0 + 1)" }
+        let names = ctx.has("names") ? try ctx.displayTexts("names") : series.indices.map { series.count == 1 ? "" : "series \($0 + 1)" }
         guard names.count == series.count else { throw ctx.valueError("names", "give one name per series (\(series.count))") }
         let options = try ctx.chartOptions(logY: try ctx.bool("logY"))
         let x = ctx.has("x") ? try ctx.numbers("x") : nil
@@ -82,7 +82,7 @@ func registerCharts(_ r: Registry) {
         Parameter("names", type: "[String]", default: .null, doc: "grouped bars: one legend name per series"),
     ] + chartLabels, returns: "Image", doc: "A bar chart with one labelled bar per value, or grouped bars for paired "
        + "conditions: `bars(labels: [\"as is\", \"ablated\"], values: [[0.9, 0.8], [0.6, 0.8]], names: [\"clean\", \"attacked\"])`.") { ctx in
-        let labels = try ctx.strings("labels")
+        let labels = try ctx.displayTexts("labels")
         let options = try ctx.chartOptions()
         if case .array(let items) = ctx.value("values"), let first = items.first, case .array = first {
             let series = try items.map { item -> [Double] in
@@ -92,7 +92,7 @@ func registerCharts(_ r: Registry) {
             for s in series where s.count != labels.count {
                 throw ctx.valueError("values", "each series needs one value per label (\(labels.count)), one has \(s.count)")
             }
-            let names = ctx.has("names") ? try ctx.strings("names") : series.indices.map { "series \($0 + 1)" }
+            let names = ctx.has("names") ? try ctx.displayTexts("names") : series.indices.map { "series \($0 + 1)" }
             guard names.count == series.count else { throw ctx.valueError("names", "give one name per series (\(series.count))") }
             return try ctx.chart { try Chart.groupedBars(labels: labels, series: Array(zip(names, series)), options: options) }
         }

@@ -42,8 +42,7 @@ func registerFeaturePage(_ r: Registry) {
         let place = try object.placement(at: ctx.span)
         let latent = try ctx.latent("latent")
         let d = try ctx.nonEmptyDataset("in")
-        let vocabulary = ctx.has("vocabulary") ? try ctx.strings("vocabulary") : []
-        if ctx.has("vocabulary") && vocabulary.isEmpty { throw ctx.valueError("vocabulary", "give at least one word") }
+        let vocabulary = ctx.has("vocabulary") ? try ctx.vocabulary() : []
         let steerCount = try ctx.int("steerImages")
         guard steerCount >= 1 else { throw ctx.valueError("steerImages", "steer at least one image") }
         do {
@@ -80,8 +79,8 @@ func registerFeaturePage(_ r: Registry) {
             if !vocabulary.isEmpty {
                 let steering = try FeatureSteering(place.clip, sae: object.sae, latent: latent, layer: place.layer, site: place.site,
                                                    tokens: place.tokens, images: Array(images.prefix(steerCount)),
-                                                   vocabulary: vocabulary, clamp: Float(try ctx.double("clamp")))
-                let clamp = try ctx.double("clamp")
+                                                   vocabulary: vocabulary, clamp: Float(try ctx.clampValue("clamp")))
+                let clamp = try ctx.clampValue("clamp")
                 rows.append([.string(String(format: "steerability S (clamp %g, %d images)", clamp, min(steerCount, d.count))),
                              .double(steering.score)])
                 let best = steering.ranked.prefix(8)

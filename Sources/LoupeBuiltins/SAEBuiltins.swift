@@ -366,6 +366,10 @@ func registerSAE(_ r: Registry) {
                 guard case .int(let latent) = e.key, let value = e.value.asDouble else {
                     throw ctx.valueError("clamp", "clamp maps latent numbers to values, e.g. [17: 150]; got \(e.key.repr): \(e.value.repr)")
                 }
+                guard value.isFinite, abs(value) <= CheckedNumber.clampLimit else {
+                    throw ctx.valueError("clamp", "a clamp must be a finite number of at most \(Int(CheckedNumber.clampLimit)) in size; "
+                                         + "latent \(latent) is clamped to " + NumberText.fixed(value, digits: 2))
+                }
                 clamp[latent] = Float(value)
             }
         }

@@ -49,10 +49,22 @@ private struct SweepInputs {
 
 extension CallContext {
     /// `vocabulary:`, the words v of p(v|x), checked to hold one.
-    func vocabulary() throws -> [String] {
-        let words = try strings("vocabulary")
-        guard !words.isEmpty else { throw valueError("vocabulary", "give at least one word") }
-        return words
+    func vocabulary(_ key: String = "vocabulary") throws -> [String] {
+        try textsToEmbed(key, at: 20_000, what: "words")
+    }
+
+    /// Texts the text tower embeds (words, labels, prompts): at least one,
+    /// at most `limit`, each at most 1,000 characters. Embedding is not
+    /// interruptible midway, so its size is bounded before it starts; the
+    /// largest concept lists in use (CLIP-Dissect's) hold 20,000 words.
+    func textsToEmbed(_ key: String, at limit: Int, what: String) throws -> [String] {
+        let texts = try strings(key)
+        guard !texts.isEmpty else { throw valueError(key, "give at least one word") }
+        guard texts.count <= limit else { throw valueError(key, "give at most \(limit) \(what), got \(texts.count)") }
+        if let long = texts.first(where: { $0.count > 1000 }) {
+            throw valueError(key, "each of the \(what) must be at most 1,000 characters; one has \(long.count)")
+        }
+        return texts
     }
 }
 
@@ -139,7 +151,7 @@ func registerSteerabilitySweeps(_ r: Registry) {
        + "of mean S, fraction steerable and concept coverage, and a chart of the fraction steerable by layer.") { ctx in
         let objects = try ctx.saes("saes")
         let inputs = try SweepInputs(ctx)
-        let clamp = Float(try ctx.double("clamp"))
+        let clamp = Float(try ctx.clampValue("clamp"))
         let placed = try objects.map { try steerableLatents($0, in: inputs.model, at: ctx.spanOf("saes")) }
         let perPoint = objects.map { inputs.unitsPerPoint(latents: $0.sae.dSAE) }.max()!
         let figure: FigureObject
@@ -161,7 +173,7 @@ func registerSteerabilitySweeps(_ r: Registry) {
        + "coverage of the SAE's latents and of its layer's neurons at each clamp; a table and a chart of the fraction steerable. "
        + "The paper clamps to 150 on ViT-B/32; the curve shows how much that choice decides.") { ctx in
         let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
-        let clamps = try ctx.numbers("clamps")
+        let clamps = try ctx.clampValues("clamps")
         guard !clamps.isEmpty else { throw ctx.valueError("clamps", "give at least one clamp value") }
         let inputs = try SweepInputs(ctx)
         let (kind, layer) = try steerableLatents(object, in: inputs.model, at: ctx.spanOf("sae"))

@@ -127,7 +127,7 @@ func registerTable(_ r: Registry) {
         Parameter("title", type: "String", default: .null),
     ], returns: "Table", doc: "A table of your own numbers, e.g. the results of a sweep: "
        + "`table(columns: [\"width\", \"mean MS\"], rows: [[256, 0.41], [1024, 0.47]])`.") { ctx in
-        let columns = try ctx.strings("columns")
+        let columns = try ctx.displayTexts("columns")
         guard !columns.isEmpty else { throw ctx.valueError("columns", "give at least one column") }
         guard case .array(let items) = ctx.value("rows") else { throw ctx.typeError("rows", expected: "[[Any]]", got: ctx.value("rows")) }
         let rows = try items.enumerated().map { i, item -> [Value] in
@@ -137,7 +137,7 @@ func registerTable(_ r: Registry) {
             }
             return row
         }
-        return .object(TableObject(title: ctx.has("title") ? try ctx.string("title") : nil, columns: columns, rows: rows))
+        return .object(TableObject(title: ctx.has("title") ? try ctx.displayText("title") : nil, columns: columns, rows: rows))
     })
 }
 

@@ -91,7 +91,7 @@ func registerZeroShot(_ r: Registry) {
         }
         let prompts: [String]
         if ctx.has("prompts") {
-            prompts = try ctx.strings("prompts")
+            prompts = try ctx.textsToEmbed("prompts", at: 1000, what: "prompts")
             guard prompts.count == classes.count else {
                 throw ctx.valueError("prompts", "give one prompt per class of \(attribute), in this order: " + classes.joined(separator: ", "))
             }

@@ -1,6 +1,13 @@
 import Foundation
 import LoupeImage
 
+extension Chart {
+    /// Values a chart can place: finite and at most 1e300 in size, so that
+    /// spans, ticks and pixel positions computed from them stay finite
+    /// (1e308 − (−1e308) is infinite). Others are left out, like NaN.
+    package static func plottable(_ v: Double) -> Bool { v.isFinite && abs(v) <= 1e300 }
+}
+
 /// A 95% interval drawn over a bar or a point: a vertical whisker with caps.
 package struct ErrorBar: Sendable {
     package let low: Double
@@ -11,7 +18,7 @@ package struct ErrorBar: Sendable {
 extension ChartFrame {
     /// A whisker from `low` to `high` at pixel column `x`, dark so it reads on any bar colour.
     mutating func errorBar(_ bar: ErrorBar, x: Double, halfWidth: Double) {
-        guard bar.low.isFinite, bar.high.isFinite else { return }
+        guard Chart.plottable(bar.low), Chart.plottable(bar.high) else { return }
         let top = py(max(bar.low, bar.high)), bottom = py(min(bar.low, bar.high))
         let width = max(1, unit * 1.25), ink = Colour(hex: 0x222222)
         canvas.line(from: Point(x, top), to: Point(x, bottom), ink, width: width)
@@ -31,7 +38,7 @@ extension Chart {
         if let intervals, intervals.count != values.count {
             throw ChartError.countMismatch("bar chart needs one interval per value (\(values.count) values, \(intervals.count) intervals)")
         }
-        let finite = (values + (intervals ?? []).flatMap { [$0.low, $0.high] }).filter(\.isFinite)
+        let finite = (values + (intervals ?? []).flatMap { [$0.low, $0.high] }).filter(Chart.plottable)
         let lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 1)
         let yAxis = options.logY ? Axis.logarithmic(max(1e-12, finite.filter { $0 > 0 }.min() ?? 1), max(hi, 1e-12))
                                  : Axis.linear(lo, hi == lo ? lo + 1 : hi, target: 5)
@@ -39,7 +46,7 @@ extension Chart {
         var frame = try ChartFrame(options: options, x: xAxis, y: yAxis, xCategories: labels)
         let slot = frame.plot.width / Double(max(1, labels.count))
         let zero = frame.py(options.logY ? yAxis.lo : 0)
-        for (i, v) in values.enumerated() where v.isFinite && (!options.logY || v > 0) {
+        for (i, v) in values.enumerated() where Chart.plottable(v) && (!options.logY || v > 0) {
             let x0 = frame.plot.x + slot * Double(i) + slot * 0.15
             let top = frame.py(v)
             frame.canvas.fill(Rect(x: x0, y: min(top, zero), width: slot * 0.7, height: abs(zero - top)), colour)
@@ -61,7 +68,7 @@ extension Chart {
         if let intervals, intervals.count != series.count || zip(intervals, series).contains(where: { $0.count != $1.values.count }) {
             throw ChartError.countMismatch("grouped bars need one interval per value of every series")
         }
-        let finite = (series.flatMap(\.values) + (intervals ?? []).joined().flatMap { [$0.low, $0.high] }).filter(\.isFinite)
+        let finite = (series.flatMap(\.values) + (intervals ?? []).joined().flatMap { [$0.low, $0.high] }).filter(Chart.plottable)
         let lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 1)
         let yAxis = Axis.linear(lo, hi == lo ? lo + 1 : hi, target: 5)
         let xAxis = Axis(lo: 0, hi: Double(max(1, labels.count)), log: false, ticks: [], labels: [])
@@ -71,7 +78,7 @@ extension Chart {
         let zero = frame.py(0)
         var drawn: [Point] = []   // for placing the legend clear of the bars
         for (k, s) in series.enumerated() {
-            for (i, v) in s.values.enumerated() where v.isFinite {
+            for (i, v) in s.values.enumerated() where Chart.plottable(v) {
                 let x0 = frame.plot.x + slot * Double(i) + slot * 0.1 + barWidth * Double(k)
                 let top = frame.py(v)
                 let bar = Rect(x: x0, y: min(top, zero), width: barWidth * 0.92, height: abs(zero - top))
@@ -112,7 +119,7 @@ extension Chart {
         let titleHeight = titleLines.isEmpty ? 0 : Double(titleLines.count) * titleLine + size * 0.6
         let height = max(1, Int((titleHeight + row * Double(max(1, labels.count)) + 4 * unit).rounded()))
         var canvas = Canvas(width: Int(canvasWidth.rounded()), height: height)
-        let top = (values.filter(\.isFinite).max() ?? 1)
+        let top = (values.filter(Chart.plottable).max() ?? 1)
         let scale = maxValue ?? (top > 0 ? top : 1)
         let barX = labelWidth, barMax = max(4 * unit, canvasWidth - labelWidth - valueWidth - 4 * unit)
         bold.drawLines(titleLines, on: &canvas, x: 4 * unit, top: size * 0.4, size: size * 1.1, lineHeight: titleLine,
@@ -122,7 +129,7 @@ extension Chart {
             let mid = y0 + row / 2
             if i % 2 == 1 { canvas.fill(Rect(x: 0, y: y0, width: canvasWidth, height: row), Colour(hex: 0xf4f4f4)) }
             canvas.text(label, at: Point(labelWidth - 6 * unit, mid), font: font, size: size, horizontal: .right, vertical: .middle)
-            let frac = v.isFinite ? min(1, max(0, v / scale)) : 0
+            let frac = Chart.plottable(v) && scale.isFinite ? min(1, max(0, v / scale)) : 0
             canvas.fill(Rect(x: barX, y: y0 + row * 0.2, width: barMax * frac, height: row * 0.6), colour)
             canvas.text(valueFormat(v), at: Point(barX + barMax * frac + 4 * unit, mid), font: font, size: size, .axis,
                         horizontal: .left, vertical: .middle)

@@ -34,7 +34,7 @@ package struct Axis {
     /// close together for their labels at `pixels` across, or are not 2 to
     /// 12 distinct finite values (positive ones on a log axis).
     package static func measured(_ values: [Double], log: Bool, pixels: Double, textSize: Double) -> Axis? {
-        let v = Array(Set(values.filter { $0.isFinite && (!log || $0 > 0) })).sorted()
+        let v = Array(Set(values.filter { Chart.plottable($0) && (!log || $0 > 0) })).sorted()
         guard (2...12).contains(v.count) else { return nil }
         let gaps = zip(v, v.dropFirst()).map { $1 - $0 }
         let labels = v.map { Ticks.label($0, step: gaps.min()!) }

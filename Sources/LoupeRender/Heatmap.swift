@@ -76,7 +76,7 @@ package enum Heatmap {
 
     static func resolve(_ range: ClosedRange<Double>?, _ values: [Double]) -> (Double, Double) {
         if let r = range, r.upperBound > r.lowerBound { return (r.lowerBound, r.upperBound) }
-        let finite = values.filter(\.isFinite)
+        let finite = values.filter(Chart.plottable)
         let lo = finite.min() ?? 0, hi = finite.max() ?? 1
         return hi > lo ? (lo, hi) : (lo - 0.5, hi + 0.5)
     }

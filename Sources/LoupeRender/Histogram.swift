@@ -11,9 +11,9 @@ package struct Histogram: Sendable, Equatable {
 
     package init(_ values: [Double], bins: Int = 30, range: ClosedRange<Double>? = nil, logX: Bool = false) {
         let bins = max(1, bins)
-        let usable = values.filter { $0.isFinite && (!logX || $0 > 0) }
-        var lo = range?.lowerBound ?? usable.min() ?? 0
-        var hi = range?.upperBound ?? usable.max() ?? 1
+        let usable = values.filter { Chart.plottable($0) && (!logX || $0 > 0) }
+        var lo = range.map { Chart.plottable($0.lowerBound) ? $0.lowerBound : -1e300 } ?? usable.min() ?? 0
+        var hi = range.map { Chart.plottable($0.upperBound) ? $0.upperBound : 1e300 } ?? usable.max() ?? 1
         if logX { lo = max(lo, Double.leastNormalMagnitude); hi = max(hi, lo) }
         if hi <= lo {
             // A single repeated value still gets a visible bin around it.
@@ -28,7 +28,8 @@ package struct Histogram: Sendable, Equatable {
         var inRange = 0
         for v in usable where v >= lo && v <= hi {
             let t = ((logX ? log10(v) : v) - a) / (b - a)
-            counts[min(bins - 1, max(0, Int(t * Double(bins))))] += 1
+            guard t.isFinite else { continue }
+            counts[min(bins - 1, max(0, Int(min(Double(bins), max(0, t * Double(bins))))))] += 1
             inRange += 1
         }
         self.edges = edges

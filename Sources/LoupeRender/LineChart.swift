@@ -36,7 +36,7 @@ extension Chart {
             throw ChartError.countMismatch("series '\(s.name)' has \(s.x.count) x values, \(s.y.count) y values and "
                                            + "\(s.intervals?.count ?? s.y.count) intervals")
         }
-        func usable(_ v: Double, _ log: Bool) -> Bool { v.isFinite && (!log || v > 0) }
+        func usable(_ v: Double, _ log: Bool) -> Bool { Chart.plottable(v) && (!log || v > 0) }
         var xs: [Double] = [], ys: [Double] = []
         for s in series {
             for (a, b) in zip(s.x, s.y) where usable(a, options.logX) && usable(b, options.logY) { xs.append(a); ys.append(b) }

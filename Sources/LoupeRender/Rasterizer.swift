@@ -26,10 +26,12 @@ enum Rasterizer {
             }
         }
         guard !edges.isEmpty else { return }
-        let rowStart = max(0, Int(minY.rounded(.down)))
-        let rowEnd = min(height, Int(maxY.rounded(.up)))
-        let colStart = max(0, Int(minX.rounded(.down)))
-        let colEnd = min(width, Int(maxX.rounded(.up)))
+        // Clamped to the canvas before Int(...): a far-off point must not trap.
+        func pixel(_ v: Double, _ limit: Int) -> Int { Int(min(Double(limit), max(0, v))) }
+        let rowStart = pixel(minY.rounded(.down), height)
+        let rowEnd = pixel(maxY.rounded(.up), height)
+        let colStart = pixel(minX.rounded(.down), width)
+        let colEnd = pixel(maxX.rounded(.up), width)
         guard rowEnd > rowStart, colEnd > colStart else { return }
 
         edges.sort { $0.y0 < $1.y0 }

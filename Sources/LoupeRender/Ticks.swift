@@ -36,7 +36,7 @@ package enum Ticks {
     /// Ticks for a log10 axis over lo...hi (both > 0): the powers of ten,
     /// with 2 and 5 in between when the range spans under two decades.
     package static func log(_ lo: Double, _ hi: Double) -> [Double] {
-        guard lo > 0, hi > lo else { return lo > 0 ? [lo] : [] }
+        guard lo > 0, hi > lo, hi.isFinite else { return lo > 0 && lo.isFinite ? [lo] : [] }
         let a = Int(log10(lo).rounded(.down)), b = Int(log10(hi).rounded(.up))
         let decades = log10(hi) - log10(lo)
         var out: [Double] = []
@@ -56,17 +56,18 @@ package enum Ticks {
     /// enough decimals to tell neighbours apart, scientific for extremes.
     package static func label(_ value: Double, step: Double) -> String {
         if value == 0 { return "0" }
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "∞" : "−∞") }
         let a = abs(value)
         if a >= 1e6 || a < 1e-4 {
             return exponentLabel(value)
         }
-        let decimals = step > 0 ? max(0, min(6, Int((-log10(step)).rounded(.up)))) : 2
+        let decimals = step > 0 && step.isFinite ? max(0, min(6, Int(max(-10, min(10, (-log10(step)).rounded(.up)))))) : 2
         return String(format: "%.\(decimals)f", value)
     }
 
     /// "10³"-style labels for powers of ten, "2·10⁻³" otherwise, used on log axes.
     package static func logLabel(_ value: Double) -> String {
-        guard value > 0 else { return label(value, step: 1) }
+        guard value > 0, value.isFinite else { return label(value, step: 1) }
         let e = Int(log10(value).rounded(.down))
         let m = value / pow(10, Double(e))
         if e >= 0 && e <= 3 { return String(format: "%.0f", value) }
@@ -75,6 +76,7 @@ package enum Ticks {
     }
 
     static func exponentLabel(_ value: Double) -> String {
+        guard value.isFinite, value != 0 else { return label(value, step: 1) }
         let e = Int(log10(abs(value)).rounded(.down))
         let m = value / pow(10, Double(e))
         let mant = abs(m - m.rounded()) < 1e-6 ? String(format: "%.0f", m) : String(format: "%.1f", m)

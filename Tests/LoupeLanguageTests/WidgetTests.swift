@@ -211,3 +211,69 @@ final class FakeFrontEnd: CommHost {
 extension CellOutcome {
     var displayed: DisplayBundle? { if case .success(let r, _) = self { return r }; return nil }
 }
+
+/// What a hostile or confused front end sends to a control is refused: the
+/// kernel keeps its value, tells every view the true one, and says why.
+@Suite struct WidgetUpdateValidationTests {
+    func control(_ code: String) -> (Session, WidgetModel) {
+        let s = Session()
+        guard case .success(let bundle?, _) = s.run("let w = \(code)\nw"), bundle.data["text/plain"] != nil,
+              case .success = s.run("w.value") else { fatalError("no widget") }
+        guard case .object(let object)? = s.interpreter.variable("w"), let w = object as? WidgetObject else { fatalError("not a widget") }
+        return (s, w.model)
+    }
+
+    @Test func numbersOutsideTheRangeOffTheStepOrOfAnotherTypeAreRefused() {
+        let (s, model) = control("slider(0, 100)")
+        var reasons: [String] = []
+        model.onRefused = { reasons.append($0) }
+        for bad: JSON in [1e308, -1e300, .double(.infinity), -1_000_000_000, .int(Int.min), "NaN", .null, true, ["a": 1], 2.5] {
+            model.receiveUpdate(["value": bad])
+            #expect(result(s, "w.value") == "0", "\(bad) was taken")
+        }
+        #expect(reasons.count == 10)
+        #expect(reasons[0].contains("must be within 0...100"))
+        #expect(reasons.last?.contains("whole number") == true)
+        model.receiveUpdate(["value": 42])
+        #expect(result(s, "w.value") == "42")
+        // Keys a view has no business changing, and a 10 MB string, are refused whole.
+        model.receiveUpdate(["max": 1_000_000])
+        #expect(model.state["max"] == 100)
+        model.receiveUpdate(["value": .string(String(repeating: "x", count: 10_000_000))])
+        #expect(reasons.last?.contains("over 64 KB") == true)
+        #expect(result(s, "w.value") == "42")
+    }
+
+    @Test func floatSlidersKeepToTheirStepAndSelectionsToTheirOptions() {
+        let (s, model) = control("slider(0.0, 1.0, step: 0.25)")
+        model.onRefused = { _ in }
+        model.receiveUpdate(["value": 0.3])
+        #expect(result(s, "w.value") == "0.0")
+        model.receiveUpdate(["value": 0.75])
+        #expect(result(s, "w.value") == "0.75")
+        let (d, dropdown) = control("dropdown([\"a\", \"b\"])")
+        dropdown.onRefused = { _ in }
+        for bad: JSON in [2, -1, 0.5, .null, "b"] { dropdown.receiveUpdate(["index": bad]) }
+        #expect(result(d, "w.value") == "\"a\"")
+        dropdown.receiveUpdate(["index": 1])
+        #expect(result(d, "w.value") == "\"b\"")
+    }
+
+    @Test func buffersMustMatchTheirPaths() {
+        let (_, model) = control("slider(0, 10)")
+        var reasons: [String] = []
+        model.onRefused = { reasons.append($0) }
+        model.received(["method": "update", "state": ["value": 3], "buffer_paths": [["value"]]], buffers: [])
+        model.received(["method": "update", "state": ["value": 3], "buffer_paths": []], buffers: [[1, 2, 3]])
+        #expect(model.state["value"] == 0)
+        #expect(reasons.count == 2 && reasons[0].contains("buffer_paths name 1 buffers but 0 came"))
+    }
+
+    @Test func controlsFromCellsRefuseNumbersThatCannotBeShown() {
+        let s = Session()
+        #expect(failure(s, "slider(-9223372036854775807, 9223372036854775807)")?.message.contains("within ±2^53") == true)
+        #expect(failure(s, "slider(0, 1e308 * 10)")?.message.contains("finite") == true)
+        #expect(failure(s, "slider(0.0, 1.0, step: 5.0)")?.message == "step must be positive and at most max − min")
+        #expect(result(s, "slider(-1e300, 1e300).value") == "-1e+300")
+    }
+}

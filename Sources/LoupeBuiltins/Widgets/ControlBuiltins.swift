@@ -57,13 +57,24 @@ func registerControls(_ r: Registry) {
             }
         }
         let (lo, intLo) = try number("min"), (hi, intHi) = try number("max")
-        guard hi > lo else { throw ctx.valueError("max", "max (\(hi)) must be above min (\(lo))") }
         let integer = intLo && intHi && (!ctx.has("step") || { if case .int = ctx.value("step") { return true }; return false }())
-        let step = ctx.has("step") ? try number("step").0 : (integer ? 1 : (hi - lo) / 100)
-        guard step > 0 else { throw ctx.valueError("step", "step must be positive") }
-        let start = ctx.has("value") ? try number("value").0 : lo
-        guard (lo...hi).contains(start) else { throw ctx.valueError("value", "value \(start) is outside \(lo)...\(hi)") }
-        let label = try ctx.string("label")
+        // A front end holds numbers as doubles: whole-number sliders within 2^53, others within 1e300, so spans stay finite.
+        func checked(_ key: String, _ v: Double) throws -> Double {
+            guard v.isFinite, integer ? CheckedNumber.exactInt(v) != nil : abs(v) <= 1e300 else {
+                throw ctx.valueError(key, "\(key) must be a finite number " + (integer ? "within ±2^53 for a whole-number slider" : "of at most 1e300 in size")
+                                     + ", got \(v)")
+            }
+            return v
+        }
+        _ = try checked("min", lo); _ = try checked("max", hi)
+        guard hi > lo else { throw ctx.valueError("max", "max (\(hi)) must be above min (\(lo))") }
+        let step = ctx.has("step") ? try checked("step", try number("step").0) : (integer ? 1 : (hi - lo) / 100)
+        guard step > 0, step <= hi - lo else { throw ctx.valueError("step", "step must be positive and at most max − min") }
+        let start = ctx.has("value") ? try checked("value", try number("value").0) : lo
+        guard (lo...hi).contains(start) else {
+            throw ctx.valueError("value", "value \(start) is outside \(lo)...\(hi)")
+        }
+        let label = try ctx.displayText("label")
         let model = Widgets.slider(ctx.interpreter, integer: integer, value: start, min: lo, max: hi, step: step, label: label)
         return .object(WidgetObject(model, kind: "Widget", current: { ControlValue.slider(model, integer: integer) }) {
             DisplayBundle(text: "\(label.isEmpty ? "slider" : label): \(ControlValue.slider(model, integer: integer).display().plainText)")
@@ -87,7 +98,7 @@ func registerControls(_ r: Registry) {
             guard let i = labels.firstIndex(of: wanted) else { throw ctx.valueError("value", "'\(wanted)' is not one of the options") }
             index = i
         }
-        let label = try ctx.string("label")
+        let label = try ctx.displayText("label")
         let model = Widgets.dropdown(ctx.interpreter, labels: labels, index: index, label: label)
         return .object(WidgetObject(model, kind: "Widget", current: { ControlValue.option(model, options) }) {
             DisplayBundle(text: "\(label.isEmpty ? "dropdown" : label): \(ControlValue.option(model, options).display().plainText)")

@@ -97,7 +97,9 @@ final class SteeringSession {
                                    title: "Where latent \(latent) fires", label: "activation", density: Widgets.density)
     }
 
-    static func format(_ v: Float) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%.2f", v) }
+    static func format(_ v: Float) -> String {
+        CheckedNumber.exactInt(Double(v)).map(String.init) ?? NumberText.fixed(Double(v), digits: 2)
+    }
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
@@ -118,11 +120,10 @@ func registerSteerWidget(_ r: Registry) {
         let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
         let place = try object.placement(in: model, at: ctx.spanOf("sae"))
         let image = try ctx.object("image", as: ImageObject.self, named: "an Image").image
-        let labels = try ctx.strings("labels")
+        let labels = try ctx.textsToEmbed("labels", at: 1000, what: "labels")
         guard labels.count >= 2 else { throw ctx.valueError("labels", "give at least two labels to compare") }
-        let vocabulary = ctx.has("vocabulary") ? try ctx.strings("vocabulary") : Vocabularies.sceneWords
-        guard !vocabulary.isEmpty else { throw ctx.valueError("vocabulary", "give at least one word") }
-        let clamp = try ctx.double("clamp"), choices = try ctx.int("choices")
+        let vocabulary = ctx.has("vocabulary") ? try ctx.vocabulary() : Vocabularies.sceneWords
+        let clamp = try ctx.clampValue("clamp"), choices = try ctx.int("choices")
         guard choices >= 1 else { throw ctx.valueError("choices", "offer at least one latent") }
         let i = ctx.interpreter, span = ctx.span
         do {

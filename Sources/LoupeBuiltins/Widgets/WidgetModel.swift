@@ -19,6 +19,12 @@ package final class WidgetModel {
     private var endpoint: CommEndpoint?
     private var observers: [(Set<String>) -> Void] = []
     package var onCustom: ((JSON) -> Void)?
+    /// The keys a front end may change, and how each is checked (`WidgetValidation.swift`).
+    package var writable: [String: WritableValue] = [:]
+    /// Told why a front end's update was refused; by default the kernel's log (stderr).
+    package var onRefused: ((String) -> Void)? = { reason in
+        FileHandle.standardError.write(Data("loupe: widget update refused: \(reason)\n".utf8))
+    }
 
     init(state: [String: JSON], binary: [String: [UInt8]] = [:], comms: CommHost?) {
         self.state = state; self.binary = binary
@@ -62,22 +68,33 @@ package final class WidgetModel {
         received(["method": "update", "state": .object(changes), "buffer_paths": []], buffers: [])
     }
 
-    func received(_ data: JSON, buffers: [[UInt8]]) {
+    package func received(_ data: JSON, buffers: [[UInt8]]) {
         switch data["method"]?.stringValue {
         case "update":
-            var changes = data["state"]?.objectValue ?? [:]
-            var changedBinary: [String: [UInt8]] = [:]
-            for (path, buffer) in zip(data["buffer_paths"]?.arrayValue ?? [], buffers) {
-                if let key = path[0]?.stringValue, path.arrayValue?.count == 1 { changedBinary[key] = buffer }
+            let proposed = data["state"]?.objectValue ?? [:]
+            let paths = data["buffer_paths"]?.arrayValue ?? []
+            // No control of Loupe's takes bytes from a view, and paths must name the buffers one to one.
+            var whole: String?
+            if paths.count != buffers.count { whole = "buffer_paths name \(paths.count) buffers but \(buffers.count) came" }
+            else if !buffers.isEmpty { whole = "no value of this widget is binary, but \(buffers.count) buffers came" }
+            else if (data["state"] ?? .null).serialized().utf8.count > Self.maximumUpdateBytes {
+                whole = "the update is over \(Self.maximumUpdateBytes / 1024) KB"
             }
-            // Never let the front end rename the model or its view.
-            for key in changes.keys where key.hasPrefix("_model_") || key.hasPrefix("_view_") { changes.removeValue(forKey: key) }
-            for (k, v) in changes { state[k] = v }
-            for (k, v) in changedBinary { binary[k] = v }
-            let (echo, echoBuffers) = Self.message(state: changes, binary: changedBinary, method: "echo_update")
+            var accepted: [String: JSON] = [:], refused: [String] = []
+            for (key, value) in proposed.sorted(by: { $0.key < $1.key }) {
+                if let reason = whole ?? refusal(key, value) { refused.append(reason) } else { accepted[key] = value }
+            }
+            if !refused.isEmpty {
+                // Every view is told the value the kernel kept, so none shows what was refused.
+                let kept = proposed.keys.filter { accepted[$0] == nil }.reduce(into: [String: JSON]()) { $0[$1] = state[$1] }
+                if !kept.isEmpty { endpoint?.send(Self.message(state: kept, binary: [:], method: "update").0, buffers: []) }
+                onRefused?("model \(id): " + (whole.map { [$0] } ?? refused).joined(separator: "; "))
+            }
+            guard !accepted.isEmpty else { return }
+            for (k, v) in accepted { state[k] = v }
+            let (echo, echoBuffers) = Self.message(state: accepted, binary: [:], method: "echo_update")
             endpoint?.send(echo, buffers: echoBuffers)
-            let keys = Set(changes.keys).union(changedBinary.keys)
-            for observer in observers { observer(keys) }
+            for observer in observers { observer(Set(accepted.keys)) }
         case "request_state":
             let (full, buffers) = Self.message(state: state, binary: binary, method: "update")
             endpoint?.send(full, buffers: buffers)

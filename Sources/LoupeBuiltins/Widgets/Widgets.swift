@@ -80,32 +80,38 @@ public enum Widgets {
     // MARK: the controls Loupe uses
 
     static func slider(_ i: Interpreter, integer: Bool, value: Double, min: Double, max: Double, step: Double, label: String) -> WidgetModel {
-        let number: (Double) -> JSON = { integer ? .int(Int($0.rounded())) : .double($0) }
-        return make(i, integer ? "IntSliderModel" : "FloatSliderModel", view: integer ? "IntSliderView" : "FloatSliderView", state: [
+        let number: (Double) -> JSON = { integer ? .int(CheckedNumber.exactInt($0.rounded()) ?? 0) : .double($0) }
+        return writable(["value": .number(integer: integer)], make(i, integer ? "IntSliderModel" : "FloatSliderModel", view: integer ? "IntSliderView" : "FloatSliderView", state: [
             "value": number(value), "min": number(min), "max": number(max), "step": number(step), "description": .string(label),
             "orientation": "horizontal", "readout": true, "readout_format": integer ? "d" : ".2f", "continuous_update": true,
             "behavior": "drag-tap", "disabled": false,
-        ], style: "SliderStyleModel", styleState: ["description_width": "initial"], layout: ["width": "420px"])
+        ], style: "SliderStyleModel", styleState: ["description_width": "initial"], layout: ["width": "420px"]))
+    }
+
+    /// `model`, with the keys a view may change.
+    static func writable(_ keys: [String: WritableValue], _ model: WidgetModel) -> WidgetModel {
+        model.writable = keys
+        return model
     }
 
     static func dropdown(_ i: Interpreter, labels: [String], index: Int, label: String) -> WidgetModel {
-        make(i, "DropdownModel", view: "DropdownView", state: [
+        writable(["index": .index(nullable: false)], make(i, "DropdownModel", view: "DropdownView", state: [
             "_options_labels": .array(labels.map(JSON.string)), "index": .int(index), "description": .string(label), "disabled": false,
-        ], style: "DescriptionStyleModel", styleState: ["description_width": "initial"])
+        ], style: "DescriptionStyleModel", styleState: ["description_width": "initial"]))
     }
 
     static func toggleButtons(_ i: Interpreter, labels: [String], index: Int?, label: String) -> WidgetModel {
-        make(i, "ToggleButtonsModel", view: "ToggleButtonsView", state: [
+        writable(["index": .index(nullable: true)], make(i, "ToggleButtonsModel", view: "ToggleButtonsView", state: [
             "_options_labels": .array(labels.map(JSON.string)), "index": index.map(JSON.int) ?? .null, "description": .string(label),
             "button_style": "", "icons": [], "tooltips": [], "disabled": false,
-        ], style: "ToggleButtonsStyleModel", styleState: ["button_width": "", "description_width": "initial", "font_weight": ""])
+        ], style: "ToggleButtonsStyleModel", styleState: ["button_width": "", "description_width": "initial", "font_weight": ""]))
     }
 
     static func intText(_ i: Interpreter, value: Int, min: Int, max: Int, label: String) -> WidgetModel {
-        make(i, "BoundedIntTextModel", view: "IntTextView", state: [
+        writable(["value": .number(integer: true)], make(i, "BoundedIntTextModel", view: "IntTextView", state: [
             "value": .int(value), "min": .int(min), "max": .int(max), "step": 1, "description": .string(label),
             "continuous_update": false, "disabled": false,
-        ], style: "DescriptionStyleModel", styleState: ["description_width": "initial"], layout: ["width": "180px"])
+        ], style: "DescriptionStyleModel", styleState: ["description_width": "initial"], layout: ["width": "180px"]))
     }
 
     static func button(_ i: Interpreter, label: String, color: String?, tooltip: String, size: Int) -> WidgetModel {
