@@ -82,8 +82,9 @@ package enum Intervals {
         let runs = acrossRuns(values, unit: unit)
         guard runs.value.isFinite, images > 0 else { return runs }
         let sampling = wilson(successes: Int((runs.value * Double(images)).rounded()), of: images)
-        return Estimate(value: runs.value, low: min(runs.low, sampling.low), high: max(runs.high, sampling.high), n: runs.n,
-                        unit: "\(unit) × \(images) images")
+        // An accuracy lies in [0, 1], whatever Student's t says for three seeds far apart.
+        return Estimate(value: runs.value, low: max(0, min(runs.low, sampling.low)), high: min(1, max(runs.high, sampling.high)),
+                        n: runs.n, unit: "\(unit) × \(images) images")
     }
 
     /// The two-sided p-value of a paired t-test of `a` against `b` (equal

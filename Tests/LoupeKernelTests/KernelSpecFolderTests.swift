@@ -1,5 +1,6 @@
 import Foundation
 import LoupeJSON
+import LoupeKernel
 import Testing
 
 /// `kernelspec/` holds the kernelspec's canonical files; the `loupe`
@@ -29,6 +30,8 @@ import Testing
         #expect(spec["argv"] == .array([.string(path), "kernel", "-f", "{connection_file}"]))
         #expect(spec["display_name"] == "Loupe" && spec["language"] == "loupe" && spec["interrupt_mode"] == "signal")
         #expect(spec["metadata"] == ["debugger": false])
+        // JEP 105: the kernelspec names the protocol version, the one kernel_info_reply announces.
+        #expect(spec["kernel_protocol_version"] == .string(KernelInfo.protocolVersion))
     }
 
     @Test func theLogosArePNGsOfTheirNamedSize() throws {
