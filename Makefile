@@ -140,6 +140,10 @@ fuzz: apt
 	Fuzz/.build/release/fuzz-wire out/fuzz/wire -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=8192 \
 	    -artifact_prefix=out/fuzz/ -print_final_stats=1 2>&1 | grep -E "^(Done|stat::number_of_executed|==|SUMMARY)|crash"
 	@! ls out/fuzz/crash-* 2>/dev/null
+	@echo "Every builtin with extreme arguments, for $(FUZZ_SECONDS) s"
+	@swift build -c release $(IMPORT_CHECK) --build-tests 2>&1 | grep -E "error:" ; true
+	@LOUPE_FUZZ_SECONDS=$(FUZZ_SECONDS) swift test -c release --skip-build --filter RegistryFuzzTests > out/fuzz/registry.log 2>&1; \
+	 rc=$$?; grep -E "fuzz registry|✘|Test run" out/fuzz/registry.log; exit $$rc
 
 # One kernel, 10,000 executes with rich output: no reply may be lost and
 # resident memory may not grow more than 5% after a warm-up. Takes minutes;

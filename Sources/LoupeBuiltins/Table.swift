@@ -47,7 +47,7 @@ public final class TableObject: HostObject {
 
     public var html: String {
         var s = "<table class=\"loupe-table\">"
-        if let title { s += "<caption style=\"text-align: left; font-weight: bold; white-space: nowrap\">\(escapeHTML(title))</caption>" }
+        if let title { s += "<caption style=\"text-align: left; font-weight: bold; white-space: normal\">\(escapeHTML(title))</caption>" }
         s += "<thead><tr>" + columns.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead><tbody>"
         for row in rows {
             s += "<tr>"

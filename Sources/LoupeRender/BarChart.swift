@@ -83,7 +83,10 @@ extension Chart {
                 let top = frame.py(v)
                 let bar = Rect(x: x0, y: min(top, zero), width: barWidth * 0.92, height: abs(zero - top))
                 frame.canvas.fill(bar, Colour.series[k % Colour.series.count])
-                if let e = intervals?[k][i] { frame.errorBar(e, x: bar.x + bar.width / 2, halfWidth: bar.width * 0.2) }
+                if let e = intervals?[k][i] {
+                    frame.errorBar(e, x: bar.x + bar.width / 2, halfWidth: bar.width * 0.2)
+                    if Chart.plottable(e.high) { drawn.append(Point(bar.x + bar.width / 2, frame.py(e.high))) }
+                }
                 for a in 0...4 { for b in 0...10 {
                     drawn.append(Point(bar.x + bar.width * Double(a) / 4, bar.y + bar.height * Double(b) / 10))
                 } }

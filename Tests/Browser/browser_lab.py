@@ -326,6 +326,7 @@ w.content.widgets.forEach((cw, i) => {
       jsonTrees: all('.jp-RenderedJSON').length,
       tables: all('table').map(t => ({
         caption: t.caption ? t.caption.textContent : '',
+        captionCut: t.caption ? t.caption.scrollWidth > t.caption.clientWidth + 1 : false,
         bodyRows: [...t.tBodies].reduce((n, b) => n + b.rows.length, 0)})),
       images: all('img').map(img => ({complete: img.complete, width: img.naturalWidth, height: img.naturalHeight})),
       progress: all('.loupe-progress').map(p => ({classes: p.className, text: p.textContent.trim()})),

@@ -46,6 +46,8 @@ def problems_in(report):
             for table in out["tables"]:
                 if table["bodyRows"] < 1:
                     problems.append(f"{at}: table {table['caption']!r} has no body rows")
+                if table.get("captionCut"):
+                    problems.append(f"{at}: the title of table {table['caption'][:60]!r} is cut off")
             if "image/png" in out["mimes"] and not out["images"]:
                 problems.append(f"{at}: holds image/png but shows no <img> (rendered as {out['rendered']})")
             for k, image in enumerate(out["images"]):

@@ -27,3 +27,12 @@ def test_markdown_types_no_figures(path):
     found = {i: typed_figures("".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "markdown"}
     found = {i: f for i, f in found.items() if f}
     assert not found, f"figures typed in markdown (cell: figures): {found}; print them from a cell instead"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_cell_has_its_own_id(path):
+    # nbformat 4.5 requires them; without, tools rewrite the file on save and nbformat warns.
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    ids = [c.get("id") for c in nb["cells"]]
+    assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5)
+    assert all(ids) and len(set(ids)) == len(ids), f"cells without an id or sharing one: {ids}"
