@@ -16,11 +16,11 @@ package struct ErrorBar: Sendable {
 }
 
 extension ChartFrame {
-    /// A whisker from `low` to `high` at pixel column `x`, dark so it reads on any bar colour.
-    mutating func errorBar(_ bar: ErrorBar, x: Double, halfWidth: Double) {
+    /// A whisker from `low` to `high` at pixel column `x`, dark by default so it reads on any bar colour.
+    mutating func errorBar(_ bar: ErrorBar, x: Double, halfWidth: Double, ink: Colour = Colour(hex: 0x222222)) {
         guard Chart.plottable(bar.low), Chart.plottable(bar.high) else { return }
         let top = py(max(bar.low, bar.high)), bottom = py(min(bar.low, bar.high))
-        let width = max(1, unit * 1.25), ink = Colour(hex: 0x222222)
+        let width = max(1, unit * 1.25)
         canvas.line(from: Point(x, top), to: Point(x, bottom), ink, width: width)
         canvas.line(from: Point(x - halfWidth, top), to: Point(x + halfWidth, top), ink, width: width)
         canvas.line(from: Point(x - halfWidth, bottom), to: Point(x + halfWidth, bottom), ink, width: width)

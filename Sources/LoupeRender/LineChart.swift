@@ -72,9 +72,15 @@ extension Chart {
                 else { flush() }
             }
             flush()
+            // Each series' whiskers in its own colour, nudged sideways, so those at one x stay apart.
+            // At the plot's edges the whiskers all lean inward, so none is cut by the frame.
+            let spread = Double(series.count - 1) / 2 * 5 * frame.unit
+            let nudge = (Double(k) - Double(series.count - 1) / 2) * 5 * frame.unit
             for (a, e) in zip(s.x, s.intervals ?? []) where usable(a, options.logX) && usable(e.low, options.logY) && usable(e.high, options.logY) {
-                frame.errorBar(e, x: frame.px(a), halfWidth: 4 * frame.unit)
-                drawn += [Point(frame.px(a), frame.py(e.low)), Point(frame.px(a), frame.py(e.high))]
+                let at = frame.px(a)
+                let x = at + nudge + (at + spread > frame.plot.maxX ? -spread : at - spread < frame.plot.x ? spread : 0)
+                frame.errorBar(e, x: x, halfWidth: 3 * frame.unit, ink: colour)
+                drawn += [Point(x, frame.py(e.low)), Point(x, frame.py(e.high))]
             }
         }
         if xs.isEmpty { frame.noData() }
