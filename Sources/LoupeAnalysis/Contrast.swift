@@ -1,3 +1,5 @@
+import LoupeCLIP
+import LoupeImage
 import LoupeSAE
 import LoupeTensor
 
@@ -72,5 +74,27 @@ package enum Contrast {
             items.swapAt(i, j)
         }
         return Array(items.prefix(take))
+    }
+}
+
+extension Contrast {
+    /// Activations of both sides of a contrast at one place, with
+    /// `afterEach` called after each of the two forward passes (progress).
+    package static func streams(_ model: CLIPModel, with: [RGBImage], without: [RGBImage], layer: Int, site: ActivationSite,
+                               tokens: TokenSelection, afterEach: () throws -> Void) throws -> (with: Tensor, without: Tensor) {
+        let a = try model.activations(images: with, layer: layer, site: site, tokens: tokens)
+        try afterEach()
+        let b = try model.activations(images: without, layer: layer, site: site, tokens: tokens)
+        try afterEach()
+        return (a, b)
+    }
+
+    /// The units that fire on some image of either side, from image-level
+    /// activations [images, units]: the pool a random baseline draws from,
+    /// since ablating a unit that never fires would change nothing.
+    package static func live(_ with: [Float], _ without: [Float], units k: Int) -> Set<Int> {
+        var live = Set<Int>()
+        for a in [with, without] { for (i, v) in a.enumerated() where v > 0 { live.insert(i % k) } }
+        return live
     }
 }

@@ -118,10 +118,8 @@ package struct SpuriousAblation {
         let steps = Self.passes(seeds: saes.count, draws: draws, includeClean: includeClean)
         var done = 0
         func step() throws { done += 1; try onStep(done, steps) }
-        let streamWith = try model.activations(images: with, layer: layer, site: site, tokens: tokens)
-        try step()
-        let streamWithout = try model.activations(images: without, layer: layer, site: site, tokens: tokens)
-        try step()
+        let (streamWith, streamWithout) = try Contrast.streams(model, with: with, without: without, layer: layer, site: site,
+                                                               tokens: tokens, afterEach: step)
         func pick(_ ranking: [Int]) -> [Int] {
             guard bothWays else { return Array(ranking.prefix(top)) }
             let high = (top + 1) / 2
@@ -139,8 +137,7 @@ package struct SpuriousAblation {
             let latentsWith = try Monosemanticity.imageActivations(sae, tokens: streamWith)
             let latentsWithout = try Monosemanticity.imageActivations(sae, tokens: streamWithout)
             let topLatents = pick(Contrast.rank(with: latentsWith, without: latentsWithout, units: sae.dSAE))
-            var live = Set<Int>()
-            for a in [latentsWith, latentsWithout] { for (i, v) in a.enumerated() where v > 0 { live.insert(i % sae.dSAE) } }
+            let live = Contrast.live(latentsWith, latentsWithout, units: sae.dSAE)
             if s == 0 { firstTop = topLatents }
             topRuns.append(evaluate(hooks: try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, ablate: topLatents)))
             try step()

@@ -88,10 +88,8 @@ package struct TypographicDefence {
         let total = Self.passes(seeds: saes.count, draws: draws)
         var done = 0
         func step() throws { done += 1; try onStep(done, total) }
-        let streamWith = try model.activations(images: selectWith, layer: layer, site: site, tokens: tokens)
-        try step()
-        let streamWithout = try model.activations(images: selectWithout, layer: layer, site: site, tokens: tokens)
-        try step()
+        let (streamWith, streamWithout) = try Contrast.streams(model, with: selectWith, without: selectWithout, layer: layer,
+                                                               site: site, tokens: tokens, afterEach: step)
         func outcome(_ name: String, _ units: [Int], _ runs: [(clean: Int, attacked: Int)], draws: Int = 1) -> DefenceOutcome {
             DefenceOutcome(condition: name, units: units, cleanCorrect: runs.map(\.clean), attackedCorrect: runs.map(\.attacked),
                            cleanCount: cleanImages.count, attackedCount: attackedImages.count, drawsPerSeed: draws)
@@ -105,9 +103,7 @@ package struct TypographicDefence {
             let without = try Monosemanticity.imageActivations(sae, tokens: streamWithout, measure: measure)
             let text = Array(Contrast.rank(with: with, without: without, units: sae.dSAE, maxWithout: maxWithout).prefix(top))
             guard !text.isEmpty else { throw AnalysisError.nothingToAblate }
-            var live = Set<Int>()
-            for a in [with, without] { for (i, v) in a.enumerated() where v > 0 { live.insert(i % sae.dSAE) } }
-            let pool = live.subtracting(text).sorted()
+            let pool = Contrast.live(with, without, units: sae.dSAE).subtracting(text).sorted()
             if s == 0 { firstText = text }
             textRuns.append(try run(try Intervention.hooks(sae, layer: layer, site: site, tokens: tokens, ablate: text)))
             try step()
