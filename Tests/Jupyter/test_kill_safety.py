@@ -121,27 +121,13 @@ def kill_mid_write(argv, targets, timeout=RUN_TIMEOUT):
     directory = os.path.dirname(targets[0])
     before = {t: fingerprint(t) for t in targets}
     stale = set(temporaries(directory, targets))
+
+    def writing():
+        return bool(set(temporaries(directory, targets)) - stale) or any(fingerprint(t) != before[t] for t in targets)
+
     started = time.monotonic()
-    with tempfile.TemporaryFile() as log:
-        writer = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            while True:
-                if (set(temporaries(directory, targets)) - stale
-                        or any(fingerprint(t) != before[t] for t in targets)):
-                    writer.send_signal(signal.SIGKILL)
-                    writer.wait(timeout=60)
-                    return "killed", time.monotonic() - started
-                if writer.poll() is not None:
-                    log.seek(0)
-                    assert writer.returncode == 0, f"the writer failed:\n{log.read().decode(errors='replace')}"
-                    return "finished", time.monotonic() - started
-                if time.monotonic() - started > timeout:
-                    raise AssertionError(f"the writer neither wrote nor finished in {timeout} s")
-                time.sleep(0.001)
-        finally:
-            if writer.poll() is None:
-                writer.kill()
-                writer.wait()
+    outcome = kill_when(argv, writing, timeout)
+    return outcome, time.monotonic() - started
 
 
 def assert_kill_leaves_old_files(folder, targets, writer_script, sizes, check_old=None):
