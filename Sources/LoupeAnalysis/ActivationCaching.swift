@@ -19,10 +19,11 @@ package struct ActivationCaching {
     package init(model: CLIPModel, layer: Int, site: ActivationSite, tokens: TokenSelection, dataset: String, imageIDs: [String],
                  shardImages: Int? = nil, folder: String, image: @escaping (Int) throws -> DecodedImage) throws {
         self.model = model; self.folder = folder; self.image = image
+        try model.checkSite(ActivationKey(layer: layer, site: site), tokens: tokens)
         plan = try ActivationCachePlan(
             model: (model.path as NSString).lastPathComponent, layer: layer, site: HookPoint.Site(site),
-            tokens: HookPoint.Tokens(tokens), tokensPerImage: tokens.range(tokens: model.config.visionTokens).count,
-            width: model.config.vision.width, dataset: dataset, imageIDs: imageIDs, shardImages: shardImages)
+            tokens: HookPoint.Tokens(tokens), tokensPerImage: tokens.range(tokens: model.tokenCount(site)).count,
+            width: model.siteWidth(site), dataset: dataset, imageIDs: imageIDs, shardImages: shardImages)
     }
 
     package struct Outcome: Sendable {

@@ -10,6 +10,7 @@ extension ActivationSite {
         case .attnOut: self = .attnOut
         case .mlpOut: self = .mlpOut
         case .residPost: self = .residPost
+        case .embedding: self = .embedding
         }
     }
 }
@@ -21,6 +22,7 @@ extension HookPoint.Site {
         case .attnOut: self = .attnOut
         case .mlpOut: self = .mlpOut
         case .residPost: self = .residPost
+        case .embedding: self = .embedding
         }
     }
 }

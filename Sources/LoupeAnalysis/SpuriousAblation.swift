@@ -114,7 +114,7 @@ package struct SpuriousAblation {
         guard top >= 1 else { throw AnalysisError.nothingToAblate }
         guard !saes.isEmpty else { throw AnalysisError.nothingToAblate }
         let draws = max(1, draws)
-        let width = model.config.vision.width
+        let width = model.siteWidth(site)
         let steps = Self.passes(seeds: saes.count, draws: draws, includeClean: includeClean)
         var done = 0
         func step() throws { done += 1; try onStep(done, steps) }

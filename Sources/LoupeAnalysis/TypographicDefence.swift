@@ -117,7 +117,7 @@ package struct TypographicDefence {
         out.append(outcome("text latents", firstText, textRuns))
         out.append(outcome("random latents", firstRandom, randomRuns, draws: draws))
         let neurons = Array(Contrast.rankNeurons(with: streamWith, without: streamWithout).prefix(top))
-        let width = model.config.vision.width
+        let width = model.siteWidth(site)
         out.append(outcome("text neurons", neurons, [try run(try Intervention.zeroing(neurons: neurons, layer: layer, site: site,
                                                                                     tokens: tokens, width: width))]))
         try step()

@@ -114,7 +114,6 @@ private struct AblationSetup {
                 throw LoupeError(.value, "the SAEs of one comparison are seeds of one SAE: all at layer \(place.layer), "
                                  + "its site and tokens; this one is at layer \(other.layer)", at: span)
             }
-            try object.sae.checkInputWidth(evaluation.model.config.vision.width, for: "this CLIP's activations")
         }
         return (place.layer, try evaluation.baselines(saes: objects.map(\.sae), layer: place.layer, site: place.site,
                                                       tokens: place.tokens, with: with, without: without, top: top,

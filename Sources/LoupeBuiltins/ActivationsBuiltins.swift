@@ -106,10 +106,12 @@ func registerActivations(_ r: Registry) {
     let clip = r.types["CLIP"]!
     clip.addMethod(BuiltinFunction("activations", [
         Parameter(nil, name: "images", type: "Image or Dataset"),
-        Parameter("layer", type: "Int", doc: "which image-tower layer, from 0"),
+        Parameter("layer", type: "Int", default: .null, doc: "which image-tower layer, from 0 (none at site: .embedding)"),
         Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: ".cls, .spatial or .all",
                   choices: Options.tokens),
-        Parameter("site", type: "Option", default: .enumCase("residPost", []), doc: ".residPre, .residPost, .attnOut or .mlpOut",
+        Parameter("site", type: "Option", default: .enumCase("residPost", []),
+                  doc: ".residPre, .residPost, .attnOut or .mlpOut in a block, or .embedding: the projected image embedding "
+                     + "after the last block, one vector per image (sae-for-vlm's post_projection, where Pach et al. train their SAEs)",
                   choices: Options.site),
         Parameter("to", type: "String", default: .null,
                   doc: "a folder: stream the activations to a sharded cache there instead of memory"),
@@ -119,16 +121,29 @@ func registerActivations(_ r: Registry) {
        + "so memory holds one shard however many images there are; running the same call again after a kill or an interrupt "
        + "skips the shards already complete and verified.") { ctx in
         let model = ctx.clip()
-        let layer = try ctx.layer("layer")
         let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
-        let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut][try ctx.option("site").name]!
+        let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut,
+                                    "embedding": .embedding][try ctx.option("site").name]!
+        let layer: Int
+        if site.isInBlock {
+            guard ctx.has("layer") else { throw LoupeError(.argument, "give the layer to read, e.g. clip.activations(images, layer: 8)", at: ctx.span) }
+            layer = try ctx.layer("layer")
+        } else {
+            guard !ctx.has("layer") else {
+                throw ctx.valueError("layer", "the embedding comes after the last block and has no layer; leave layer: out with site: .embedding")
+            }
+            guard tokens != .spatial else {
+                throw ctx.valueError("tokens", "the embedding is one vector per image, with no patch tokens; use tokens: .cls")
+            }
+            layer = model.embeddingLayer
+        }
         if ctx.has("to") { return try cacheActivations(ctx, model: model, layer: layer, site: site, tokens: tokens) }
         guard !ctx.has("shardImages") else { throw ctx.valueError("shardImages", "shardImages applies only to a cache on disk; add to: \"folder\"") }
         let stop = ctx.interpreter.interrupt
-        try ctx.checkMemory(count: ctx.imageCount("images") * model.config.visionTokens * model.config.vision.width, of: 4,
+        try ctx.checkMemory(count: ctx.imageCount("images") * model.tokenCount(site) * model.siteWidth(site), of: 4,
                             for: "the activations of \(ctx.imageCount("images")) images (stream them to disk with to: \"folder\")")
         let images = try ctx.lazyImages("images")
-        let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Activations at layer \(layer)", total: images.count)
+        let progress = ProgressDisplay(output: ctx.interpreter.output, title: site.isInBlock ? "Activations at layer \(layer)" : "Image embeddings", total: images.count)
         var done = 0
         let tensor: Tensor
         do {

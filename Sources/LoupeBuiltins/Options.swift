@@ -23,6 +23,7 @@ enum Options {
         Choice("residPost", "the residual stream leaving the block (what the papers' SAEs read)"),
         Choice("attnOut", "the attention sub-layer's output, before it is added to the stream"),
         Choice("mlpOut", "the MLP sub-layer's output, before it is added to the stream"),
+        Choice("embedding", "the projected image embedding after the last block (no layer: argument), one vector per image"),
     ]
 
     /// The architectures' own words, from the registry in LoupeSAE.

@@ -87,11 +87,16 @@ extension SAEObject {
         return try placement(in: clip, at: span)
     }
 
-    /// The SAE in `model` (a method's receiver) at its own layer, site and tokens.
+    /// The SAE in `model` (a method's receiver) at its own layer, site and
+    /// tokens, checked to read activations as wide as the model's there.
     func placement(in model: CLIPModel, at span: SourceSpan) throws -> SAEPlacement {
-        let hook = sae.hookPoint
-        guard let layer = hook.layer else { throw SAEPlacementProblem.unknownLayer.error(at: span) }
-        return SAEPlacement(clip: model, layer: layer, site: ActivationSite(hook.site), tokens: TokenSelection(hook.tokens))
+        let hook = sae.hookPoint, site = ActivationSite(hook.site)
+        // The embedding has one place, after every block, whatever a file recorded as its layer.
+        guard let layer = site.isInBlock ? hook.layer : model.embeddingLayer else { throw SAEPlacementProblem.unknownLayer.error(at: span) }
+        do { try sae.checkInputWidth(model.siteWidth(site), for: "this CLIP's activations at \(site.rawValue)") } catch {
+            throw languageError(error, at: span)
+        }
+        return SAEPlacement(clip: model, layer: layer, site: site, tokens: TokenSelection(hook.tokens))
     }
 }
 
@@ -250,7 +255,10 @@ func registerSAE(_ r: Registry) {
         let model = ctx.has("clip") ? try ctx.object("clip", as: CLIPObject.self, named: "a CLIP").model : nil
         do {
             let loaded = try SparseAutoencoder.load(from: try ctx.string("path"))
-            if let model { try loaded.checkInputWidth(model.config.vision.width, for: "this CLIP's activations") }
+            if let model {
+                let site = ActivationSite(loaded.hookPoint.site)
+                try loaded.checkInputWidth(model.siteWidth(site), for: "this CLIP's activations at \(site.rawValue)")
+            }
             return .object(SAEObject(loaded, clip: model))
         } catch { throw languageError(error, at: ctx.spanOf("path")) }
     })
@@ -356,7 +364,6 @@ func registerSAE(_ r: Registry) {
         }
         let object = try ctx.object("sae", as: SAEObject.self, named: "an SAE")
         let place = try object.placement(in: model, at: ctx.spanOf("sae"))
-        try object.sae.checkInputWidth(model.config.vision.width, for: "this CLIP's activations")
         var clamp: [Int: Float] = [:]
         if ctx.has("clamp") {
             guard case .dictionary(let entries) = ctx.value("clamp") else {

@@ -32,20 +32,18 @@ extension CLIPModel {
                             tokens: TokenSelection = .all, hooks: HookSet = HookSet(),
                             batchSize: Int = defaultBatchSize,
                             progress: ((Int) -> Bool)? = nil) throws -> [ActivationKey: Tensor] {
-        for key in keys where key.layer < 0 || key.layer >= config.vision.layers {
-            throw CLIPError(file: path, problem: "layer \(key.layer) does not exist",
-                            fix: "This model has layers 0...\(config.vision.layers - 1).")
-        }
-        let selected = tokens.range(tokens: config.visionTokens)
-        let width = config.vision.width
+        for key in keys { try checkSite(key, tokens: tokens) }
         var outputs: [ActivationKey: Tensor] = [:]
-        for key in keys { outputs[key] = Tensor(zeros: [count, selected.count, width]) }
+        for key in keys {
+            outputs[key] = Tensor(zeros: [count, tokens.range(tokens: tokenCount(key.site)).count, siteWidth(key.site)])
+        }
         // Capture runs after any caller hooks at the same site, so it records
         // the activations as modified (e.g. with an SAE latent clamped).
         let hooks = self.hooks(adding: hooks)
         var all = hooks
         for key in Set(keys) {
             let out = outputs[key]!
+            let selected = tokens.range(tokens: tokenCount(key.site)), width = siteWidth(key.site)
             all.add(layer: key.layer, site: key.site) { buf in
                 for b in 0..<buf.batch {
                     let dst = out.pointer + (buf.firstItem + b) * selected.count * width
@@ -75,6 +73,34 @@ extension CLIPModel {
             }
         }
         return outputs
+    }
+
+    /// The layer the embedding site counts as: one past the last block.
+    package var embeddingLayer: Int { config.vision.layers }
+
+    /// Tokens per image at `site`: the whole sequence inside a block, one at the embedding.
+    package func tokenCount(_ site: ActivationSite) -> Int { site.isInBlock ? config.visionTokens : 1 }
+
+    /// Channels at `site`: the tower's width inside a block, the embedding's size after the projection.
+    package func siteWidth(_ site: ActivationSite) -> Int { site.isInBlock ? config.vision.width : config.embedDim }
+
+    /// Refuses a (layer, site) this model does not have, or tokens the site lacks.
+    package func checkSite(_ key: ActivationKey, tokens: TokenSelection) throws {
+        if key.site.isInBlock {
+            guard (0..<config.vision.layers).contains(key.layer) else {
+                throw CLIPError(file: path, problem: "layer \(key.layer) does not exist",
+                                fix: "This model has layers 0...\(config.vision.layers - 1).")
+            }
+        } else {
+            guard key.layer == embeddingLayer else {
+                throw CLIPError(file: path, problem: "the embedding comes after the last block, so it has no layer \(key.layer)",
+                                fix: "Leave the layer out for the embedding (it counts as layer \(embeddingLayer)).")
+            }
+            guard tokens != .spatial else {
+                throw CLIPError(file: path, problem: "the embedding has one vector per image and no patch tokens",
+                                fix: "Use tokens: .cls (or .all, the same one vector) at the embedding.")
+            }
+        }
     }
 
     /// Activations at one layer and site for decoded images: [images, tokens, width].

@@ -10,6 +10,15 @@ package enum ActivationSite: String, CaseIterable, Sendable {
     case mlpOut = "mlp_out"
     /// The residual stream leaving the block.
     case residPost = "resid_post"
+    /// The projected image embedding: the class token after ln_post and the
+    /// projection, before L2 normalisation; one token per image, embedDim
+    /// wide. What sae-for-vlm hooks as `post_projection` (its layer -1).
+    /// It comes after every block, so its layer is the block count
+    /// (`CLIPModel.embeddingLayer`).
+    case embedding = "post_projection"
+
+    /// Sites inside a residual block, where every layer has one.
+    package var isInBlock: Bool { self != .embedding }
 }
 
 /// Which tokens of a sequence to keep.

@@ -78,7 +78,14 @@ struct VisionTower {
         // ln_post is per token, so normalising only the class tokens is exact.
         let pooled = Tensor(uninitialized: [batch, width])
         for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + b * tokens * width, count: width) }
-        return head(pooled)
+        let embedded = head(pooled)
+        // The embedding is a site too (one token per image), after every block.
+        let embeddingLayer = weights.blocks.count
+        if hooks.has(layer: embeddingLayer, site: .embedding) {
+            hooks.run(ActivationBuffer(layer: embeddingLayer, site: .embedding, batch: batch, tokens: 1,
+                                       width: embedded.shape[1], firstItem: firstItem, pointer: embedded.pointer))
+        }
+        return embedded
     }
 
     /// ln_post and the projection applied to class tokens [rows, width]

@@ -9,6 +9,9 @@ package struct HookPoint: Sendable, Equatable {
         case attnOut = "attn_out"
         case mlpOut = "mlp_out"
         case residPost = "resid_post"
+        /// The projected image embedding (sae-for-vlm's `post_projection`),
+        /// recorded with the block count as its layer.
+        case embedding = "post_projection"
     }
 
     /// The tokens of each image the SAE was trained on.
@@ -33,9 +36,13 @@ package struct HookPoint: Sendable, Equatable {
     /// SAEs from other tools imply (the residual stream after the block, every
     /// token); present ones must be values Loupe knows.
     package init(metadata: SAEMetadata) throws {
-        if let layer = metadata.layer, layer < 0 { throw HookPointError.invalidLayer(String(layer)) }
-        self.init(model: metadata.model, layer: metadata.layer,
-                  site: try Self.parse(metadata.site, key: "site", default: .residPost, error: HookPointError.unknownSite),
+        let site = try Self.parse(metadata.site, key: "site", default: Site.residPost, error: HookPointError.unknownSite)
+        var layer = metadata.layer
+        if site == .embedding {
+            // sae-for-vlm writes the embedding as layer -1; the site alone places it.
+            if let l = layer, l < 0 { layer = nil }
+        } else if let l = layer, l < 0 { throw HookPointError.invalidLayer(String(l)) }
+        self.init(model: metadata.model, layer: layer, site: site,
                   tokens: try Self.parse(metadata.tokens, key: "tokens", default: .all, error: HookPointError.unknownTokens))
     }
 
