@@ -32,6 +32,14 @@ package struct DeadLatentCounter: Sendable {
         return out
     }
 
+    /// The latents that will be dead after one more step unless they fire
+    /// in it: dictionary_learning adds a batch's tokens before it asks.
+    package var deadIfSilent: [Int32] {
+        var out: [Int32] = []
+        for j in stepsSinceFired.indices where stepsSinceFired[j] + 1 > Float(windowSteps) { out.append(Int32(j)) }
+        return out
+    }
+
     package var deadCount: Int { stepsSinceFired.indices.reduce(0) { $0 + (isDead($1) ? 1 : 0) } }
 
     /// One step done: `codes` hold the latents that fired (codes keep only

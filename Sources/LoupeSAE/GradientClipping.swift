@@ -64,4 +64,23 @@ extension SAEGradients {
         for j in bEnc.indices { bEnc[j] *= factor; threshold[j] *= factor }
         for t in bDec.indices { bDec[t] *= factor }
     }
+
+    /// Removes from each decoder row's gradient its part along the row
+    /// (rows unit-norm, as dictionary_learning's
+    /// `remove_gradient_parallel_to_decoder_directions` does before clipping).
+    func removeDecoderParallel(_ sae: SparseAutoencoder) {
+        let d = dIn, rows = touchedList
+        sae.withPointers { P in
+            withPointers { D in
+                parallelRows(rows.count, grain: 64) { range in
+                    for i in range {
+                        let o = Int(rows[i]) * d
+                        let norm = dot(d, P.wDec + o, P.wDec + o).squareRoot() + 1e-6
+                        let along = dot(d, D.wDec + o, P.wDec + o) / (norm * norm)
+                        axpy(d, -along, P.wDec + o, D.wDec + o)
+                    }
+                }
+            }
+        }
+    }
 }

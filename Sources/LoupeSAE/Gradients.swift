@@ -68,10 +68,19 @@ package struct StepSettings: Sendable {
     /// it); fixing it here lets a finite-difference check see that same
     /// function.
     package var auxTarget: [Float]?
+    /// How AuxK reads the dead latents and weighs its loss. Under
+    /// dictionary_learning's rule `deadLatents` are those dead if silent in
+    /// this batch, and the step drops the ones that fire in it.
+    package var auxRule: AuxKRule = .saeLens
+    /// Weight of each nested reconstruction's loss (1 in SAELens;
+    /// dictionary_learning's Matryoshka takes the mean over G prefixes of
+    /// (1/G)·loss, so 1/G²).
+    package var groupLossWeight: Float = 1
 
     package init(sparsityCoefficient: Float = 0, deadLatents: [Int32] = [], auxK: Int = 0, auxCoefficient: Float = 0,
-                auxTarget: [Float]? = nil) {
+                auxTarget: [Float]? = nil, auxRule: AuxKRule = .saeLens, groupLossWeight: Float = 1) {
         self.sparsityCoefficient = sparsityCoefficient; self.deadLatents = deadLatents
         self.auxK = auxK; self.auxCoefficient = auxCoefficient; self.auxTarget = auxTarget
+        self.auxRule = auxRule; self.groupLossWeight = groupLossWeight
     }
 }

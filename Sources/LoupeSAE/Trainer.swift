@@ -32,7 +32,12 @@ package enum SAETrainer {
         } else {
             sae = try SparseAutoencoder(dIn: dIn, dSAE: n, architecture: architecture, seed: options.seed, metadata: metadata)
             let sample = try readSample(source, rows: options.initSampleRows)
-            if options.normalizeInputs {
+            if options.normalizeInputs && options.recipe == .dictionaryLearning {
+                // dictionary_learning's get_norm_factor: unit mean squared norm, over 100 batches.
+                let meanSquare = try meanSquaredNorm(source, rows: 100 * B)
+                guard meanSquare > 0 else { throw SAEError.empty("the activations are all zero; nothing to normalise or train on") }
+                scale = Float(1 / meanSquare.squareRoot())
+            } else if options.normalizeInputs {
                 var total = 0.0
                 let count = sample.count / dIn
                 for r in 0..<count {
@@ -80,7 +85,8 @@ package enum SAETrainer {
             if scale != 1 { for i in batch.indices { batch[i] *= scale } }
             let lr = options.learningRate(at: current)
             let outcome = batch.withUnsafeBufferPointer {
-                iteration.run(sae, x: $0.baseAddress!, rows: B, sparsityCoefficient: options.sparsity(at: current), learningRate: lr)
+                iteration.run(sae, x: $0.baseAddress!, rows: B, sparsityCoefficient: options.sparsity(at: current), learningRate: lr,
+                              step: current)
             }
             let losses = outcome.losses
             let deadCount = iteration.deadLatents.deadCount
@@ -103,7 +109,9 @@ package enum SAETrainer {
         try saveCheckpoint()
 
         let result = sae.copy()
-        if scale != 1 { foldScale(result, scale) }
+        if scale != 1 {
+            if options.recipe == .dictionaryLearning { scaleBiases(result, by: 1 / scale) } else { foldScale(result, scale) }
+        }
         return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
                                  lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,
                                  deadFraction: Double(iteration.deadLatents.deadCount) / Double(n),
@@ -116,6 +124,34 @@ package enum SAETrainer {
         for i in sae.wDec.indices { sae.wDec[i] /= s }
         for i in sae.bDec.indices { sae.bDec[i] /= s }
         sae.setExtraMetadata(.double(Double(s)), forKey: "input_scale_folded")
+    }
+
+    /// An SAE trained on x / f, rewritten for x as dictionary_learning's
+    /// `scale_biases(f)` does: b_enc, b_dec and the threshold times f, so
+    /// the codes come out f times larger and the decoder stays unit-norm.
+    static func scaleBiases(_ sae: SparseAutoencoder, by f: Float) {
+        for i in sae.bEnc.indices { sae.bEnc[i] *= f }
+        for i in sae.bDec.indices { sae.bDec[i] *= f }
+        // dictionary_learning scales the threshold only once it is set (not −1); Loupe's unset one is 0.
+        for i in sae.threshold.indices { sae.threshold[i] *= f }
+        sae.setExtraMetadata(.double(Double(f)), forKey: "norm_factor")
+    }
+
+    /// mean ‖x‖² over the first `rows` rows of `source`, read a chunk at a
+    /// time (dictionary_learning's norm factor is its square root).
+    package static func meanSquaredNorm(_ source: ActivationSource, rows: Int) throws -> Double {
+        try source.rewind()
+        defer { try? source.rewind() }
+        let d = source.width, chunk = 4096
+        var buffer = [Float](repeating: 0, count: chunk * d)
+        var total = 0.0, seen = 0
+        while seen < rows {
+            let n = try buffer.withUnsafeMutableBufferPointer { try source.read(into: $0.baseAddress!, maxRows: min(chunk, rows - seen)) }
+            if n == 0 { break }
+            for i in 0..<(n * d) { total += Double(buffer[i]) * Double(buffer[i]) }
+            seen += n
+        }
+        return seen > 0 ? total / Double(seen) : 0
     }
 
     static func readSample(_ source: ActivationSource, rows: Int) throws -> [Float] {

@@ -8,9 +8,11 @@ package enum DecoderBiasInit: String, Sendable {
 }
 
 /// Everything that shapes a training run. Defaults follow common SAELens
-/// settings.
+/// settings; `SAETrainingOptions.dictionaryLearning` gives that trainer's.
 package struct SAETrainingOptions {
     package var architecture: any SAEArchitecture
+    /// Whose trainer's rules the run follows (see `TrainingRecipe`).
+    package var recipe: TrainingRecipe = .saeLens
     /// Number of latents (d_sae).
     package var width: Int
     package var steps: Int
@@ -38,9 +40,14 @@ package struct SAETrainingOptions {
     /// A latent is dead when more than this many training steps have passed
     /// since it last fired (SAELens's `dead_feature_window`; see `DeadLatentCounter`).
     package var deadWindowSteps: Int = 1000
-    /// Scale inputs so their mean norm is √d_in during training; the scale is
-    /// folded into the weights of the returned SAE.
+    /// Scale inputs during training (SAELens: mean norm √d_in, from the
+    /// initial sample; dictionary_learning: unit mean squared norm over 100
+    /// batches); the scale is folded into the returned SAE.
     package var normalizeInputs: Bool = false
+    /// dictionary_learning's BatchTopK threshold: an EMA with this β of each
+    /// batch's smallest kept value, from the step after `thresholdStartStep`.
+    package var thresholdBeta: Float = 0.999
+    package var thresholdStartStep: Int = 1000
     package var seed: UInt64 = 0
     /// Shuffle buffer size, in batches.
     package var bufferBatches: Int = 8
@@ -55,9 +62,13 @@ package struct SAETrainingOptions {
         self.architecture = architecture; self.width = width; self.steps = steps
     }
 
-    func learningRate(at step: Int) -> Float {
+    package func learningRate(at step: Int) -> Float {
         var lr = learningRate
-        if learningRateWarmupSteps > 0 { lr *= min(1, Float(step + 1) / Float(learningRateWarmupSteps)) }
+        if learningRateWarmupSteps > 0 {
+            // dictionary_learning's LambdaLR gives step s the factor s / W, so its first step has rate 0.
+            let ramp = recipe == .saeLens ? Float(step + 1) : Float(step)
+            lr *= min(1, ramp / Float(learningRateWarmupSteps))
+        }
         if learningRateDecaySteps > 0 && step >= steps - learningRateDecaySteps {
             lr *= Float(steps - step) / Float(learningRateDecaySteps)
         }
@@ -69,7 +80,7 @@ package struct SAETrainingOptions {
         return sparsityWarmupSteps > 0 ? c * min(1, Float(step + 1) / Float(sparsityWarmupSteps)) : c
     }
 
-    func validate(dIn: Int) throws {
+    package func validate(dIn: Int) throws {
         guard width > 0 else { throw SAEError.invalidSetting("width must be a positive number of latents, got \(width)") }
         guard steps > 0 else { throw SAEError.invalidSetting("steps must be positive, got \(steps)") }
         guard batchSize > 0 else { throw SAEError.invalidSetting("batch size must be positive, got \(batchSize)") }
@@ -80,17 +91,39 @@ package struct SAETrainingOptions {
         }
         if let k = auxK, k < 1 { throw SAEError.invalidSetting("k_aux must be at least 1, got \(k)") }
         try architecture.validate(dIn: dIn, dSAE: width)
+        if recipe == .dictionaryLearning {
+            guard architecture is any BatchTopKFamily else {
+                throw SAEError.invalidSetting("the dictionary_learning trainer is read here for BatchTopK and Matryoshka SAEs only; "
+                    + "use kind: .batchTopK(k:) or .matryoshka(k:, groups:), or the default trainer for \(architecture.description)")
+            }
+            guard thresholdStartStep >= 0, steps > thresholdStartStep + 1 else {
+                throw SAEError.invalidSetting("dictionary_learning's threshold starts after step \(thresholdStartStep), but the run has "
+                    + "\(steps) steps, so the SAE would keep no threshold and fire on every positive latent at inference; train more "
+                    + "steps or start the threshold earlier (thresholdStart:)")
+            }
+            guard learningRateWarmupSteps < steps else {
+                throw SAEError.invalidSetting("the learning-rate warm-up of \(learningRateWarmupSteps) steps is not shorter than the "
+                    + "run of \(steps) steps (dictionary_learning refuses that too); train more steps or shorten it (warmup:)")
+            }
+        }
     }
 
     /// What must match for a checkpoint to be resumed by this run.
     func fingerprint(dIn: Int) -> JSON {
-        ["architecture": .string(architecture.architectureName), "architecture_config": .object(architecture.configFields),
+        var fields: [String: JSON] = ["architecture": .string(architecture.architectureName), "architecture_config": .object(architecture.configFields),
          "d_in": .int(dIn), "d_sae": .int(width), "steps": .int(steps), "batch_size": .int(batchSize),
          "learning_rate": .double(Double(learningRate)), "seed": .string(String(seed)),
          "normalize_inputs": .bool(normalizeInputs), "buffer_batches": .int(bufferBatches),
          "gradient_clip_norm": gradientClipNorm.map { .double($0) } ?? .null,
          // The checkpoint's dead-latent counters are steps against this window.
          "dead_window_steps": .int(deadWindowSteps)]
+        // Written only when not the default, so checkpoints from before recipes still resume.
+        if recipe != .saeLens {
+            fields["recipe"] = .string(recipe.rawValue)
+            fields["threshold_start_step"] = .int(thresholdStartStep)
+            fields["threshold_beta"] = .double(Double(thresholdBeta))
+        }
+        return .object(fields)
     }
 }
 

@@ -76,7 +76,9 @@ package final class SAETrainingStep {
                 }
             }
             let codes = arch.trainingEncode(pre: pre, rows: B, dSAE: n, threshold: P.threshold)
-            let auxWanted = arch.usesAuxK && !settings.deadLatents.isEmpty && settings.auxCoefficient > 0 && settings.auxK > 0
+            let deadLatents = settings.auxRule == .dictionaryLearning
+                ? AuxK.silent(settings.deadLatents, codes: codes, width: n) : settings.deadLatents
+            let auxWanted = arch.usesAuxK && !deadLatents.isEmpty && settings.auxCoefficient > 0 && settings.auxK > 0
             let dense = G == 1 && !auxWanted && Double(codes.nonZeroCount) >= denseFraction * Double(B * n)
             let Z = dense ? self.denseCodes.pointer : pre, dZ = dense ? self.denseGrad.pointer : pre
             if dense {
@@ -88,7 +90,7 @@ package final class SAETrainingStep {
 
             // Decoder, sparse, one nested reconstruction per group; gsuf[b][g]
             // ends up holding Σ_{g' ≥ g} dLoss/dx̂^(g'), what a latent of group g feels.
-            let scale = 2 / Float(B)
+            let scale = 2 / Float(B), groupWeight = settings.groupLossWeight
             rowLoss.withUnsafeMutableBufferPointer { rl in
                 let rl = rl.baseAddress!
                 parallelRows(B, grain: 16) { range in
@@ -106,7 +108,7 @@ package final class SAETrainingStep {
                             for t in 0..<d {
                                 let diff = acc[t] - x[r * d + t]
                                 loss += Double(diff * diff)
-                                gr[t] = scale * diff
+                                gr[t] = groupWeight * scale * diff
                             }
                         }
                         for g in stride(from: G - 2, through: 0, by: -1) {
@@ -119,9 +121,9 @@ package final class SAETrainingStep {
             }
             var reconstruction = 0.0
             for r in 0..<B { reconstruction += rowLoss[r] }
-            reconstruction /= Double(B)
+            reconstruction *= Double(groupWeight) / Double(B)
             var full = 0.0
-            if G == 1 { full = reconstruction } else {
+            if G == 1 && groupWeight == 1 { full = reconstruction } else {
                 for r in 0..<B { for t in 0..<d { let diff = Double(xhat[r * d + t] - x[r * d + t]); full += diff * diff } }
                 full /= Double(B)
             }
@@ -160,9 +162,16 @@ package final class SAETrainingStep {
             var auxCodes = SparseCodes(rows: B, width: n, rowStart: [Int](repeating: 0, count: B + 1), index: [], value: [])
             var auxDValue: [Float] = []
             if auxWanted {
-                let weight = AuxK.weight(coefficient: settings.auxCoefficient, deadCount: settings.deadLatents.count,
-                                         kAux: settings.auxK)
-                auxCodes = AuxK.select(pre, rows: B, width: n, k: settings.auxK, dead: settings.deadLatents)
+                let weight: Float
+                switch settings.auxRule {
+                case .saeLens:
+                    weight = AuxK.weight(coefficient: settings.auxCoefficient, deadCount: deadLatents.count, kAux: settings.auxK)
+                case .dictionaryLearning:
+                    weight = AuxK.normalisedWeight(alpha: settings.auxCoefficient,
+                                                   residualVariance: AuxK.residualVariance(x: x, xhat: xhat, rows: B, width: d))
+                }
+                auxCodes = AuxK.select(pre, rows: B, width: n, k: settings.auxK, dead: deadLatents,
+                                       positiveOnly: settings.auxRule == .dictionaryLearning)
                 let ac = auxCodes
                 let fixedTarget = settings.auxTarget
                 precondition(fixedTarget == nil || fixedTarget!.count == B * d, "AuxK target must be [rows, dIn]")
