@@ -1,4 +1,5 @@
 import LoupeCLIP
+import LoupeSAE
 
 /// The papers' protocols as values: each setting the paper used, in one
 /// place, so a preset cannot drift from what docs/protocols.md says (a test
@@ -48,6 +49,36 @@ package struct MonosemanticityProtocol: Sendable, Equatable {
     package let separateJudge: Bool
     /// The images the paper scores over (ImageNet val), for the docs.
     package let images: Int
+    /// Where the paper's SAEs read: the projected image embedding
+    /// (sae-for-vlm's layer −1, `post_projection`)...
+    package let site: ActivationSite
+    /// ...of class tokens only (activations saved with `--cls_only`)...
+    package let trainedTokens: TokenSelection
+    /// ...trained by dictionary_learning's BatchTopK and Matryoshka trainers.
+    package let trainer: TrainingRecipe
 
-    package static let pach2025 = MonosemanticityProtocol(tokens: .cls, separateJudge: true, images: 50_000)
+    package static let pach2025 = MonosemanticityProtocol(tokens: .cls, separateJudge: true, images: 50_000,
+                                                          site: .embedding, trainedTokens: .cls, trainer: .dictionaryLearning)
+
+    /// What about an SAE differs from the paper's SAEs, one sentence each
+    /// (empty when nothing does). `trainer` is nil when the SAE does not
+    /// record how it was trained (one trained elsewhere).
+    package func differences(site: ActivationSite, layer: Int, trainedTokens: TokenSelection,
+                             trainer: TrainingRecipe?) -> [String] {
+        var out: [String] = []
+        if site != self.site {
+            out.append("this SAE reads layer \(layer) \(site.rawValue); the paper's read the projected image embedding "
+                       + "(train one on clip.activations(images, site: .embedding))")
+        } else if trainedTokens != self.trainedTokens {
+            out.append("this SAE was trained on \(trainedTokens.rawValue) tokens; the paper's on class tokens only")
+        }
+        switch trainer {
+        case self.trainer?: break
+        case nil: out.append("this SAE does not record its trainer; the paper's were trained by dictionary_learning")
+        case let other?:
+            out.append("this SAE was trained by \(other.rawValue)'s rules; the paper's by dictionary_learning's "
+                       + "(SAE.train(..., trainer: .dictionaryLearning))")
+        }
+        return out
+    }
 }

@@ -73,7 +73,9 @@ public final class ActivationsObject: HostObject {
         let m = metadata
         let layer = m.layer.map { "layer \($0)" } ?? "an unrecorded layer"
         let shapeText = shape.count == 3 ? "[\(shape[0]) images, \(shape[1]) tokens, \(shape[2]) wide]" : "[\(shape[0]) rows, \(shape[1]) wide]"
-        var text = "Activations \(shapeText) at \(layer)\(m.site.map { " " + $0 } ?? "")"
+        let place = m.site == HookPoint.Site.embedding.rawValue ? "the image embedding (post_projection)"
+            : "\(layer)\(m.site.map { " " + $0 } ?? "")"
+        var text = "Activations \(shapeText) at \(place)"
             + "\(m.tokens.map { ", \($0) tokens" } ?? "")\(m.model.map { ", from \($0)" } ?? "")"
         var fields: [(String, Value)] = shape.count == 3
             ? [("images", .int(shape[0])), ("tokens per image", .int(shape[1])), ("width", .int(shape[2]))]
@@ -121,7 +123,7 @@ func registerActivations(_ r: Registry) {
        + "so memory holds one shard however many images there are; running the same call again after a kill or an interrupt "
        + "skips the shards already complete and verified.") { ctx in
         let model = ctx.clip()
-        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
+        var tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
         let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut,
                                     "embedding": .embedding][try ctx.option("site").name]!
         let layer: Int
@@ -136,6 +138,7 @@ func registerActivations(_ r: Registry) {
                 throw ctx.valueError("tokens", "the embedding is one vector per image, with no patch tokens; use tokens: .cls")
             }
             layer = model.embeddingLayer
+            tokens = .cls   // the one vector per image is the class token's, as an SAE trained on it records
         }
         if ctx.has("to") { return try cacheActivations(ctx, model: model, layer: layer, site: site, tokens: tokens) }
         guard !ctx.has("shardImages") else { throw ctx.valueError("shardImages", "shardImages applies only to a cache on disk; add to: \"folder\"") }

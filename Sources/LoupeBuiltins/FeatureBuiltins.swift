@@ -16,7 +16,7 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
     let peaks = profile.peaks
     let t = profile.tokensPerImage
     let grid = Int(Double(t - 1).squareRoot().rounded())
-    let spatial = grid * grid == t - 1 && profile.selected.upperBound == t
+    let spatial = t > 1 && grid * grid == t - 1 && profile.selected.upperBound == t
     let tiles = try order.map { i -> RGBImage in
         let cropped = clip.preprocessor.croppedImage(DecodedImage(images[i]))
         guard spatial else { return cropped }

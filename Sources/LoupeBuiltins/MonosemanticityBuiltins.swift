@@ -19,6 +19,8 @@ public final class MonosemanticityObject: HostObject {
     let dataset: DatasetObject
     /// What gave one activation per image, and what judged images alike.
     let tokens: TokenSelection
+    /// Where the units read (the embedding has one vector per image, whatever `tokens` says).
+    let site: ActivationSite
     let similarity: MonosemanticitySimilarity
     /// A remark on the inputs, shown under the summary (or empty).
     let caveat: String
@@ -30,9 +32,9 @@ public final class MonosemanticityObject: HostObject {
     public var typeName: String { "Monosemanticity" }
 
     init(scores: [Double?], activations: [Float], unit: String, dataset: DatasetObject, tokens: TokenSelection,
-         similarity: MonosemanticitySimilarity, chance: Double, caveat: String = "") {
+         site: ActivationSite = .residPost, similarity: MonosemanticitySimilarity, chance: Double, caveat: String = "") {
         self.scores = scores; self.activations = activations; self.unit = unit; self.dataset = dataset
-        self.tokens = tokens; self.similarity = similarity; self.caveat = caveat; self.chance = chance
+        self.tokens = tokens; self.site = site; self.similarity = similarity; self.caveat = caveat; self.chance = chance
         firing = Monosemanticity.firingImages(activations, images: dataset.count, units: scores.count)
     }
 
@@ -67,13 +69,14 @@ public final class MonosemanticityObject: HostObject {
             let captions = order.map { String(format: "%.2f · %@", activations[$0 * k + u.latent], dataset.caption($0)) }
             return try ImageGrid.render(tiles, captions: captions, columns: max(1, perUnit), cellSize: 112,
                                         title: String(format: "%@ %d · MS %.3f · fires on %d of %d images · %@", unit, u.latent, u.score,
-                                                      firing[u.latent], images, Self.measure(tokens)), density: figureDensity)
+                                                      firing[u.latent], images, Self.measure(tokens, site: site)), density: figureDensity)
         }
         return arrange(rows, vertical: true, gap: 4)
     }
 
     /// The activation shown in captions, in a few words.
-    static func measure(_ tokens: TokenSelection) -> String {
+    static func measure(_ tokens: TokenSelection, site: ActivationSite) -> String {
+        if !site.isInBlock { return "activation on the image embedding" }
         switch tokens {
         case .cls: return "activation on the class token"
         case .spatial: return "mean activation over patches"
@@ -81,7 +84,8 @@ public final class MonosemanticityObject: HostObject {
         }
     }
 
-    static func describe(_ tokens: TokenSelection) -> String {
+    static func describe(_ tokens: TokenSelection, site: ActivationSite) -> String {
+        if !site.isInBlock { return "the projected image embedding, one vector per image (sae-for-vlm's post_projection)" }
         switch tokens {
         case .cls: return "the class token (the paper's --cls_only)"
         case .spatial: return "mean over the patch tokens"
@@ -97,7 +101,7 @@ public final class MonosemanticityObject: HostObject {
         var text = "Monosemanticity of \(plural) over \(images) images: mean MS " + NumberText.withInterval(mean, percent: false)
             + " (bootstrap over \(plural)); chance level " + NumberText.fixed(chance, digits: 3)
             + "; \(dead) dead, \(few) firing on fewer than \(Monosemanticity.reliableImages) images left out"
-        text += "\nactivation per image: " + Self.describe(tokens) + "; similarity: " + similarity.description
+        text += "\nactivation per image: " + Self.describe(tokens, site: site) + "; similarity: " + similarity.description
         if similarity.isCircular {
             text += "\nnote: Pach et al. take the similarity from a separate encoder (a CLIP ViT-B/32 when scoring ViT-L/14, "
                 + "or DINOv2), since the scored model judging its own images is circular; pass encoder: another CLIP"
@@ -132,11 +136,11 @@ let monosemanticityOptions = [
 /// MS of every unit from image-level activations [images, units].
 func monosemanticity(activations: [Float], units: Int, unit: String, dataset d: DatasetObject,
                      images: [RGBImage], similarity: MonosemanticitySimilarity, tokens: TokenSelection,
-                     caveat: String = "") throws -> MonosemanticityObject {
+                     site: ActivationSite = .residPost, caveat: String = "") throws -> MonosemanticityObject {
     let e = try similarity.embeddings(d, images: images)
     let scores = Monosemanticity.scores(activations: activations, images: images.count, latents: units, embeddings: e.values, dim: e.dim)
     return MonosemanticityObject(scores: scores, activations: activations, unit: unit, dataset: d, tokens: tokens,
-                                 similarity: similarity,
+                                 site: site, similarity: similarity,
                                  chance: Monosemanticity.chanceLevel(embeddings: e.values, images: images.count, dim: e.dim), caveat: caveat)
 }
 
@@ -157,11 +161,19 @@ func registerMonosemanticity(_ r: Registry) {
             let images = try d.allImages(ctx.interpreter)
             let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: tokens)
             let activations = try Monosemanticity.imageActivations(object.sae, tokens: perToken)
-            let outside = tokens == .cls && place.tokens == .spatial
+            var caveats: [String] = []
+            if tokens == .cls && place.tokens == .spatial {
+                caveats.append("this SAE was trained on patch tokens, so the class token is outside what it reads; "
+                               + "tokens: .spatial scores what it was trained on")
+            }
+            if ctx.has("preset") {
+                let trainer = object.sae.metadata.extra["trainer"]?.stringValue.flatMap(TrainingRecipe.init(rawValue:))
+                caveats += MonosemanticityProtocol.pach2025.differences(site: place.site, layer: place.layer,
+                                                                        trainedTokens: place.tokens, trainer: trainer)
+            }
             return .object(try monosemanticity(activations: activations, units: object.sae.dSAE, unit: "latent", dataset: d,
-                                               images: images, similarity: similarity, tokens: tokens,
-                                               caveat: outside ? "this SAE was trained on patch tokens, so the class token is "
-                                                   + "outside what it reads; tokens: .spatial scores what it was trained on" : ""))
+                                               images: images, similarity: similarity, tokens: tokens, site: place.site,
+                                               caveat: caveats.joined(separator: "\nnote: ")))
         } catch { throw languageError(error, at: ctx.span) }
     })
 

@@ -29,6 +29,11 @@ enum Options {
     /// The architectures' own words, from the registry in LoupeSAE.
     static let saeKinds = SAEArchitectures.kinds.map { Choice($0.name, $0.doc, example: $0.example) }
 
+    static let trainers = [
+        Choice("saeLens", "SAELens's trainer (Loupe's default)"),
+        Choice("dictionaryLearning", "dictionary_learning's BatchTopK and Matryoshka trainers, which Pach et al. train with"),
+    ]
+
     /// `.relu(l1:), .topK(k:), ...`: each kind with its argument labels.
     static let saeKindSignatures = SAEArchitectures.kinds
         .map { kind in ".\(kind.name)(" + kind.labels.map { "\($0):" }.joined(separator: ", ") + ")" }

@@ -32,7 +32,7 @@ public final class SAEObject: HostObject {
         if let site = m.site { fields.append(("site", .string(site))) }
         if let tokens = m.tokens { fields.append(("tokens", .string(tokens))) }
         if let training { fields.append(("training", .string(training.description))) }
-        return DisplayBundle.summary(title: "SAE", text: sae.summary, fields: fields,
+        return DisplayBundle.summary(title: "SAE", text: sae.summary + (training.map { "\ntrained: " + $0.description } ?? ""), fields: fields,
                                      json: .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.0, $0.1.json ?? .null) })))
     }
 }
@@ -47,10 +47,12 @@ package struct TrainingRecord: Sendable {
     package let deadWindowSteps: Int
     package let deadFraction: Double
     package let usesAuxK: Bool
+    package let recipe: TrainingRecipe
 
     init(_ r: SAETrainingResult, steps: Int) {
         stepsDone = r.stepsDone; self.steps = steps; seed = r.seed; auxKActiveSteps = r.auxKActiveSteps
         deadWindowSteps = r.deadWindowSteps; deadFraction = r.deadFraction; usesAuxK = r.sae.architecture.usesAuxK
+        recipe = r.recipe
     }
 
     var description: String {
@@ -59,7 +61,8 @@ package struct TrainingRecord: Sendable {
         else if auxKActiveSteps == 0 && stepsDone <= deadWindowSteps {
             aux = "AuxK never active: the run is not longer than the dead-latent window of \(deadWindowSteps) steps (set deadWindow:)"
         } else { aux = "AuxK active in \(auxKActiveSteps) steps (dead-latent window \(deadWindowSteps) steps)" }
-        return "\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end"
+        let trainer = recipe == .dictionaryLearning ? "dictionary_learning's rules, " : ""
+        return "\(trainer)\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end"
     }
 }
 
@@ -167,15 +170,26 @@ func registerSAE(_ r: Registry) {
         Parameter("width", type: "Int", default: .int(4096), doc: "number of latents"),
         Parameter("steps", type: "Int", default: .int(2000)),
         Parameter("batch", type: "Int", default: .int(4096), doc: "tokens per step"),
-        Parameter("lr", type: "Double", default: .double(3e-4), doc: "Adam learning rate"),
+        Parameter("lr", type: "Double", default: .null,
+                  doc: "Adam learning rate (default 3e-4; with trainer: .dictionaryLearning, 2e-4 / √(width / 16,384))"),
+        Parameter("trainer", type: "Option", default: .enumCase("saeLens", []),
+                  doc: "whose training rules: .saeLens, or .dictionaryLearning (the trainer Pach et al. use, for .batchTopK "
+                     + "and .matryoshka: AuxK at 1/32 over the residual's spread, dead after 10 million silent tokens, the "
+                     + "threshold averaged from step 1,001, inputs at unit mean squared norm); docs/protocols.md lists every difference",
+                  choices: Options.trainers),
+        Parameter("warmup", type: "Int", default: .null,
+                  doc: "learning-rate warm-up in steps (default: min(1,000, 5% of steps); 1,000 with .dictionaryLearning)"),
+        Parameter("thresholdStart", type: "Int", default: .null,
+                  doc: "with .dictionaryLearning, the step after which the threshold is averaged in (default 1,000, the package's)"),
         Parameter("seed", type: "Int", default: .int(0), doc: "the same seed repeats a run exactly"),
         Parameter("clipGradients", type: "Double", default: .double(1),
                   doc: "before each Adam step, scale the gradients so their global norm is at most this, as SAELens does; nil turns it off"),
         Parameter("checkpoint", type: "String", default: .null,
                   doc: "a folder for periodic checkpoints; a run started again with it resumes where it stopped"),
-        Parameter("deadWindow", type: "Int", default: .int(1000),
+        Parameter("deadWindow", type: "Int", default: .null,
                   doc: "a latent counts as dead, and AuxK trains it, after this many steps without firing (SAELens's "
-                     + "dead_feature_window); a run shorter than the window never uses AuxK, and the SAE's summary says so"),
+                     + "dead_feature_window, default 1,000; with .dictionaryLearning, 10 million tokens in steps of batch:); "
+                     + "a run shorter than the window never uses AuxK, and the SAE's summary says so"),
         Parameter("seeds", type: "Int", default: .null,
                   doc: "train this many SAEs, with seeds seed, seed + 1, ..., and return them as an array: experiments "
                      + "that take [SAE] report the mean and its interval across them"),
@@ -183,9 +197,30 @@ func registerSAE(_ r: Registry) {
        + "and AuxK on dead latents, with a live progress display. An interrupt stops training and keeps the SAE trained so far "
        + "(with `seeds:`, the SAEs finished so far).") { ctx in
         let acts = try ctx.activations("activations")
-        var options = SAETrainingOptions(architecture: try ctx.architecture("kind"), width: try ctx.int("width"), steps: try ctx.int("steps"))
-        options.batchSize = try ctx.int("batch")
-        options.learningRate = Float(try ctx.double("lr"))
+        let recipe: TrainingRecipe = try ctx.option("trainer").name == "dictionaryLearning" ? .dictionaryLearning : .saeLens
+        if ctx.has("thresholdStart") && recipe != .dictionaryLearning {
+            throw ctx.valueError("thresholdStart", "thresholdStart: times dictionary_learning's threshold; add trainer: .dictionaryLearning or leave it out")
+        }
+        if ctx.has("deadWindow") {
+            let window = try ctx.int("deadWindow")
+            guard (1...(1 << 24 - 1)).contains(window) else {
+                throw ctx.valueError("deadWindow", "give a window between 1 and 16,777,215 steps, got \(window)")
+            }
+        }
+        for key in ["warmup", "thresholdStart"] where ctx.has(key) {
+            let value = try ctx.int(key)
+            guard (0...(1 << 30)).contains(value) else { throw ctx.valueError(key, "give a number of steps from 0 to 2^30, got \(value)") }
+        }
+        var options = SAETrainingOptions.recipe(
+            recipe, architecture: try ctx.architecture("kind"), width: try ctx.int("width"), steps: try ctx.int("steps"),
+            batchSize: try ctx.int("batch"), learningRate: ctx.has("lr") ? Float(try ctx.double("lr")) : nil,
+            warmupSteps: ctx.has("warmup") ? try ctx.int("warmup") : nil,
+            deadWindowSteps: ctx.has("deadWindow") ? try ctx.int("deadWindow") : nil,
+            thresholdStartStep: ctx.has("thresholdStart") ? try ctx.int("thresholdStart") : nil)
+        if ctx.has("lr") {
+            let lr = try ctx.double("lr")
+            guard lr > 0 && Float(lr).isFinite else { throw ctx.valueError("lr", "give a positive learning rate, such as 3e-4; got \(lr)") }
+        }
         let firstSeed = try ctx.int("seed")
         guard firstSeed >= 0 && firstSeed <= Int(Int32.max) else {
             throw ctx.valueError("seed", "give a seed between 0 and \(Int32.max), got \(firstSeed)")
@@ -194,16 +229,10 @@ func registerSAE(_ r: Registry) {
         if let norm = options.gradientClipNorm, !(norm > 0) {
             throw ctx.valueError("clipGradients", "'clipGradients:' must be a positive norm, or nil for no clipping; got \(norm)")
         }
-        options.deadWindowSteps = try ctx.int("deadWindow")
-        guard (1...(1 << 24 - 1)).contains(options.deadWindowSteps) else {
-            throw ctx.valueError("deadWindow", "give a window between 1 and 16,777,215 steps, got \(options.deadWindowSteps)")
-        }
         let seedCount = ctx.has("seeds") ? try ctx.int("seeds") : nil
         if let seedCount, !(1...100).contains(seedCount) {
             throw ctx.valueError("seeds", "give between 1 and 100 seeds, got \(seedCount)")
         }
-        options.learningRateWarmupSteps = min(1000, options.steps / 20)
-        options.learningRateDecaySteps = options.steps / 5
         if ctx.has("checkpoint") {
             guard seedCount == nil else { throw ctx.valueError("checkpoint", "checkpoints resume one run; train one seed at a time with checkpoint:") }
             options.checkpointDirectory = try ctx.string("checkpoint")

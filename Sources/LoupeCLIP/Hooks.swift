@@ -19,6 +19,9 @@ package enum ActivationSite: String, CaseIterable, Sendable {
 
     /// Sites inside a residual block, where every layer has one.
     package var isInBlock: Bool { self != .embedding }
+
+    /// The sites every block has, in the order a forward pass meets them.
+    package static var blockSites: [ActivationSite] { allCases.filter(\.isInBlock) }
 }
 
 /// Which tokens of a sequence to keep.

@@ -228,6 +228,7 @@ package final class SparseAutoencoder: @unchecked Sendable {
     package var summary: String {
         "SAE \(architecture) · d_in \(dIn) · \(dSAE) latents"
             + (inputNormalization == .none ? "" : " · input \(inputNormalization.configValue)")
-            + (metadata.layer.map { " · layer \($0)" } ?? "") + (metadata.site.map { " \($0)" } ?? "")
+            + (metadata.site == HookPoint.Site.embedding.rawValue ? " · the image embedding (post_projection)"
+                : (metadata.layer.map { " · layer \($0)" } ?? "") + (metadata.site.map { " \($0)" } ?? ""))
     }
 }

@@ -109,13 +109,15 @@ package enum SAETrainer {
         try saveCheckpoint()
 
         let result = sae.copy()
+        // Which trainer's rules made it travels with the SAE (cfg.json's metadata).
+        result.setExtraMetadata(.string(options.recipe.rawValue), forKey: "trainer")
         if scale != 1 {
             if options.recipe == .dictionaryLearning { scaleBiases(result, by: 1 / scale) } else { foldScale(result, scale) }
         }
         return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
                                  lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,
                                  deadFraction: Double(iteration.deadLatents.deadCount) / Double(n),
-                                 deadWindowSteps: options.deadWindowSteps, seed: options.seed)
+                                 deadWindowSteps: options.deadWindowSteps, seed: options.seed, recipe: options.recipe)
     }
 
     /// An SAE trained on s·x, rewritten to read and write x directly.

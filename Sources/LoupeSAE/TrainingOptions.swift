@@ -157,4 +157,5 @@ package struct SAETrainingResult {
     package var deadFraction: Double = 0
     package var deadWindowSteps: Int = 0
     package var seed: UInt64 = 0
+    package var recipe: TrainingRecipe = .saeLens
 }

@@ -73,3 +73,29 @@ extension SAETrainingOptions {
         return o
     }
 }
+
+extension SAETrainingOptions {
+    /// The options a recipe starts from for `steps` steps of `batchSize`
+    /// tokens; what a caller leaves nil keeps the recipe's own value.
+    /// SAELens's defaults in Loupe: 3e-4, warm-up over min(1,000, 5%) of
+    /// the steps, decay over the last 20%, a dead window of 1,000 steps.
+    package static func recipe(_ recipe: TrainingRecipe, architecture: any SAEArchitecture, width: Int, steps: Int,
+                               batchSize: Int, learningRate: Float? = nil, warmupSteps: Int? = nil,
+                               deadWindowSteps: Int? = nil, thresholdStartStep: Int? = nil) -> SAETrainingOptions {
+        var o: SAETrainingOptions
+        switch recipe {
+        case .saeLens:
+            o = SAETrainingOptions(architecture: architecture, width: width, steps: steps)
+            o.batchSize = batchSize
+            o.learningRateWarmupSteps = min(1000, steps / 20)
+            o.learningRateDecaySteps = steps / 5
+        case .dictionaryLearning:
+            o = .dictionaryLearning(architecture: architecture, width: width, steps: steps, batchSize: batchSize)
+        }
+        if let learningRate { o.learningRate = learningRate }
+        if let warmupSteps { o.learningRateWarmupSteps = warmupSteps }
+        if let deadWindowSteps { o.deadWindowSteps = deadWindowSteps }
+        if let thresholdStartStep { o.thresholdStartStep = thresholdStartStep }
+        return o
+    }
+}

@@ -138,5 +138,11 @@ import LoupeAnalysis
     @Test func pach2025ScoresTheClassTokenWithASeparateJudge() {
         let p = MonosemanticityProtocol.pach2025
         #expect(p.tokens == .cls && p.separateJudge && p.images == 50_000)
+        #expect(p.site == .embedding && p.trainedTokens == .cls && p.trainer == .dictionaryLearning)
+        #expect(p.differences(site: .embedding, layer: 12, trainedTokens: .cls, trainer: .dictionaryLearning).isEmpty)
+        let off = p.differences(site: .residPost, layer: 3, trainedTokens: .all, trainer: .saeLens)
+        #expect(off.count == 2 && off[0].contains("site: .embedding") && off[1].contains("trainer: .dictionaryLearning"))
+        #expect(p.differences(site: .embedding, layer: 12, trainedTokens: .cls, trainer: nil) == [
+            "this SAE does not record its trainer; the paper's were trained by dictionary_learning"])
     }
 }

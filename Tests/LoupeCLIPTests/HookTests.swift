@@ -16,12 +16,35 @@ final class HookTests: XCTestCase {
         for site in ActivationSite.allCases {
             hooks.add(layer: nil, site: site) { buf in
                 seen.append("\(buf.layer).\(buf.site.rawValue)")
-                XCTAssertEqual([buf.batch, buf.tokens, buf.width], [3, 17, 64])
+                // Inside a block every token at the tower's width; the embedding one vector per image.
+                XCTAssertEqual([buf.batch, buf.tokens, buf.width], site.isInBlock ? [3, 17, 64] : [3, 1, m.config.embedDim])
             }
         }
         _ = m.encodeImages(pixels: pixels, hooks: hooks)
         XCTAssertEqual(seen, ["0.resid_pre", "0.attn_out", "0.mlp_out", "0.resid_post",
-                              "1.resid_pre", "1.attn_out", "1.mlp_out", "1.resid_post"])
+                              "1.resid_pre", "1.attn_out", "1.mlp_out", "1.resid_post", "2.post_projection"])
+    }
+
+    /// The embedding site holds what encodeImages returns (before L2
+    /// normalisation), and a hook writing there changes that output.
+    func testEmbeddingSiteIsTheProjectedEmbedding() throws {
+        let (m, pixels) = try model()
+        let clean = m.encodeImages(pixels: pixels)
+        let captured = try m.activations(pixels: pixels, keys: [ActivationKey(layer: m.embeddingLayer, site: .embedding)],
+                                         tokens: .cls)[ActivationKey(layer: m.embeddingLayer, site: .embedding)]!
+        XCTAssertEqual(captured.shape, [3, 1, m.config.embedDim])
+        XCTAssertEqual(captured.toArray(), clean.toArray())
+        var zero = HookSet()
+        zero.add(layer: m.embeddingLayer, site: .embedding) { buf in buf[0, 0, 1] = 0 }
+        let changed = m.encodeImages(pixels: pixels, hooks: zero).toArray()
+        XCTAssertEqual(changed[1], 0)
+        XCTAssertEqual(Array(changed[m.config.embedDim...]), Array(clean.toArray()[m.config.embedDim...]))
+        // The embedding has no other layer and no patch tokens: both are refused with the fix.
+        XCTAssertThrowsError(try m.activations(pixels: pixels, keys: [ActivationKey(layer: 0, site: .embedding)])) {
+            XCTAssertTrue("\($0)".contains("Leave the layer out"))
+        }
+        XCTAssertThrowsError(try m.activations(pixels: pixels, keys: [ActivationKey(layer: m.embeddingLayer, site: .embedding)],
+                                               tokens: .spatial)) { XCTAssertTrue("\($0)".contains("tokens: .cls")) }
     }
 
     func testReplacingTheResidualStreamChangesLaterLayers() throws {

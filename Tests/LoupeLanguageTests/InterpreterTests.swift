@@ -24,6 +24,12 @@ func requestStop(of session: Session, after seconds: Double) {
     Thread { Thread.sleep(forTimeInterval: seconds); token.request() }.start()
 }
 
+/// Whether `code` ran without an error (a `let` has no result to compare).
+func succeeds(_ session: Session, _ code: String) -> Bool {
+    if case .success = session.run(code) { return true }
+    return false
+}
+
 func failure(_ session: Session, _ code: String) -> LoupeError? {
     if case .failure(let e, _, _) = session.run(code) { return e }
     return nil

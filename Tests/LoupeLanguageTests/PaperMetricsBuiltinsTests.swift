@@ -146,5 +146,20 @@ import Testing
                 .contains("circular") == true)
         #expect(failure(s, "sae.monosemanticity(scenes, tokens: .all, preset: .pach2025)")?.message
                 .contains("leave tokens: out") == true)
+        // The paper's SAEs: class tokens of the projected embedding, trained by dictionary_learning's rules.
+        #expect(result(s, "sae.monosemanticity(scenes, preset: .pach2025)")?.contains("site: .embedding") == true)
+        #expect(succeeds(s, "let emb = clip.activations(scenes, site: .embedding)"))
+        #expect(failure(s, "clip.activations(scenes, layer: 1, site: .embedding)")?.message.contains("leave layer: out") == true)
+        #expect(failure(s, "SAE.train(emb, kind: .batchTopK(k: 2), width: 16, steps: 20, trainer: .dictionaryLearning)")?.message
+                .contains("thresholdStart:") == true)
+        #expect(failure(s, "SAE.train(emb, kind: .topK(k: 2), width: 16, steps: 20, trainer: .dictionaryLearning)")?.message
+                .contains("BatchTopK and Matryoshka") == true)
+        #expect(failure(s, "SAE.train(emb, kind: .batchTopK(k: 2), width: 16, steps: 20, thresholdStart: 3)")?.message
+                .contains("trainer: .dictionaryLearning") == true)
+        #expect(succeeds(s, "let paper = SAE.train(emb, kind: .batchTopK(k: 2), width: 16, steps: 12, batch: 8, "
+                    + "trainer: .dictionaryLearning, warmup: 2, thresholdStart: 4)"))
+        #expect(result(s, "paper")?.contains("dictionary_learning's rules") == true)
+        let scored = result(s, "paper.monosemanticity(scenes, preset: .pach2025)")
+        #expect(scored?.contains("the projected image embedding") == true && scored?.contains("note: this SAE") == false)
     }
 }

@@ -84,7 +84,7 @@ import Testing
         cfg["metadata"] = .object(meta)
         try Data(JSON.object(cfg).pretty().utf8).write(to: URL(fileURLWithPath: cfgPath))
         #expect(failure(s, "SAE.load(\"\(folder)\", clip: clip)")?.message
-                == "metadata \"site\" is \"resid_mid\", which Loupe cannot hook; sites are resid_pre, attn_out, mlp_out, resid_post")
+                == "metadata \"site\" is \"resid_mid\", which Loupe cannot hook; sites are resid_pre, attn_out, mlp_out, resid_post, post_projection")
 
         meta["site"] = nil
         meta["layer"] = nil

@@ -10,7 +10,7 @@ final class HookPointTests: XCTestCase {
     func testKnownValuesAreTyped() throws {
         let hook = try HookPoint(metadata: SAEMetadata(model: "toy-clip", layer: 4, site: "mlp_out", tokens: "spatial"))
         XCTAssertEqual(hook, HookPoint(model: "toy-clip", layer: 4, site: .mlpOut, tokens: .spatial))
-        XCTAssertEqual(HookPoint.Site.allCases.map(\.rawValue), ["resid_pre", "attn_out", "mlp_out", "resid_post"])
+        XCTAssertEqual(HookPoint.Site.allCases.map(\.rawValue), ["resid_pre", "attn_out", "mlp_out", "resid_post", "post_projection"])
         XCTAssertEqual(HookPoint.Tokens.allCases.map(\.rawValue), ["cls", "spatial", "all"])
     }
 
@@ -28,7 +28,7 @@ final class HookPointTests: XCTestCase {
         XCTAssertThrowsError(try HookPoint(metadata: SAEMetadata(layer: 3, site: "resid_mid"))) { error in
             XCTAssertEqual(error as? HookPointError, .unknownSite("resid_mid"))
             XCTAssertEqual("\(error)", "metadata \"site\" is \"resid_mid\", which Loupe cannot hook; "
-                           + "sites are resid_pre, attn_out, mlp_out, resid_post")
+                           + "sites are resid_pre, attn_out, mlp_out, resid_post, post_projection")
         }
         XCTAssertThrowsError(try HookPoint(metadata: SAEMetadata(layer: 3, tokens: "patches"))) { error in
             XCTAssertEqual(error as? HookPointError, .unknownTokens("patches"))
