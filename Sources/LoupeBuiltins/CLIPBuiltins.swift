@@ -105,6 +105,10 @@ func registerCLIP(_ r: Registry) {
     clip.addProperty(BuiltinProperty("width", type: "Int", doc: "Width of the image tower's residual stream.") { v in
         .int((v.objectValue as! CLIPObject).model.config.vision.width)
     })
+    clip.addProperty(BuiltinProperty("embedDim", type: "Int",
+                                     doc: "Size of the projected image embedding (the width at site: .embedding).") { v in
+        .int((v.objectValue as! CLIPObject).model.config.embedDim)
+    })
     clip.addMethod(BuiltinFunction("classify", [
         Parameter(nil, name: "images", type: "Image or Dataset"),
         Parameter("labels", type: "[String]", doc: "the candidate captions, e.g. [\"a red star\", \"a blue circle\"]"),

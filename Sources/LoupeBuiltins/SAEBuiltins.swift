@@ -62,7 +62,7 @@ package struct TrainingRecord: Sendable {
             aux = "AuxK never active: the run is not longer than the dead-latent window of \(deadWindowSteps) steps (set deadWindow:)"
         } else { aux = "AuxK active in \(auxKActiveSteps) steps (dead-latent window \(deadWindowSteps) steps)" }
         let trainer = recipe == .dictionaryLearning ? "dictionary_learning's rules, " : ""
-        return "\(trainer)\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end"
+        return "\(trainer)\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end (silent for longer than the window)"
     }
 }
 
