@@ -19,6 +19,8 @@ package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable 
     case noGroundTruth(dataset: String)
     /// The images that select units share images with those that evaluate them.
     case overlap(shared: Int, example: String, selection: String, evaluation: String)
+    /// A clamp cannot be carried over: the reference is not the model it was chosen on, or its stream is zero.
+    case uncalibratable(String)
 
     package var description: String {
         switch self {
@@ -37,6 +39,7 @@ package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(selection) and \(evaluation) share \(shared) image\(shared == 1 ? "" : "s") (e.g. \(example)): units selected on "
                 + "the images that evaluate them would be scored on the data they were fitted to. Select on a separate set, "
                 + "e.g. scenes of another seed or the train split, and evaluate on the test split"
+        case .uncalibratable(let why): return why
         }
     }
 }

@@ -1,4 +1,5 @@
 import LoupeCLIP
+import LoupeImage
 import LoupeSAE
 
 /// The papers' protocols as values: each setting the paper used, in one
@@ -80,5 +81,57 @@ package struct MonosemanticityProtocol: Sendable, Equatable {
                        + "(SAE.train(..., trainer: .dictionaryLearning))")
         }
         return out
+    }
+}
+
+/// A clamp carried from the model it was chosen on to another: the paper's
+/// value times the ratio of the two residual streams' scales, each the mean
+/// L2 norm of resid_post over every token of the same images (a clamp sets a
+/// coordinate on every token, so it is large or small against that norm).
+package struct ClampCalibration: Sendable, Equatable {
+    /// Mean token norm at the steered layer of the model steered...
+    package let modelNorm: Double
+    /// ...and at the reference layer of the model the clamp was chosen on.
+    package let referenceNorm: Double
+    package let referenceClamp: Double
+
+    package var scale: Double { modelNorm / referenceNorm }
+    package var clamp: Double { referenceClamp * scale }
+
+    /// Mean over images and tokens of ‖resid_post‖ at `layer`.
+    package static func meanTokenNorm(_ model: CLIPModel, layer: Int, images: [RGBImage]) throws -> Double {
+        let acts = try model.activations(images: images, layer: layer, site: .residPost, tokens: .all)
+        let width = acts.shape[2], rows = acts.shape[0] * acts.shape[1]
+        guard rows > 0 else { throw AnalysisError.tooFewImages(0) }
+        var total = 0.0
+        for r in 0..<rows {
+            var s = 0.0
+            for t in 0..<width { let v = Double(acts.pointer[r * width + t]); s += v * v }
+            total += s.squareRoot()
+        }
+        return total / Double(rows)
+    }
+
+    /// `referenceClamp`, chosen on `reference` at `referenceLayer`, carried
+    /// to `model` at `layer` over `images`.
+    package static func calibrate(_ model: CLIPModel, layer: Int, reference: CLIPModel, referenceLayer: Int,
+                                  referenceClamp: Double, images: [RGBImage]) throws -> ClampCalibration {
+        let referenceNorm = try meanTokenNorm(reference, layer: referenceLayer, images: images)
+        guard referenceNorm > 0 else { throw AnalysisError.uncalibratable("the reference model's residual stream is zero on these images") }
+        return ClampCalibration(modelNorm: try meanTokenNorm(model, layer: layer, images: images), referenceNorm: referenceNorm,
+                                referenceClamp: referenceClamp)
+    }
+}
+
+extension SteerabilityProtocol {
+    /// The paper's clamp carried to `model` at `layer` with `reference`,
+    /// which must be the paper's model (its layer 11 is where 150 was chosen).
+    package func calibrate(_ model: CLIPModel, layer: Int, reference: CLIPModel, images: [RGBImage]) throws -> ClampCalibration {
+        guard reference.config.architectureName == clampModel, reference.config.vision.layers > clampLayer else {
+            throw AnalysisError.uncalibratable("the paper's clamp of \(Int(clamp)) was chosen on \(clampModel) layer \(clampLayer); "
+                + "calibrateWith: must be that model (CLIP.load(\"path/to/ViT-B-32\")), not \(reference.config.architectureName)")
+        }
+        return try ClampCalibration.calibrate(model, layer: layer, reference: reference, referenceLayer: clampLayer,
+                                              referenceClamp: clamp, images: images)
     }
 }

@@ -215,6 +215,10 @@ func registerAnalyses(_ r: Registry) {
         Parameter("preset", type: "Option", default: .null, doc: "a paper's protocol: .joseph2025 takes the first 192 images, "
                   + "5,000 English words, first-image coverage and clamp 150 on ViT-B/32 layer 11 (on another model give clamp:); "
                   + "docs/protocols.md lists what differs", choices: Options.steerabilityPresets),
+        Parameter("calibrateWith", type: "CLIP", default: .null,
+                  doc: "the paper's ViT-B/32: carries preset .joseph2025's clamp of 150 (chosen at its layer 11) to this model "
+                     + "and layer, scaled by the ratio of the two mean residual-stream token norms over these images; the "
+                     + "summary prints both norms and the scale"),
         Parameter("coverage", type: "Option", default: .enumCase("firstImage", []),
                   doc: "how `.coverage` picks a steerable unit's word: .firstImage (the top steered word on the first image, "
                      + "Prisma's notebooks' count behind the paper's figures) or .meanDelta (argmax of mean Delta); the summary shows both",
@@ -265,16 +269,33 @@ func registerAnalyses(_ r: Registry) {
             units = Contrast.randomUnits(max(1, Int((fraction * Double(units.count)).rounded(.up))), from: units, seed: 0).sorted()
         }
         let clamp: Double
-        if ctx.has("clamp") { clamp = try ctx.clampValue("clamp") }
+        var calibration: ClampCalibration? = nil
+        if ctx.has("calibrateWith") {
+            guard let preset, !ctx.has("clamp") else {
+                throw ctx.valueError("calibrateWith", "calibrateWith: carries preset .joseph2025's clamp to this model; "
+                                     + "add preset: .joseph2025 and leave clamp: out")
+            }
+            let reference = try ctx.object("calibrateWith", as: CLIPObject.self, named: "a CLIP (the paper's ViT-B/32)").model
+            do {
+                calibration = try preset.calibrate(model, layer: layer, reference: reference, images: try d.allImages(ctx.interpreter))
+            } catch { throw LoupeError(.value, "\(error)", at: ctx.spanOf("calibrateWith")) }
+            clamp = calibration!.clamp
+        } else if ctx.has("clamp") { clamp = try ctx.clampValue("clamp") }
         else if let preset {
             guard let c = preset.clamp(for: model.config, layer: layer) else {
                 throw ctx.valueError("clamp", "preset .joseph2025's clamp of \(Int(preset.clamp)) belongs to \(preset.clampModel) layer "
                                      + "\(preset.clampLayer); this is \(model.config.architectureName) layer \(layer), whose residual stream has "
-                                     + "another scale. Give clamp: yourself, on the steep part of clip.steerabilityCurve")
+                                     + "another scale. Give calibrateWith: the paper's ViT-B/32 to scale it by the residual norms, "
+                                     + "or clamp: yourself, on the steep part of clip.steerabilityCurve")
             }
             clamp = c
         } else { clamp = SteerabilityProtocol.joseph2025.clamp }
-        let presetNote = preset.map { _ in " (preset .joseph2025\(ctx.has("clamp") ? ", clamp set by hand" : ""))" } ?? ""
+        var presetNote = preset.map { _ in " (preset .joseph2025\(ctx.has("clamp") ? ", clamp set by hand" : ""))" } ?? ""
+        if let c = calibration {
+            presetNote = " (preset .joseph2025, clamp 150 × " + NumberText.fixed(c.scale, digits: 3) + " = "
+                + NumberText.fixed(c.clamp, digits: 1) + ": mean token norm " + NumberText.fixed(c.modelNorm, digits: 2)
+                + " here against " + NumberText.fixed(c.referenceNorm, digits: 2) + " at ViT-B/32 layer 11)"
+        }
         let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Steering \(label)", total: units.count)
         let result: SteerabilityResult
         do {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LoupeAnalysis
+import LoupeCLIP
 
 /// The interval and comparison rules every reported figure goes through,
 /// against values computed independently (scipy.stats and the textbook
@@ -133,6 +134,34 @@ import LoupeAnalysis
         #expect(p.clamp == 150 && p.clampModel == "ViT-B/32" && p.clampLayer == 11)
         #expect(p.images == 192 && p.vocabularySize == 5000 && p.coverage == .firstImage)
         #expect(p.latentSample == 0.05 && p.temperature == 100 && p.threshold == 0.10)
+    }
+
+    /// A clamp carried to another model scales by the ratio of the mean
+    /// token norms of resid_post, each measured here the long way.
+    @Test func clampCalibrationScalesByTheResidualNorms() throws {
+        let model = SpliceTests.model, reference = SpliceTests.textModel, images = SpliceTests.images()
+        func norm(_ m: CLIPModel, _ layer: Int) throws -> Double {
+            let a = try m.activations(images: images, layer: layer, tokens: .all).toArray()
+            let w = m.config.vision.width
+            let rows = a.count / w
+            var total = 0.0
+            for r in 0..<rows {
+                var squares = 0.0
+                for t in 0..<w { squares += Double(a[r * w + t]) * Double(a[r * w + t]) }
+                total += squares.squareRoot()
+            }
+            return total / Double(rows)
+        }
+        let c = try ClampCalibration.calibrate(model, layer: 1, reference: reference, referenceLayer: 0, referenceClamp: 150, images: images)
+        #expect(abs(c.modelNorm - (try norm(model, 1))) < 1e-4 * c.modelNorm)
+        #expect(abs(c.referenceNorm - (try norm(reference, 0))) < 1e-4 * c.referenceNorm)
+        #expect(abs(c.clamp - 150 * c.modelNorm / c.referenceNorm) < 1e-9)
+        let same = try ClampCalibration.calibrate(model, layer: 1, reference: model, referenceLayer: 1, referenceClamp: 150, images: images)
+        #expect(same.scale == 1 && same.clamp == 150)
+        // The preset's clamp belongs to ViT-B/32 layer 11: another reference is refused, naming what to load.
+        #expect(throws: AnalysisError.self) {
+            try SteerabilityProtocol.joseph2025.calibrate(model, layer: 1, reference: reference, images: images)
+        }
     }
 
     @Test func pach2025ScoresTheClassTokenWithASeparateJudge() {

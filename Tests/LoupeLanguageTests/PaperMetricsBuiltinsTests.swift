@@ -140,6 +140,11 @@ import Testing
         #expect(failure(s, "clip.steerability(sae, vocabulary: [\"red\"], images: scenes, units: [1e300])")?.message
                 .hasPrefix("unit 1") == true)
         #expect(result(s, "clip.steerability(sae, vocabulary: [\"red\", \"blue\"], images: scenes, clamp: 40, sample: 0.25).scores.count") == "4")
+        // calibrateWith: must be the paper's ViT-B/32, and goes with the preset alone.
+        #expect(failure(s, "clip.steerability(sae, images: Dataset.scenes(count: 192, seed: 5), preset: .joseph2025, calibrateWith: clip)")?
+                .message.contains("calibrateWith: must be that model") == true)
+        #expect(failure(s, "clip.steerability(sae, vocabulary: [\"red\"], images: scenes, calibrateWith: clip)")?
+                .message.contains("add preset: .joseph2025") == true)
         // Pach et al.'s protocol: the class token, judged by something other than the scored model.
         #expect(result(s, "sae.monosemanticity(scenes, preset: .pach2025)")?.contains("the scenes' ground-truth attributes") == true)
         #expect(failure(s, "sae.monosemanticity(scenes, encoder: clip, preset: .pach2025)")?.message
