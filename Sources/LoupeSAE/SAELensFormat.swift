@@ -10,6 +10,8 @@ import LoupeSafetensors
 package enum SAELensFormat {
     package static let weightsFile = "sae_weights.safetensors"
     package static let configFile = "cfg.json"
+    /// Loupe's training history, beside SAELens's files (which SAELens reads without it).
+    package static let historyFile = "training_history.json"
     /// Version of what Loupe writes into `metadata`; bumped on any change of meaning.
     package static let formatVersion = 1
 
@@ -31,6 +33,17 @@ package enum SAELensFormat {
         if inference.usesThreshold { tensors.append(NamedTensor("threshold", shape: [n], sae.threshold)) }
         SAELensPair.completeInterruptedSave(in: path)
         let (weights, crc) = try SafetensorsWriter.prepare(tensors, metadata: ["format": "pt"], to: path + "/" + weightsFile)
+        if let history = sae.history {
+            // Beside SAELens's two files, tied to these weights by their CRC: a history
+            // left by an earlier save into the folder does not match and is not read.
+            guard case .object(var fields) = history.json else { preconditionFailure("a history is a JSON object") }
+            fields["weights_crc32"] = .int(Int(crc))
+            do {
+                try AtomicFile.prepare(to: path + "/" + historyFile) { fd in
+                    try Array(JSON.object(fields).serialized().utf8).withUnsafeBytes { try AtomicFile.writeAll(fd, $0) }
+                }.commit()
+            } catch { weights.discard(); throw error }
+        }
 
         var meta: [String: JSON] = sae.metadata.extra
         meta["loupe_format_version"] = .int(formatVersion)
@@ -101,6 +114,7 @@ package enum SAELensFormat {
         }
         if cfg["apply_b_dec_to_input"]?.boolValue == false { SparseAutoencoder.foldDecoderBiasIntoEncoder(wEnc: wEnc, bEnc: &bEnc, bDec: bDec) }
         var meta = cfg["metadata"]?.objectValue ?? [:]
+        let weightsCRC = meta[SAELensPair.crcKey]?.intValue
         meta.removeValue(forKey: SAELensPair.crcKey)   // of these weights only; a save records its own
         if let v = meta["loupe_format_version"]?.intValue, v > formatVersion {
             throw SAEError.unreadableSAE(path: path, "'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
@@ -110,7 +124,17 @@ package enum SAELensFormat {
         let sae = try SparseAutoencoder.fromFile(path, dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
                                         wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
         sae.inputNormalization = normalization
+        sae.history = history(in: path, weightsCRC: weightsCRC)
         return sae
+    }
+
+    /// The history saved with these weights, or nil: none, unreadable, or
+    /// left by an earlier save (its CRC is of other weights). A history is
+    /// a record of the run, not part of the SAE, so a bad one is skipped.
+    static func history(in path: String, weightsCRC: Int?) -> TrainingHistory? {
+        guard let crc = weightsCRC, let bytes = FileManager.default.contents(atPath: path + "/" + historyFile),
+              let json = try? JSON.parse(Array(bytes)), json["weights_crc32"]?.intValue == crc else { return nil }
+        return TrainingHistory(json: json)
     }
 
     /// `normalize_activations` as Loupe applies it; one it cannot apply

@@ -22,6 +22,8 @@ package final class SparseAutoencoder: @unchecked Sendable {
     package var inputNormalization: InputNormalization = .none
     /// What the SAE's file or training activations recorded about their origin.
     package private(set) var metadata: SAEMetadata
+    /// How training went, when Loupe trained it (saved beside it as `training_history.json`).
+    package var history: TrainingHistory?
     /// The model, layer, site and tokens it reads, typed from `metadata`
     /// once, so an unknown site is refused here and not guessed at each use.
     package private(set) var hookPoint: HookPoint
@@ -84,6 +86,7 @@ package final class SparseAutoencoder: @unchecked Sendable {
         let copy = try! SparseAutoencoder(dIn: dIn, dSAE: dSAE, architecture: architecture, wEnc: wEnc, bEnc: bEnc,
                                           wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
         copy.inputNormalization = inputNormalization
+        copy.history = history
         return copy
     }
 

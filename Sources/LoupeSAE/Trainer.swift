@@ -22,11 +22,13 @@ package enum SAETrainer {
         var scale: Float = 1
         var startStep = 0
         var resumed: Int? = nil
+        var history = TrainingHistory(every: options.historyEvery ?? TrainingHistory.defaultEvery(steps: options.steps))
 
         if let dir = options.checkpointDirectory, let state = try TrainingCheckpoint.load(from: dir, dIn: dIn, options: options) {
             sae = state.sae; optimizer = state.optimizer
             deadLatents = DeadLatentCounter(stepsSinceFired: state.sinceFired, windowSteps: options.deadWindowSteps)
             scale = state.scale; startStep = state.step; resumed = state.step
+            if let saved = state.history { history = saved }
             sae.architecture = architecture
             try sae.setMetadata(metadata)
         } else {
@@ -76,7 +78,7 @@ package enum SAETrainer {
             guard let dir = options.checkpointDirectory else { return }
             try TrainingCheckpoint.save(to: dir, sae: sae, optimizer: iteration.optimizer,
                                         sinceFired: iteration.deadLatents.stepsSinceFired,
-                                        scale: scale, step: current, options: options, dIn: dIn)
+                                        scale: scale, step: current, options: options, dIn: dIn, history: history)
         }
 
         while current < options.steps {
@@ -94,6 +96,22 @@ package enum SAETrainer {
             current += 1
             last = losses
 
+            var point: TrainingHistory.Point? = nil, validated: TrainingHistory.Validation? = nil
+            if history.records(step: current, of: options.steps) {
+                let norm = outcome.gradientNorm
+                    ?? iteration.gradients.globalNorm(trainedThreshold: architecture.trainsThreshold ? sae.threshold : nil)
+                point = TrainingHistory.Point(step: current, loss: losses.total, mse: losses.fullReconstruction,
+                                              auxiliary: losses.auxiliary, l0: losses.l0,
+                                              deadFraction: Double(deadCount) / Double(n), learningRate: Double(lr),
+                                              gradientNorm: norm)
+                history.points.append(point!)
+            }
+            if let held = options.validation, current % options.validationEvery == 0 || current == options.steps {
+                validated = try validate(sae, scale: scale, recipe: options.recipe, on: held, maxTokens: options.validationTokens,
+                                         step: current)
+                history.validation.append(validated!)
+            }
+
             let elapsed = Date().timeIntervalSince(started)
             let done = current - startStep
             tokensPerSecond = elapsed > 0 ? Double(done * B) / elapsed : 0
@@ -104,7 +122,7 @@ package enum SAETrainer {
                                           reconstructionLoss: losses.fullReconstruction, l0: losses.l0,
                                           deadFraction: Double(deadCount) / Double(n), tokensPerSecond: tokensPerSecond,
                                           secondsLeft: done > 0 ? elapsed / Double(done) * Double(options.steps - current) : 0,
-                                          learningRate: lr))
+                                          learningRate: lr, point: point, validation: validated))
         }
         try saveCheckpoint()
 
@@ -114,10 +132,25 @@ package enum SAETrainer {
         if scale != 1 {
             if options.recipe == .dictionaryLearning { scaleBiases(result, by: 1 / scale) } else { foldScale(result, scale) }
         }
+        result.history = history
         return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
                                  lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,
                                  deadFraction: Double(iteration.deadLatents.deadCount) / Double(n),
-                                 deadWindowSteps: options.deadWindowSteps, seed: options.seed, recipe: options.recipe)
+                                 deadWindowSteps: options.deadWindowSteps, seed: options.seed, recipe: options.recipe,
+                                 history: history)
+    }
+
+    /// The SAE as it stands, in the activations' own units, measured on
+    /// the first `maxTokens` held-out rows.
+    static func validate(_ sae: SparseAutoencoder, scale: Float, recipe: TrainingRecipe, on source: ActivationSource,
+                         maxTokens: Int, step: Int) throws -> TrainingHistory.Validation {
+        let current = sae.copy()
+        if scale != 1 {
+            if recipe == .dictionaryLearning { scaleBiases(current, by: 1 / scale) } else { foldScale(current, scale) }
+        }
+        let m = try current.metrics(source, maxTokens: maxTokens)
+        return TrainingHistory.Validation(step: step, mse: m.mse, explainedVariance: m.explainedVariance, l0: m.l0,
+                                          deadFraction: m.deadFraction)
     }
 
     /// An SAE trained on s·x, rewritten to read and write x directly.

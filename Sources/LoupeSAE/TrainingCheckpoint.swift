@@ -17,10 +17,12 @@ enum TrainingCheckpoint {
         var sinceFired: [Float]
         var scale: Float
         var step: Int
+        /// The history up to `step` (nil in checkpoints from before histories).
+        var history: TrainingHistory?
     }
 
     static func save(to dir: String, sae: SparseAutoencoder, optimizer: AdamOptimizer, sinceFired: [Float],
-                     scale: Float, step: Int, options: SAETrainingOptions, dIn: Int) throws {
+                     scale: Float, step: Int, options: SAETrainingOptions, dIn: Int, history: TrainingHistory? = nil) throws {
         let n = sae.dSAE
         var tensors = [
             NamedTensor("enc.weight", shape: [n, dIn], sae.wEnc), NamedTensor("enc.bias", shape: [n], sae.bEnc),
@@ -31,7 +33,9 @@ enum TrainingCheckpoint {
         let info: JSON = ["format": "loupe-sae-checkpoint", "format_version": .int(formatVersion), "step": .int(step),
                           "adam_step": .int(optimizer.step), "input_scale_bits": .int(Int(scale.bitPattern)),
                           "settings": options.fingerprint(dIn: dIn)]
-        try SafetensorsWriter.write(tensors, metadata: ["loupe_checkpoint": info.serialized()], to: dir + "/" + fileName)
+        var metadata = ["loupe_checkpoint": info.serialized()]
+        if let history { metadata["loupe_history"] = history.json.serialized() }
+        try SafetensorsWriter.write(tensors, metadata: metadata, to: dir + "/" + fileName)
     }
 
     /// The checkpoint in `dir`, or nil if there is none. A checkpoint made
@@ -62,6 +66,7 @@ enum TrainingCheckpoint {
         optimizer.step = info["adam_step"]?.intValue ?? 0
         let scale = Float(bitPattern: UInt32(info["input_scale_bits"]?.intValue ?? Int(Float(1).bitPattern)))
         return State(sae: sae, optimizer: optimizer, sinceFired: try file.floats("since_fired", shape: [n]),
-                     scale: scale, step: info["step"]?.intValue ?? 0)
+                     scale: scale, step: info["step"]?.intValue ?? 0,
+                     history: file.metadata["loupe_history"].flatMap { try? JSON.parse($0) }.flatMap(TrainingHistory.init(json:)))
     }
 }

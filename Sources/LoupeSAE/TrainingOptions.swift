@@ -57,6 +57,13 @@ package struct SAETrainingOptions {
     package var checkpointEvery: Int = 0
     /// Model, layer, site and tokens recorded in the SAE (default: the source's).
     package var metadata: SAEMetadata? = nil
+    /// Steps between two points of the history (nil: `TrainingHistory.defaultEvery`).
+    package var historyEvery: Int? = nil
+    /// Held-out activations the SAE is measured on every `validationEvery`
+    /// steps and at the end (at most `validationTokens` of their rows).
+    package var validation: ActivationSource? = nil
+    package var validationEvery: Int = 500
+    package var validationTokens: Int = 65_536
 
     package init(architecture: any SAEArchitecture, width: Int, steps: Int) {
         self.architecture = architecture; self.width = width; self.steps = steps
@@ -90,6 +97,14 @@ package struct SAETrainingOptions {
             throw SAEError.invalidSetting("the dead-latent window must be between 0 and 16,777,215 steps, got \(deadWindowSteps)")
         }
         if let k = auxK, k < 1 { throw SAEError.invalidSetting("k_aux must be at least 1, got \(k)") }
+        if let every = historyEvery, every < 1 { throw SAEError.invalidSetting("history points must be at least 1 step apart, got \(every)") }
+        if let v = validation {
+            guard validationEvery >= 1 else { throw SAEError.invalidSetting("validate every 1 step or more, got every: \(validationEvery)") }
+            guard v.width == dIn else {
+                throw SAEError.shapeMismatch("the validation activations are \(v.width) wide but the training ones \(dIn); "
+                    + "hold out activations of the same model, layer and site")
+            }
+        }
         try architecture.validate(dIn: dIn, dSAE: width)
         if recipe == .dictionaryLearning {
             guard architecture is any BatchTopKFamily else {
@@ -139,6 +154,10 @@ package struct SAETrainingProgress: Sendable {
     package var tokensPerSecond: Double
     package var secondsLeft: Double
     package var learningRate: Float
+    /// The history point recorded at this step, if one was.
+    package var point: TrainingHistory.Point? = nil
+    /// The validation measured at this step, if it was.
+    package var validation: TrainingHistory.Validation? = nil
 }
 
 package struct SAETrainingResult {
@@ -158,4 +177,5 @@ package struct SAETrainingResult {
     package var deadWindowSteps: Int = 0
     package var seed: UInt64 = 0
     package var recipe: TrainingRecipe = .saeLens
+    package var history = TrainingHistory(every: 1)
 }

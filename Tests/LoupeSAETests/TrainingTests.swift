@@ -31,6 +31,10 @@ final class TrainingTests: XCTestCase {
     func checkResumeIsExact(_ arch: any SAEArchitecture, normalize: Bool = false) throws {
         var plain = options(arch, steps: 12)
         plain.normalizeInputs = normalize
+        // A history point every 3 steps and validation every 5, across the checkpoint at 4 and the kill at 7.
+        plain.historyEvery = 3
+        plain.validation = try source(seed: 9)
+        plain.validationEvery = 5
         let straight = try SAETrainer.train(source: source(), options: plain)
 
         let dir = temporaryFolder("resume")
@@ -56,6 +60,9 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(resumed.sae.bEnc, straight.sae.bEnc)
         XCTAssertEqual(resumed.sae.bDec, straight.sae.bDec)
         XCTAssertEqual(resumed.sae.threshold, straight.sae.threshold)
+        XCTAssertEqual(resumed.history, straight.history, "\(arch) history differs after resume")
+        XCTAssertEqual(straight.history.points.map(\.step), [3, 6, 9, 12])
+        XCTAssertEqual(straight.history.validation.map(\.step), [5, 10, 12])
         // And the run did move away from its starting point.
         XCTAssertNotEqual(straight.sae.wEnc, try SparseAutoencoder(dIn: width, dSAE: 32, architecture: arch, seed: 77).wEnc)
     }
@@ -66,6 +73,55 @@ final class TrainingTests: XCTestCase {
     func testResumeAfterKillMatchesReLU() throws { try checkResumeIsExact(ReLUArchitecture(l1Coefficient: 0.1), normalize: true) }
     func testResumeAfterKillMatchesMatryoshka() throws {
         try checkResumeIsExact(MatryoshkaBatchTopKArchitecture(k: 3, groupSizes: [4, 12, 16]))
+    }
+
+    /// The history holds what each recorded step reported, the validation
+    /// what the SAE as it stood measures on the held-out rows, and both
+    /// travel with the SAE through a save and a load.
+    func testHistoryRecordsTheRunAndIsSavedWithTheSAE() throws {
+        var o = options(TopKArchitecture(k: 3), steps: 10)
+        o.historyEvery = 4
+        let held = try source(seed: 9)
+        o.validation = held
+        o.validationEvery = 10
+        var reported: [Int: SAETrainingProgress] = [:]
+        let run = try SAETrainer.train(source: source(), options: o) { reported[$0.step] = $0 }
+        let h = run.history
+        XCTAssertEqual(h.points.map(\.step), [4, 8, 10])
+        for p in h.points {
+            let r = try XCTUnwrap(reported[p.step])
+            XCTAssertEqual(r.point, p)
+            XCTAssertEqual(p.loss, r.loss); XCTAssertEqual(p.mse, r.reconstructionLoss); XCTAssertEqual(p.l0, r.l0)
+            XCTAssertEqual(p.deadFraction, r.deadFraction); XCTAssertEqual(p.learningRate, Double(r.learningRate))
+            XCTAssertGreaterThan(p.gradientNorm, 0)
+        }
+        XCTAssertNil(reported[5]?.point)
+        // Validation at the end is the returned SAE's own metrics on the held-out rows.
+        let m = try run.sae.metrics(held)
+        XCTAssertEqual(h.validation.map(\.step), [10])
+        XCTAssertEqual(h.validation[0].mse, m.mse, accuracy: 1e-9 * max(1, m.mse))
+        XCTAssertEqual(h.validation[0].explainedVariance, m.explainedVariance, accuracy: 1e-9)
+        XCTAssertEqual(h.validation[0].l0, m.l0)
+
+        let dir = temporaryFolder("history")
+        try run.sae.save(to: dir)
+        XCTAssertEqual(try SparseAutoencoder.load(from: dir).history, h)
+        // Saved again without a history, the old file no longer matches the weights and is not read.
+        let bare = run.sae.copy()
+        bare.history = nil
+        bare.bDec[0] += 1
+        try bare.save(to: dir)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + SAELensFormat.historyFile))
+        XCTAssertNil(try SparseAutoencoder.load(from: dir).history)
+    }
+
+    func testValidationOfAnotherWidthIsRefused() throws {
+        var o = options(TopKArchitecture(k: 3), steps: 4)
+        o.validation = try MatrixActivationSource(values: [Float](repeating: 1, count: 30), width: 3)
+        XCTAssertThrowsError(try SAETrainer.train(source: source(), options: o)) { XCTAssertTrue("\($0)".contains("3 wide"), "\($0)") }
+        o.validation = try source(seed: 9)
+        o.validationEvery = 0
+        XCTAssertThrowsError(try SAETrainer.train(source: source(), options: o)) { XCTAssertTrue("\($0)".contains("every"), "\($0)") }
     }
 
     func testSameSeedRepeatsAndOtherSeedDiffers() throws {
