@@ -80,6 +80,12 @@ package enum NumberText {
         return p < 0.001 ? "p < 0.001" : String(format: "p = %.3f", p)
     }
 
+    /// `digits` significant digits ("0.01234", "1.23e+05"), safe for any value.
+    package static func significant(_ v: Double, digits: Int) -> String {
+        guard v.isFinite else { return fixed(v, digits: 0) }
+        return String(format: "%.\(min(max(1, digits), 9))g", v)
+    }
+
     /// A fraction as a percentage with one decimal.
     package static func percent(_ v: Double) -> String { fixed(v * 100, digits: 1) + "%" }
 

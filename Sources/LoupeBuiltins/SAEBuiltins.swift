@@ -48,11 +48,27 @@ package struct TrainingRecord: Sendable {
     package let deadFraction: Double
     package let usesAuxK: Bool
     package let recipe: TrainingRecipe
+    package let history: TrainingHistory
 
     init(_ r: SAETrainingResult, steps: Int) {
         stepsDone = r.stepsDone; self.steps = steps; seed = r.seed; auxKActiveSteps = r.auxKActiveSteps
         deadWindowSteps = r.deadWindowSteps; deadFraction = r.deadFraction; usesAuxK = r.sae.architecture.usesAuxK
         recipe = r.recipe
+        history = r.history
+    }
+
+    /// Where the run ended: its last recorded figures, and the last held-out ones.
+    var ending: String {
+        var parts: [String] = []
+        if let p = history.points.last {
+            parts.append("step \(p.step): loss " + NumberText.significant(p.loss, digits: 4) + ", L0 " + NumberText.fixed(p.l0, digits: 1)
+                         + ", dead " + NumberText.percent(p.deadFraction))
+        }
+        if let v = history.validation.last {
+            parts.append("held out at step \(v.step): explained variance " + NumberText.fixed(v.explainedVariance, digits: 3)
+                         + ", L0 " + NumberText.fixed(v.l0, digits: 1) + ", dead " + NumberText.percent(v.deadFraction))
+        }
+        return parts.joined(separator: "; ")
     }
 
     var description: String {
@@ -62,7 +78,8 @@ package struct TrainingRecord: Sendable {
             aux = "AuxK never active: the run is not longer than the dead-latent window of \(deadWindowSteps) steps (set deadWindow:)"
         } else { aux = "AuxK active in \(auxKActiveSteps) steps (dead-latent window \(deadWindowSteps) steps)" }
         let trainer = recipe == .dictionaryLearning ? "dictionary_learning's rules, " : ""
-        return "\(trainer)\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end (silent for longer than the window)"
+        let end = ending.isEmpty ? "" : "; " + ending
+        return "\(trainer)\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end (silent for longer than the window)\(end)"
     }
 }
 
@@ -190,6 +207,10 @@ func registerSAE(_ r: Registry) {
                   doc: "a latent counts as dead, and AuxK trains it, after this many steps without firing (SAELens's "
                      + "dead_feature_window, default 1,000; with .dictionaryLearning, 10 million tokens in steps of batch:); "
                      + "a run shorter than the window never uses AuxK, and the SAE's summary says so"),
+        Parameter("validation", type: "Activations", default: .null,
+                  doc: "held-out activations (other images, the same model, layer and site): the SAE is measured on them "
+                     + "every `every:` steps (MSE, explained variance, L0, dead), live and in `sae.history`"),
+        Parameter("every", type: "Int", default: .null, doc: "steps between validations (default: a twentieth of the run)"),
         Parameter("seeds", type: "Int", default: .null,
                   doc: "train this many SAEs, with seeds seed, seed + 1, ..., and return them as an array: experiments "
                      + "that take [SAE] report the mean and its interval across them"),
@@ -229,6 +250,24 @@ func registerSAE(_ r: Registry) {
         if let norm = options.gradientClipNorm, !(norm > 0) {
             throw ctx.valueError("clipGradients", "'clipGradients:' must be a positive norm, or nil for no clipping; got \(norm)")
         }
+        if ctx.has("validation") {
+            let held = try ctx.activations("validation")
+            let (a, b) = (acts.metadata, held.metadata)
+            guard a.layer == b.layer, a.site == b.site, a.model == b.model else {
+                throw ctx.valueError("validation", "the held-out activations are from \(b.model ?? "an unnamed model") layer "
+                    + "\(b.layer.map(String.init) ?? "?") \(b.site ?? ""), the training ones from \(a.model ?? "an unnamed model") layer "
+                    + "\(a.layer.map(String.init) ?? "?") \(a.site ?? ""): hold out other images at the same place")
+            }
+            options.validation = try held.source()
+            options.validationEvery = max(1, options.steps / 20)
+        } else if ctx.has("every") {
+            throw ctx.valueError("every", "every: times the validation; add validation: held-out activations, or leave it out")
+        }
+        if ctx.has("every") {
+            let every = try ctx.int("every")
+            guard every >= 1 && every <= 1 << 30 else { throw ctx.valueError("every", "validate every 1 step or more, got \(every)") }
+            options.validationEvery = every
+        }
         let seedCount = ctx.has("seeds") ? try ctx.int("seeds") : nil
         if let seedCount, !(1...100).contains(seedCount) {
             throw ctx.valueError("seeds", "give between 1 and 100 seeds, got \(seedCount)")
@@ -252,9 +291,12 @@ func registerSAE(_ r: Registry) {
             options.seed = UInt64(firstSeed + run)
             let title = "Training \(options.architecture.description) SAE" + (seedCount == nil ? "" : ", seed \(options.seed) (\(run + 1) of \(runs))")
             let progress = ProgressDisplay(output: ctx.interpreter.output, title: title, total: options.steps)
+            let curves = LiveTrainingCurves(output: ctx.interpreter.output, title: "Training curves" + (seedCount == nil ? "" : ", seed \(options.seed)"),
+                                            every: options.historyEvery ?? TrainingHistory.defaultEvery(steps: options.steps))
             let result: SAETrainingResult
             do {
                 result = try SAETrainer.train(source: try acts.source(trainingSeed: options.seed), options: options, shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { p in
+                    curves.update(p)
                     progress.update(done: p.step, details: [
                         ("loss", String(format: "%.4g", p.loss)), ("L0", String(format: "%.1f", p.l0)),
                         ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),
@@ -265,6 +307,7 @@ func registerSAE(_ r: Registry) {
                                                               ("AuxK active", "\(result.auxKActiveSteps) steps"),
                                                               ("dead", NumberText.percent(result.deadFraction))],
                             interrupted: result.interrupted)
+            curves.finish(result.history, summary: TrainingRecord(result, steps: options.steps).ending)
             lastDone = result.stepsDone
             if result.interrupted && seedCount != nil { break }   // a partly trained seed is not one of the seeds
             trained.append(.object(SAEObject(result.sae, clip: acts.clip, training: TrainingRecord(result, steps: options.steps))))

@@ -29,6 +29,38 @@ import Testing
         #expect(result(s, "sae.density(acts)") == "Image 640×400: feature density")
     }
 
+    /// Held-out validation, the live curves drawn in one display updated in
+    /// place, and `sae.history`, which travels with the SAE through a save.
+    @Test func historyValidationAndLiveCurves() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-history-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sink = RecordingSink()
+        let s = Session(output: sink)
+        let setup = """
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/openclip_p16_gelu.safetensors")
+        let acts = clip.activations(Dataset.scenes(count: 24, seed: 7), layer: 1)
+        let held = clip.activations(Dataset.scenes(count: 8, seed: 8), layer: 1)
+        let sae = SAE.train(acts, kind: .topK(k: 4), width: 64, steps: 30, batch: 64, validation: held, every: 10)
+        """
+        guard case .success = s.run(setup) else { Issue.record("setup failed: \(String(describing: failure(s, setup)))"); return }
+        // One curves display, first shown and then only updated, its last state the whole run's.
+        let curves = sink.displays.filter { $0.id?.hasPrefix("loupe-curves-") == true }
+        #expect(!curves.isEmpty && !curves[0].update && curves.dropFirst().allSatisfy(\.update) && Set(curves.map(\.id)).count == 1)
+        #expect(curves.last?.bundle.data["image/png"] != nil)
+        #expect(curves.last?.bundle.plainText.contains("held out at step 30: explained variance") == true)
+        #expect(result(s, "sae.history.validation")?.contains("30 ") == true)
+        #expect(result(s, "sae.history.table")?.hasPrefix("Training history: every 1 step") == true)
+        #expect(result(s, "sae.history.plot()")?.hasPrefix("Image ") == true)
+        #expect(result(s, "sae")?.contains("held out at step 30") == true)
+        _ = s.run("sae.save(\"\(folder)\")")
+        #expect(result(s, "SAE.load(\"\(folder)\").history.validation") == result(s, "sae.history.validation"))
+        // Held-out activations from elsewhere, and every: without them, are refused with the fix.
+        #expect(failure(s, "SAE.train(acts, width: 16, steps: 2, batch: 16, validation: clip.activations(Dataset.scenes(count: 2, seed: 9), layer: 0))")?
+                .message.contains("hold out other images at the same place") == true)
+        #expect(failure(s, "SAE.train(acts, width: 16, steps: 2, batch: 16, every: 5)")?.message.contains("add validation:") == true)
+        #expect(failure(s, "SAE.train(acts, width: 16, steps: 2, batch: 16, validation: held, every: 0)")?.message.contains("every 1 step") == true)
+    }
+
     @Test func kindsAreCheckedWithExamples() {
         let s = Session()
         _ = s.run("""
