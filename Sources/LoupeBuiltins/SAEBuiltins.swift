@@ -165,6 +165,11 @@ extension CallContext {
     /// by the architecture itself with messages that show the fix.
     func architecture(_ key: String) throws -> any SAEArchitecture {
         let (name, args) = try option(key)
+        return try architecture(named: name, arguments: args, key: key)
+    }
+
+    /// The registry's architecture `name` with `args`, errors pointing at `key`.
+    func architecture(named name: String, arguments args: [(label: String?, value: Value)], key: String) throws -> any SAEArchitecture {
         var labelled: [(label: String, value: ArchitectureArgument)] = []
         for arg in args {
             guard let label = arg.label else {
@@ -180,146 +185,6 @@ extension CallContext {
 func registerSAE(_ r: Registry) {
     let sae = BuiltinType("SAE", doc: "A sparse autoencoder over one layer's activations: z = act(W_enc (x - b_dec) + b_enc), "
                           + "x_hat = W_dec z + b_dec. Saved and loaded in SAELens's layout.")
-    sae.addStatic(BuiltinFunction("train", [
-        Parameter(nil, name: "activations", type: "Activations"),
-        Parameter("kind", type: "Option", default: .enumCase("topK", [("k", .int(32))]),
-                  doc: Options.saeKindSignatures, choices: Options.saeKinds),
-        Parameter("width", type: "Int", default: .int(4096), doc: "number of latents"),
-        Parameter("steps", type: "Int", default: .int(2000)),
-        Parameter("batch", type: "Int", default: .int(4096), doc: "tokens per step"),
-        Parameter("lr", type: "Double", default: .null,
-                  doc: "Adam learning rate (default 3e-4; with trainer: .dictionaryLearning, 2e-4 / √(width / 16,384))"),
-        Parameter("trainer", type: "Option", default: .enumCase("saeLens", []),
-                  doc: "whose training rules: .saeLens, or .dictionaryLearning (the trainer Pach et al. use, for .batchTopK "
-                     + "and .matryoshka: AuxK at 1/32 over the residual's spread, dead after 10 million silent tokens, the "
-                     + "threshold averaged from step 1,001, inputs at unit mean squared norm); docs/protocols.md lists every difference",
-                  choices: Options.trainers),
-        Parameter("warmup", type: "Int", default: .null,
-                  doc: "learning-rate warm-up in steps (default: min(1,000, 5% of steps); 1,000 with .dictionaryLearning)"),
-        Parameter("thresholdStart", type: "Int", default: .null,
-                  doc: "with .dictionaryLearning, the step after which the threshold is averaged in (default 1,000, the package's)"),
-        Parameter("seed", type: "Int", default: .int(0), doc: "the same seed repeats a run exactly"),
-        Parameter("clipGradients", type: "Double", default: .double(1),
-                  doc: "before each Adam step, scale the gradients so their global norm is at most this, as SAELens does; nil turns it off"),
-        Parameter("checkpoint", type: "String", default: .null,
-                  doc: "a folder for periodic checkpoints; a run started again with it resumes where it stopped"),
-        Parameter("deadWindow", type: "Int", default: .null,
-                  doc: "a latent counts as dead, and AuxK trains it, after this many steps without firing (SAELens's "
-                     + "dead_feature_window, default 1,000; with .dictionaryLearning, 10 million tokens in steps of batch:); "
-                     + "a run shorter than the window never uses AuxK, and the SAE's summary says so"),
-        Parameter("validation", type: "Activations", default: .null,
-                  doc: "held-out activations (other images, the same model, layer and site): the SAE is measured on them "
-                     + "every `every:` steps (MSE, explained variance, L0, dead), live and in `sae.history`"),
-        Parameter("every", type: "Int", default: .null, doc: "steps between validations (default: a twentieth of the run)"),
-        Parameter("seeds", type: "Int", default: .null,
-                  doc: "train this many SAEs, with seeds seed, seed + 1, ..., and return them as an array: experiments "
-                     + "that take [SAE] report the mean and its interval across them"),
-    ], returns: "SAE", doc: "Trains an SAE with Adam, learning-rate warm-up and decay, gradient-norm clipping, unit-norm decoder rows "
-       + "and AuxK on dead latents, with a live progress display. An interrupt stops training and keeps the SAE trained so far "
-       + "(with `seeds:`, the SAEs finished so far).") { ctx in
-        let acts = try ctx.activations("activations")
-        let recipe: TrainingRecipe = try ctx.option("trainer").name == "dictionaryLearning" ? .dictionaryLearning : .saeLens
-        if ctx.has("thresholdStart") && recipe != .dictionaryLearning {
-            throw ctx.valueError("thresholdStart", "thresholdStart: times dictionary_learning's threshold; add trainer: .dictionaryLearning or leave it out")
-        }
-        if ctx.has("deadWindow") {
-            let window = try ctx.int("deadWindow")
-            guard (1...(1 << 24 - 1)).contains(window) else {
-                throw ctx.valueError("deadWindow", "give a window between 1 and 16,777,215 steps, got \(window)")
-            }
-        }
-        for key in ["warmup", "thresholdStart"] where ctx.has(key) {
-            let value = try ctx.int(key)
-            guard (0...(1 << 30)).contains(value) else { throw ctx.valueError(key, "give a number of steps from 0 to 2^30, got \(value)") }
-        }
-        var options = SAETrainingOptions.recipe(
-            recipe, architecture: try ctx.architecture("kind"), width: try ctx.int("width"), steps: try ctx.int("steps"),
-            batchSize: try ctx.int("batch"), learningRate: ctx.has("lr") ? Float(try ctx.double("lr")) : nil,
-            warmupSteps: ctx.has("warmup") ? try ctx.int("warmup") : nil,
-            deadWindowSteps: ctx.has("deadWindow") ? try ctx.int("deadWindow") : nil,
-            thresholdStartStep: ctx.has("thresholdStart") ? try ctx.int("thresholdStart") : nil)
-        if ctx.has("lr") {
-            let lr = try ctx.double("lr")
-            guard lr > 0 && Float(lr).isFinite else { throw ctx.valueError("lr", "give a positive learning rate, such as 3e-4; got \(lr)") }
-        }
-        let firstSeed = try ctx.int("seed")
-        guard firstSeed >= 0 && firstSeed <= Int(Int32.max) else {
-            throw ctx.valueError("seed", "give a seed between 0 and \(Int32.max), got \(firstSeed)")
-        }
-        options.gradientClipNorm = ctx.has("clipGradients") ? try ctx.double("clipGradients") : nil
-        if let norm = options.gradientClipNorm, !(norm > 0) {
-            throw ctx.valueError("clipGradients", "'clipGradients:' must be a positive norm, or nil for no clipping; got \(norm)")
-        }
-        if ctx.has("validation") {
-            let held = try ctx.activations("validation")
-            let (a, b) = (acts.metadata, held.metadata)
-            guard a.layer == b.layer, a.site == b.site, a.model == b.model else {
-                throw ctx.valueError("validation", "the held-out activations are from \(b.model ?? "an unnamed model") layer "
-                    + "\(b.layer.map(String.init) ?? "?") \(b.site ?? ""), the training ones from \(a.model ?? "an unnamed model") layer "
-                    + "\(a.layer.map(String.init) ?? "?") \(a.site ?? ""): hold out other images at the same place")
-            }
-            options.validation = try held.source()
-            options.validationEvery = max(1, options.steps / 20)
-        } else if ctx.has("every") {
-            throw ctx.valueError("every", "every: times the validation; add validation: held-out activations, or leave it out")
-        }
-        if ctx.has("every") {
-            let every = try ctx.int("every")
-            guard every >= 1 && every <= 1 << 30 else { throw ctx.valueError("every", "validate every 1 step or more, got \(every)") }
-            options.validationEvery = every
-        }
-        let seedCount = ctx.has("seeds") ? try ctx.int("seeds") : nil
-        if let seedCount, !(1...100).contains(seedCount) {
-            throw ctx.valueError("seeds", "give between 1 and 100 seeds, got \(seedCount)")
-        }
-        if ctx.has("checkpoint") {
-            guard seedCount == nil else { throw ctx.valueError("checkpoint", "checkpoints resume one run; train one seed at a time with checkpoint:") }
-            options.checkpointDirectory = try ctx.string("checkpoint")
-            options.checkpointEvery = max(50, options.steps / 20)
-        }
-        // Encoder and decoder, their gradients and Adam's two moments (12
-        // floats per weight), and a batch's pre-activations, codes and their
-        // gradients (4 floats per latent per token), before any is allocated.
-        let dIn = acts.width, width = max(0, options.width), batch = max(0, options.batchSize)
-        let floats = 12 * Double(width) * Double(dIn) + 4 * Double(batch) * Double(width)
-        try ctx.checkMemory(count: Int(min(floats, Double(Int.max / 8))), of: 4,
-                            for: "an SAE \(width) wide on \(dIn)-wide activations, trained \(batch) tokens at a time,")
-        var trained: [Value] = []
-        var lastDone = 0
-        let runs = seedCount ?? 1
-        for run in 0..<runs {
-            options.seed = UInt64(firstSeed + run)
-            let title = "Training \(options.architecture.description) SAE" + (seedCount == nil ? "" : ", seed \(options.seed) (\(run + 1) of \(runs))")
-            let progress = ProgressDisplay(output: ctx.interpreter.output, title: title, total: options.steps)
-            let curves = LiveTrainingCurves(output: ctx.interpreter.output, title: "Training curves" + (seedCount == nil ? "" : ", seed \(options.seed)"),
-                                            every: options.historyEvery ?? TrainingHistory.defaultEvery(steps: options.steps))
-            let result: SAETrainingResult
-            do {
-                result = try SAETrainer.train(source: try acts.source(trainingSeed: options.seed), options: options, shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { p in
-                    curves.update(p)
-                    progress.update(done: p.step, details: [
-                        ("loss", String(format: "%.4g", p.loss)), ("L0", String(format: "%.1f", p.l0)),
-                        ("dead", String(format: "%.1f%%", 100 * p.deadFraction)), ("tokens/s", String(format: "%.0f", p.tokensPerSecond)),
-                    ])
-                }
-            } catch { throw languageError(error, at: ctx.span) }
-            progress.finish(done: result.stepsDone, details: [("tokens/s", String(format: "%.0f", result.tokensPerSecond)),
-                                                              ("AuxK active", "\(result.auxKActiveSteps) steps"),
-                                                              ("dead", NumberText.percent(result.deadFraction))],
-                            interrupted: result.interrupted)
-            curves.finish(result.history, summary: TrainingRecord(result, steps: options.steps).ending)
-            lastDone = result.stepsDone
-            if result.interrupted && seedCount != nil { break }   // a partly trained seed is not one of the seeds
-            trained.append(.object(SAEObject(result.sae, clip: acts.clip, training: TrainingRecord(result, steps: options.steps))))
-            if result.interrupted { break }
-        }
-        guard let seedCount else {
-            return try ctx.finished(trained[0], progress: "stopped at step \(lastDone) of \(options.steps)", kept: "the SAE trained so far")
-        }
-        try ctx.checkInterruptUnless(!trained.isEmpty)
-        return try ctx.finished(.array(trained), progress: "stopped after \(trained.count) of \(seedCount) seeds",
-                                kept: "the \(trained.count) SAEs finished")
-    })
     sae.addStatic(BuiltinFunction("load", [
         Parameter(nil, name: "path", type: "String", doc: "a folder with sae_weights.safetensors and cfg.json (SAELens), or sparsify's layout"),
         Parameter("clip", type: "CLIP", default: .null, doc: "the model it reads, for l0Map and steering"),

@@ -16,6 +16,7 @@ extension Registry {
         registerActivations(r)
         registerCharts(r)
         registerSAE(r)
+        registerTraining(r)
         registerTrainingHistory(r)
         registerAnalyses(r)
         registerZeroShot(r)

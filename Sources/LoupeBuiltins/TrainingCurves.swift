@@ -37,19 +37,36 @@ func trainingCurves(_ h: TrainingHistory, width: Int = 300, height: Int = 210) t
     return arrange([arrange(Array(panels[0..<2]), vertical: false), arrange(Array(panels[2..<4]), vertical: false)], vertical: true)
 }
 
-/// The curves drawn while a run trains, in one display updated in place at
-/// most twice a second, ending as one picture of the whole run.
+/// When live curves may be drawn again: at most twice a second, and never
+/// more than a tenth of the time, however many runs share it (a sweep's
+/// displays share one), so drawing cannot slow training down much.
+final class DrawingClock {
+    var next = Date.distantPast
+    static let interval: TimeInterval = 0.5
+
+    var due: Bool { Date() >= next }
+
+    /// Times `draw` and sets when the next drawing may start.
+    func draw(_ body: () -> Void) {
+        let start = Date()
+        body()
+        let took = Date().timeIntervalSince(start)
+        next = Date().addingTimeInterval(max(Self.interval, 9 * took))
+    }
+}
+
+/// The curves drawn while a run trains, in one display updated in place
+/// when its `DrawingClock` allows, ending as one picture of the whole run.
 final class LiveTrainingCurves {
     let output: OutputSink
     let title: String
+    let clock: DrawingClock
     let id = "loupe-curves-" + UUID().uuidString.lowercased()
     var history: TrainingHistory
     var shown = false
-    var lastDrawn = Date.distantPast
-    static let interval: TimeInterval = 0.5
 
-    init(output: OutputSink, title: String, every: Int) {
-        self.output = output; self.title = title; history = TrainingHistory(every: every)
+    init(output: OutputSink, title: String, every: Int, clock: DrawingClock = DrawingClock()) {
+        self.output = output; self.title = title; self.clock = clock; history = TrainingHistory(every: every)
     }
 
     /// Takes this step's point and validation, if any; redraws when due.
@@ -57,7 +74,7 @@ final class LiveTrainingCurves {
         guard p.point != nil || p.validation != nil else { return }
         if let point = p.point { history.points.append(point) }
         if let v = p.validation { history.validation.append(v) }
-        if Date().timeIntervalSince(lastDrawn) >= Self.interval { draw(final: nil) }
+        if clock.due { clock.draw { draw(final: nil) } }
     }
 
     /// The run's last picture: its whole history (the trainer's, which a
@@ -69,7 +86,6 @@ final class LiveTrainingCurves {
 
     func draw(final: String?) {
         guard history.points.count >= 2 || !history.validation.isEmpty else { return }
-        lastDrawn = Date()
         guard let image = try? trainingCurves(history) else { return }
         output.display(DisplayBundle.png(image, text: title + (final.map { ": " + $0 } ?? "")), id: id, update: shown)
         shown = true

@@ -1,78 +1,176 @@
 import Foundation
 import LoupeJSON
 
-/// Trains an SAE on a stream of activations: Adam with learning-rate
+/// Trains SAEs on a stream of activations: Adam with learning-rate
 /// warm-up/decay, sparsity warm-up, gradient-norm clipping, unit-norm decoder
 /// rows, AuxK on dead latents (each step is one `SAETrainingIteration`),
 /// periodic checkpoints that a later run resumes from exactly, and a stop
-/// flag that ends the run between steps keeping what is trained.
+/// flag that ends the run between steps keeping what is trained. `sweep`
+/// trains several on each batch read once.
 package enum SAETrainer {
     package static func train(source: ActivationSource, options: SAETrainingOptions,
                              shouldStop: () -> Bool = { false },
                              progress: ((SAETrainingProgress) -> Void)? = nil) throws -> SAETrainingResult {
-        let dIn = source.width
-        try options.validate(dIn: dIn)
-        let n = options.width, B = options.batchSize
-        let metadata = options.metadata ?? source.metadata
-        let architecture = options.architecture
+        try sweep(source: source, runs: [options], shouldStop: shouldStop, progress: progress.map { report in { _, p in report(p) } })[0]
+    }
 
-        var sae: SparseAutoencoder
-        var optimizer = AdamOptimizer(dIn: dIn, dSAE: n)
-        var deadLatents = DeadLatentCounter(latents: n, windowSteps: options.deadWindowSteps)
-        var scale: Float = 1
-        var startStep = 0
-        var resumed: Int? = nil
-        var history = TrainingHistory(every: options.historyEvery ?? TrainingHistory.defaultEvery(steps: options.steps))
-
-        if let dir = options.checkpointDirectory, let state = try TrainingCheckpoint.load(from: dir, dIn: dIn, options: options) {
-            sae = state.sae; optimizer = state.optimizer
-            deadLatents = DeadLatentCounter(stepsSinceFired: state.sinceFired, windowSteps: options.deadWindowSteps)
-            scale = state.scale; startStep = state.step; resumed = state.step
-            if let saved = state.history { history = saved }
-            sae.architecture = architecture
-            try sae.setMetadata(metadata)
-        } else {
-            sae = try SparseAutoencoder(dIn: dIn, dSAE: n, architecture: architecture, seed: options.seed, metadata: metadata)
-            let sample = try readSample(source, rows: options.initSampleRows)
-            if options.normalizeInputs && options.recipe == .dictionaryLearning {
-                // dictionary_learning's get_norm_factor: unit mean squared norm, over 100 batches.
-                let meanSquare = try meanSquaredNorm(source, rows: 100 * B)
-                guard meanSquare > 0 else { throw SAEError.empty("the activations are all zero; nothing to normalise or train on") }
-                scale = Float(1 / meanSquare.squareRoot())
-            } else if options.normalizeInputs {
-                var total = 0.0
-                let count = sample.count / dIn
-                for r in 0..<count {
-                    var s = 0.0
-                    for t in 0..<dIn { s += Double(sample[r * dIn + t]) * Double(sample[r * dIn + t]) }
-                    total += s.squareRoot()
-                }
-                let meanNorm = total / Double(max(count, 1))
-                guard meanNorm > 0 else { throw SAEError.empty("the activations are all zero; nothing to normalise or train on") }
-                scale = Float(Double(dIn).squareRoot() / meanNorm)
+    /// Trains one SAE per element of `runs` on the same batches, each read
+    /// once: every run sees exactly the batches it would see alone (same
+    /// seed, batch size and buffer), so each SAE equals its own `train`.
+    /// `progress` receives the run's index with its report.
+    package static func sweep(source: ActivationSource, runs: [SAETrainingOptions], shouldStop: () -> Bool = { false },
+                              progress: ((Int, SAETrainingProgress) -> Void)? = nil) throws -> [SAETrainingResult] {
+        guard let first = runs.first else { throw SAEError.invalidSetting("a sweep needs at least one SAE to train") }
+        for o in runs.dropFirst() {
+            guard o.steps == first.steps, o.batchSize == first.batchSize, o.seed == first.seed, o.bufferBatches == first.bufferBatches else {
+                throw SAEError.invalidSetting("the SAEs of one sweep read the same batches: give them one number of steps, batch size and seed")
             }
-            let scaled = scale == 1 ? sample : sample.map { $0 * scale }
-            switch options.decoderBiasInit {
-            case .geometricMedian: sae.bDec = geometricMedian(scaled, width: dIn)
-            case .mean: sae.bDec = columnMean(scaled, width: dIn)
-            case .zero: break
+            guard o.checkpointDirectory == nil else {
+                throw SAEError.invalidSetting("a sweep of several SAEs keeps no checkpoints; train one SAE at a time with checkpoint:")
             }
         }
-        optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
-
-        let store = try ActivationStore(source: source, batchSize: B, bufferBatches: options.bufferBatches, seed: options.seed)
+        let trainings = try runs.map { try TrainingRun(source: source, options: $0) }
+        let startStep = trainings[0].startStep, B = first.batchSize, dIn = source.width
+        let store = try ActivationStore(source: source, batchSize: B, bufferBatches: first.bufferBatches, seed: first.seed)
         if startStep > 0 { try store.skip(startStep) }
-        let iteration = SAETrainingIteration(dIn: dIn, options: options, optimizer: optimizer, deadLatents: deadLatents)
         var batch = [Float](repeating: 0, count: B * dIn)
-
+        var scaled = [Float](repeating: 0, count: B * dIn)
         let started = Date()
         var current = startStep
-        var last: StepLosses? = nil
         var interrupted = false
+        while current < first.steps {
+            if shouldStop() { interrupted = true; break }
+            try batch.withUnsafeMutableBufferPointer { try store.nextBatch(into: $0.baseAddress!) }
+            current += 1
+            let elapsed = Date().timeIntervalSince(started)
+            for (index, run) in trainings.enumerated() {
+                let x: [Float]
+                if run.scale == 1 { x = batch } else {
+                    for i in batch.indices { scaled[i] = batch[i] * run.scale }
+                    x = scaled
+                }
+                let report = try x.withUnsafeBufferPointer { try run.step($0.baseAddress!, number: current) }
+                let done = current - startStep
+                let tokensPerSecond = elapsed > 0 ? Double(done * B) / elapsed : 0
+                run.tokensPerSecond = tokensPerSecond
+                progress?(index, SAETrainingProgress(
+                    step: current, totalSteps: first.steps, loss: report.losses.total, reconstructionLoss: report.losses.fullReconstruction,
+                    l0: report.losses.l0, deadFraction: report.deadFraction, tokensPerSecond: tokensPerSecond,
+                    secondsLeft: done > 0 ? Date().timeIntervalSince(started) / Double(done) * Double(first.steps - current) : 0,
+                    learningRate: report.learningRate, point: report.point, validation: report.validation))
+            }
+        }
+        return try trainings.map { try $0.finish(interrupted: interrupted) }
+    }
+
+    /// One SAE being trained: its weights, optimiser, dead-latent counters,
+    /// input scale and history, fed one batch at a time.
+    final class TrainingRun {
+        let options: SAETrainingOptions
+        let dIn: Int
+        let sae: SparseAutoencoder
+        let iteration: SAETrainingIteration
+        let scale: Float
+        let startStep: Int
+        let resumed: Int?
+        var history: TrainingHistory
+        var current: Int
+        var last: StepLosses? = nil
         var tokensPerSecond = 0.0
-        // Steps in which AuxK had dead latents to train (the window must pass
-        // before any latent can count as dead, so short runs may have none).
+        /// Steps in which AuxK had dead latents to train (the window must pass
+        /// before any latent can count as dead, so short runs may have none).
         var auxKSteps = 0
+
+        struct Report {
+            var losses: StepLosses
+            var deadFraction: Double
+            var learningRate: Float
+            var point: TrainingHistory.Point?
+            var validation: TrainingHistory.Validation?
+        }
+
+        init(source: ActivationSource, options: SAETrainingOptions) throws {
+            let dIn = source.width
+            try options.validate(dIn: dIn)
+            self.options = options; self.dIn = dIn
+            let n = options.width, B = options.batchSize
+            let metadata = options.metadata ?? source.metadata
+            let architecture = options.architecture
+            var optimizer = AdamOptimizer(dIn: dIn, dSAE: n)
+            var deadLatents = DeadLatentCounter(latents: n, windowSteps: options.deadWindowSteps)
+            var history = TrainingHistory(every: options.historyEvery ?? TrainingHistory.defaultEvery(steps: options.steps))
+            var scale: Float = 1, startStep = 0, resumed: Int? = nil
+            let sae: SparseAutoencoder
+            if let dir = options.checkpointDirectory, let state = try TrainingCheckpoint.load(from: dir, dIn: dIn, options: options) {
+                sae = state.sae; optimizer = state.optimizer
+                deadLatents = DeadLatentCounter(stepsSinceFired: state.sinceFired, windowSteps: options.deadWindowSteps)
+                scale = state.scale; startStep = state.step; resumed = state.step
+                if let saved = state.history { history = saved }
+                sae.architecture = architecture
+                try sae.setMetadata(metadata)
+            } else {
+                sae = try SparseAutoencoder(dIn: dIn, dSAE: n, architecture: architecture, seed: options.seed, metadata: metadata)
+                let sample = try readSample(source, rows: options.initSampleRows)
+                if options.normalizeInputs && options.recipe == .dictionaryLearning {
+                    // dictionary_learning's get_norm_factor: unit mean squared norm, over 100 batches.
+                    let meanSquare = try meanSquaredNorm(source, rows: 100 * B)
+                    guard meanSquare > 0 else { throw SAEError.empty("the activations are all zero; nothing to normalise or train on") }
+                    scale = Float(1 / meanSquare.squareRoot())
+                } else if options.normalizeInputs {
+                    var total = 0.0
+                    let count = sample.count / dIn
+                    for r in 0..<count {
+                        var s = 0.0
+                        for t in 0..<dIn { s += Double(sample[r * dIn + t]) * Double(sample[r * dIn + t]) }
+                        total += s.squareRoot()
+                    }
+                    let meanNorm = total / Double(max(count, 1))
+                    guard meanNorm > 0 else { throw SAEError.empty("the activations are all zero; nothing to normalise or train on") }
+                    scale = Float(Double(dIn).squareRoot() / meanNorm)
+                }
+                let scaled = scale == 1 ? sample : sample.map { $0 * scale }
+                switch options.decoderBiasInit {
+                case .geometricMedian: sae.bDec = geometricMedian(scaled, width: dIn)
+                case .mean: sae.bDec = columnMean(scaled, width: dIn)
+                case .zero: break
+                }
+            }
+            optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
+            self.sae = sae; self.scale = scale; self.startStep = startStep; self.resumed = resumed; self.history = history
+            current = startStep
+            iteration = SAETrainingIteration(dIn: dIn, options: options, optimizer: optimizer, deadLatents: deadLatents)
+        }
+
+        /// Trains on one batch (already scaled) as step `number` (counted from 1).
+        func step(_ x: UnsafePointer<Float>, number: Int) throws -> Report {
+            let step = number - 1, n = options.width
+            let lr = options.learningRate(at: step)
+            let outcome = iteration.run(sae, x: x, rows: options.batchSize, sparsityCoefficient: options.sparsity(at: step),
+                                        learningRate: lr, step: step)
+            let losses = outcome.losses
+            let deadFraction = Double(iteration.deadLatents.deadCount) / Double(n)
+            if !outcome.dead.isEmpty && losses.auxiliary > 0 { auxKSteps += 1 }
+            current = number
+            last = losses
+            var report = Report(losses: losses, deadFraction: deadFraction, learningRate: lr)
+            if history.records(step: number, of: options.steps) {
+                let norm = outcome.gradientNorm
+                    ?? iteration.gradients.globalNorm(trainedThreshold: options.architecture.trainsThreshold ? sae.threshold : nil)
+                let point = TrainingHistory.Point(step: number, loss: losses.total, mse: losses.fullReconstruction,
+                                                  auxiliary: losses.auxiliary, l0: losses.l0, deadFraction: deadFraction,
+                                                  learningRate: Double(lr), gradientNorm: norm)
+                history.points.append(point)
+                report.point = point
+            }
+            if let held = options.validation, number % options.validationEvery == 0 || number == options.steps {
+                let v = try SAETrainer.validate(sae, scale: scale, recipe: options.recipe, on: held,
+                                                maxTokens: options.validationTokens, step: number)
+                history.validation.append(v)
+                report.validation = v
+            }
+            if options.checkpointEvery > 0 && number % options.checkpointEvery == 0 && number < options.steps { try saveCheckpoint() }
+            return report
+        }
 
         func saveCheckpoint() throws {
             guard let dir = options.checkpointDirectory else { return }
@@ -81,63 +179,22 @@ package enum SAETrainer {
                                         scale: scale, step: current, options: options, dIn: dIn, history: history)
         }
 
-        while current < options.steps {
-            if shouldStop() { interrupted = true; break }
-            try batch.withUnsafeMutableBufferPointer { try store.nextBatch(into: $0.baseAddress!) }
-            if scale != 1 { for i in batch.indices { batch[i] *= scale } }
-            let lr = options.learningRate(at: current)
-            let outcome = batch.withUnsafeBufferPointer {
-                iteration.run(sae, x: $0.baseAddress!, rows: B, sparsityCoefficient: options.sparsity(at: current), learningRate: lr,
-                              step: current)
+        /// The SAE as trained so far, in the activations' own units.
+        func finish(interrupted: Bool) throws -> SAETrainingResult {
+            try saveCheckpoint()
+            let result = sae.copy()
+            // Which trainer's rules made it travels with the SAE (cfg.json's metadata).
+            result.setExtraMetadata(.string(options.recipe.rawValue), forKey: "trainer")
+            if scale != 1 {
+                if options.recipe == .dictionaryLearning { scaleBiases(result, by: 1 / scale) } else { foldScale(result, scale) }
             }
-            let losses = outcome.losses
-            let deadCount = iteration.deadLatents.deadCount
-            if !outcome.dead.isEmpty && outcome.losses.auxiliary > 0 { auxKSteps += 1 }
-            current += 1
-            last = losses
-
-            var point: TrainingHistory.Point? = nil, validated: TrainingHistory.Validation? = nil
-            if history.records(step: current, of: options.steps) {
-                let norm = outcome.gradientNorm
-                    ?? iteration.gradients.globalNorm(trainedThreshold: architecture.trainsThreshold ? sae.threshold : nil)
-                point = TrainingHistory.Point(step: current, loss: losses.total, mse: losses.fullReconstruction,
-                                              auxiliary: losses.auxiliary, l0: losses.l0,
-                                              deadFraction: Double(deadCount) / Double(n), learningRate: Double(lr),
-                                              gradientNorm: norm)
-                history.points.append(point!)
-            }
-            if let held = options.validation, current % options.validationEvery == 0 || current == options.steps {
-                validated = try validate(sae, scale: scale, recipe: options.recipe, on: held, maxTokens: options.validationTokens,
-                                         step: current)
-                history.validation.append(validated!)
-            }
-
-            let elapsed = Date().timeIntervalSince(started)
-            let done = current - startStep
-            tokensPerSecond = elapsed > 0 ? Double(done * B) / elapsed : 0
-            if options.checkpointEvery > 0 && current % options.checkpointEvery == 0 && current < options.steps {
-                try saveCheckpoint()
-            }
-            progress?(SAETrainingProgress(step: current, totalSteps: options.steps, loss: losses.total,
-                                          reconstructionLoss: losses.fullReconstruction, l0: losses.l0,
-                                          deadFraction: Double(deadCount) / Double(n), tokensPerSecond: tokensPerSecond,
-                                          secondsLeft: done > 0 ? elapsed / Double(done) * Double(options.steps - current) : 0,
-                                          learningRate: lr, point: point, validation: validated))
+            result.history = history
+            return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
+                                     lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,
+                                     deadFraction: Double(iteration.deadLatents.deadCount) / Double(options.width),
+                                     deadWindowSteps: options.deadWindowSteps, seed: options.seed, recipe: options.recipe,
+                                     history: history)
         }
-        try saveCheckpoint()
-
-        let result = sae.copy()
-        // Which trainer's rules made it travels with the SAE (cfg.json's metadata).
-        result.setExtraMetadata(.string(options.recipe.rawValue), forKey: "trainer")
-        if scale != 1 {
-            if options.recipe == .dictionaryLearning { scaleBiases(result, by: 1 / scale) } else { foldScale(result, scale) }
-        }
-        result.history = history
-        return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
-                                 lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,
-                                 deadFraction: Double(iteration.deadLatents.deadCount) / Double(n),
-                                 deadWindowSteps: options.deadWindowSteps, seed: options.seed, recipe: options.recipe,
-                                 history: history)
     }
 
     /// The SAE as it stands, in the activations' own units, measured on

@@ -61,6 +61,25 @@ import Testing
         #expect(failure(s, "SAE.train(acts, width: 16, steps: 2, batch: 16, validation: held, every: 0)")?.message.contains("every 1 step") == true)
     }
 
+    @Test func sweepTrainsEveryKindAtEveryWidth() throws {
+        let s = Session()
+        let setup = """
+        let clip = CLIP.load("\(CLIPBuiltinsTests.fixtures)/openclip_p16_gelu.safetensors")
+        let acts = clip.activations(Dataset.scenes(count: 16, seed: 7), layer: 1)
+        let sweep = SAE.sweep(acts, kinds: [.topK(k: 4), .batchTopK(k: 4)], widths: [32, 64], steps: 12, batch: 64)
+        let alone = SAE.train(acts, kind: .batchTopK(k: 4), width: 64, steps: 12, batch: 64)
+        """
+        guard case .success = s.run(setup) else { Issue.record("setup failed: \(String(describing: failure(s, setup)))"); return }
+        #expect(result(s, "sweep.saes.count") == "4")
+        #expect(result(s, "sweep")?.hasPrefix("Sweep: 4 SAEs trained on the same batches") == true)
+        #expect(result(s, "sweep.table")?.contains("BatchTopK (k = 4)  64") == true)
+        #expect(result(s, "sweep.saes[3].metrics(acts)") == result(s, "alone.metrics(acts)"))
+        #expect(failure(s, "SAE.sweep(acts, kinds: [], widths: [8])")?.message.contains("at least one architecture") == true)
+        #expect(failure(s, "SAE.sweep(acts, kinds: [.topK(k: 4)], widths: [0.5])")?.message.contains("whole numbers") == true)
+        #expect(failure(s, "SAE.sweep(acts, kinds: [.topK(k: 4)], widths: [1e12])") != nil)
+        #expect(failure(s, "SAE.sweep(acts, kinds: [\"topK\"], widths: [8])")?.message.contains("architectures such as") == true)
+    }
+
     @Test func kindsAreCheckedWithExamples() {
         let s = Session()
         _ = s.run("""

@@ -115,6 +115,32 @@ final class TrainingTests: XCTestCase {
         XCTAssertNil(try SparseAutoencoder.load(from: dir).history)
     }
 
+    /// Several SAEs trained on each batch read once are, bit for bit, the
+    /// SAEs trained one at a time, histories included.
+    func testSweepEqualsSeparateRuns() throws {
+        var runs = [options(TopKArchitecture(k: 3), steps: 9), options(BatchTopKArchitecture(k: 3), steps: 9),
+                    options(MatryoshkaBatchTopKArchitecture(k: 3, groupSizes: [8, 24]), steps: 9)]
+        runs[1].width = 32; runs[1].normalizeInputs = true
+        runs[2].historyEvery = 2
+        let together = try SAETrainer.sweep(source: source(), runs: runs)
+        for (o, swept) in zip(runs, together) {
+            let alone = try SAETrainer.train(source: source(), options: o)
+            XCTAssertEqual(swept.sae.wEnc, alone.sae.wEnc, "\(o.architecture)")
+            XCTAssertEqual(swept.sae.wDec, alone.sae.wDec, "\(o.architecture)")
+            XCTAssertEqual(swept.sae.threshold, alone.sae.threshold)
+            XCTAssertEqual(swept.history, alone.history)
+        }
+        var other = runs
+        other[1].steps = 10
+        XCTAssertThrowsError(try SAETrainer.sweep(source: source(), runs: other)) { XCTAssertTrue("\($0)".contains("same batches"), "\($0)") }
+        XCTAssertThrowsError(try SAETrainer.sweep(source: source(), runs: [])) { XCTAssertTrue("\($0)".contains("at least one"), "\($0)") }
+        // Stop keeps every SAE as trained so far.
+        var seen = 0
+        let stopped = try SAETrainer.sweep(source: source(), runs: runs, shouldStop: { seen >= 4 * runs.count }) { _, _ in seen += 1 }
+        XCTAssertEqual(stopped.map(\.stepsDone), [4, 4, 4])
+        XCTAssertTrue(stopped.allSatisfy(\.interrupted))
+    }
+
     func testValidationOfAnotherWidthIsRefused() throws {
         var o = options(TopKArchitecture(k: 3), steps: 4)
         o.validation = try MatrixActivationSource(values: [Float](repeating: 1, count: 30), width: 3)
