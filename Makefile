@@ -56,6 +56,7 @@ kernelspec: build venv
 
 # Swift Testing and XCTest both run; the full log stays in out/swift-test.log.
 swift-test: apt
+	@python3 dev/check_imports.py
 	@mkdir -p out
 	@echo "swift test -c release (log: out/swift-test.log)"
 	@{ swift build -c release $(IMPORT_CHECK) --build-tests && swift test -c release --skip-build; } > out/swift-test.log 2>&1; rc=$$?; \

@@ -5,8 +5,10 @@
 //   Image (pixels, decoding) <- CLIP, Render (drawing, PNG) <- World <- Data (dataset sources) <- Builtins
 //   Language (the language core: JSON only) <- Builtins
 //   Kernel (Jupyter protocol and transports: JSON, Files, ZeroMQ, OpenSSL) <- loupe
-// Every target lists exactly the modules it imports; `make` builds with
-// --explicit-target-dependency-import-check error to keep it so.
+// Every target lists exactly the modules it imports: `make` builds with
+// --explicit-target-dependency-import-check error (nothing imported unlisted),
+// and dev/check_imports.py, run by `make test`, checks the other way (nothing
+// listed unimported) and keeps the map in docs/architecture.md current.
 import PackageDescription
 
 /// A system library found through pkg-config, with the Debian package that provides it.
@@ -48,7 +50,7 @@ let package = Package(
                             .copy("Resources/toy-clip.md"), .copy("Resources/english-words-5000.txt"), .copy("Resources/english-words-5000.md")]),
         .target(name: "LoupeSAE", dependencies: ["LoupeTensor", "LoupeSafetensors", "LoupeJSON", "LoupeFiles", "CZlib"]),
         .target(name: "LoupeAnalysis", dependencies: ["LoupeCLIP", "LoupeSAE", "LoupeTensor", "LoupeImage"]),
-        .target(name: "LoupeRender", dependencies: ["LoupeImage", "LoupeJSON", "CFreeType", "CPNG"]),
+        .target(name: "LoupeRender", dependencies: ["LoupeImage", "CFreeType", "CPNG"]),
         .target(name: "LoupeWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeData", dependencies: ["LoupeImage", "LoupeWorld"]),
         .target(name: "LoupeLanguage", dependencies: ["LoupeJSON"]),
@@ -57,7 +59,7 @@ let package = Package(
         .target(name: "LoupeKernel", dependencies: ["LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
         // The kernelspec's canonical files are in kernelspec/; this bundled copy is checked against them.
         .executableTarget(name: "loupe", dependencies: [
-            "LoupeKernel", "LoupeLanguage", "LoupeBuiltins", "LoupeRender", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeAnalysis",
+            "LoupeKernel", "LoupeLanguage", "LoupeBuiltins", "LoupeSafetensors", "LoupeWorld", "LoupeCLIP", "LoupeSAE", "LoupeAnalysis",
             "LoupeData", "LoupeImage", "LoupeTensor", "LoupeFiles", "LoupeJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("Resources/kernelspec")]),
@@ -70,11 +72,12 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .target(name: "LoupeTestSupport", dependencies: ["LoupeImage", "LoupeRender"], path: "Tests/LoupeTestSupport"),
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "LoupeTestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeRender", "LoupeImage", "LoupeJSON", "LoupeTestSupport"],
+        .testTarget(name: "LoupeWorldTests", dependencies: ["LoupeWorld", "LoupeImage", "LoupeJSON", "LoupeTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "LoupeAnalysisTests", dependencies: ["LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeImage", "LoupeTensor", "LoupeWorld"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeBuiltins", "LoupeCLIP", "LoupeData", "LoupeSafetensors", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeBuiltins", "LoupeCLIP", "LoupeData", "LoupeSAE",
+                                                               "LoupeSafetensors", "LoupeJSON", "LoupeTestSupport"]),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeJSON", "CZMQ", "LoupeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

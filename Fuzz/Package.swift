@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // libFuzzer targets over Loupe's language and wire decoder. A package of its
 // own because every module it links is built with -sanitize=fuzzer, whose
-// libFuzzer supplies `main`: `make fuzz-libfuzzer` builds and runs them.
+// libFuzzer supplies `main`: `make fuzz` builds and runs them.
 import PackageDescription
 
 let asLibrary: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
