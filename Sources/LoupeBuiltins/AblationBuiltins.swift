@@ -136,7 +136,7 @@ private func verdicts(_ comparisons: [Comparison]) -> String {
 }
 
 func registerAblationBaselines(_ r: Registry) {
-    r.types["CLIP"]!.addMethod(BuiltinFunction("ablationBaselines", [
+    r.type("CLIP").addMethod(BuiltinFunction("ablationBaselines", [
         Parameter(nil, name: "sae", type: "SAE or [SAE]", doc: "the SAE whose latents to rank and ablate, at its layer; several "
                   + "SAEs trained with different seeds (SAE.train(..., seeds: 3)) give the mean and its interval across seeds"),
     ] + ablationParameters, returns: "Figure", doc: "Spurious-feature suppression beside its baselines: the probe's per-group, "
@@ -174,7 +174,7 @@ func registerAblationBaselines(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
     })
 
-    r.types["CLIP"]!.addMethod(BuiltinFunction("ablationSweep", [
+    r.type("CLIP").addMethod(BuiltinFunction("ablationSweep", [
         Parameter(nil, name: "saes", type: "[SAE]", doc: "SAEs at several layers of this model; several at one layer are seeds"),
     ] + ablationParameters + [
         Parameter("validation", type: "Dataset", default: .null,

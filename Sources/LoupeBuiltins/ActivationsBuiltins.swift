@@ -105,7 +105,7 @@ extension CallContext {
 }
 
 func registerActivations(_ r: Registry) {
-    let clip = r.types["CLIP"]!
+    let clip = r.type("CLIP")
     clip.addMethod(BuiltinFunction("activations", [
         Parameter(nil, name: "images", type: "Image or Dataset"),
         Parameter("layer", type: "Int", default: .null, doc: "which image-tower layer, from 0 (none at site: .embedding)"),
@@ -167,7 +167,7 @@ func registerActivations(_ r: Registry) {
 
     r.add(BuiltinType("Activations", doc: "Image-tower activations [images, tokens, width] captured at one layer and site, "
                       + "in memory or on disk.", isGlobal: false))
-    let activations = r.types["Activations"]!
+    let activations = r.type("Activations")
     activations.addStatic(BuiltinFunction("load", [
         Parameter(nil, name: "path", type: "String", doc: "a cache folder, or one .safetensors file"),
     ], returns: "Activations", doc: "Activations on disk, read a block at a time when used: a folder written by "

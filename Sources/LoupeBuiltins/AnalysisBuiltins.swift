@@ -88,7 +88,7 @@ func imageActivations(_ object: SAEObject, _ d: DatasetObject, measure: ImageMea
 }
 
 func registerAnalyses(_ r: Registry) {
-    r.types["CLIP"]!.addMethod(BuiltinFunction("probe", [
+    r.type("CLIP").addMethod(BuiltinFunction("probe", [
         Parameter(nil, name: "images", type: "Dataset", doc: "labelled training images"),
         Parameter("label", type: "String", doc: "the attribute to predict, e.g. \"shape\" or \"group\""),
         Parameter("steps", type: "Int", default: .int(300)),
@@ -133,7 +133,7 @@ func registerAnalyses(_ r: Registry) {
     })
     r.add(probe)
 
-    r.types["SAE"]!.addMethod(BuiltinFunction("topImages", [
+    r.type("SAE").addMethod(BuiltinFunction("topImages", [
         Parameter("feature", type: "Int", doc: "the latent"),
         Parameter("in", type: "Dataset", doc: "the images to search"),
         Parameter("count", type: "Int", default: .int(16)),
@@ -156,7 +156,7 @@ func registerAnalyses(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
     })
 
-    r.types["SAE"]!.addMethod(BuiltinFunction("contrast", [
+    r.type("SAE").addMethod(BuiltinFunction("contrast", [
         Parameter(nil, name: "with", type: "Dataset", doc: "images with the attribute (e.g. on water)"),
         Parameter(nil, name: "without", type: "Dataset", doc: "images without it"),
         Parameter("top", type: "Int", default: .int(20)),
@@ -180,7 +180,7 @@ func registerAnalyses(_ r: Registry) {
         return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
     })
 
-    r.types["CLIP"]!.addMethod(BuiltinFunction("contrast", [
+    r.type("CLIP").addMethod(BuiltinFunction("contrast", [
         Parameter(nil, name: "with", type: "Dataset", doc: "images with the attribute (e.g. with a drawn word)"),
         Parameter(nil, name: "without", type: "Dataset", doc: "images without it"),
         Parameter("layer", type: "Int", doc: "the layer whose residual coordinates (neurons) to rank"),
@@ -201,7 +201,7 @@ func registerAnalyses(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
     })
 
-    r.types["CLIP"]!.addMethod(BuiltinFunction("steerability", [
+    r.type("CLIP").addMethod(BuiltinFunction("steerability", [
         Parameter(nil, name: "sae", type: "SAE", default: .null, doc: "the SAE whose latents to steer (at its layer)"),
         Parameter("neurons", type: "Int", default: .null, doc: "instead of an SAE: a layer whose residual coordinates to steer"),
         Parameter("vocabulary", type: "[String]", default: .null, doc: "the words v of p(v|x) (with preset: .joseph2025, "

@@ -28,7 +28,7 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
 }
 
 func registerFeaturePage(_ r: Registry) {
-    r.types["SAE"]!.addMethod(BuiltinFunction("feature", [
+    r.type("SAE").addMethod(BuiltinFunction("feature", [
         Parameter(nil, name: "latent", type: "Int", doc: "the latent to describe"),
         Parameter("in", type: "Dataset", doc: "the images to look in"),
         Parameter("count", type: "Int", default: .int(8), doc: "how many top images to show"),

@@ -59,7 +59,7 @@ private func sceneLabels(_ d: DatasetObject, _ ctx: CallContext, key: String) th
 
 func registerGroundTruth(_ r: Registry) {
     let scenesDoc = "toy-world scenes, at least 20; half choose each value's unit and threshold, the other half score it"
-    r.types["SAE"]!.addMethod(BuiltinFunction("groundTruth", [
+    r.type("SAE").addMethod(BuiltinFunction("groundTruth", [
         Parameter(nil, name: "images", type: "Dataset", doc: scenesDoc),
     ], returns: "GroundTruth", doc: "How well the SAE's latents recover every known attribute value of the scenes (shape = "
        + "star, colour = red, background = sky, a drawn word, ...): for each value its best latent's precision, recall and F1 "
@@ -77,7 +77,7 @@ func registerGroundTruth(_ r: Registry) {
             return .object(GroundTruthObject(recovery, unit: "latent", source: d.source.description))
         } catch { throw languageError(error, at: ctx.span) }
     })
-    r.types["CLIP"]!.addMethod(BuiltinFunction("groundTruth", [
+    r.type("CLIP").addMethod(BuiltinFunction("groundTruth", [
         Parameter("neurons", type: "Int", doc: "the layer whose residual coordinates to score"),
         Parameter("images", type: "Dataset", doc: scenesDoc),
     ], returns: "GroundTruth", doc: "The neuron baseline of `sae.groundTruth`: each residual coordinate at a layer (its mean "

@@ -145,7 +145,7 @@ func monosemanticity(activations: [Float], units: Int, unit: String, dataset d: 
 }
 
 func registerMonosemanticity(_ r: Registry) {
-    r.types["SAE"]!.addMethod(BuiltinFunction("monosemanticity", [
+    r.type("SAE").addMethod(BuiltinFunction("monosemanticity", [
         Parameter(nil, name: "images", type: "Dataset", doc: "the images to score on"),
     ] + monosemanticityOptions, returns: "Monosemanticity", doc: "Pach et al.'s monosemanticity score of every latent: how "
        + "alike the images a latent fires on are, weighted by its min-max normalised activation on them. A latent's "
@@ -177,7 +177,7 @@ func registerMonosemanticity(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
     })
 
-    r.types["CLIP"]!.addMethod(BuiltinFunction("monosemanticity", [
+    r.type("CLIP").addMethod(BuiltinFunction("monosemanticity", [
         Parameter("neurons", type: "Int", doc: "the layer whose residual-stream coordinates (resid_post) to score"),
         Parameter("images", type: "Dataset", doc: "the images to score on"),
     ] + monosemanticityOptions, returns: "Monosemanticity", doc: "The neuron baseline of `sae.monosemanticity`: Pach et al.'s "

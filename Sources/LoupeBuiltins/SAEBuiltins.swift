@@ -276,7 +276,7 @@ func registerSAE(_ r: Registry) {
     })
     r.add(sae)
 
-    r.types["CLIP"]!.addMethod(BuiltinFunction("with", [
+    r.type("CLIP").addMethod(BuiltinFunction("with", [
         Parameter(nil, name: "sae", type: "SAE", default: .null, doc: "the SAE whose latents to change, at its own layer"),
         Parameter("neurons", type: "Int", default: .null, doc: "instead of an SAE: a layer whose residual coordinates `ablate:` zeroes"),
         Parameter("clamp", type: "[Int: Double]", default: .null, doc: "latent → value on every token, e.g. [17: 150]"),

@@ -57,7 +57,7 @@ func sparsityFigure(_ s: TokenSparsity, title: String) throws -> FigureObject {
 }
 
 func registerSparsity(_ r: Registry) {
-    r.types["SAE"]!.addMethod(BuiltinFunction("sparsity", [
+    r.type("SAE").addMethod(BuiltinFunction("sparsity", [
         Parameter(nil, name: "images", type: "Dataset"),
     ], returns: "Sparsity", doc: "L0 by token type: the class token against the spatial tokens (mean and distribution), "
        + "the central patches against the border, and the spatial L0 averaged over the images as a map. Every token is "
@@ -90,7 +90,7 @@ func registerSparsity(_ r: Registry) {
     })
     r.add(sparsity)
 
-    r.types["SAE"]!.addStatic(BuiltinFunction("sparsityByLayer", [
+    r.type("SAE").addStatic(BuiltinFunction("sparsityByLayer", [
         Parameter(nil, name: "saes", type: "[SAE]", doc: "SAEs of one model, one or more per layer"),
         Parameter("in", type: "Dataset", doc: "the images to encode"),
     ], returns: "Figure", doc: "Mean L0 of the class and the spatial tokens for each SAE, by layer: a chart and a table.") { ctx in

@@ -143,7 +143,7 @@ private let sweepParameters = [
 ]
 
 func registerSteerabilitySweeps(_ r: Registry) {
-    r.types["CLIP"]!.addMethod(BuiltinFunction("steerabilityByLayer", [
+    r.type("CLIP").addMethod(BuiltinFunction("steerabilityByLayer", [
         Parameter(nil, name: "saes", type: "[SAE]", doc: "SAEs on this model's resid_post, one per layer"),
         Parameter("clamp", type: "Double", default: .double(150), doc: "the value a unit is clamped to on every token"),
     ] + sweepParameters, returns: "Figure", doc: "Joseph et al.'s layer figure: at each SAE's layer, the steerability of its "
@@ -166,7 +166,7 @@ func registerSteerabilitySweeps(_ r: Registry) {
         return try ctx.finished(.object(figure), progress: "stopped between layers", kept: "the figure of the layers done")
     })
 
-    r.types["CLIP"]!.addMethod(BuiltinFunction("steerabilityCurve", [
+    r.type("CLIP").addMethod(BuiltinFunction("steerabilityCurve", [
         Parameter(nil, name: "sae", type: "SAE", doc: "an SAE on this model's resid_post; its layer's neurons are the baseline"),
         Parameter("clamps", type: "[Double]", doc: "the clamp values, e.g. [10, 25, 50, 100, 150, 300]"),
     ] + sweepParameters, returns: "Figure", doc: "Steerability against the clamp value: mean S, fraction steerable and concept "

@@ -130,7 +130,7 @@ final class TrainingDisplay {
 }
 
 func registerTraining(_ r: Registry) {
-    let sae = r.types["SAE"]!
+    let sae = r.type("SAE")
     sae.addStatic(BuiltinFunction("train", [
         Parameter(nil, name: "activations", type: "Activations"),
         Parameter("kind", type: "Option", default: .enumCase("topK", [("k", .int(32))]),

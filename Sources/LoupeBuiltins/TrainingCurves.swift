@@ -133,7 +133,7 @@ func registerTrainingHistory(_ r: Registry) {
         return .object(ImageObject(h.image, caption: "training curves"))
     })
     r.add(type)
-    r.types["SAE"]!.addProperty(BuiltinProperty("history", type: "TrainingHistory?",
+    r.type("SAE").addProperty(BuiltinProperty("history", type: "TrainingHistory?",
                                                 doc: "How it was trained, when Loupe trained it (saved and loaded with it); nil otherwise.") { v in
         guard let h = (v.objectValue as! SAEObject).sae.history, !h.points.isEmpty,
               let object = try? TrainingHistoryObject(h) else { return .null }

@@ -35,7 +35,7 @@ extension DatasetObject {
 }
 
 func registerTypographicDefence(_ r: Registry) {
-    r.types["CLIP"]!.addMethod(BuiltinFunction("typographicDefence", [
+    r.type("CLIP").addMethod(BuiltinFunction("typographicDefence", [
         Parameter(nil, name: "sae", type: "SAE or [SAE]", doc: "the SAE whose text latents to ablate, at its layer; several seeds "
                   + "of it (SAE.train(..., seeds: 3)) give the mean and its interval across seeds"),
         Parameter("select", type: "Dataset", doc: "scenes on which the text latents are found: with each of `selectWords` drawn, against clean"),

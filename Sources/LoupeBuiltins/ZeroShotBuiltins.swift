@@ -70,7 +70,7 @@ func attributeTruth(_ d: DatasetObject, attribute: String, classes: [String], _ 
 }
 
 func registerZeroShot(_ r: Registry) {
-    r.types["CLIP"]!.addMethod(BuiltinFunction("zeroShot", [
+    r.type("CLIP").addMethod(BuiltinFunction("zeroShot", [
         Parameter(nil, name: "images", type: "Dataset", doc: "labelled images"),
         Parameter("attribute", type: "String", default: .string("shape"),
                   doc: "what to classify: shape, colour or background for scenes; bird or place for Waterbirds; a CelebA attribute; label for folders"),

@@ -38,7 +38,7 @@ enum ControlValue {
 
 func registerControls(_ r: Registry) {
     r.add(BuiltinType("Widget", doc: "A live control or view in JupyterLab (Jupyter widgets); elsewhere its picture or table.", isGlobal: false))
-    r.types["Widget"]!.addProperty(BuiltinProperty("value", type: "Any", doc: "A control's current value.") { v in
+    r.type("Widget").addProperty(BuiltinProperty("value", type: "Any", doc: "A control's current value.") { v in
         (v.objectValue as! WidgetObject).current()
     })
 

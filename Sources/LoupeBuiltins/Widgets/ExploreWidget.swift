@@ -95,7 +95,7 @@ final class ExploreSession {
 }
 
 func registerExploreWidget(_ r: Registry) {
-    r.types["SAE"]!.addMethod(BuiltinFunction("explore", [
+    r.type("SAE").addMethod(BuiltinFunction("explore", [
         Parameter(nil, name: "images", type: "Dataset"),
         Parameter("limit", type: "Int", default: .int(512), doc: "explore at most this many images, the first ones"),
     ], returns: "Widget", doc: "Explore by hand: an image with its L0 patch map as a grid of patches to click. Clicking a patch "

@@ -106,7 +106,7 @@ final class SteeringSession {
 }
 
 func registerSteerWidget(_ r: Registry) {
-    r.types["CLIP"]!.addMethod(BuiltinFunction("steer", [
+    r.type("CLIP").addMethod(BuiltinFunction("steer", [
         Parameter(nil, name: "sae", type: "SAE"),
         Parameter("image", type: "Image"),
         Parameter("labels", type: "[String]", doc: "the zero-shot labels whose probabilities to watch"),

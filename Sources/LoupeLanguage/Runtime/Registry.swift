@@ -126,25 +126,49 @@ public final class BuiltinType: @unchecked Sendable {
     /// Whether the name is a value a cell can use (`CLIP`, `Dataset`) or only
     /// describes values (`Int`, `Array`).
     public let isGlobal: Bool
+    /// False for a type only named so far (`Registry.type`), whose
+    /// declaration (`Registry.add`) may come later.
+    public private(set) var isDeclared: Bool
+    /// Members added under a name already taken: refused, kept for the
+    /// registry's check (`Registry.conflicts`).
+    public private(set) var refused: [String] = []
 
     public init(_ name: String, doc: String, isGlobal: Bool = true) {
         self.name = name
         self.doc = doc
         self.isGlobal = isGlobal
+        isDeclared = true
+    }
+
+    init(placeholder name: String) {
+        self.name = name; doc = ""; isGlobal = false; isDeclared = false
     }
 
     public func addStatic(_ f: BuiltinFunction) {
+        guard staticMembers[f.name] == nil else { refused.append("\(name).\(f.name)"); return }
         f.owner = name
         f.isStatic = true
         staticMembers[f.name] = f
     }
 
     public func addMethod(_ f: BuiltinFunction) {
+        guard methods[f.name] == nil, properties[f.name] == nil else { refused.append("\(name).\(f.name)"); return }
         f.owner = name
         methods[f.name] = f
     }
 
-    public func addProperty(_ p: BuiltinProperty) { properties[p.name] = p }
+    public func addProperty(_ p: BuiltinProperty) {
+        guard properties[p.name] == nil, methods[p.name] == nil else { refused.append("\(name).\(p.name)"); return }
+        properties[p.name] = p
+    }
+
+    /// Takes the members attached to a placeholder of this type.
+    func absorb(_ other: BuiltinType) {
+        for f in other.staticMembers.values { addStatic(f) }
+        for f in other.methods.values { addMethod(f) }
+        for p in other.properties.values { addProperty(p) }
+        refused += other.refused
+    }
 
     /// The same type without the named static members and methods.
     func copy(excluding names: Set<String>) -> BuiltinType {
@@ -169,14 +193,41 @@ public final class Registry: @unchecked Sendable {
 
     public init() {}
 
-    public func add(_ f: BuiltinFunction) { functions[f.name] = f }
-    public func add(_ t: BuiltinType) { types[t.name] = t }
+    /// Names added twice: the second is refused (the first stays), and
+    /// listed here so a registry's check can fail on it.
+    public private(set) var refused: [String] = []
 
+    public func add(_ f: BuiltinFunction) {
+        guard functions[f.name] == nil else { refused.append(f.name); return }
+        functions[f.name] = f
+    }
+
+    /// Declares a type. Members attached before, through `type(_:)`, join
+    /// it, so the order in which types and their members are registered
+    /// does not matter; a second declaration of one name is refused.
+    public func add(_ t: BuiltinType) {
+        if let existing = types[t.name] {
+            guard !existing.isDeclared else { refused.append(t.name); return }
+            t.absorb(existing)
+        }
+        types[t.name] = t
+    }
+
+    /// The type named `name`, to attach members to: the declared one, or a
+    /// placeholder that its declaration takes over later.
     public func type(_ name: String) -> BuiltinType {
         if let t = types[name] { return t }
-        let t = BuiltinType(name, doc: "", isGlobal: false)
+        let t = BuiltinType(placeholder: name)
         types[name] = t
         return t
+    }
+
+    /// What is wrong with the registry as built: names added twice, and
+    /// types given members but never declared.
+    public var conflicts: [String] {
+        refused.map { "\($0) is added twice" }
+            + types.values.flatMap { t in t.refused.map { "\($0) is added twice" } }
+            + types.values.filter { !$0.isDeclared }.map { "\($0.name) has members but is never declared" }.sorted()
     }
 
     /// A registry to which builtins can be added (for hosts and tests), less
