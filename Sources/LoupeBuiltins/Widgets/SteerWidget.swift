@@ -71,7 +71,7 @@ final class SteeringSession {
         let order = vocabulary.indices.sorted { words[$0] > words[$1] }.prefix(count)
         let items = order.map { j -> String in
             let gain = Double(words[j] - cleanWords[j])
-            return "<li><b>\(Self.escape(vocabulary[j]))</b> \(String(format: "%.3f", words[j])) "
+            return "<li><b>\(escapeHTML(vocabulary[j]))</b> \(String(format: "%.3f", words[j])) "
                 + "<span style=\"color:\(gain >= 0 ? "#1a7f37" : "#b42318")\">(\(gain >= 0 ? "+" : "")\(String(format: "%.3f", gain)))</span></li>"
         }
         return "<div style=\"font-size:13px\"><div><b>Nearest words</b> (of \(vocabulary.count), probability and change)</div>"
@@ -99,9 +99,6 @@ final class SteeringSession {
 
     static func format(_ v: Float) -> String {
         CheckedNumber.exactInt(Double(v)).map(String.init) ?? NumberText.fixed(Double(v), digits: 2)
-    }
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
 

@@ -151,7 +151,7 @@ public enum Widgets {
     static func statusHTML(_ error: Error, at span: SourceSpan) -> String {
         let e = languageError(error, at: span)
         let text = e.kind == .interrupted ? "Stopped before this update finished; change a control to run it again." : e.message
-        return "<span style=\"color:#b42318\">\(SteeringSession.escape(text))</span>"
+        return "<span style=\"color:#b42318\">\(escapeHTML(text))</span>"
     }
 
     /// An output area's outputs showing `bundle`, as the output widget holds them.

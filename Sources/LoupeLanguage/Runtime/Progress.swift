@@ -71,7 +71,8 @@ public final class ProgressDisplay {
     }
 }
 
-/// Escapes text for inclusion in HTML.
+/// Escapes text for inclusion in HTML, in element content and in quoted
+/// attributes alike: the one escaper every HTML output uses.
 public func escapeHTML(_ s: String) -> String {
     var out = ""
     for c in s {
@@ -80,6 +81,7 @@ public func escapeHTML(_ s: String) -> String {
         case "<": out += "&lt;"
         case ">": out += "&gt;"
         case "\"": out += "&quot;"
+        case "'": out += "&#39;"
         default: out.append(c)
         }
     }
