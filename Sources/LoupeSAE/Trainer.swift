@@ -42,7 +42,6 @@ package enum SAETrainer {
             if shouldStop() { interrupted = true; break }
             try batch.withUnsafeMutableBufferPointer { try store.nextBatch(into: $0.baseAddress!) }
             current += 1
-            let elapsed = Date().timeIntervalSince(started)
             for (index, run) in trainings.enumerated() {
                 let x: [Float]
                 if run.scale == 1 { x = batch } else {
@@ -50,13 +49,13 @@ package enum SAETrainer {
                     x = scaled
                 }
                 let report = try x.withUnsafeBufferPointer { try run.step($0.baseAddress!, number: current) }
-                let done = current - startStep
+                let done = current - startStep, elapsed = Date().timeIntervalSince(started)
                 let tokensPerSecond = elapsed > 0 ? Double(done * B) / elapsed : 0
                 run.tokensPerSecond = tokensPerSecond
                 progress?(index, SAETrainingProgress(
                     step: current, totalSteps: first.steps, loss: report.losses.total, reconstructionLoss: report.losses.fullReconstruction,
                     l0: report.losses.l0, deadFraction: report.deadFraction, tokensPerSecond: tokensPerSecond,
-                    secondsLeft: done > 0 ? Date().timeIntervalSince(started) / Double(done) * Double(first.steps - current) : 0,
+                    secondsLeft: done > 0 ? elapsed / Double(done) * Double(first.steps - current) : 0,
                     learningRate: report.learningRate, point: report.point, validation: report.validation))
             }
         }
