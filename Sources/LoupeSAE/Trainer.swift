@@ -40,7 +40,9 @@ package enum SAETrainer {
         var interrupted = false
         while current < first.steps {
             if shouldStop() { interrupted = true; break }
+            first.profile?.start()
             try batch.withUnsafeMutableBufferPointer { try store.nextBatch(into: $0.baseAddress!) }
+            first.profile?.charge(.batch)
             current += 1
             for (index, run) in trainings.enumerated() {
                 let x: [Float]
@@ -138,6 +140,7 @@ package enum SAETrainer {
             self.sae = sae; self.scale = scale; self.startStep = startStep; self.resumed = resumed; self.history = history
             current = startStep
             iteration = SAETrainingIteration(dIn: dIn, options: options, optimizer: optimizer, deadLatents: deadLatents)
+            iteration.step.profile = options.profile
         }
 
         /// Trains on one batch (already scaled) as step `number` (counted from 1).

@@ -70,13 +70,18 @@ package final class SAETrainingIteration {
                                     groupLossWeight: dictionaryLearning ? 1 / Float(groups * groups) : 1)
         let (losses, codes) = step.run(sae, x: x, rows: rows, settings: settings, gradients: gradients)
         let dead = dictionaryLearning ? AuxK.silent(candidates, codes: codes, width: sae.dSAE) : candidates
+        let profile = step.profile
+        profile?.start()
         if dictionaryLearning && normalizeDecoder { gradients.removeDecoderParallel(sae) }
         var norm: Double? = nil
         if let maxNorm = gradientClipNorm {
             norm = gradients.clipGlobalNorm(maxNorm, trainedThreshold: architecture.trainsThreshold ? sae.threshold : nil)
         }
+        profile?.charge(.clipping)
         optimizer.update(sae, gradients: gradients, lr: learningRate, normalizeDecoder: normalizeDecoder,
                          trainThreshold: architecture.trainsThreshold)
+        profile?.charge(.adam)
+        defer { profile?.charge(.bookkeeping) }
         if dictionaryLearning {
             if index > thresholdStartStep { updateThreshold(&sae.threshold, codes: codes, first: index == thresholdStartStep + 1) }
         } else {

@@ -64,6 +64,8 @@ package struct SAETrainingOptions {
     package var validation: ActivationSource? = nil
     package var validationEvery: Int = 500
     package var validationTokens: Int = 65_536
+    /// Times every phase of every step (the benchmark's profile); nil in normal runs.
+    package var profile: StepProfile? = nil
 
     package init(architecture: any SAEArchitecture, width: Int, steps: Int) {
         self.architecture = architecture; self.width = width; self.steps = steps

@@ -29,6 +29,8 @@ package final class SAETrainingStep {
     /// The dense path serves single-reconstruction steps without AuxK.
     package var denseFraction: Double = 0.05
     /// [rows, dSAE] buffers for the dense path, made on first use.
+    /// Times each phase when set (the benchmark's profile).
+    package var profile: StepProfile?
     lazy var denseCodes = Scratch(maxRows * dSAE)
     lazy var denseGrad = Scratch(maxRows * dSAE)
 
@@ -59,6 +61,8 @@ package final class SAETrainingStep {
         precondition(rows <= maxRows && sae.dIn == dIn && sae.dSAE == dSAE, "step workspace does not fit this batch")
         let d = dIn, n = dSAE, G = groupEnds.count, B = rows
         let arch = sae.architecture
+        let profile = self.profile
+        profile?.start()
         gradients?.reset()
         return sae.withPointers { P in
             let xc = self.xc.pointer, pre = self.pre.pointer, xhat = self.xhat.pointer
@@ -75,7 +79,9 @@ package final class SAETrainingStep {
                     for j in 0..<n { row[j] += P.bEnc[j] }
                 }
             }
+            profile?.charge(.encoder)
             let codes = arch.trainingEncode(pre: pre, rows: B, dSAE: n, threshold: P.threshold)
+            profile?.charge(.selection)
             let deadLatents = settings.auxRule == .dictionaryLearning
                 ? AuxK.silent(settings.deadLatents, codes: codes, width: n) : settings.deadLatents
             let auxWanted = arch.usesAuxK && !deadLatents.isEmpty && settings.auxCoefficient > 0 && settings.auxK > 0
@@ -128,6 +134,7 @@ package final class SAETrainingStep {
                 full /= Double(B)
             }
 
+            profile?.charge(.decoder)
             // dLoss/dz of each firing latent through the reconstruction.
             let groupOf = self.groupOf
             if dense {
@@ -157,6 +164,7 @@ package final class SAETrainingStep {
                 }
             }
 
+            profile?.charge(.codeGradients)
             // AuxK: the best dead latents try to explain what the live ones missed.
             var auxiliary = 0.0
             var auxCodes = SparseCodes(rows: B, width: n, rowStart: [Int](repeating: 0, count: B + 1), index: [], value: [])
@@ -208,6 +216,8 @@ package final class SAETrainingStep {
 
             let losses = StepLosses(reconstruction: reconstruction, fullReconstruction: full, sparsity: sparsity,
                                     auxiliary: auxiliary, l0: codes.meanL0)
+            profile?.charge(.auxK)
+            defer { profile?.charge(.weightGradients) }
             guard let gradients else { return (losses, codes) }
             if dense {
                 denseBackward(P: P, gradients: gradients, codes: codes, dValue: dValue, thresholdGrad: thresholdGrad, rows: B)

@@ -25,11 +25,18 @@ struct SAEBenchmarkReport: Sendable {
         var loupeTokensPerSecond: Double
         var peerTokensPerSecond: Double?
         var speedup: Double? { peerTokensPerSecond.map { loupeTokensPerSecond / $0 } }
+        /// Mean seconds per timed step, phase by phase.
+        var profile: [(phase: StepProfile.Phase, seconds: Double)] = []
+        /// The encoder product's floating-point work, and its time at the measured peak.
+        var encoderGFLOP = 0.0, encoderFloorSeconds: Double? = nil
+        /// The best of five sgemm calls of the encoder's shape alone (same operands layout, no bias), GFLOP/s.
+        var sgemmGFLOPS = 0.0
     }
     var options: SAEBenchmarkOptions
     var rows: [Row]
     var machine: String
     var peerVersion: String?
+    var peakGFLOPS: Double? = nil
 
     var text: String {
         var lines = ["SAE training, TopK k=\(options.k), d_in \(options.dIn), batch \(options.batchSize), "
@@ -41,6 +48,26 @@ struct SAEBenchmarkReport: Sendable {
             lines.append(String(format: "%-8d %13.0f", r.width, r.loupeTokensPerSecond) + "   " + peer + "  " + up)
         }
         if let v = peerVersion { lines.append("peer: \(v)") }
+        if let peak = peakGFLOPS { lines.append("fp32 peak measured here: " + String(format: "%.0f", peak) + " GFLOP/s (one core's FMA rate × the cores Loupe splits products over)") }
+        for r in rows where !r.profile.isEmpty {
+            let total = r.profile.reduce(0) { $0 + $1.seconds }
+            lines.append("")
+            lines.append("Where a step's time goes at width \(r.width) (mean of the timed steps):")
+            lines.append("phase                                              ms/step    share")
+            for (phase, s) in r.profile {
+                lines.append(phase.rawValue.padding(toLength: 48, withPad: " ", startingAt: 0)
+                             + String(format: "%11.1f %7.1f%%", s * 1000, 100 * s / total))
+            }
+            lines.append("total".padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%11.1f", total * 1000))
+            if let floor = r.encoderFloorSeconds {
+                let encoder = r.profile.first { $0.phase == .encoder }?.seconds ?? 0
+                lines.append(String(format: "encoder product: %.1f GFLOP, %.0f ms at the measured peak (%.0f%% of peak reached); "
+                                    + "a step that did only it at peak would run %.1fx faster than this one",
+                                    r.encoderGFLOP, floor * 1000, encoder > 0 ? 100 * floor / encoder : 0, total / floor))
+                lines.append(String(format: "the same sgemm alone, best of five: %.0f GFLOP/s, %.0f ms (what OpenBLAS reaches on this shape here)",
+                                    r.sgemmGFLOPS, r.encoderGFLOP / max(r.sgemmGFLOPS, 1e-9) * 1000))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -67,12 +94,16 @@ func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions(),
     let data = (0..<(2 * options.batchSize * options.dIn)).map { _ in Float(rng.nextNormal()) }
     let source = try MatrixActivationSource(values: data, width: options.dIn)
     var peerVersion: String? = nil
+    // The encoder product's floor: one core's measured FMA rate times the cores Loupe splits it over.
+    let peakGFLOPS = CPUThroughput.coreGFLOPS(.fp32FMA).map { $0 * Double(Parallel.threads) }
     for width in options.widths {
         var o = SAETrainingOptions(architecture: TopKArchitecture(k: options.k), width: width,
                                    steps: options.warmupSteps + options.steps)
         o.batchSize = options.batchSize
         o.initSampleRows = 256
         o.bufferBatches = 2
+        let profile = StepProfile()
+        o.profile = profile
         var marks: [Date] = []
         _ = try SAETrainer.train(source: source, options: o, progress: { p in
             marks.append(Date())
@@ -84,6 +115,10 @@ func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions(),
         let seconds = marks.last!.timeIntervalSince(first)
         var row = SAEBenchmarkReport.Row(width: width, loupeTokensPerSecond: Double(timed * options.batchSize) / seconds,
                                          peerTokensPerSecond: nil)
+        row.profile = profile.mean(lastSteps: options.steps)
+        row.encoderGFLOP = 2 * Double(options.batchSize) * Double(options.dIn) * Double(width) / 1e9
+        if let peak = peakGFLOPS { row.encoderFloorSeconds = row.encoderGFLOP / peak }
+        row.sgemmGFLOPS = sgemmRate(m: options.batchSize, n: width, k: options.dIn)
         if let python = options.peerPython {
             log("SAELens width \(width) (\(options.peerScript))...")
             let result = try runPeer(python, [options.peerScript, "--d-in", "\(options.dIn)", "--k", "\(options.k)",
@@ -96,5 +131,5 @@ func runSAEBenchmark(_ options: SAEBenchmarkOptions = SAEBenchmarkOptions(),
         rows.append(row)
     }
     let machine = BLASRuntime.description
-    return SAEBenchmarkReport(options: options, rows: rows, machine: machine, peerVersion: peerVersion)
+    return SAEBenchmarkReport(options: options, rows: rows, machine: machine, peerVersion: peerVersion, peakGFLOPS: peakGFLOPS)
 }
