@@ -26,7 +26,11 @@ public final class TableObject: HostObject {
     }
 
     static func cell(_ v: Value) -> String {
-        if case .double(let d) = v { return String(format: abs(d) >= 1e4 || (abs(d) < 1e-3 && d != 0) ? "%.3g" : "%.4f", d) }
+        if case .double(let d) = v {
+            // An undefined figure (a precision with nothing predicted, 0/0) reads as such, not as "nan".
+            guard d.isFinite else { return d.isNaN ? "n/a" : (d > 0 ? "∞" : "−∞") }
+            return String(format: abs(d) >= 1e4 || (abs(d) < 1e-3 && d != 0) ? "%.3g" : "%.4f", d)
+        }
         return v.printed
     }
 

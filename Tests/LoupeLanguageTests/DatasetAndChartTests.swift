@@ -4,6 +4,14 @@ import LoupeLanguage
 import Testing
 
 @Suite struct DatasetAndChartTests {
+    /// An undefined figure reads "n/a" in text and HTML, and is null for programs.
+    @Test func undefinedFiguresReadAsSuch() {
+        let t = TableObject(columns: ["value"], rows: [[.double(.nan)], [.double(.infinity)], [.double(0.5)]])
+        #expect(t.plainText.contains("n/a") && t.plainText.contains("∞") && !t.plainText.contains("nan"))
+        let html = t.display().data["text/html"]?.stringValue ?? ""
+        #expect(html.contains("<td>n/a</td>") && !html.contains("nan"))
+    }
+
     @Test func scenesIndexSliceFilterAndTypographic() {
         let s = Session()
         _ = s.run("let scenes = Dataset.scenes(count: 64, seed: 7)")
