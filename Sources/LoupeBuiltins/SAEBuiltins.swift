@@ -57,20 +57,6 @@ package struct TrainingRecord: Sendable {
         history = r.history
     }
 
-    /// Where the run ended: its last recorded figures, and the last held-out ones.
-    var ending: String {
-        var parts: [String] = []
-        if let p = history.points.last {
-            parts.append("step \(p.step): loss " + NumberText.significant(p.loss, digits: 4) + ", L0 " + NumberText.fixed(p.l0, digits: 1)
-                         + ", dead " + NumberText.percent(p.deadFraction))
-        }
-        if let v = history.validation.last {
-            parts.append("held out at step \(v.step): explained variance " + NumberText.fixed(v.explainedVariance, digits: 3)
-                         + ", L0 " + NumberText.fixed(v.l0, digits: 1) + ", dead " + NumberText.percent(v.deadFraction))
-        }
-        return parts.joined(separator: "; ")
-    }
-
     var description: String {
         let aux: String
         if !usesAuxK { aux = "no AuxK for this architecture" }
@@ -78,7 +64,7 @@ package struct TrainingRecord: Sendable {
             aux = "AuxK never active: the run is not longer than the dead-latent window of \(deadWindowSteps) steps (set deadWindow:)"
         } else { aux = "AuxK active in \(auxKActiveSteps) steps (dead-latent window \(deadWindowSteps) steps)" }
         let trainer = recipe == .dictionaryLearning ? "dictionary_learning's rules, " : ""
-        let end = ending.isEmpty ? "" : "; " + ending
+        let end = history.ending.isEmpty ? "" : "; " + history.ending
         return "\(trainer)\(stepsDone) of \(steps) steps, seed \(seed); \(aux); \(NumberText.percent(deadFraction)) of latents dead at the end (silent for longer than the window)\(end)"
     }
 }

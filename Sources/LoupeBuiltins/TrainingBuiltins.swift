@@ -120,12 +120,12 @@ final class TrainingDisplay {
         ])
     }
 
-    func finish(_ result: SAETrainingResult, steps: Int) {
+    func finish(_ result: SAETrainingResult) {
         progress.finish(done: result.stepsDone, details: [("tokens/s", String(format: "%.0f", result.tokensPerSecond)),
                                                           ("AuxK active", "\(result.auxKActiveSteps) steps"),
                                                           ("dead", NumberText.percent(result.deadFraction))],
                         interrupted: result.interrupted)
-        curves.finish(result.history, summary: TrainingRecord(result, steps: steps).ending)
+        curves.finish(result.history, summary: result.history.ending)
     }
 }
 
@@ -171,7 +171,7 @@ func registerTraining(_ r: Registry) {
                 result = try SAETrainer.train(source: try acts.source(trainingSeed: options.seed), options: options,
                                               shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { display.update($0) }
             } catch { throw languageError(error, at: ctx.span) }
-            display.finish(result, steps: options.steps)
+            display.finish(result)
             lastDone = result.stepsDone
             if result.interrupted && seedCount != nil { break }   // a partly trained seed is not one of the seeds
             trained.append(.object(SAEObject(result.sae, clip: acts.clip, training: TrainingRecord(result, steps: options.steps))))
@@ -220,7 +220,7 @@ func registerTraining(_ r: Registry) {
             results = try SAETrainer.sweep(source: try acts.source(trainingSeed: runs[0].seed), runs: runs,
                                            shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { displays[$0].update($1) }
         } catch { throw languageError(error, at: ctx.span) }
-        for (display, (result, o)) in zip(displays, zip(results, runs)) { display.finish(result, steps: o.steps) }
+        for (display, result) in zip(displays, results) { display.finish(result) }
         let saes = zip(results, runs).map { SAEObject($0.sae, clip: acts.clip, training: TrainingRecord($0, steps: $1.steps)) }
         let sweep: SweepObject
         do { sweep = try SweepObject(saes: saes, results: results, runs: runs, activations: acts) } catch { throw languageError(error, at: ctx.span) }

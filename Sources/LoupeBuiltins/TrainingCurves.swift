@@ -140,3 +140,19 @@ func registerTrainingHistory(_ r: Registry) {
         return .object(object)
     })
 }
+
+extension TrainingHistory {
+    /// Where the run ended, in words: its last recorded figures, and the last held-out ones.
+    var ending: String {
+        var parts: [String] = []
+        if let p = points.last {
+            parts.append("step \(p.step): loss " + NumberText.significant(p.loss, digits: 4) + ", L0 " + NumberText.fixed(p.l0, digits: 1)
+                         + ", dead " + NumberText.percent(p.deadFraction))
+        }
+        if let v = validation.last {
+            parts.append("held out at step \(v.step): explained variance " + NumberText.fixed(v.explainedVariance, digits: 3)
+                         + ", L0 " + NumberText.fixed(v.l0, digits: 1) + ", dead " + NumberText.percent(v.deadFraction))
+        }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -26,17 +26,11 @@ package final class StepProfile: @unchecked Sendable {
     /// Starts timing from now.
     func start() { mark = DispatchTime.now().uptimeNanoseconds }
 
-    /// Charges the time since the last mark to `phase` (adding to this step's entry when `sameStep`).
-    func charge(_ phase: Phase, sameStep: Bool = false) {
+    /// Charges the time since the last mark to `phase`, as this step's entry.
+    func charge(_ phase: Phase) {
         let now = DispatchTime.now().uptimeNanoseconds
-        let s = Double(now - mark) / 1e9
+        seconds[phase, default: []].append(Double(now - mark) / 1e9)
         mark = now
-        if sameStep, var list = seconds[phase], !list.isEmpty {
-            list[list.count - 1] += s
-            seconds[phase] = list
-        } else {
-            seconds[phase, default: []].append(s)
-        }
     }
 
     /// Mean seconds per step of each phase over the last `steps` steps.

@@ -165,8 +165,10 @@ package enum SAETrainer {
                 report.point = point
             }
             if let held = options.validation, number % options.validationEvery == 0 || number == options.steps {
-                let v = try SAETrainer.validate(sae, scale: scale, recipe: options.recipe, on: held,
-                                                maxTokens: options.validationTokens, step: number)
+                // The SAE as it stands, in the activations' own units, on the first held-out rows.
+                let m = try inActivationUnits().metrics(held, maxTokens: options.validationTokens)
+                let v = TrainingHistory.Validation(step: number, mse: m.mse, explainedVariance: m.explainedVariance, l0: m.l0,
+                                                   deadFraction: m.deadFraction)
                 history.validation.append(v)
                 report.validation = v
             }
@@ -181,15 +183,21 @@ package enum SAETrainer {
                                         scale: scale, step: current, options: options, dIn: dIn, history: history)
         }
 
+        /// A copy of the SAE rewritten for unscaled inputs, as its recipe folds the input scale back.
+        func inActivationUnits() -> SparseAutoencoder {
+            let copy = sae.copy()
+            if scale != 1 {
+                if options.recipe == .dictionaryLearning { scaleBiases(copy, by: 1 / scale) } else { foldScale(copy, scale) }
+            }
+            return copy
+        }
+
         /// The SAE as trained so far, in the activations' own units.
         func finish(interrupted: Bool) throws -> SAETrainingResult {
             try saveCheckpoint()
-            let result = sae.copy()
+            let result = inActivationUnits()
             // Which trainer's rules made it travels with the SAE (cfg.json's metadata).
             result.setExtraMetadata(.string(options.recipe.rawValue), forKey: "trainer")
-            if scale != 1 {
-                if options.recipe == .dictionaryLearning { scaleBiases(result, by: 1 / scale) } else { foldScale(result, scale) }
-            }
             result.history = history
             return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
                                      lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,
@@ -197,19 +205,6 @@ package enum SAETrainer {
                                      deadWindowSteps: options.deadWindowSteps, seed: options.seed, recipe: options.recipe,
                                      history: history)
         }
-    }
-
-    /// The SAE as it stands, in the activations' own units, measured on
-    /// the first `maxTokens` held-out rows.
-    static func validate(_ sae: SparseAutoencoder, scale: Float, recipe: TrainingRecipe, on source: ActivationSource,
-                         maxTokens: Int, step: Int) throws -> TrainingHistory.Validation {
-        let current = sae.copy()
-        if scale != 1 {
-            if recipe == .dictionaryLearning { scaleBiases(current, by: 1 / scale) } else { foldScale(current, scale) }
-        }
-        let m = try current.metrics(source, maxTokens: maxTokens)
-        return TrainingHistory.Validation(step: step, mse: m.mse, explainedVariance: m.explainedVariance, l0: m.l0,
-                                          deadFraction: m.deadFraction)
     }
 
     /// An SAE trained on s·x, rewritten to read and write x directly.

@@ -66,10 +66,10 @@ package final class SAETrainingIteration {
         let candidates = !architecture.usesAuxK ? [] : dictionaryLearning ? deadLatents.deadIfSilent : deadLatents.dead
         let groups = architecture.lossGroupEnds(dSAE: sae.dSAE).count
         let settings = StepSettings(sparsityCoefficient: sparsityCoefficient, deadLatents: candidates,
-                                    auxK: auxK, auxCoefficient: auxCoefficient, auxRule: recipe.auxK,
+                                    auxK: auxK, auxCoefficient: auxCoefficient, auxRule: recipe.auxKRule,
                                     groupLossWeight: dictionaryLearning ? 1 / Float(groups * groups) : 1)
         let (losses, codes) = step.run(sae, x: x, rows: rows, settings: settings, gradients: gradients)
-        let dead = dictionaryLearning ? AuxK.silent(candidates, codes: codes, width: sae.dSAE) : candidates
+        let dead = step.lastDead
         let profile = step.profile
         profile?.start()
         if dictionaryLearning && normalizeDecoder { gradients.removeDecoderParallel(sae) }
@@ -96,7 +96,7 @@ package final class SAETrainingIteration {
     /// averaged in with β afterwards. One threshold for every latent.
     func updateThreshold(_ threshold: inout [Float], codes: SparseCodes, first: Bool) {
         guard !threshold.isEmpty else { return }
-        let smallest = codes.value.filter { $0 > 0 }.min() ?? 0
+        let smallest = codes.value.lazy.filter { $0 > 0 }.min() ?? 0
         let next = first ? smallest : thresholdBeta * threshold[0] + (1 - thresholdBeta) * smallest
         for j in threshold.indices { threshold[j] = next }
     }

@@ -40,7 +40,7 @@ package enum TrainingRecipe: String, CaseIterable, Sendable {
     }
 
     /// How AuxK picks and weighs dead latents.
-    var auxK: AuxKRule { self == .saeLens ? .saeLens : .dictionaryLearning }
+    var auxKRule: AuxKRule { self == .saeLens ? .saeLens : .dictionaryLearning }
 }
 
 /// The two readings of AuxK (see `TrainingRecipe`).

@@ -29,6 +29,9 @@ package final class SAETrainingStep {
     /// The dense path serves single-reconstruction steps without AuxK.
     package var denseFraction: Double = 0.05
     /// [rows, dSAE] buffers for the dense path, made on first use.
+    /// The latents the last run counted as dead (its settings' under
+    /// SAELens's rule; those of them silent in the batch under dictionary_learning's).
+    package private(set) var lastDead: [Int32] = []
     /// Times each phase when set (the benchmark's profile).
     package var profile: StepProfile?
     lazy var denseCodes = Scratch(maxRows * dSAE)
@@ -84,6 +87,7 @@ package final class SAETrainingStep {
             profile?.charge(.selection)
             let deadLatents = settings.auxRule == .dictionaryLearning
                 ? AuxK.silent(settings.deadLatents, codes: codes, width: n) : settings.deadLatents
+            lastDead = deadLatents
             let auxWanted = arch.usesAuxK && !deadLatents.isEmpty && settings.auxCoefficient > 0 && settings.auxK > 0
             let dense = G == 1 && !auxWanted && Double(codes.nonZeroCount) >= denseFraction * Double(B * n)
             let Z = dense ? self.denseCodes.pointer : pre, dZ = dense ? self.denseGrad.pointer : pre

@@ -71,15 +71,7 @@ final class DictionaryLearningTrainingFixtureTests: XCTestCase {
 
     func assertClose(_ got: [Float], _ want: [Float], _ what: String, tolerance: Double = 2e-5,
                      file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(got.count, want.count, "\(what): sizes", file: file, line: line)
-        let scale = max(want.map { Double(abs($0)) }.max() ?? 0, 1e-12)
-        var worst = 0.0, at = 0
-        for i in want.indices where i < got.count {
-            let e = abs(Double(got[i]) - Double(want[i]))
-            if e > worst { worst = e; at = i }
-        }
-        XCTAssertLessThanOrEqual(worst / scale, tolerance,
-                                 "\(what): element \(at) is \(got[at]), dictionary_learning has \(want[at])", file: file, line: line)
+        assertCloseToReference(got, want, what, reference: "dictionary_learning", tolerance: tolerance, file: file, line: line)
     }
 
     func assertClose(_ got: Double, _ want: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line) {

@@ -67,19 +67,9 @@ final class SAELensTrainingFixtureTests: XCTestCase {
         }
     }
 
-    /// Every element within `tolerance` of the reference, relative to the
-    /// reference's largest magnitude.
     func assertClose(_ got: [Float], _ want: [Float], _ what: String, tolerance: Double = 1e-5,
                      file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(got.count, want.count, "\(what): sizes", file: file, line: line)
-        let scale = max(want.map { Double(abs($0)) }.max() ?? 0, 1e-12)
-        var worst = 0.0, at = 0
-        for i in want.indices where i < got.count {
-            let e = abs(Double(got[i]) - Double(want[i]))
-            if e > worst { worst = e; at = i }
-        }
-        XCTAssertLessThanOrEqual(worst / scale, tolerance,
-                                 "\(what): element \(at) is \(got[at]), SAELens has \(want[at]) (scale \(scale))", file: file, line: line)
+        assertCloseToReference(got, want, what, reference: "SAELens", tolerance: tolerance, file: file, line: line)
     }
 
     func assertClose(_ got: Double, _ want: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
