@@ -45,7 +45,7 @@ SAELens's default instead. The SAE is saved with SAELens's
 model, layer, site and tokens of the cache in its metadata.
 
 Metrics (written to --out/metrics.json unless --metrics says where) are
-Loupe's (Sources/LoupeSAE/Metrics.swift) over every row of the cache,
+Loupe's (Sources/LoupeSAE/Training/Metrics.swift) over every row of the cache,
 re-derived here from the saved weights: mse per element, explained variance
 about the cache's mean, L0, dead and dense (above 10% of tokens) fractions,
 mean cosine similarity, and each latent's density. The rows go through in

@@ -69,7 +69,7 @@ TEMPLATES = {"shape": "a {}", "colour": "a {} shape", "background": "a shape on 
 CLASSES = {"shape": SHAPES, "colour": COLOURS, "background": BACKGROUNDS}
 
 
-# Scene attributes, computed the way LoupeWorld's SceneGenerator does for the
+# Scene attributes, computed the way LoupeToyWorld's SceneGenerator does for the
 # uniform split (SplitMix64 per index), so training can read scenes by index
 # while the generator is still writing them. Checked against scenes.csv.
 M64 = (1 << 64) - 1

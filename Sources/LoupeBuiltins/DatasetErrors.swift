@@ -1,4 +1,4 @@
-import LoupeData
+import LoupeDatasets
 import LoupeLanguage
 
 /// A dataset's read failures are I/O errors in the language; a missing

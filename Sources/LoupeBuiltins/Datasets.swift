@@ -1,9 +1,9 @@
 import Foundation
 import LoupeImage
-import LoupeData
+import LoupeDatasets
 import LoupeLanguage
 import LoupeRender
-import LoupeWorld
+import LoupeToyWorld
 
 /// A dataset value: a source and the indices of it this dataset holds.
 public final class DatasetObject: HostObject, SequenceObject {

@@ -1,6 +1,6 @@
 import Foundation
 import LoupeAnalysis
-import LoupeData
+import LoupeDatasets
 import LoupeJSON
 import LoupeLanguage
 import LoupeSAE

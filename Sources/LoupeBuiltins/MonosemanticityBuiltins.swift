@@ -1,7 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
-import LoupeData
+import LoupeDatasets
 import LoupeImage
 import LoupeLanguage
 import LoupeRender

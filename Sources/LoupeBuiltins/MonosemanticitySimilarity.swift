@@ -1,10 +1,10 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
-import LoupeData
+import LoupeDatasets
 import LoupeImage
 import LoupeLanguage
-import LoupeWorld
+import LoupeToyWorld
 
 /// Where the monosemanticity score's image similarities come from: the
 /// `encoder:` argument of `sae.monosemanticity` and `clip.monosemanticity`.

@@ -1,5 +1,5 @@
 import LoupeLanguage
-import LoupeData
+import LoupeDatasets
 /// `Dataset.waterbirds` and `Dataset.celeba`: the two benchmarks of the
 /// spurious-correlation experiments, read from their standard layouts.
 func registerRealDatasets(_ dataset: BuiltinType) {

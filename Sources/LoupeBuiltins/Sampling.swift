@@ -1,5 +1,5 @@
 import LoupeLanguage
-import LoupeWorld
+import LoupeToyWorld
 
 /// `xs.sample(n, seed:)`: a seeded random subset, for random baselines
 /// (ablating as many random latents as the contrast picked).

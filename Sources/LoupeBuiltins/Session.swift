@@ -13,9 +13,19 @@ public enum CellOutcome {
 /// The kernel and `loupe run` both drive it through this type.
 public final class Session {
     public let interpreter: Interpreter
+    /// The one thread, with a large stack, that runs every cell and every widget update.
+    private let worker = LargeStackWorker(stackSize: Session.stackSize)
 
-    public init(output: OutputSink = DiscardingSink(), registry: Registry = .standard) {
-        interpreter = Interpreter(registry: registry, output: output)
+    /// `comms`: the front end's comms, when a kernel runs the session; the
+    /// session's widgets travel on them. Everything is made here, once.
+    public init(output: OutputSink = DiscardingSink(), registry: Registry = .standard, comms: CommHost? = nil) {
+        // The widgets' host runs what the front end sends as this session's
+        // work; the session does not exist yet, so it is reached through the
+        // worker and a box filled before `init` returns.
+        let box = WeakSession()
+        let widgets = WidgetHost(comms: comms) { body in box.session?.perform(body) }
+        interpreter = Interpreter(registry: registry, output: output, services: [widgets])
+        box.session = self
     }
 
     public var output: OutputSink {
@@ -35,17 +45,7 @@ public final class Session {
     /// a test's worker), so the limits, not the stack, bound them.
     static let stackSize = 512 << 20
 
-    func onLargeStack<T>(_ body: @escaping () -> T) -> T {
-        let box = ResultBox<T>()
-        let thread = Thread {
-            box.value = body()
-            box.done.signal()
-        }
-        thread.stackSize = Session.stackSize
-        thread.start()
-        box.done.wait()
-        return box.value!
-    }
+    func onLargeStack<T>(_ body: @escaping () -> T) -> T { worker.run(body) }
 
     func runHere(_ code: String, color: Bool) -> CellOutcome {
         let token = interpreter.interrupt
@@ -73,14 +73,15 @@ public final class Session {
     }
 
     /// Runs work the front end asked for between cells (a widget's update)
-    /// as a cell runs: on the large stack, answering Stop, with `output` as
-    /// the sink. The work catches its own errors.
+    /// as a cell runs: on the worker, answering Stop, with `output` as the
+    /// sink. A Stop that came since the last piece of work stops this one
+    /// and is then spent, so the next change runs. The work catches its own
+    /// errors.
     public func perform(output: OutputSink = DiscardingSink(), _ body: @escaping () -> Void) {
         onLargeStack {
             let token = self.interpreter.interrupt
-            token.clear()
             Interrupt.begin(token)
-            defer { Interrupt.end(token) }
+            defer { Interrupt.end(token); token.clear() }
             let saved = self.interpreter.output
             self.interpreter.output = output
             defer { self.interpreter.output = saved }
@@ -104,8 +105,7 @@ public final class Session {
     public func completeness(of code: String) -> Completeness { Interpreter.completeness(of: code) }
 }
 
-/// Carries a value back from the thread that computed it.
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
-    let done = DispatchSemaphore(value: 0)
+/// How the widgets' host, made before its session, reaches it.
+private final class WeakSession {
+    weak var session: Session?
 }

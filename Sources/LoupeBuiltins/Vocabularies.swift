@@ -1,7 +1,7 @@
 import Foundation
 import LoupeCLIP
 import LoupeLanguage
-import LoupeWorld
+import LoupeToyWorld
 
 /// Word lists for steerability and zero-shot work, by name or from a file, so
 /// a notebook does not paste 5,000 words: `vocabulary(.english)` is Joseph et

@@ -1,7 +1,7 @@
 import LoupeAnalysis
 import LoupeCLIP
 import LoupeImage
-import LoupeData
+import LoupeDatasets
 import LoupeJSON
 import LoupeLanguage
 

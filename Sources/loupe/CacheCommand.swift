@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
-import LoupeData
+import LoupeDatasets
 import LoupeImage
 import LoupeSAE
-import LoupeWorld
+import LoupeToyWorld
 
 /// `loupe cache`: what `clip.activations(..., to:)` does in a notebook, from
 /// the command line, so that a batch scheduler can run it as an array of

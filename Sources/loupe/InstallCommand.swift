@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoupeKernel
+import LoupeKernelSpec
 
 struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeKernel
-import LoupeBuiltins
+import LoupeJupyter
 import LoupeLanguage
 
 struct KernelCommand: ParsableCommand {
@@ -14,11 +14,7 @@ struct KernelCommand: ParsableCommand {
     func run() throws {
         let info = try ConnectionInfo.load(path: connectionFile)
         let transport = try ZMQTransport(connection: info)
-        let language = LanguageInterpreter()
-        let kernel = Kernel(transport: transport, key: info.key, interpreter: language,
-                            historyStore: HistoryStore.standard())
-        language.session.interpreter.comms = KernelCommHost(kernel: kernel, session: language.session)
-        Widgets.serve(language.session.interpreter)
+        let kernel = JupyterKernel.make(transport: transport, key: info.key, historyStore: HistoryStore.standard())
         // SIGINT stops the running command at its next check; the session stays.
         signal(SIGINT) { _ in Interrupt.signalReceived() }
         kernel.start()

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoupeWorld
+import LoupeToyWorld
 
 struct ScenesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoupeBenchmarks
 
 /// `loupe`: the Jupyter kernel, its installer and the script runner.
 struct Loupe: ParsableCommand {

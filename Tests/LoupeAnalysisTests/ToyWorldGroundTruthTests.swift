@@ -4,7 +4,7 @@ import LoupeCLIP
 import LoupeImage
 import LoupeSAE
 import LoupeTensor
-import LoupeWorld
+import LoupeToyWorld
 import Testing
 
 /// The analyses checked against the toy world's ground truth, on the shipped

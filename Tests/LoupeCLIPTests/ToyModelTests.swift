@@ -2,7 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeImage
 import LoupeTensor
-import LoupeWorld
+import LoupeToyWorld
 import XCTest
 
 /// The shipped toy CLIP: it loads, agrees with open_clip on the same
@@ -38,7 +38,7 @@ final class ToyModelTests: XCTestCase {
     }
 
     /// Loupe's forward pass of the shipped weights against open_clip's, on
-    /// scenes drawn here by LoupeWorld (dev/export_toy_clip.py wrote the
+    /// scenes drawn here by LoupeToyWorld (dev/export_toy_clip.py wrote the
     /// reference from the same scenes written as PNG files).
     func testMatchesOpenCLIPOnScenes() throws {
         let model = try toy()

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeJSON
 import LoupeKernel
+import LoupeKernelTestSupport
 import Testing
 
 /// Comms both ways through the protocol core, against the mock interpreter:

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeJSON
 import LoupeKernel
+import LoupeKernelTestSupport
 
 /// A kernel with the mock interpreter, serving its shell on a thread of its
 /// own, and a client connected to it over memory or over real ZeroMQ sockets.

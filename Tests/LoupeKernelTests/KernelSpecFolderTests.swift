@@ -1,25 +1,31 @@
 import Foundation
 import LoupeJSON
 import LoupeKernel
+import LoupeKernelSpec
 import Testing
 
-/// `kernelspec/` holds the kernelspec's canonical files; the `loupe`
-/// executable installs the copy bundled in its resources, which must not drift.
+/// `kernelspec/` holds the kernelspec's files, the only copy: what
+/// `loupe install` writes comes from them, the template filled in.
 @Suite struct KernelSpecFolderTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
     static let canonical = root.appendingPathComponent("kernelspec")
-    static let bundled = root.appendingPathComponent("Sources/loupe/Resources/kernelspec")
 
     static func files(_ folder: URL) throws -> [String: Data] {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         return try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: folder.appendingPathComponent($0))) })
     }
 
-    @Test func theBundledCopyEqualsTheCanonicalFolderByteForByte() throws {
-        let canonical = try Self.files(Self.canonical), bundled = try Self.files(Self.bundled)
-        #expect(canonical.keys.sorted() == ["kernel.json.in", "logo-32x32.png", "logo-64x64.png"])
-        #expect(bundled.keys.sorted() == canonical.keys.sorted())
-        for (name, bytes) in canonical { #expect(bundled[name] == bytes, "Sources/loupe/Resources/kernelspec/\(name) differs") }
+    @Test func installWritesTheFolderWithTheTemplateFilledIn() throws {
+        let canonical = try Self.files(Self.canonical).filter { !$0.key.hasSuffix(".swift") }
+        #expect(canonical.keys.sorted() == KernelSpec.files)
+        let kernels = FileManager.default.temporaryDirectory.appendingPathComponent("kernelspec-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: kernels) }
+        let folder = URL(fileURLWithPath: try KernelSpec.install(into: kernels.path, executable: "/opt/loupe/bin/loupe"))
+        let installed = try Self.files(folder)
+        #expect(installed.keys.sorted() == ["kernel.json", "logo-32x32.png", "logo-64x64.png"])
+        for name in ["logo-32x32.png", "logo-64x64.png"] { #expect(installed[name] == canonical[name], "\(name) differs") }
+        let spec = try JSON.parse(Array(installed["kernel.json"] ?? Data()))
+        #expect(spec["argv"] == .array(["/opt/loupe/bin/loupe", "kernel", "-f", "{connection_file}"]))
     }
 
     @Test func theTemplateFilledInIsTheKernelspecJupyterExpects() throws {

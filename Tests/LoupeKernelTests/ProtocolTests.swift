@@ -1,6 +1,7 @@
 import Foundation
 import LoupeJSON
 import LoupeKernel
+import LoupeKernelTestSupport
 import Testing
 
 /// The protocol core with the mock interpreter over the in-memory transport:

@@ -44,7 +44,7 @@ import Testing
         "Sources/LoupeRender/Resample.swift": "pixel indices within the source image",
         "Sources/LoupeRender/Text.swift": "glyph positions inside a canvas, from finite layout",
         "Sources/LoupeRender/Ticks.swift": "log10 of finite positive values (guarded), or clamped to ±10 first",
-        "Sources/LoupeSAE/TrainingCheckpoint.swift": "the bit pattern of the constant 1.0",
+        "Sources/LoupeSAE/Training/TrainingCheckpoint.swift": "the bit pattern of the constant 1.0",
     ]
 
     static let reviewed: Set<Site> = [
@@ -54,7 +54,7 @@ import Testing
         .init(file: "Sources/LoupeAnalysis/Sparsity.swift", code: "return sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count - 1)).rounded())))]"),
         .init(file: "Sources/LoupeAnalysis/GroundTruth.swift", code: "return Estimate(value: f1(outcomes), low: values[Int(0.025 * Double(resamples - 1))], high: values[Int(0.975 * Double(resamples - 1))],"),
         .init(file: "Sources/LoupeAnalysis/GroundTruth.swift", code: "return Estimate(value: value, low: draws[Int(0.025 * Double(draws.count - 1))], high: draws[Int(0.975 * Double(draws.count - 1))],"),
-        .init(file: "Sources/LoupeSAE/TrainingCheckpoint.swift", code: "let scale = Float(bitPattern: UInt32(info[\"input_scale_bits\"]?.intValue ?? Int(Float(1).bitPattern)))"),
+        .init(file: "Sources/LoupeSAE/Training/TrainingCheckpoint.swift", code: "let scale = Float(bitPattern: UInt32(info[\"input_scale_bits\"]?.intValue ?? Int(Float(1).bitPattern)))"),
         .init(file: "Sources/LoupeCLIP/CheckpointLoader.swift", code: "let grid = Int(Double(pos.shape[0] - 1).squareRoot().rounded())"),
         .init(file: "Sources/LoupeCLIP/Preprocess.swift", code: "if width <= height { return (size, Int(Double(size) * Double(height) / Double(width))) }"),
         .init(file: "Sources/LoupeCLIP/Preprocess.swift", code: "return (Int(Double(size) * Double(width) / Double(height)), size)"),

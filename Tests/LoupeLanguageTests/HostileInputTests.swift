@@ -1,5 +1,6 @@
 import LoupeBuiltins
 import LoupeLanguage
+import LoupeSessionTestSupport
 import Testing
 
 /// Inputs that once killed or hung the process, and their neighbours: each

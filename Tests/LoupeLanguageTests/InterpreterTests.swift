@@ -1,39 +1,8 @@
 import Foundation
 import LoupeBuiltins
 import LoupeLanguage
+import LoupeSessionTestSupport
 import Testing
-
-/// Collects what a cell sends, for assertions.
-final class RecordingSink: OutputSink {
-    var streams: [(text: String, error: Bool)] = []
-    var displays: [(bundle: DisplayBundle, id: String?, update: Bool)] = []
-    var clears = 0
-    func stream(_ text: String, toStandardError: Bool) { streams.append((text, toStandardError)) }
-    func display(_ bundle: DisplayBundle, id: String?, update: Bool) { displays.append((bundle, id, update)) }
-    func clearOutput(wait: Bool) { clears += 1 }
-}
-
-func result(_ session: Session, _ code: String) -> String? {
-    if case .success(let r, _) = session.run(code) { return r?.plainText }
-    return nil
-}
-
-/// Presses Stop on `session` from another thread, `seconds` from now.
-func requestStop(of session: Session, after seconds: Double) {
-    let token = session.interpreter.interrupt
-    Thread { Thread.sleep(forTimeInterval: seconds); token.request() }.start()
-}
-
-/// Whether `code` ran without an error (a `let` has no result to compare).
-func succeeds(_ session: Session, _ code: String) -> Bool {
-    if case .success = session.run(code) { return true }
-    return false
-}
-
-func failure(_ session: Session, _ code: String) -> LoupeError? {
-    if case .failure(let e, _, _) = session.run(code) { return e }
-    return nil
-}
 
 @Suite struct InterpreterTests {
     @Test func evaluatesArithmeticWithSwiftsMeaning() {

@@ -1,5 +1,6 @@
 import LoupeBuiltins
 import LoupeLanguage
+import LoupeSessionTestSupport
 import Testing
 
 /// The registry's rules: a name is added once, members may be attached to a

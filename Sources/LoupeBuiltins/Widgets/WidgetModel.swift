@@ -26,19 +26,10 @@ package final class WidgetModel {
         FileHandle.standardError.write(Data("loupe: widget update refused: \(reason)\n".utf8))
     }
 
-    init(state: [String: JSON], binary: [String: [UInt8]] = [:], comms: CommHost?) {
-        self.state = state; self.binary = binary
-        guard let comms else {
-            id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            return
-        }
-        var receive: ((JSON, [[UInt8]]) -> Void)?
-        let (data, buffers) = Self.message(state: state, binary: binary)
-        let endpoint = comms.open(target: "jupyter.widget", data: data, metadata: ["version": .string(Self.protocolVersion)],
-                                  buffers: buffers) { data, buffers in receive?(data, buffers) }
-        id = endpoint.id
-        self.endpoint = endpoint
-        receive = { [weak self] data, buffers in self?.received(data, buffers: buffers) }
+    /// `endpoint`: the model's comm, already open (`WidgetHost.model`); nil without a front end.
+    init(state: [String: JSON], binary: [String: [UInt8]] = [:], endpoint: CommEndpoint?) {
+        self.state = state; self.binary = binary; self.endpoint = endpoint
+        id = endpoint?.id ?? UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     }
 
     /// `"IPY_MODEL_<id>"`: how one model's state refers to another.

@@ -3,9 +3,8 @@ import LoupeJSON
 import LoupeLanguage
 
 /// Makes the models of `@jupyter-widgets/controls` 2.0.0 (and the base
-/// module's layouts, the output module's output area) for one session, and
-/// answers the front end's `jupyter.widget.control` comm, which asks for
-/// every model's state when a notebook is opened again.
+/// module's layouts, the output module's output area) in the session's
+/// `WidgetHost`.
 public enum Widgets {
     static let controls = "@jupyter-widgets/controls", base = "@jupyter-widgets/base", outputModule = "@jupyter-widgets/output"
     static let controlsVersion = "2.0.0", baseVersion = "2.0.0", outputVersion = "1.0.0"
@@ -13,48 +12,13 @@ public enum Widgets {
     /// the pixels, so a new latent's picture is ready well within 200 ms.
     static let density = 1
 
-    /// Every model made in a session, so a reopened notebook gets them back.
-    final class Registry {
-        var models: [String: WidgetModel] = [:]
-    }
-
-    static func registry(_ interpreter: Interpreter) -> Registry {
-        if let r = interpreter.extensions["widgets"] as? Registry { return r }
-        let r = Registry()
-        interpreter.extensions["widgets"] = r
-        return r
-    }
-
-    /// Registers the control comm's target; the kernel calls this once.
-    public static func serve(_ interpreter: Interpreter) {
-        interpreter.comms?.register(target: "jupyter.widget.control") { [weak interpreter] endpoint, _, _ in
-            return { data, _ in
-                guard data["method"]?.stringValue == "request_states", let interpreter else { return }
-                var states: [String: JSON] = [:], paths: [JSON] = [], buffers: [[UInt8]] = []
-                for (id, model) in registry(interpreter).models.sorted(by: { $0.key < $1.key }) {
-                    states[id] = ["model_name": model.state["_model_name"] ?? .null, "model_module": model.state["_model_module"] ?? .null,
-                                  "model_module_version": model.state["_model_module_version"] ?? .null, "state": .object(model.state)]
-                    for key in model.binary.keys.sorted() {
-                        paths.append([.string(id), "state", .string(key)])
-                        buffers.append(model.binary[key]!)
-                    }
-                }
-                endpoint.send(["method": "update_states", "states": .object(states), "buffer_paths": .array(paths)], buffers: buffers)
-            }
-        }
-    }
-
     /// A model of `name` from the controls module (or `module`), with its
     /// own layout model and, when `style` names one, its own style model.
     static func make(_ interpreter: Interpreter, _ name: String, view: String, module: String = controls, version: String = controlsVersion,
                      state: [String: JSON], binary: [String: [UInt8]] = [:], style: String? = nil, styleState: [String: JSON] = [:],
                      layout: [String: JSON] = [:]) -> WidgetModel {
-        let registry = registry(interpreter)
-        func model(_ state: [String: JSON], binary: [String: [UInt8]] = [:]) -> WidgetModel {
-            let m = WidgetModel(state: state, binary: binary, comms: interpreter.comms)
-            registry.models[m.id] = m
-            return m
-        }
+        let host = WidgetHost.of(interpreter)
+        func model(_ state: [String: JSON], binary: [String: [UInt8]] = [:]) -> WidgetModel { host.model(state: state, binary: binary) }
         func header(_ name: String, _ view: String, _ module: String, _ version: String, viewModule: String? = nil) -> [String: JSON] {
             ["_model_name": .string(name), "_model_module": .string(module), "_model_module_version": .string(version),
              "_view_name": .string(view), "_view_module": .string(viewModule ?? module), "_view_module_version": .string(version)]
@@ -73,8 +37,7 @@ public enum Widgets {
 
     /// The style model a widget refers to, to restyle it (a patch's colour).
     static func style(of model: WidgetModel, in interpreter: Interpreter) -> WidgetModel? {
-        guard let reference = model.state["style"]?.stringValue, reference.hasPrefix("IPY_MODEL_") else { return nil }
-        return registry(interpreter).models[String(reference.dropFirst("IPY_MODEL_".count))]
+        WidgetHost.of(interpreter).model(referredToBy: model.state["style"])
     }
 
     // MARK: the controls Loupe uses

@@ -57,6 +57,23 @@ final class CommRegistry: @unchecked Sendable {
     }
 }
 
+/// The kernel's comms as an interpreter sees them: what it is given when it
+/// is made, before the kernel serves anything.
+public final class CommChannel: @unchecked Sendable {
+    unowned let kernel: Kernel
+    init(kernel: Kernel) { self.kernel = kernel }
+
+    /// Opens a comm from the kernel's side to the front end's `target`.
+    public func open(target: String, data: JSON = [:], metadata: JSON = [:], buffers: [[UInt8]] = []) -> Comm {
+        kernel.openComm(target: target, data: data, metadata: metadata, buffers: buffers)
+    }
+
+    /// Lets the front end open comms to `target`.
+    public func register(target: String, opened: @escaping (_ comm: Comm, _ data: JSON, _ buffers: [[UInt8]]) -> Void) {
+        kernel.registerCommTarget(target, opened: opened)
+    }
+}
+
 extension Kernel {
     /// Lets the front end open comms to `target`; `opened` receives each new
     /// comm with the data and buffers of its comm_open.

@@ -6,7 +6,9 @@ import LoupeJSON
 /// interpreter. It reaches the front end only through a `KernelTransport`,
 /// and nothing here knows the command language.
 public final class Kernel: @unchecked Sendable {
-    public let interpreter: KernelInterpreter
+    /// Set once, in `init`: the interpreter may be made from the kernel's own
+    /// comms (`init(..., interpreter: (CommChannel) -> KernelInterpreter)`).
+    public private(set) var interpreter: KernelInterpreter!
     let transport: KernelTransport
     let codec: WireCodec
     let session = UUID().uuidString.lowercased()
@@ -30,14 +32,24 @@ public final class Kernel: @unchecked Sendable {
 
     /// `key` signs and checks every message (empty: unsigned, as the spec allows).
     /// `historyStore`: where executed inputs persist across restarts (nil: this process only).
-    public init(transport: KernelTransport, key: String, interpreter: KernelInterpreter, historyStore: HistoryStore? = nil,
-                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("[loupe] " + $0 + "\n").utf8)) }) {
+    public convenience init(transport: KernelTransport, key: String, interpreter: KernelInterpreter, historyStore: HistoryStore? = nil,
+                            log: @escaping @Sendable (String) -> Void = Kernel.standardLog) {
+        self.init(transport: transport, key: key, historyStore: historyStore, log: log) { _ in interpreter }
+    }
+
+    /// A kernel whose interpreter is made from the kernel's comms, so that
+    /// everything is built here, once, and nothing is wired afterwards.
+    public init(transport: KernelTransport, key: String, historyStore: HistoryStore? = nil,
+                log: @escaping @Sendable (String) -> Void = Kernel.standardLog,
+                interpreter make: (CommChannel) -> KernelInterpreter) {
         self.transport = transport
-        self.interpreter = interpreter
         self.codec = WireCodec(signer: Signer(key: key))
         self.log = log
         self.history = History(store: historyStore, log: log)
+        self.interpreter = make(CommChannel(kernel: self))
     }
+
+    public static let standardLog: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("[loupe] " + $0 + "\n").utf8)) }
 
     /// Starts the control thread and announces the kernel on iopub.
     public func start() {

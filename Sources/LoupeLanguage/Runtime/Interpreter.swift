@@ -18,10 +18,8 @@ public final class Interpreter {
     var scopes: [[String: Binding]] = []
     /// Pager payloads (`help`) produced by the current cell.
     public var pages: [DisplayBundle] = []
-    /// Comms to the front end, when a kernel runs the session.
-    public var comms: CommHost?
-    /// State the host keeps per session (the widgets' manager), by name.
-    public var extensions: [String: AnyObject] = [:]
+    /// What the host gives the session's builtins (the widgets' host), found by type.
+    private let services: [ObjectIdentifier: AnyObject]
     /// The cell being run, for error messages.
     public private(set) var source = SourceText("")
     /// How deep evaluation is nested now, and the most it may be.
@@ -30,10 +28,15 @@ public final class Interpreter {
     /// The span of the cell's last expression, whose value is the cell's result.
     package private(set) var lastExpressionSpan: SourceSpan?
 
-    public init(registry: Registry, output: OutputSink = DiscardingSink()) {
+    /// `services`: objects the builtins reach by their type (`service(_:)`), at most one of each.
+    public init(registry: Registry, output: OutputSink = DiscardingSink(), services: [AnyObject] = []) {
         self.registry = registry
         self.output = output
+        self.services = Dictionary(services.map { (ObjectIdentifier(type(of: $0)), $0) }) { first, _ in first }
     }
+
+    /// The service of type `T` the session was made with, if any.
+    public func service<T: AnyObject>(_ type: T.Type) -> T? { services[ObjectIdentifier(type)] as? T }
 
     /// Names of the session's variables, for completion.
     public var variableNames: [String] { Array(globals.keys) }
