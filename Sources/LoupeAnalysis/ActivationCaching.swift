@@ -2,6 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// Runs images through CLIP into a sharded activation cache, one shard at a
@@ -21,8 +22,8 @@ package struct ActivationCaching {
         self.model = model; self.folder = folder; self.image = image
         try model.checkSite(ActivationKey(layer: layer, site: site), tokens: tokens)
         plan = try ActivationCachePlan(
-            model: (model.path as NSString).lastPathComponent, layer: layer, site: HookPoint.Site(site),
-            tokens: HookPoint.Tokens(tokens), tokensPerImage: tokens.range(tokens: model.tokenCount(site)).count,
+            model: (model.path as NSString).lastPathComponent, layer: layer, site: site,
+            tokens: tokens, tokensPerImage: tokens.range(tokens: model.tokenCount(site)).count,
             width: model.siteWidth(site), dataset: dataset, imageIDs: imageIDs, shardImages: shardImages)
     }
 
@@ -51,7 +52,7 @@ package struct ActivationCaching {
         }
         let total = todo.reduce(0) { $0 + plan.images(inShard: $1).count }
         var done = 0
-        let site = ActivationSite(plan.site), tokens = TokenSelection(plan.tokens)
+        let site = plan.site, tokens = plan.tokens
         for s in todo {
             guard progress(done, total) else { outcome.stopped = true; break }
             let images = plan.images(inShard: s)

@@ -1,6 +1,7 @@
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// Ranking units (SAE latents or residual coordinates) by how much more

@@ -2,6 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// Everything a feature page shows about one SAE latent over a set of

@@ -1,5 +1,6 @@
 import LoupeCLIP
 import LoupeSAE
+import LoupeSites
 
 /// Clamping and ablating SAE latents inside CLIP's forward pass. The SAE's
 /// error (x - x_hat) is added back, so only the chosen latents change:

@@ -1,6 +1,7 @@
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// Pach et al.'s monosemanticity score. For latent k over N images, with

@@ -1,5 +1,6 @@
 import LoupeCLIP
 import LoupeSAE
+import LoupeSites
 
 extension Intervention {
     /// Hooks that zero residual-stream coordinates (the neuron baseline of

@@ -1,6 +1,7 @@
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 
 /// The papers' protocols as values: each setting the paper used, in one
 /// place, so a preset cannot drift from what docs/protocols.md says (a test

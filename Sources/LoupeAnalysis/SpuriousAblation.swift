@@ -1,6 +1,7 @@
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// One condition of the comparison (no ablation, top latents, random

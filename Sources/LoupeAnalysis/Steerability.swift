@@ -2,6 +2,7 @@ import Foundation
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// Joseph et al.'s steerability. Clamping unit f (an SAE latent, or one

@@ -1,6 +1,7 @@
 import LoupeCLIP
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// Zero-shot accuracy of one condition of the defence, clean and attacked,

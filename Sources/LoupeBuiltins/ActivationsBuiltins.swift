@@ -1,11 +1,13 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
+import LoupeDisplay
 import LoupeImage
 import LoupeJSON
 import LoupeLanguage
 import LoupeSAE
 import LoupeSafetensors
+import LoupeSites
 import LoupeTensor
 
 /// Image-tower activations with where they came from: held in memory, or

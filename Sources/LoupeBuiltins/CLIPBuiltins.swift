@@ -1,5 +1,6 @@
 import Foundation
 import LoupeCLIP
+import LoupeDisplay
 import LoupeImage
 import LoupeJSON
 import LoupeLanguage

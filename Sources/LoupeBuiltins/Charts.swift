@@ -1,3 +1,4 @@
+import LoupeDisplay
 import LoupeImage
 import LoupeLanguage
 import LoupeRender

@@ -1,6 +1,7 @@
 import Foundation
-import LoupeImage
 import LoupeDatasets
+import LoupeDisplay
+import LoupeImage
 import LoupeLanguage
 import LoupeRender
 import LoupeToyWorld

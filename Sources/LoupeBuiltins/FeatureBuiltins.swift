@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
+import LoupeDisplay
 import LoupeImage
 import LoupeLanguage
 import LoupeRender
@@ -97,6 +98,6 @@ func registerFeaturePage(_ r: Registry) {
     })
     let feature = BuiltinType("Feature", doc: "A feature page: top images, activation histogram, density and steering of one latent.",
                               isGlobal: false)
-    FigureObject.addMembers(to: feature)
+    addFigureMembers(to: feature)
     r.add(feature)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeDatasets
+import LoupeDisplay
 import LoupeJSON
 import LoupeLanguage
 import LoupeSAE

@@ -2,10 +2,12 @@ import Foundation
 import LoupeAnalysis
 import LoupeCLIP
 import LoupeDatasets
+import LoupeDisplay
 import LoupeImage
 import LoupeLanguage
 import LoupeRender
 import LoupeSAE
+import LoupeSites
 
 /// Monosemanticity scores of every unit (SAE latents or residual-stream
 /// neurons) over a dataset, with the image-level activations behind them so

@@ -1,11 +1,13 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
+import LoupeDisplay
 import LoupeImage
 import LoupeJSON
 import LoupeLanguage
 import LoupeRender
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 
 /// A sparse autoencoder in the session, with the CLIP model it reads, when known.
@@ -96,13 +98,13 @@ extension SAEObject {
     /// The SAE in `model` (a method's receiver) at its own layer, site and
     /// tokens, checked to read activations as wide as the model's there.
     func placement(in model: CLIPModel, at span: SourceSpan) throws -> SAEPlacement {
-        let hook = sae.hookPoint, site = ActivationSite(hook.site)
+        let hook = sae.hookPoint, site = hook.site
         // The embedding has one place, after every block, whatever a file recorded as its layer.
         guard let layer = site.isInBlock ? hook.layer : model.embeddingLayer else { throw SAEPlacementProblem.unknownLayer.error(at: span) }
         do { try sae.checkInputWidth(model.siteWidth(site), for: "this CLIP's activations at \(site.rawValue)") } catch {
             throw languageError(error, at: span)
         }
-        return SAEPlacement(clip: model, layer: layer, site: site, tokens: TokenSelection(hook.tokens))
+        return SAEPlacement(clip: model, layer: layer, site: site, tokens: hook.tokens)
     }
 }
 
@@ -179,7 +181,7 @@ func registerSAE(_ r: Registry) {
         do {
             let loaded = try SparseAutoencoder.load(from: try ctx.string("path"))
             if let model {
-                let site = ActivationSite(loaded.hookPoint.site)
+                let site = loaded.hookPoint.site
                 try loaded.checkInputWidth(model.siteWidth(site), for: "this CLIP's activations at \(site.rawValue)")
             }
             return .object(SAEObject(loaded, clip: model))

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
+import LoupeDisplay
 import LoupeImage
 import LoupeLanguage
 import LoupeRender
@@ -78,7 +79,7 @@ func registerSparsity(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
     })
     let sparsity = BuiltinType("Sparsity", doc: "L0 of an SAE by token type over a set of images.", isGlobal: false)
-    FigureObject.addMembers(to: sparsity)
+    addFigureMembers(to: sparsity)
     sparsity.addProperty(BuiltinProperty("cls", type: "Double", doc: "Mean L0 of the class tokens.") { v in
         .double((v.objectValue as! SparsityObject).sparsity.meanCLS)
     })
@@ -120,7 +121,7 @@ func registerSparsity(_ r: Registry) {
         } catch { throw languageError(error, at: ctx.span) }
     })
     let figure = BuiltinType("Figure", doc: "A chart with the table of numbers behind it.", isGlobal: false)
-    FigureObject.addMembers(to: figure)
+    addFigureMembers(to: figure)
     r.add(figure)
 }
 

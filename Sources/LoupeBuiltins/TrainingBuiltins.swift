@@ -1,5 +1,6 @@
 import Foundation
 import LoupeAnalysis
+import LoupeDisplay
 import LoupeLanguage
 import LoupeSAE
 

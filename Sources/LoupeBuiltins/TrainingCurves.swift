@@ -1,5 +1,6 @@
 import Foundation
 import LoupeAnalysis
+import LoupeDisplay
 import LoupeImage
 import LoupeLanguage
 import LoupeRender
@@ -123,7 +124,7 @@ final class TrainingHistoryObject: FigureObject {
 func registerTrainingHistory(_ r: Registry) {
     let type = BuiltinType("TrainingHistory", doc: "How a training run went: every N steps the loss, MSE, AuxK loss, L0, dead fraction, "
                            + "learning rate and gradient norm, and the held-out validation when there was one.", isGlobal: false)
-    FigureObject.addMembers(to: type)
+    addFigureMembers(to: type)
     type.addProperty(BuiltinProperty("validation", type: "Table", doc: "The held-out figures at each validation step (empty without validation:).") { v in
         .object((v.objectValue as! TrainingHistoryObject).validationTable)
     })

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeDatasets
+import LoupeDisplay
 import LoupeImage
 import LoupeLanguage
 import LoupeRender

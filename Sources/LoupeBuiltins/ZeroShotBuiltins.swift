@@ -1,7 +1,8 @@
 import LoupeAnalysis
 import LoupeCLIP
-import LoupeImage
 import LoupeDatasets
+import LoupeDisplay
+import LoupeImage
 import LoupeJSON
 import LoupeLanguage
 

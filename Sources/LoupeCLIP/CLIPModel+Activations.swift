@@ -1,4 +1,5 @@
 import LoupeImage
+import LoupeSites
 import LoupeTensor
 
 /// A (layer, site) pair naming one captured activation.

@@ -1,47 +1,5 @@
+import LoupeSites
 import LoupeTensor
-
-/// Points in a residual block where activations can be read or replaced.
-package enum ActivationSite: String, CaseIterable, Sendable {
-    /// The residual stream entering the block (after ln_pre for block 0).
-    case residPre = "resid_pre"
-    /// The attention branch's output (after out-projection and bias), before it is added.
-    case attnOut = "attn_out"
-    /// The MLP branch's output, before it is added.
-    case mlpOut = "mlp_out"
-    /// The residual stream leaving the block.
-    case residPost = "resid_post"
-    /// The projected image embedding: the class token after ln_post and the
-    /// projection, before L2 normalisation; one token per image, embedDim
-    /// wide. What sae-for-vlm hooks as `post_projection` (its layer -1).
-    /// It comes after every block, so its layer is the block count
-    /// (`CLIPModel.embeddingLayer`).
-    case embedding = "post_projection"
-
-    /// Sites inside a residual block, where every layer has one.
-    package var isInBlock: Bool { self != .embedding }
-
-    /// The sites every block has, in the order a forward pass meets them.
-    package static var blockSites: [ActivationSite] { allCases.filter(\.isInBlock) }
-}
-
-/// Which tokens of a sequence to keep.
-package enum TokenSelection: String, Sendable {
-    /// The class token only (token 0).
-    case cls
-    /// The patch tokens (1..<tokens), in raster order.
-    case spatial
-    /// Every token.
-    case all
-
-    /// The token indices this selection keeps out of `tokens`.
-    package func range(tokens: Int) -> Range<Int> {
-        switch self {
-        case .cls: return 0..<1
-        case .spatial: return 1..<tokens
-        case .all: return 0..<tokens
-        }
-    }
-}
 
 /// The activations at one (layer, site) for one batch: [batch, tokens, width],
 /// row-major and writable. Writing changes what the rest of the forward pass

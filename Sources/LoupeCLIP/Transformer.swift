@@ -1,4 +1,5 @@
 import Foundation
+import LoupeSites
 import LoupeTensor
 
 /// Scratch memory for running residual blocks over [rows, width]

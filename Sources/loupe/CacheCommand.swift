@@ -5,6 +5,7 @@ import LoupeCLIP
 import LoupeDatasets
 import LoupeImage
 import LoupeSAE
+import LoupeSites
 import LoupeToyWorld
 
 /// `loupe cache`: what `clip.activations(..., to:)` does in a notebook, from

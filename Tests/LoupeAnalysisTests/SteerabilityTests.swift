@@ -2,6 +2,7 @@ import Foundation
 import LoupeAnalysis
 import LoupeCLIP
 import LoupeSAE
+import LoupeSites
 import LoupeTensor
 import Testing
 

@@ -1,10 +1,11 @@
 import Foundation
-import LoupeCLIP
 import LoupeBuiltins
+import LoupeCLIP
+import LoupeDisplay
 import LoupeLanguage
+import LoupeSafetensors
 import LoupeSessionTestSupport
 import Testing
-import LoupeSafetensors
 
 @Suite struct CLIPBuiltinsTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeBuiltins
+import LoupeDisplay
 import LoupeLanguage
 import LoupeSessionTestSupport
 import Testing

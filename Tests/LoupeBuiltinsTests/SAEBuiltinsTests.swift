@@ -1,9 +1,10 @@
 import Foundation
-import LoupeJSON
 import LoupeBuiltins
+import LoupeDisplay
+import LoupeJSON
 import LoupeLanguage
-import LoupeSessionTestSupport
 import LoupeSAE
+import LoupeSessionTestSupport
 import Testing
 
 @Suite struct SAEBuiltinsTests {

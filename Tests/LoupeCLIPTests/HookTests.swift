@@ -1,5 +1,6 @@
 import LoupeCLIP
 import LoupeImage
+import LoupeSites
 import LoupeTensor
 import XCTest
 

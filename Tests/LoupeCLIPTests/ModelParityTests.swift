@@ -1,6 +1,7 @@
 import Foundation
 import LoupeCLIP
 import LoupeJSON
+import LoupeSites
 import LoupeTensor
 import XCTest
 

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeCLIP
 import LoupeImage
+import LoupeSites
 import LoupeTensor
 import LoupeToyWorld
 import XCTest

@@ -27,12 +27,12 @@ import Testing
         "Sources/LoupeBuiltins/SAEBuiltins.swift": "the square root of a token count",
         "Sources/LoupeBuiltins/TrainingBuiltins.swift": "min(…, Int.max / 8) before the conversion",
         "Sources/LoupeBuiltins/Widgets/ExploreWidget.swift": "the square root of a token count",
-        "Sources/LoupeBuiltins/Widgets/SteerWidget.swift": "the square root of a token count; CheckedNumber.exactInt",
+        "Sources/LoupeBuiltins/Widgets/SteerWidget.swift": "CheckedNumber.exactInt of a clamp",
         "Sources/LoupeBuiltins/Widgets/Widgets.swift": "CheckedNumber.exactInt",
         "Sources/LoupeCLIP/CheckpointLoader.swift": "the square root of a checked tensor dimension",
         "Sources/LoupeCLIP/Preprocess.swift": "image sides, bounded by the decoders' size limits",
         "Sources/LoupeImage/PillowResample.swift": "filter support and precision, bounded by the image's scale factor",
-        "Sources/LoupeLanguage/Runtime/Progress.swift": "seconds of a progress display, finite and far below Int.max",
+        "Sources/LoupeDisplay/ProgressDisplay.swift": "seconds of a progress display, finite and far below Int.max",
         "Sources/LoupeRender/BarChart.swift": "canvas sizes from bounded text and row counts",
         "Sources/LoupeRender/Canvas.swift": "clamped to the canvas before the conversion",
         "Sources/LoupeRender/ChartFrame.swift": "canvas size from bounded options and text",
@@ -62,7 +62,6 @@ import Testing
         .init(file: "Sources/LoupeCLIP/Preprocess.swift", code: "func roundHalfEven(_ v: Double) -> Int { Int(v.rounded(.toNearestOrEven)) }"),
         .init(file: "Sources/LoupeBuiltins/AnalysisBuiltins.swift", code: "units = Contrast.randomUnits(max(1, Int((fraction * Double(units.count)).rounded(.up))), from: units, seed: 0).sorted()"),
         .init(file: "Sources/LoupeBuiltins/Widgets/ExploreWidget.swift", code: "let grid = Int(Double(t - 1).squareRoot().rounded())"),
-        .init(file: "Sources/LoupeBuiltins/Widgets/SteerWidget.swift", code: "let side = Int(Double(tokens - 1).squareRoot().rounded())"),
         .init(file: "Sources/LoupeBuiltins/Widgets/SteerWidget.swift", code: "CheckedNumber.exactInt(Double(v)).map(String.init) ?? NumberText.fixed(Double(v), digits: 2)"),
         .init(file: "Sources/LoupeBuiltins/Widgets/Widgets.swift", code: "let number: (Double) -> JSON = { integer ? .int(CheckedNumber.exactInt($0.rounded()) ?? 0) : .double($0) }"),
         .init(file: "Sources/LoupeBuiltins/TrainingBuiltins.swift", code: "try checkMemory(count: Int(min(floats, Double(Int.max / 8))), of: 4,"),
@@ -92,7 +91,7 @@ import Testing
         .init(file: "Sources/LoupeRender/ChartFrame.swift", code: "canvas = Canvas(width: Int(width.rounded()), height: Int((top + plotHeight + bottom + extra).rounded()))"),
         .init(file: "Sources/LoupeRender/Histogram.swift", code: "counts[min(bins - 1, max(0, Int(min(Double(bins), max(0, t * Double(bins))))))] += 1"),
         .init(file: "Sources/LoupeRender/Font.swift", code: "private static func pixels(_ size: Double) -> Int { max(1, min(512, Int(size.rounded()))) }"),
-        .init(file: "Sources/LoupeLanguage/Runtime/Progress.swift", code: "let s = Int(seconds.rounded())"),
+        .init(file: "Sources/LoupeDisplay/ProgressDisplay.swift", code: "let s = Int(seconds.rounded())"),
     ]
 
     static func sites() throws -> Set<Site> {

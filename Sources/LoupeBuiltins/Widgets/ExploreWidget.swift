@@ -1,6 +1,7 @@
 import Foundation
 import LoupeAnalysis
 import LoupeCLIP
+import LoupeDisplay
 import LoupeImage
 import LoupeJSON
 import LoupeLanguage

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeDisplay
 import LoupeJSON
 import LoupeLanguage
 

@@ -1,25 +1,14 @@
+import LoupeSites
+
 /// Where in a vision transformer an SAE reads and writes: which model, which
 /// block, which site in it and which tokens. Typed once, when the SAE is
 /// loaded or trained, from the metadata its file or activations carry; a
 /// value Loupe does not know is an error then, never a silent default later.
 package struct HookPoint: Sendable, Equatable {
-    /// The point in a block, spelt as SAELens's `hook_name` ends (`blocks.8.hook_resid_post`).
-    package enum Site: String, CaseIterable, Sendable {
-        case residPre = "resid_pre"
-        case attnOut = "attn_out"
-        case mlpOut = "mlp_out"
-        case residPost = "resid_post"
-        /// The projected image embedding (sae-for-vlm's `post_projection`),
-        /// recorded with the block count as its layer.
-        case embedding = "post_projection"
-    }
-
+    /// The point in the model (LoupeSites), spelt as SAELens's `hook_name` ends.
+    package typealias Site = ActivationSite
     /// The tokens of each image the SAE was trained on.
-    package enum Tokens: String, CaseIterable, Sendable {
-        case cls
-        case spatial
-        case all
-    }
+    package typealias Tokens = TokenSelection
 
     /// The model's name as recorded (`model_name`), when known.
     package var model: String?

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeJSON
+import LoupeLanguage
 
 /// A live progress display for long work: one output, replaced in place
 /// (`update_display_data` in Jupyter) at most about ten times a second, and a
@@ -69,21 +70,4 @@ public final class ProgressDisplay {
         let s = Int(seconds.rounded())
         return s < 3600 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m"
     }
-}
-
-/// Escapes text for inclusion in HTML, in element content and in quoted
-/// attributes alike: the one escaper every HTML output uses.
-public func escapeHTML(_ s: String) -> String {
-    var out = ""
-    for c in s {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(c)
-        }
-    }
-    return out
 }
