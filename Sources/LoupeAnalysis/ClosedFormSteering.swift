@@ -33,7 +33,7 @@ enum ClosedFormSteering {
                         shift: (Int, UnsafeMutablePointer<Float>) -> Void,
                         progress: (Int) -> Bool) -> Result {
         let n = classTokens.shape[0], w = head.width, d = head.embedDim, v = text.shape[0]
-        let temperature: Double = 100
+        let temperature = Double(SteeringDelta.temperature)
 
         // G = diag(gamma) P, and h = P^T beta projected on the words.
         let g = head.projection.copy()

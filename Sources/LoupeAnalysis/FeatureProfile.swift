@@ -32,6 +32,23 @@ package struct FeatureProfile: Sendable {
         activations = sae.encode(UnsafePointer(perImage.pointer), rows: n * t).column(latent)
     }
 
+    /// The latent's profile over `images`: their activations at the SAE's
+    /// place in `model` (every token), encoded.
+    package init(_ model: CLIPModel, sae: SparseAutoencoder, latent: Int, layer: Int, site: ActivationSite, tokens: TokenSelection,
+                 images: [RGBImage]) throws {
+        let acts = try model.activations(images: images, layer: layer, site: site, tokens: .all)
+        try self.init(sae, latent: latent, tokens: acts, selection: tokens)
+    }
+
+    /// Monosemanticity of this latent alone: its image-level activation (the
+    /// mean over the SAE's tokens) scored against the images' `embeddings`
+    /// [images, D]; nil when it is constant on these images. Needs two images.
+    package func monosemanticity(embeddings: Tensor) -> Double? {
+        let imageLevel = (0..<images).map { i in selected.map { activations[i * tokensPerImage + $0] }.reduce(0, +) / Float(selected.count) }
+        return Monosemanticity.scores(activations: imageLevel, images: images, latents: 1,
+                                      embeddings: embeddings.toArray(), dim: embeddings.shape[1])[0]
+    }
+
     /// From codes of every token already encoded ([images × tokens] rows),
     /// so a widget that shows many latents encodes once.
     package init(latent: Int, codes: SparseCodes, images: Int, tokensPerImage: Int, selection: TokenSelection) throws {
@@ -97,21 +114,8 @@ package struct FeatureSteering: Sendable {
         self.delta = delta
     }
 
-    /// softmax_v(100 <e, t_v>) per row of normalised image embeddings, through one BLAS product.
+    /// softmax_v(100 <e, t_v>) per row of normalised image embeddings.
     package static func probabilities(_ images: Tensor, text: Tensor) -> [Float] {
-        let (n, d, v) = (images.shape[0], images.shape[1], text.shape[0])
-        var logits = [Float](repeating: 0, count: n * v)
-        logits.withUnsafeMutableBufferPointer { out in
-            BLAS.gemm(m: n, n: v, k: d, a: images.pointer, lda: d, b: text.pointer, ldb: d, transB: true,
-                      c: out.baseAddress!, ldc: v, alpha: 100)
-        }
-        for r in 0..<n {
-            let row = logits[(r * v)..<((r + 1) * v)]
-            let peak = row.max() ?? 0
-            var total: Float = 0
-            for j in 0..<v { logits[r * v + j] = exp(logits[r * v + j] - peak); total += logits[r * v + j] }
-            for j in 0..<v { logits[r * v + j] /= total }
-        }
-        return logits
+        CLIPModel.zeroShotProbabilities(images: images, text: text, scale: SteeringDelta.temperature).toArray()
     }
 }

@@ -18,24 +18,20 @@ package enum Intervention {
         for (latent, value) in clamp { targets[latent] = value }
         let d = sae.dIn
         var hooks = HookSet()
-        hooks.add(layer: layer, site: site) { buffer in
-            let range = tokens.range(tokens: buffer.tokens)
-            for item in 0..<buffer.batch {
-                let start = buffer.pointer + (item * buffer.tokens + range.lowerBound) * buffer.width
-                let codes = sae.encode(UnsafePointer(start), rows: range.count)
-                // An SAE that normalises its input writes back at each token's own scale.
-                let scales = sae.inputNormalization.outputScales(start, rows: range.count, width: d)
-                for row in 0..<range.count {
-                    var current: [Int: Float] = [:]
-                    for (latent, value) in codes.row(row) where targets[latent] != nil { current[latent] = value }
-                    let x = start + row * d
-                    for (latent, target) in targets {
-                        let delta = (target - (current[latent] ?? 0)) * scales[row]
-                        if delta == 0 { continue }
-                        sae.wDec.withUnsafeBufferPointer { w in
-                            let column = w.baseAddress! + latent * d
-                            for c in 0..<d { x[c] += delta * column[c] }
-                        }
+        hooks.add(layer: layer, site: site, tokens: tokens) { start, rows, _ in
+            let codes = sae.encode(UnsafePointer(start), rows: rows)
+            // An SAE that normalises its input writes back at each token's own scale.
+            let scales = sae.inputNormalization.outputScales(start, rows: rows, width: d)
+            for row in 0..<rows {
+                var current: [Int: Float] = [:]
+                for (latent, value) in codes.row(row) where targets[latent] != nil { current[latent] = value }
+                let x = start + row * d
+                for (latent, target) in targets {
+                    let delta = (target - (current[latent] ?? 0)) * scales[row]
+                    if delta == 0 { continue }
+                    sae.wDec.withUnsafeBufferPointer { w in
+                        let column = w.baseAddress! + latent * d
+                        for c in 0..<d { x[c] += delta * column[c] }
                     }
                 }
             }

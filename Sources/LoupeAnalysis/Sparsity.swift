@@ -12,11 +12,14 @@ package struct TokenSparsity: Sendable {
     package let spatial: [Double]
     package let images: Int
     package let patches: Int
+    /// Side of the patch grid (the model's), when the patches are its patches.
+    package let grid: Int?
 
     /// Encodes every token of `perImage` ([images, tokens, width], CLS first)
     /// with `sae`. The SAE reads all token types here, whatever it was
     /// trained on, so that the two types are compared on equal terms.
-    package static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor) throws -> TokenSparsity {
+    /// `grid`: the patch grid's side, from the model's config.
+    package static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor, grid: Int?) throws -> TokenSparsity {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
         guard t >= 2 else { throw AnalysisError.tooFewTokens(t) }
@@ -28,7 +31,7 @@ package struct TokenSparsity: Sendable {
             cls.append(Double(codes.row(i * t).count))
             for p in 1..<t { spatial.append(Double(codes.row(i * t + p).count)) }
         }
-        return TokenSparsity(cls: cls, spatial: spatial, images: n, patches: t - 1)
+        return TokenSparsity(cls: cls, spatial: spatial, images: n, patches: t - 1, grid: grid.flatMap { $0 * $0 == t - 1 ? $0 : nil })
     }
 
     package var meanCLS: Double { Self.mean(cls) }
@@ -39,12 +42,6 @@ package struct TokenSparsity: Sendable {
         var map = [Double](repeating: 0, count: patches)
         for i in 0..<images { for p in 0..<patches { map[p] += spatial[i * patches + p] } }
         return map.map { $0 / Double(max(1, images)) }
-    }
-
-    /// Side of the patch grid, when the patches form a square.
-    package var grid: Int? {
-        let g = Int(Double(patches).squareRoot().rounded())
-        return g * g == patches ? g : nil
     }
 
     /// Mean L0 of the central patches against the border ring of the grid

@@ -12,13 +12,8 @@ package enum Splice {
     package static func reconstructing(with sae: SparseAutoencoder, layer: Int, site: ActivationSite,
                                       tokens: TokenSelection) -> HookSet {
         var hooks = HookSet()
-        hooks.add(layer: layer, site: site) { buffer in
-            let range = tokens.range(tokens: buffer.tokens)
-            for item in 0..<buffer.batch {
-                let start = buffer.pointer + (item * buffer.tokens + range.lowerBound) * buffer.width
-                let reconstruction = sae.reconstruct(UnsafePointer(start), rows: range.count)
-                start.update(from: reconstruction, count: range.count * buffer.width)
-            }
+        hooks.add(layer: layer, site: site, tokens: tokens) { start, rows, width in
+            start.update(from: sae.reconstruct(UnsafePointer(start), rows: rows), count: rows * width)
         }
         return hooks
     }

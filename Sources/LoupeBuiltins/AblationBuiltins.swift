@@ -58,7 +58,7 @@ extension CallContext {
             do {
                 try SelectionOverlap.check(selection: d.identities, evaluation: evaluation,
                                            selectionName: "'\(selecting):'", evaluationName: "'\(key):'")
-            } catch { throw languageError(error, at: spanOf(key)) }
+            } catch { throw LoupeError(error, at: spanOf(key)) }
         }
     }
 }
@@ -172,7 +172,7 @@ func registerAblationBaselines(_ r: Registry) {
                                        options: ChartOptions(width: 520, height: 320, title: "Worst-group accuracy with 95% intervals, layer \(layer)",
                                                              yLabel: "accuracy", density: figureDensity))
             return .object(FigureObject(kind: "Figure", table: table, image: chart))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 
     r.type("CLIP").addMethod(BuiltinFunction("ablationSweep", [
@@ -263,7 +263,7 @@ func registerAblationBaselines(_ r: Registry) {
                                         options: ChartOptions(title: "Worst-group accuracy after ablation (95% intervals)", xLabel: "layer",
                                                               yLabel: "worst-group accuracy", density: figureDensity))
             figure = .object(FigureObject(kind: "Figure", table: table, image: chart))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         return try ctx.finished(figure, progress: "stopped after \(layersDone) layers",
                                 kept: "the figure of the layers done")
     })

@@ -32,7 +32,7 @@ public final class ActivationsObject: HostObject {
     init(tensor: Tensor, layer: Int, site: ActivationSite, tokens: TokenSelection, model: String, clip: CLIPModel? = nil) {
         storage = .memory(tensor)
         shape = tensor.shape
-        metadata = SAEMetadata(model: model, layer: layer, site: HookPoint.Site(site).rawValue, tokens: HookPoint.Tokens(tokens).rawValue)
+        metadata = SAEMetadata(model: model, layer: layer, site: site.rawValue, tokens: tokens.rawValue)
         self.clip = clip
     }
 
@@ -158,7 +158,7 @@ func registerActivations(_ r: Registry) {
                 progress.update(done: finished)
                 return !stop.isRequested
             }
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         progress.finish(done: done, interrupted: ctx.interrupted)
         try ctx.checkInterruptUnless(done > 0)
         return try ctx.finished(.object(ActivationsObject(tensor: tensor, layer: layer, site: site, tokens: tokens,
@@ -212,9 +212,9 @@ private func cacheActivations(_ ctx: CallContext, model: CLIPModel, layer: Int, 
     do {
         caching = try ActivationCaching(model: model, layer: layer, site: site, tokens: tokens, dataset: ctx.datasetName("images"),
                                         imageIDs: ids, shardImages: shardImages, folder: folder, image: { DecodedImage(try image($0)) })
-    } catch { throw languageError(error, at: ctx.span) }
+    } catch { throw LoupeError(error, at: ctx.span) }
     let plan = caching.plan
-    do { try caching.prepare() } catch { throw languageError(error, at: ctx.spanOf("to")) }
+    do { try caching.prepare() } catch { throw LoupeError(error, at: ctx.spanOf("to")) }
     try ctx.checkMemory(count: plan.shardImages * plan.tokensPerImage * plan.width, of: 4, for: "one shard of \(plan.shardImages) images (use a smaller shardImages:)")
     let stop = ctx.interpreter.interrupt
     let progress = ProgressDisplay(output: ctx.interpreter.output, title: "Caching layer \(layer) to \(folder)", total: count)
@@ -224,7 +224,7 @@ private func cacheActivations(_ ctx: CallContext, model: CLIPModel, layer: Int, 
             progress.update(done: count - total + done)
             return !stop.isRequested
         }
-    } catch { throw languageError(error, at: ctx.span) }
+    } catch { throw LoupeError(error, at: ctx.span) }
     let shardsDone = plan.shardCount - outcome.missing
     var details = [("shards", "\(shardsDone)/\(plan.shardCount)")]
     if outcome.skipped > 0 { details.append(("already complete", "\(outcome.skipped)")) }
@@ -234,7 +234,7 @@ private func cacheActivations(_ ctx: CallContext, model: CLIPModel, layer: Int, 
                          + "they are kept, and running the same command again writes the rest", at: ctx.span)
     }
     do { return .object(ActivationsObject(cache: try ShardedActivationSource(folder: folder), clip: model)) }
-    catch { throw languageError(error, at: ctx.span) }
+    catch { throw LoupeError(error, at: ctx.span) }
 }
 
 extension CallContext {

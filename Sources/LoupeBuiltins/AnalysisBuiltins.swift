@@ -140,21 +140,12 @@ func registerAnalyses(_ r: Registry) {
         Parameter("count", type: "Int", default: .int(16)),
     ], returns: "Image", doc: "The images on which a latent fires most (its largest activation over the image's tokens), "
        + "as a captioned grid with the patches where it fires highlighted.") { ctx in
-        let object = ctx.sae()
-        let place = try object.placement(at: ctx.span)
-        let feature = try ctx.latent("feature")
-        let d = try ctx.nonEmptyDataset("in")
         do {
-            let images = try d.allImages(ctx.interpreter)
-            let perToken = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
-            let profile = try FeatureProfile(object.sae, latent: feature, tokens: perToken, selection: place.tokens)
-            guard !profile.ranking.isEmpty else {
-                throw LoupeError(.value, "latent \(feature) never fires on these \(d.count) images", at: ctx.spanOf("feature"))
-            }
+            let (place, d, images, profile) = try ctx.firingProfile(latent: "feature")
             let picture = try topImagesGrid(profile, images: images, captions: (0..<d.count).map { d.caption($0) }, clip: place.clip,
                                             count: try ctx.int("count"))
-            return .object(ImageObject(picture, caption: "latent \(feature)"))
-        } catch { throw languageError(error, at: ctx.span) }
+            return .object(ImageObject(picture, caption: "latent \(profile.latent)"))
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 
     r.type("SAE").addMethod(BuiltinFunction("contrast", [
@@ -199,7 +190,7 @@ func registerAnalyses(_ r: Registry) {
         do {
             let order = Contrast.rankNeurons(with: try stream(with), without: try stream(without))
             return .array(order.prefix(max(0, try ctx.int("top"))).map { .int($0) })
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 
     r.type("CLIP").addMethod(BuiltinFunction("steerability", [
@@ -235,7 +226,7 @@ func registerAnalyses(_ r: Registry) {
         let vocabulary: [String]
         if ctx.has("vocabulary") { vocabulary = try ctx.vocabulary() }
         else if let preset {
-            do { vocabulary = Array(try EnglishWords.load().prefix(preset.vocabularySize)) } catch { throw languageError(error, at: ctx.span) }
+            do { vocabulary = Array(try EnglishWords.load().prefix(preset.vocabularySize)) } catch { throw LoupeError(error, at: ctx.span) }
         } else { throw ctx.valueError("vocabulary", "give the words to steer towards, e.g. vocabulary: vocabulary(.english), or preset: .joseph2025") }
         var d = try ctx.nonEmptyDataset("images")
         if let preset {
@@ -306,7 +297,7 @@ func registerAnalyses(_ r: Registry) {
                 progress.update(done: done)
                 return !stop.isRequested
             }
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         progress.finish(done: result.scores.count, interrupted: ctx.interrupted)
         try ctx.checkInterruptUnless(!result.scores.isEmpty)
         return try ctx.finished(.object(SteerabilityObject(result, label: label + presetNote, coverage: coverage)),
@@ -348,7 +339,7 @@ func registerAnalyses(_ r: Registry) {
         do {
             return .object(ImageObject(try Chart.histogram(s.result.scores, bins: 40, options: ChartOptions(
                 title: s.summary, xLabel: "steerability S", yLabel: "units", logY: true, density: figureDensity)), caption: "steerability"))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     steer.addMethod(BuiltinFunction("compare", [
         Parameter(nil, name: "other", type: "Steerability", doc: "another measurement, e.g. the neuron baseline"),
@@ -377,16 +368,7 @@ func registerAnalyses(_ r: Registry) {
                     title: s.label, xLabel: "steerability S", yLabel: "units", logY: true, density: figureDensity), colour: Colour.series[k])
             }
             return .object(FigureObject(kind: "Figure", table: table, image: arrange(charts, vertical: false)))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     r.add(steer)
-
-    registerMonosemanticity(r)
-    registerSteerabilitySweeps(r)
-    registerSparsity(r)
-    registerFeaturePage(r)
-    registerAblationBaselines(r)
-    registerTypographicDefence(r)
-    registerEvidence(r)
-    registerGroundTruth(r)
 }

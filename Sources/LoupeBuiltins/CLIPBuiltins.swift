@@ -80,13 +80,6 @@ extension CallContext {
     }
 }
 
-/// Engine errors (CLIP, SAE, rendering) already say what to do; the
-/// language only adds where.
-func languageError(_ error: Error, at span: SourceSpan) -> LoupeError {
-    if let e = error as? LoupeError { return e }
-    return LoupeError(.value, "\(error)", at: span)
-}
-
 func registerCLIP(_ r: Registry) {
     let clip = BuiltinType("CLIP", doc: "A CLIP model: image and text towers, zero-shot classification, embeddings and "
                            + "the image tower's activations at every layer.")
@@ -119,7 +112,7 @@ func registerCLIP(_ r: Registry) {
         guard !labels.isEmpty else { throw ctx.valueError("labels", "give at least one label") }
         let (images, captions) = try ctx.images("images")
         let probabilities: Tensor
-        do { probabilities = try ctx.clip().classify(images: images, labels: labels) } catch { throw languageError(error, at: ctx.span) }
+        do { probabilities = try ctx.clip().classify(images: images, labels: labels) } catch { throw LoupeError(error, at: ctx.span) }
         let p = probabilities.toArray()
         if images.count == 1 {
             let order = labels.indices.sorted { p[$0] > p[$1] }
@@ -146,7 +139,7 @@ func registerCLIP(_ r: Registry) {
             guard ctx.has("images") else { throw LoupeError(.argument, "embed needs images or text: [...]", at: ctx.span) }
             let (images, _) = try ctx.images("images")
             return .object(EmbeddingsObject(ctx.clip().embed(images: images), source: "\(images.count) images"))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     r.add(clip)
     r.add(BuiltinType("Embeddings", doc: "L2-normalised CLIP embeddings, one row per image or text.", isGlobal: false))

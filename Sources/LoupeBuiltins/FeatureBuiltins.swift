@@ -16,8 +16,8 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
     let order = ranking.prefix(max(1, count))
     let peaks = profile.peaks
     let t = profile.tokensPerImage
-    let grid = Int(Double(t - 1).squareRoot().rounded())
-    let spatial = t > 1 && grid * grid == t - 1 && profile.selected.upperBound == t
+    let grid = clip.config.patchGrid(patches: t - 1) ?? 0
+    let spatial = grid > 0 && profile.selected.upperBound == t
     let tiles = try order.map { i -> RGBImage in
         let cropped = clip.preprocessor.croppedImage(DecodedImage(images[i]))
         guard spatial else { return cropped }
@@ -26,6 +26,25 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
     return try ImageGrid.render(tiles, captions: order.map { String(format: "%.2f · %@", peaks[$0], captions[$0]) }, cellSize: cellSize,
                                 title: "Latent \(profile.latent): fires on \(ranking.count) of \(profile.images) images; the top \(order.count) by its "
                                     + "largest activation over the image's tokens", density: density)
+}
+
+extension CallContext {
+    /// What `sae.topImages` and `sae.feature` start from: the receiver SAE's
+    /// place, the dataset `in`, its images and the profile of the latent
+    /// argument `latent` over them, refused when it never fires there.
+    func firingProfile(latent key: String) throws -> (place: SAEPlacement, dataset: DatasetObject, images: [RGBImage], profile: FeatureProfile) {
+        let object = sae()
+        let place = try object.placement(at: span)
+        let latent = try self.latent(key)
+        let d = try nonEmptyDataset("in")
+        let images = try d.allImages(interpreter)
+        let profile = try FeatureProfile(place.clip, sae: object.sae, latent: latent, layer: place.layer, site: place.site,
+                                         tokens: place.tokens, images: images)
+        guard !profile.ranking.isEmpty else {
+            throw LoupeError(.value, "latent \(latent) never fires on these \(d.count) images", at: spanOf(key))
+        }
+        return (place, d, images, profile)
+    }
 }
 
 func registerFeaturePage(_ r: Registry) {
@@ -40,19 +59,12 @@ func registerFeaturePage(_ r: Registry) {
        + "the histogram of its non-zero activations, its density (fraction of tokens it fires on), its monosemanticity "
        + "over the images and, with a vocabulary, the words it steers towards (Delta p(v) with it clamped, and S).") { ctx in
         let object = ctx.sae()
-        let place = try object.placement(at: ctx.span)
-        let latent = try ctx.latent("latent")
-        let d = try ctx.nonEmptyDataset("in")
         let vocabulary = ctx.has("vocabulary") ? try ctx.vocabulary() : []
         let steerCount = try ctx.int("steerImages")
         guard steerCount >= 1 else { throw ctx.valueError("steerImages", "steer at least one image") }
         do {
-            let images = try d.allImages(ctx.interpreter)
-            let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
-            let profile = try FeatureProfile(object.sae, latent: latent, tokens: acts, selection: place.tokens)
-            guard !profile.ranking.isEmpty else {
-                throw LoupeError(.value, "latent \(latent) never fires on these \(d.count) images", at: ctx.spanOf("latent"))
-            }
+            let (place, d, images, profile) = try ctx.firingProfile(latent: "latent")
+            let latent = profile.latent
             let grid = try topImagesGrid(profile, images: images, captions: (0..<d.count).map { d.caption($0) }, clip: place.clip,
                                          count: try ctx.int("count"))
             let firing = profile.firing
@@ -66,11 +78,7 @@ func registerFeaturePage(_ r: Registry) {
             // Monosemanticity of this latent alone: its image-level activation
             // (the mean over the SAE's tokens) against the images' embeddings.
             if d.count >= 2 {
-                let t = profile.tokensPerImage, selected = profile.selected
-                let imageLevel = (0..<d.count).map { i in selected.map { profile.activations[i * t + $0] }.reduce(0, +) / Float(selected.count) }
-                let embeddings = place.clip.embed(images: images)
-                let ms = Monosemanticity.scores(activations: imageLevel, images: d.count, latents: 1,
-                                                embeddings: embeddings.toArray(), dim: embeddings.shape[1])[0]
+                let ms = profile.monosemanticity(embeddings: place.clip.embed(images: images))
                 rows.append(["monosemanticity", ms.map(Value.double) ?? .string("undefined (constant on these images)")])
             }
             let histogram = try Chart.histogram(firing.map(Double.init), bins: 30, options: ChartOptions(
@@ -94,7 +102,7 @@ func registerFeaturePage(_ r: Registry) {
             let table = TableObject(title: "Feature \(latent) of the layer-\(place.layer) SAE over \(d.count) images",
                                     columns: ["measure", "value"], rows: rows)
             return .object(FigureObject(kind: "Feature", table: table, image: page))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     let feature = BuiltinType("Feature", doc: "A feature page: top images, activation histogram, density and steering of one latent.",
                               isGlobal: false)

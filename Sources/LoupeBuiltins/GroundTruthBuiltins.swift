@@ -76,7 +76,7 @@ func registerGroundTruth(_ r: Registry) {
             let recovery = try GroundTruthRecovery.measure(activations: activations, images: d.count, units: object.sae.dSAE,
                                                            labels: labels, signed: false)
             return .object(GroundTruthObject(recovery, unit: "latent", source: d.source.description))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     r.type("CLIP").addMethod(BuiltinFunction("groundTruth", [
         Parameter("neurons", type: "Int", doc: "the layer whose residual coordinates to score"),
@@ -93,7 +93,7 @@ func registerGroundTruth(_ r: Registry) {
             let recovery = try GroundTruthRecovery.measure(activations: Contrast.imageMeans(stream), images: d.count,
                                                            units: model.config.vision.width, labels: labels, signed: true)
             return .object(GroundTruthObject(recovery, unit: "neuron", source: d.source.description))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 
     let truth = BuiltinType("GroundTruth", doc: "How well single units recover the toy world's known attribute values.", isGlobal: false)

@@ -176,7 +176,7 @@ func registerMonosemanticity(_ r: Registry) {
             return .object(try monosemanticity(activations: activations, units: object.sae.dSAE, unit: "latent", dataset: d,
                                                images: images, similarity: similarity, tokens: tokens, site: place.site,
                                                caveat: caveats.joined(separator: "\nnote: ")))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 
     r.type("CLIP").addMethod(BuiltinFunction("monosemanticity", [
@@ -196,7 +196,7 @@ func registerMonosemanticity(_ r: Registry) {
             let perToken = try model.activations(images: images, layer: layer, site: .residPost, tokens: tokens)
             return .object(try monosemanticity(activations: Contrast.imageMeans(perToken), units: perToken.shape[2], unit: "neuron",
                                                dataset: d, images: images, similarity: similarity, tokens: tokens))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 
     let ms = BuiltinType("Monosemanticity", doc: "Monosemanticity scores of an SAE's latents (or a layer's neurons) over a set of images.",
@@ -252,7 +252,7 @@ func registerMonosemanticity(_ r: Registry) {
             do {
                 return .object(ImageObject(try m.gallery(chosen, perUnit: perUnit),
                                            caption: "\(top ? "most" : "least") monosemantic \(m.unit)s"))
-            } catch { throw languageError(error, at: ctx.span) }
+            } catch { throw LoupeError(error, at: ctx.span) }
         })
     }
     r.add(ms)

@@ -102,7 +102,7 @@ extension SAEObject {
         // The embedding has one place, after every block, whatever a file recorded as its layer.
         guard let layer = site.isInBlock ? hook.layer : model.embeddingLayer else { throw SAEPlacementProblem.unknownLayer.error(at: span) }
         do { try sae.checkInputWidth(model.siteWidth(site), for: "this CLIP's activations at \(site.rawValue)") } catch {
-            throw languageError(error, at: span)
+            throw LoupeError(error, at: span)
         }
         return SAEPlacement(clip: model, layer: layer, site: site, tokens: hook.tokens)
     }
@@ -185,18 +185,18 @@ func registerSAE(_ r: Registry) {
                 try loaded.checkInputWidth(model.siteWidth(site), for: "this CLIP's activations at \(site.rawValue)")
             }
             return .object(SAEObject(loaded, clip: model))
-        } catch { throw languageError(error, at: ctx.spanOf("path")) }
+        } catch { throw LoupeError(error, at: ctx.spanOf("path")) }
     })
     sae.addMethod(BuiltinFunction("save", [Parameter(nil, name: "path", type: "String", doc: "a folder, created if missing")],
                                   doc: "Saves in SAELens's layout (sae_weights.safetensors + cfg.json), atomically.") { ctx in
-        do { try ctx.sae().sae.save(to: try ctx.string("path")) } catch { throw languageError(error, at: ctx.spanOf("path")) }
+        do { try ctx.sae().sae.save(to: try ctx.string("path")) } catch { throw LoupeError(error, at: ctx.spanOf("path")) }
         return .void
     })
     sae.addMethod(BuiltinFunction("metrics", [Parameter(nil, name: "activations", type: "Activations")], returns: "Table",
                                   doc: "MSE, explained variance, L0, dead and dense fractions and reconstruction cosine similarity.") { ctx in
         let acts = try ctx.activations("activations")
         let m: SAEMetrics
-        do { m = try ctx.sae().sae.metrics(try acts.source()) } catch { throw languageError(error, at: ctx.span) }
+        do { m = try ctx.sae().sae.metrics(try acts.source()) } catch { throw LoupeError(error, at: ctx.span) }
         let rows: [[Value]] = [
             ["tokens", .int(m.tokens)], ["mse", .double(m.mse)], ["explained variance", .double(m.explainedVariance)],
             ["L0", .double(m.l0)], ["dead fraction", .double(m.deadFraction)], ["dense fraction", .double(m.denseFraction)],
@@ -209,14 +209,14 @@ func registerSAE(_ r: Registry) {
                                   + "with the dead and dense counts in the title.") { ctx in
         let acts = try ctx.activations("activations")
         let density: [Double]
-        do { density = try ctx.sae().sae.density(try acts.source()) } catch { throw languageError(error, at: ctx.span) }
+        do { density = try ctx.sae().sae.density(try acts.source()) } catch { throw LoupeError(error, at: ctx.span) }
         let dead = density.filter { $0 == 0 }.count, dense = density.filter { $0 > SAEMetrics.denseThreshold }.count
         let logs = density.filter { $0 > 0 }.map { log10($0) }
         guard !logs.isEmpty else { throw LoupeError(.value, "every latent is dead on these activations", at: ctx.span) }
         let options = ChartOptions(title: "Feature density: \(dead) dead, \(dense) dense of \(density.count)",
                                    xLabel: "log10 fraction of tokens", yLabel: "latents", density: figureDensity)
         do { return .object(ImageObject(try Chart.histogram(logs, bins: 40, options: options), caption: "feature density")) }
-        catch { throw languageError(error, at: ctx.span) }
+        catch { throw LoupeError(error, at: ctx.span) }
     })
     sae.addMethod(BuiltinFunction("l0Map", [Parameter(nil, name: "image", type: "Image")], returns: "Image",
                                   doc: "How many latents fire on each patch, as a heatmap over the image.") { ctx in
@@ -226,8 +226,10 @@ func registerSAE(_ r: Registry) {
         let image = try ctx.object("image", as: ImageObject.self, named: "an Image")
         do {
             let acts = try clip.activations(images: [image.image], layer: place.layer, site: place.site, tokens: .spatial)
-            let tokens = acts.shape[1], grid = Int(Double(tokens).squareRoot().rounded())
-            guard grid * grid == tokens else { throw LoupeError(.value, "\(tokens) spatial tokens do not form a square grid", at: ctx.span) }
+            let tokens = acts.shape[1]
+            guard let grid = clip.config.patchGrid(patches: tokens) else {
+                throw LoupeError(.value, "\(tokens) spatial tokens are not this model's patches", at: ctx.span)
+            }
             let codes = try object.sae.encode(acts.toArray(), width: acts.shape[2])
             let l0 = (0..<tokens).map { Double(codes.row($0).count) }
             let cropped = clip.preprocessor.croppedImage(DecodedImage(image.image))
@@ -235,7 +237,7 @@ func registerSAE(_ r: Registry) {
                                           title: "L0 per patch (mean \(String(format: "%.1f", l0.reduce(0, +) / Double(tokens))))",
                                           label: "active latents", density: figureDensity)
             return .object(ImageObject(map, caption: "L0 map"))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     sae.addMethod(BuiltinFunction("zeroShot", [
         Parameter(nil, name: "images", type: "Dataset", doc: "labelled images: toy-world scenes, or a folder of class sub-folders"),
@@ -256,7 +258,7 @@ func registerSAE(_ r: Registry) {
         do {
             result = try Splice.accuracy(place.clip, sae: object.sae, layer: place.layer, site: place.site, tokens: place.tokens,
                                          images: try d.allImages(ctx.interpreter), truth: truth, prompts: prompts)
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         return .object(TableObject(title: "Zero-shot \(attribute) accuracy over \(d.count) images, SAE at layer \(place.layer)",
                                    columns: ["measure", "value"],
                                    rows: [["without SAE", .double(result.clean)], ["with SAE spliced in", .double(result.spliced)],

@@ -67,7 +67,7 @@ public final class Session {
             return .failure(error: error, traceback: Diagnostics.traceback(error, source: interpreter.source, color: color),
                             pages: interpreter.pages)
         } catch {
-            let e = LoupeError(.value, "\(error)")
+            let e = LoupeError(error, at: nil)
             return .failure(error: e, traceback: Diagnostics.traceback(e, source: interpreter.source, color: color), pages: interpreter.pages)
         }
     }

@@ -71,12 +71,12 @@ func registerSparsity(_ r: Registry) {
         do {
             let acts = try place.clip.activations(images: try d.allImages(ctx.interpreter), layer: place.layer,
                                                   site: place.site, tokens: .all)
-            let s = try TokenSparsity.measure(object.sae, tokens: acts)
+            let s = try TokenSparsity.measure(object.sae, tokens: acts, grid: place.clip.config.patchGrid(patches: acts.shape[1] - 1))
             let title = String(format: "L0 at layer %d over %d images: CLS %.1f, spatial %.1f", place.layer, d.count,
                                s.meanCLS, s.meanSpatial)
             let figure = try sparsityFigure(s, title: title)
             return .object(SparsityObject(s, table: figure.table, image: figure.image))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     let sparsity = BuiltinType("Sparsity", doc: "L0 of an SAE by token type over a set of images.", isGlobal: false)
     addFigureMembers(to: sparsity)
@@ -104,7 +104,8 @@ func registerSparsity(_ r: Registry) {
             for object in objects {
                 let place = try object.placement(at: ctx.spanOf("saes"))
                 let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
-                measured.append((place.layer, try TokenSparsity.measure(object.sae, tokens: acts)))
+                measured.append((place.layer, try TokenSparsity.measure(object.sae, tokens: acts,
+                                                                                   grid: place.clip.config.patchGrid(patches: acts.shape[1] - 1))))
             }
             measured.sort { $0.layer < $1.layer }
             let table = TableObject(title: "L0 by layer over \(d.count) images", columns: ["layer", "CLS L0", "spatial L0", "spatial / CLS"],
@@ -118,7 +119,7 @@ func registerSparsity(_ r: Registry) {
                                         options: ChartOptions(title: "L0 by layer and token type", xLabel: "layer",
                                                               yLabel: "mean active latents per token", density: figureDensity))
             return .object(FigureObject(kind: "Figure", table: table, image: chart))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
     let figure = BuiltinType("Figure", doc: "A chart with the table of numbers behind it.", isGlobal: false)
     addFigureMembers(to: figure)

@@ -4,7 +4,10 @@ import LoupeLanguage
 /// kernel, `loupe run` and the tests use. The language core (LoupeLanguage)
 /// knows none of them: it evaluates whatever a registry holds.
 extension Registry {
-    /// The registry with every builtin of the language.
+    /// The registry with every builtin of the language: every `register…`
+    /// call is here. Types are made before methods are attached to them
+    /// (`r.type`), so the order of these calls does not matter, and a name
+    /// registered twice is refused (`Registry.conflicts`).
     public static let standard: Registry = {
         let r = Registry()
         registerCore(r)
@@ -19,6 +22,14 @@ extension Registry {
         registerTraining(r)
         registerTrainingHistory(r)
         registerAnalyses(r)
+        registerMonosemanticity(r)
+        registerSteerabilitySweeps(r)
+        registerSparsity(r)
+        registerFeaturePage(r)
+        registerAblationBaselines(r)
+        registerTypographicDefence(r)
+        registerEvidence(r)
+        registerGroundTruth(r)
         registerZeroShot(r)
         registerSampling(r)
         registerVocabularies(r)

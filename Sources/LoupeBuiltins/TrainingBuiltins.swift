@@ -171,7 +171,7 @@ func registerTraining(_ r: Registry) {
             do {
                 result = try SAETrainer.train(source: try acts.source(trainingSeed: options.seed), options: options,
                                               shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { display.update($0) }
-            } catch { throw languageError(error, at: ctx.span) }
+            } catch { throw LoupeError(error, at: ctx.span) }
             display.finish(result)
             lastDone = result.stepsDone
             if result.interrupted && seedCount != nil { break }   // a partly trained seed is not one of the seeds
@@ -220,11 +220,11 @@ func registerTraining(_ r: Registry) {
         do {
             results = try SAETrainer.sweep(source: try acts.source(trainingSeed: runs[0].seed), runs: runs,
                                            shouldStop: { [stop = ctx.interpreter.interrupt] in stop.isRequested }) { displays[$0].update($1) }
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         for (display, result) in zip(displays, results) { display.finish(result) }
         let saes = zip(results, runs).map { SAEObject($0.sae, clip: acts.clip, training: TrainingRecord($0, steps: $1.steps)) }
         let sweep: SweepObject
-        do { sweep = try SweepObject(saes: saes, results: results, runs: runs, activations: acts) } catch { throw languageError(error, at: ctx.span) }
+        do { sweep = try SweepObject(saes: saes, results: results, runs: runs, activations: acts) } catch { throw LoupeError(error, at: ctx.span) }
         return try ctx.finished(.object(sweep), progress: "stopped at step \(results[0].stepsDone) of \(runs[0].steps)",
                                 kept: "every SAE as trained so far")
     })

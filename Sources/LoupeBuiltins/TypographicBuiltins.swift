@@ -128,7 +128,7 @@ func registerTypographicDefence(_ r: Registry) {
                                               options: ChartOptions(width: 560, height: 340, title: "Zero-shot \(attribute) accuracy with 95% intervals",
                                                                     yLabel: "accuracy", density: figureDensity))
             figure = .object(FigureObject(kind: "Figure", table: table, image: chart))
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         return figure
     })
 }

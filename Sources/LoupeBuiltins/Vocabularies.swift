@@ -137,7 +137,7 @@ func registerVocabularies(_ r: Registry) {
             case "clipTokens": list = Vocabularies.clipWords
             default: list = .success(Vocabularies.sceneWords)
             }
-            do { words = try list.get() } catch { throw languageError(error, at: ctx.span) }
+            do { words = try list.get() } catch { throw LoupeError(error, at: ctx.span) }
         }
         return .array(words.prefix(count).map { .string($0) })
     })

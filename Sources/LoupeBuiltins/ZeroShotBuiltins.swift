@@ -107,7 +107,7 @@ func registerZeroShot(_ r: Registry) {
         let probabilities: [Float]
         do {
             probabilities = try model.classify(images: try d.allImages(ctx.interpreter), labels: prompts).toArray()
-        } catch { throw languageError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         var counts = [Int](repeating: 0, count: classes.count), correct = counts
         for i in 0..<d.count {
             let row = probabilities[(i * classes.count)..<((i + 1) * classes.count)]

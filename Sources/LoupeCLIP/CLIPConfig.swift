@@ -41,6 +41,10 @@ package struct CLIPConfig: Sendable, Equatable {
     /// Vision tokens: one class token plus one per patch.
     package var visionTokens: Int { gridSize * gridSize + 1 }
 
+    /// The patch grid's side when `patches` tokens are this model's patches
+    /// (an image's tokens without the class token); nil otherwise.
+    package func patchGrid(patches: Int) -> Int? { patches == gridSize * gridSize ? gridSize : nil }
+
     /// The architecture's usual name when it is a known one, e.g. "ViT-B/32".
     package var architectureName: String {
         let family: String

@@ -128,9 +128,17 @@ extension CLIPModel {
 
     /// softmax(logitScale · I · Tᵀ) per row, for normalised embeddings.
     package func zeroShot(imageEmbeddings: Tensor, textEmbeddings: Tensor) -> Tensor {
-        let logits = imageEmbeddings.matmul(textEmbeddings, transposeOther: true)
+        Self.zeroShotProbabilities(images: imageEmbeddings, text: textEmbeddings, scale: logitScale)
+    }
+
+    /// softmax over the texts of `scale` · I · Tᵀ, per row of normalised
+    /// image embeddings [images, D] against normalised text embeddings
+    /// [texts, D]: zero-shot probabilities, computed here and nowhere else in
+    /// float32 (the steering papers fix `scale` at 100).
+    package static func zeroShotProbabilities(images: Tensor, text: Tensor, scale: Float) -> Tensor {
+        let logits = images.matmul(text, transposeOther: true)
         let n = logits.count
-        for i in 0..<n { logits.pointer[i] *= logitScale }
+        for i in 0..<n { logits.pointer[i] *= scale }
         Kernels.softmax(logits.pointer, rows: logits.shape[0], count: logits.shape[1])
         return logits
     }

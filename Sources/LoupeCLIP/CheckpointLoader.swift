@@ -111,30 +111,43 @@ struct CheckpointLoader {
             lnPre: try ln("visual.ln_pre", width, eps), blocks: blocks, lnPost: try ln("visual.ln_post", width, eps),
             projection: proj)
 
-        var text: TowerConfig?
-        var textWeights: TextWeights?
-        var context = 77, vocab = 49408
-        if let emb = file.entries["token_embedding.weight"] {
-            let (tw, tpos) = try textEmbeddings(emb, positional: "positional_embedding")
-            vocab = emb.shape[0]
-            context = tpos.shape[0]
-            let tLayers = try countBlocks("transformer.resblocks.")
-            let tHeads = options.textHeads ?? textCfg?["heads"]?.intValue ?? max(1, tw / 64)
-            let tMLP = file.entries["transformer.resblocks.0.mlp.c_fc.weight"]?.shape.first ?? 4 * tw
-            let tc = TowerConfig(width: tw, layers: tLayers, heads: tHeads, mlpWidth: tMLP, activation: act, layerNormEps: eps)
-            try checkHeads(tc, "text")
-            var tBlocks: [BlockWeights] = []
-            for i in 0..<tLayers { tBlocks.append(try openCLIPBlock("transformer.resblocks.\(i).", tc)) }
-            let tproj: LinearWeights? = file.has("text_projection")
-                ? LinearWeights(weight: try t("text_projection"), bias: nil, inputMajor: true) : nil
-            text = tc
-            textWeights = TextWeights(tokenEmbedding: try t("token_embedding.weight"), positional: tpos, blocks: tBlocks,
-                                      lnFinal: try ln("ln_final", tw, eps), projection: tproj)
+        let textTower = try text(TextLayout(tokenEmbedding: "token_embedding.weight", positional: "positional_embedding",
+                                            blocks: "transformer.resblocks.", mlpIn: "mlp.c_fc.weight", lnFinal: "ln_final",
+                                            projection: "text_projection", projectionInputMajor: true, block: openCLIPBlock)) { width in
+            (options.textHeads ?? textCfg?["heads"]?.intValue ?? max(1, width / 64), act, eps)
         }
+        let (text, textWeights) = (textTower?.config, textTower?.weights)
+        let (context, vocab) = (textTower?.context ?? 77, textTower?.vocab ?? 49408)
         let cfg = try config(.openCLIP, textProjectionName: "text_projection", vision: vision, weights: visionWeights,
                              text: text, textWeights: textWeights, width: width, patch: patch, grid: grid, context: context,
                              vocab: vocab, mean: preprocess?["mean"], std: preprocess?["std"], source: source)
         return (cfg, visionWeights, textWeights)
+    }
+
+    /// Where a layout keeps the text tower's tensors.
+    struct TextLayout {
+        let tokenEmbedding, positional, blocks, mlpIn, lnFinal, projection: String
+        let projectionInputMajor: Bool
+        let block: (_ prefix: String, _ config: TowerConfig) throws -> BlockWeights
+    }
+
+    /// The text tower, when the file has one, read by `layout`; `settings`
+    /// gives its heads, activation and layer-norm epsilon for its width.
+    func text(_ layout: TextLayout, settings: (_ width: Int) throws -> (heads: Int, activation: Kernels.Activation, eps: Float)) throws
+        -> (config: TowerConfig, weights: TextWeights, vocab: Int, context: Int)? {
+        guard let emb = file.entries[layout.tokenEmbedding] else { return nil }
+        let (width, positional) = try textEmbeddings(emb, positional: layout.positional)
+        let (heads, act, eps) = try settings(width)
+        let layers = try countBlocks(layout.blocks)
+        let mlp = file.entries[layout.blocks + "0." + layout.mlpIn]?.shape.first ?? 4 * width
+        let config = TowerConfig(width: width, layers: layers, heads: heads, mlpWidth: mlp, activation: act, layerNormEps: eps)
+        try checkHeads(config, "text")
+        let blocks = try (0..<layers).map { try layout.block(layout.blocks + "\($0).", config) }
+        let projection: LinearWeights? = file.has(layout.projection)
+            ? LinearWeights(weight: try t(layout.projection), bias: nil, inputMajor: layout.projectionInputMajor) : nil
+        let weights = TextWeights(tokenEmbedding: try t(layout.tokenEmbedding), positional: positional, blocks: blocks,
+                                  lnFinal: try ln(layout.lnFinal, width, eps), projection: projection)
+        return (config, weights, emb.shape[0], positional.shape[0])
     }
 
     func openCLIPBlock(_ p: String, _ c: TowerConfig) throws -> BlockWeights {
@@ -193,28 +206,15 @@ struct CheckpointLoader {
             lnPre: try ln("vision_model.pre_layrnorm", width, vEps), blocks: blocks,
             lnPost: try ln("vision_model.post_layernorm", width, vEps), projection: proj)
 
-        var text: TowerConfig?
-        var textWeights: TextWeights?
-        var context = 77, vocab = 49408
-        if let emb = file.entries["text_model.embeddings.token_embedding.weight"] {
-            let (tw, tpos) = try textEmbeddings(emb, positional: "text_model.embeddings.position_embedding.weight")
-            vocab = emb.shape[0]
-            context = tpos.shape[0]
-            let tAct = try activation(tcfg?["hidden_act"]?.stringValue ?? "quick_gelu", source: &source)
-            let tEps = Float(tcfg?["layer_norm_eps"]?.doubleValue ?? 1e-5)
-            let tLayers = try countBlocks("text_model.encoder.layers.")
-            let tHeads = options.textHeads ?? tcfg?["num_attention_heads"]?.intValue ?? 8
-            let tMLP = file.entries["text_model.encoder.layers.0.mlp.fc1.weight"]?.shape.first ?? 4 * tw
-            let tc = TowerConfig(width: tw, layers: tLayers, heads: tHeads, mlpWidth: tMLP, activation: tAct, layerNormEps: tEps)
-            try checkHeads(tc, "text")
-            var tBlocks: [BlockWeights] = []
-            for i in 0..<tLayers { tBlocks.append(try hfBlock("text_model.encoder.layers.\(i).", tc)) }
-            let tproj: LinearWeights? = file.has("text_projection.weight")
-                ? LinearWeights(weight: try t("text_projection.weight"), bias: nil, inputMajor: false) : nil
-            text = tc
-            textWeights = TextWeights(tokenEmbedding: try t("text_model.embeddings.token_embedding.weight"), positional: tpos,
-                                      blocks: tBlocks, lnFinal: try ln("text_model.final_layer_norm", tw, tEps), projection: tproj)
+        let textTower = try text(TextLayout(tokenEmbedding: "text_model.embeddings.token_embedding.weight",
+                                            positional: "text_model.embeddings.position_embedding.weight",
+                                            blocks: "text_model.encoder.layers.", mlpIn: "mlp.fc1.weight", lnFinal: "text_model.final_layer_norm",
+                                            projection: "text_projection.weight", projectionInputMajor: false, block: hfBlock)) { _ in
+            (options.textHeads ?? tcfg?["num_attention_heads"]?.intValue ?? 8,
+             try activation(tcfg?["hidden_act"]?.stringValue ?? "quick_gelu", source: &source), Float(tcfg?["layer_norm_eps"]?.doubleValue ?? 1e-5))
         }
+        let (text, textWeights) = (textTower?.config, textTower?.weights)
+        let (context, vocab) = (textTower?.context ?? 77, textTower?.vocab ?? 49408)
         let cfg = try config(.huggingFace, textProjectionName: "text_projection.weight", vision: vision, weights: visionWeights,
                              text: text, textWeights: textWeights, width: width, patch: patch, grid: grid, context: context,
                              vocab: vocab, mean: preprocess?["image_mean"], std: preprocess?["image_std"], source: source)

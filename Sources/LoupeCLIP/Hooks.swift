@@ -49,6 +49,19 @@ package struct HookSet {
         entries.append(Entry(layer: layer, site: site, body: body))
     }
 
+    /// Adds `body` for `site` at `layer`, called once per image of each
+    /// batch with that image's `tokens`: a pointer to their first
+    /// activation and their count, rows of `width` floats, writable.
+    package mutating func add(layer: Int, site: ActivationSite, tokens: TokenSelection,
+                              _ body: @escaping (_ rows: UnsafeMutablePointer<Float>, _ count: Int, _ width: Int) -> Void) {
+        add(layer: layer, site: site) { buffer in
+            let range = tokens.range(tokens: buffer.tokens)
+            for item in 0..<buffer.batch {
+                body(buffer.pointer + (item * buffer.tokens + range.lowerBound) * buffer.width, range.count, buffer.width)
+            }
+        }
+    }
+
     package var isEmpty: Bool { entries.isEmpty }
 
     /// Adds all of `other`'s hooks after this set's own.

@@ -14,7 +14,7 @@ import Testing
             values += [1, 0]   // CLS: one active latent
             for p in 0..<9 { values += p == 4 ? [1, -1] : (image == 0 ? [0, 0] : [0, 2]) }
         }
-        let s = try TokenSparsity.measure(try SpliceTests.identitySAE(width: 2), tokens: Tensor(shape: [2, 10, 2], values: values))
+        let s = try TokenSparsity.measure(try SpliceTests.identitySAE(width: 2), tokens: Tensor(shape: [2, 10, 2], values: values), grid: 3)
         #expect(s.cls == [1, 1])
         #expect(s.grid == 3)
         #expect(s.spatialMap == [0.5, 0.5, 0.5, 0.5, 2, 0.5, 0.5, 0.5, 0.5])
@@ -22,7 +22,7 @@ import Testing
         let (centre, border) = try #require(s.centreAndBorder)
         #expect(centre == 2 && border == 0.5)
         #expect(TokenSparsity.quantile([3, 1, 2], 0.5) == 2)
-        #expect(throws: SAEError.self) { try TokenSparsity.measure(try SpliceTests.identitySAE(width: 3), tokens: Tensor(shape: [2, 10, 2], values: values)) }
+        #expect(throws: SAEError.self) { try TokenSparsity.measure(try SpliceTests.identitySAE(width: 3), tokens: Tensor(shape: [2, 10, 2], values: values), grid: 3) }
     }
 
     @Test func contrastRanksByMeanDifferenceAndRandomDrawsRepeat() {

@@ -143,7 +143,7 @@ import Testing
     /// the same patch position showing only background in other images.
     @Test func patchesHoldingTheObjectAreDenserThanBackgroundPatches() throws {
         let w = try #require(Self.world)
-        let s = try TokenSparsity.measure(w.sae, tokens: w.tokens)
+        let s = try TokenSparsity.measure(w.sae, tokens: w.tokens, grid: 7)
         #expect(s.cls.count == w.scenes.count && s.spatial.count == w.scenes.count * 49 && s.grid == 7)
         var onObject = [Double](repeating: 0, count: 49), onObjectCount = [Double](repeating: 0, count: 49)
         var background = [Double](repeating: 0, count: 49), backgroundCount = [Double](repeating: 0, count: 49)

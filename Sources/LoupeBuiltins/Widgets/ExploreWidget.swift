@@ -34,8 +34,9 @@ final class ExploreSession {
         self.clip = clip; self.sae = sae; self.place = place; self.images = images; self.captions = captions
         let acts = try clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
         let (n, t, d) = (acts.shape[0], acts.shape[1], acts.shape[2])
-        let grid = Int(Double(t - 1).squareRoot().rounded())
-        guard grid * grid == t - 1 else { throw SAEError.shapeMismatch("\(t - 1) patch tokens do not form a square grid, so there is no patch map to click") }
+        guard let grid = clip.config.patchGrid(patches: t - 1) else {
+            throw SAEError.shapeMismatch("\(t - 1) tokens are not this model's patches, so there is no patch map to click")
+        }
         try sae.checkInputWidth(d)
         self.grid = grid
         tokens = t
@@ -184,6 +185,6 @@ func registerExploreWidget(_ r: Registry) {
             widget.parts = ["image": picker, "picture": picture, "latents": latents, "top": top, "heading": heading, "status": status]
             for (p, button) in patches.enumerated() { widget.parts["patch \(p)"] = button }
             return .object(widget)
-        } catch let e as LoupeError { throw e } catch { throw languageError(error, at: ctx.span) }
+        } catch let e as LoupeError { throw e } catch { throw LoupeError(error, at: ctx.span) }
     })
 }

@@ -157,6 +157,6 @@ func registerSteerWidget(_ r: Registry) {
             widget.parts = ["latents": c.choice, "latent": c.number, "clamp": c.slider, "table": c.table, "words": c.words, "map": c.map,
                             "status": c.status]
             return .object(widget)
-        } catch let e as LoupeError { throw e } catch { throw languageError(error, at: ctx.span) }
+        } catch let e as LoupeError { throw e } catch { throw LoupeError(error, at: ctx.span) }
     })
 }

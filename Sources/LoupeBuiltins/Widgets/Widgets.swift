@@ -113,7 +113,7 @@ public enum Widgets {
 
     /// What a widget's status line says when an update failed or was stopped.
     static func statusHTML(_ error: Error, at span: SourceSpan) -> String {
-        let e = languageError(error, at: span)
+        let e = LoupeError(error, at: span)
         let text = e.kind == .interrupted ? "Stopped before this update finished; change a control to run it again." : e.message
         return "<span style=\"color:#b42318\">\(escapeHTML(text))</span>"
     }

@@ -375,13 +375,11 @@ public final class Interpreter {
         var ctx = ctx
         do {
             return try f.body(&ctx)
-        } catch let e as LoupeError {
-            throw e.located(span)
-        } catch let e as LanguageErrorConvertible {
-            throw LoupeError(e.languageKind, e.languageMessage, at: span)
         } catch var partial as PartialResult {
             if partial.span == nil { partial.span = span }
             throw partial
+        } catch {
+            throw LoupeError(error, at: span)
         }
     }
 

@@ -99,3 +99,17 @@ public protocol LanguageErrorConvertible: Error {
     var languageKind: LoupeError.Kind { get }
     var languageMessage: String { get }
 }
+
+extension LoupeError {
+    /// Any error as the user sees it, the one route every error takes: a
+    /// LoupeError keeps its kind (and gets `span` if it had none), one that
+    /// knows its language kind (`LanguageErrorConvertible`) keeps that kind,
+    /// and anything else is a value error with its description.
+    public init(_ error: Error, at span: SourceSpan?) {
+        switch error {
+        case let e as LoupeError: self = span.map { e.located($0) } ?? e
+        case let e as LanguageErrorConvertible: self = LoupeError(e.languageKind, e.languageMessage, at: span)
+        default: self = LoupeError(.value, "\(error)", at: span)
+        }
+    }
+}
