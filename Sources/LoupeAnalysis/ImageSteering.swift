@@ -39,11 +39,7 @@ package final class ImageSteering {
     }
 
     /// The latents that fire on the image, strongest first.
-    package var activeLatents: [Int] {
-        var peak: [Int: Float] = [:]
-        for r in selected { for (latent, value) in codes.row(r) { peak[latent] = max(peak[latent] ?? 0, value) } }
-        return peak.keys.sorted { peak[$0]! > peak[$1]! }
-    }
+    package var activeLatents: [Int] { ActiveLatents.ranked(codes, rows: selected).map(\.latent) }
 
     /// Probabilities over the labels and the vocabulary with `latent` clamped to `clamp`.
     package func steered(latent: Int, clamp: Float) throws -> (labels: [Float], words: [Float]) {

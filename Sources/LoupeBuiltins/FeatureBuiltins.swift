@@ -48,6 +48,24 @@ extension CallContext {
 }
 
 func registerFeaturePage(_ r: Registry) {
+    r.type("SAE").addMethod(BuiltinFunction("activeLatents", [
+        Parameter(nil, name: "image", type: "Image"),
+        Parameter("top", type: "Int", default: .int(10), doc: "how many latents to list"),
+    ], returns: "Table", doc: "The latents that fire on one image, strongest first: each with its largest activation over the "
+       + "tokens the SAE reads and on how many of those tokens it fires.") { ctx in
+        let place = try ctx.sae().placement(at: ctx.span)
+        let image = try ctx.object("image", as: ImageObject.self, named: "an Image")
+        let top = try ctx.int("top")
+        guard top >= 1 else { throw ctx.valueError("top", "list at least one latent") }
+        do {
+            let active = try ActiveLatents.on(image.image, model: place.clip, sae: ctx.sae().sae, layer: place.layer, site: place.site,
+                                              tokens: place.tokens)
+            return .object(TableObject(title: "\(active.count) latents fire on \(image.caption ?? "the image")",
+                                       columns: ["latent", "peak activation", "tokens"],
+                                       rows: active.prefix(top).map { [.int($0.latent), .double(Double($0.peak)), .int($0.tokens)] }))
+        } catch { throw LoupeError(error, at: ctx.span) }
+    })
+
     r.type("SAE").addMethod(BuiltinFunction("feature", [
         Parameter(nil, name: "latent", type: "Int", doc: "the latent to describe"),
         Parameter("in", type: "Dataset", doc: "the images to look in"),

@@ -232,6 +232,20 @@ import Testing
         #expect(result(s, "sae.topImages(feature: busiest, in: scenes, count: 4)")?.hasPrefix("Image ") == true)
         #expect(failure(s, "sae.topImages(feature: 99, in: scenes)")?.message == "latent 99 does not exist: this SAE has latents 0..<16")
     }
+
+    /// The latents of one image, strongest first; the first one's peak is the
+    /// largest activation its feature page finds on that image alone.
+    @Test func activeLatentsRankOneImagesLatentsByPeak() {
+        let s = Session()
+        prepare(s, model: "openclip_p16_gelu.safetensors", scenes: 4, seed: 4, layer: 1, k: 4, width: 16, steps: 10)
+        #expect(succeeds(s, "let active = sae.activeLatents(scenes[0], top: 3)"))
+        #expect(result(s, "active.count") == "3")
+        #expect(result(s, "let p = active.column(\"peak activation\")\np[0] >= p[1] && p[1] >= p[2]") == "true")
+        #expect(result(s, "active.column(\"tokens\")[0] <= 17") == "true")
+        let first = result(s, "active.column(\"peak activation\")[0]")
+        #expect(first != nil && first == result(s, "sae.feature(active.column(\"latent\")[0], in: scenes[0..<1]).table.column(\"value\")[4]"))
+        #expect(failure(s, "sae.activeLatents(scenes[0], top: 0)")?.message == "list at least one latent")
+    }
 }
 
 /// A session with a fixture CLIP, `scenes`, and a small TopK `sae` trained on them.
