@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "LoupeBuiltinsTests", dependencies: ["LoupeBuiltins", "LoupeDisplay", "LoupeLanguage", "LoupeSessionTestSupport", "LoupeTestSupport",
                                                                "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeJSON"]),
         .testTarget(name: "LoupeDatasetsTests", dependencies: ["LoupeDatasets"]),
+        .testTarget(name: "LoupeDisplayTests", dependencies: ["LoupeDisplay", "LoupeImage", "LoupeJSON", "LoupeLanguage"]),
         .target(name: "LoupeKernelTestSupport", dependencies: ["LoupeKernel", "LoupeJSON", "CZMQ"], path: "Tests/LoupeKernelTestSupport"),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeKernelSpec", "LoupeKernelTestSupport", "LoupeJSON",
                                                              "LoupeTestSupport"]),
