@@ -4,9 +4,31 @@ import Foundation
 /// piece at a time, while the caller waits: a cell, or a widget's update. It
 /// starts with the first piece of work and then stays, so a slider tick
 /// costs a hand-over, not a new thread; it ends when its owner goes. Work
-/// handed over from the worker itself (a widget that drives another) runs
-/// at once, in place.
-final class LargeStackWorker: @unchecked Sendable {
+/// that comes from a thread with a large stack already (the worker itself,
+/// when a widget drives another; the kernel's shell thread, started by
+/// `LargeStackWorker.detach`) runs at once, in place, with no hand-over.
+package final class LargeStackWorker: @unchecked Sendable {
+    /// Marks a thread whose stack is at least `Session.stackSize`.
+    private static let largeStackKey = "loupe.large-stack"
+
+    /// Runs `body` on a new thread with a stack of `stackSize` bytes, marked
+    /// so that sessions run their work on it directly, and waits for it.
+    package static func runOnLargeStack(stackSize: Int = Session.stackSize, _ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            Thread.current.threadDictionary[largeStackKey] = stackSize
+            body()
+            done.signal()
+        }
+        thread.stackSize = stackSize
+        thread.start()
+        done.wait()
+    }
+
+    private static func currentThreadHasLargeStack(_ needed: Int) -> Bool {
+        (Thread.current.threadDictionary[largeStackKey] as? Int ?? 0) >= needed
+    }
+
     /// Shared with the thread, which must not keep the worker alive.
     private final class Queue: @unchecked Sendable {
         let condition = NSCondition()
@@ -40,7 +62,7 @@ final class LargeStackWorker: @unchecked Sendable {
             self.thread = thread
             return thread
         }
-        if Thread.current === worker { return body() }
+        if Thread.current === worker || Self.currentThreadHasLargeStack(stackSize) { return body() }
         let box = ResultBox<T>()
         queue.condition.lock()
         while queue.pending != nil { queue.condition.wait() }

@@ -43,7 +43,7 @@ public final class Session {
     /// They run on a thread with a stack far larger than the depth limits
     /// need, whatever thread the host calls from (the kernel's shell thread,
     /// a test's worker), so the limits, not the stack, bound them.
-    static let stackSize = 512 << 20
+    package static let stackSize = 512 << 20
 
     func onLargeStack<T>(_ body: @escaping () -> T) -> T { worker.run(body) }
 

@@ -13,4 +13,11 @@ public enum JupyterKernel {
             LanguageInterpreter(session: Session(comms: KernelCommHost(channel)))
         }
     }
+
+    /// Serves `kernel`'s shell until shutdown on a thread with the session's
+    /// large stack, so cells and widget updates run on it directly, with no
+    /// hand-over to the session's worker.
+    public static func serveShell(_ kernel: Kernel) {
+        LargeStackWorker.runOnLargeStack { kernel.serveShell() }
+    }
 }

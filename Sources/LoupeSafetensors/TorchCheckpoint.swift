@@ -37,8 +37,43 @@ package final class TorchCheckpoint {
     }
 
     /// The tensor's values as Float32, in row-major order of its shape,
-    /// following its strides (a transposed view reads correctly).
+    /// following its strides (a transposed view reads correctly). A tensor of
+    /// integers is refused: its values are counts, not weights (`integers`).
     package func floats(_ tensor: TorchTensorReference, name: String) throws -> [Float] {
+        guard [.f32, .f64, .f16, .bf16].contains(tensor.dtype) else {
+            throw SafetensorsError(file: path, tensor: name, problem: "holds \(tensor.dtype.rawValue) values where weights are expected",
+                                   fix: "Give the checkpoint the tool wrote; its weights are floating point.")
+        }
+        return try elements(tensor, name: name) { at, dtype in
+            switch dtype {
+            case .f32: return at.loadUnaligned(as: Float.self)
+            case .f64: return Float(at.loadUnaligned(as: Double.self))
+            case .f16: return HalfFloat.fromFloat16Bits(at.loadUnaligned(as: UInt16.self))
+            default: return HalfFloat.fromBFloat16Bits(at.loadUnaligned(as: UInt16.self))
+            }
+        }
+    }
+
+    /// The values of a tensor of integers (a buffer such as `k` or
+    /// `group_sizes`), in row-major order; a floating-point tensor is refused.
+    package func integers(_ tensor: TorchTensorReference, name: String) throws -> [Int] {
+        let read: (UnsafeRawPointer, SafetensorsFile.DType) -> Int
+        switch tensor.dtype {
+        case .i64: read = { at, _ in Int(at.loadUnaligned(as: Int64.self)) }
+        case .i32: read = { at, _ in Int(at.loadUnaligned(as: Int32.self)) }
+        case .i16: read = { at, _ in Int(at.loadUnaligned(as: Int16.self)) }
+        case .i8: read = { at, _ in Int(at.loadUnaligned(as: Int8.self)) }
+        case .u8, .bool: read = { at, _ in Int(at.loadUnaligned(as: UInt8.self)) }
+        default:
+            throw SafetensorsError(file: path, tensor: name, problem: "holds \(tensor.dtype.rawValue) values where integers are expected",
+                                   fix: "Give the checkpoint the tool wrote.")
+        }
+        return try elements(tensor, name: name, read)
+    }
+
+    /// Every element of `tensor`, read by `value` from its address, in row-major order of its shape.
+    private func elements<T>(_ tensor: TorchTensorReference, name: String,
+                             _ value: (UnsafeRawPointer, SafetensorsFile.DType) -> T) throws -> [T] {
         guard let storage = archive.entry(endingWith: "data/" + tensor.storageKey) else {
             throw SafetensorsError(file: path, tensor: name, problem: "refers to storage \(tensor.storageKey), which the archive lacks",
                                    fix: "The file is damaged; save it again.")
@@ -60,21 +95,13 @@ package final class TorchCheckpoint {
                                    fix: "The file is damaged; save it again.")
         }
         let base = UnsafeRawPointer(file.base) + storage.range.lowerBound
-        func value(_ element: Int) -> Float {
-            let at = base + element * elementSize
-            switch tensor.dtype {
-            case .f32: return at.loadUnaligned(as: Float.self)
-            case .f64: return Float(at.loadUnaligned(as: Double.self))
-            case .f16: return HalfFloat.fromFloat16Bits(at.loadUnaligned(as: UInt16.self))
-            default: return HalfFloat.fromBFloat16Bits(at.loadUnaligned(as: UInt16.self))
-            }
-        }
-        var out = [Float](repeating: 0, count: count)
+        var out: [T] = []
+        out.reserveCapacity(count)
         var index = [Int](repeating: 0, count: tensor.shape.count)
-        for i in 0..<count {
+        for _ in 0..<count {
             var element = tensor.offset
             for (axis, position) in index.enumerated() { element += position * tensor.stride[axis] }
-            out[i] = value(element)
+            out.append(value(base + element * elementSize, tensor.dtype))
             var axis = index.count - 1
             while axis >= 0 {
                 index[axis] += 1

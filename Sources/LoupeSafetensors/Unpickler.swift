@@ -315,8 +315,12 @@ package struct Unpickler {
             }
             let types: [String: SafetensorsFile.DType] = [
                 "torch.FloatStorage": .f32, "torch.HalfStorage": .f16, "torch.BFloat16Storage": .bf16, "torch.DoubleStorage": .f64,
+                "torch.LongStorage": .i64, "torch.IntStorage": .i32, "torch.ShortStorage": .i16, "torch.CharStorage": .i8,
+                "torch.ByteStorage": .u8, "torch.BoolStorage": .bool,
             ]
-            guard let dtype = types[storageType] else { throw fail("holds a tensor of \(storageType); Loupe reads float32, float16, bfloat16 and float64") }
+            guard let dtype = types[storageType] else {
+                throw fail("holds a tensor of \(storageType); Loupe reads float32, float16, bfloat16, float64, integers and booleans")
+            }
             return .tensor(TorchTensorReference(storageKey: key, dtype: dtype, offset: offset, shape: shape, stride: stride))
         default:
             return .call(name, args, state: nil)

@@ -25,6 +25,6 @@ struct KernelCommand: ParsableCommand {
             Foundation.exit(0)
         }
         watchdog.start()
-        kernel.serveShell()
+        JupyterKernel.serveShell(kernel)
     }
 }

@@ -1,17 +1,19 @@
 import Foundation
 
 extension SparseAutoencoder {
-    /// Loads an SAE in SAELens's, sparsify's, ViT-Prisma's or saev's layout,
-    /// told apart by the files' names and first bytes: a folder with
-    /// `sae_weights.safetensors` (SAELens), `sae.safetensors` (sparsify),
-    /// Prisma's `weights.pt` or `n_images_<N>.pt` (with or without its
-    /// `config.json`) or `sae.pt` (saev); or one
-    /// `.pt` file, saev's if it starts with its JSON line, else Prisma's.
+    /// Loads an SAE in SAELens's, sparsify's, ViT-Prisma's, saev's or
+    /// dictionary_learning's layout, told apart by the files' names and first
+    /// bytes: a folder with `sae_weights.safetensors` (SAELens),
+    /// `sae.safetensors` (sparsify), Prisma's `weights.pt` or
+    /// `n_images_<N>.pt` (with or without its `config.json`), `sae.pt` (saev)
+    /// or `ae.pt` (dictionary_learning); or one `.pt` file: `ae.pt` is
+    /// dictionary_learning's, one starting with a JSON line saev's, any other Prisma's.
     package static func load(from path: String) throws -> SparseAutoencoder {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw SAEError.unreadableSAE(path: path, "no SAE at '\(path)': it does not exist") }
         if !isDir.boolValue {
+            if (path as NSString).lastPathComponent == DictionaryLearningFormat.weightsFile { return try DictionaryLearningFormat.load(from: path) }
             return SaevFormat.recognises(path) ? try SaevFormat.load(from: path) : try PrismaFormat.load(from: path)
         }
         if fm.fileExists(atPath: path + "/" + SAELensFormat.weightsFile) { return try SAELensFormat.load(from: path) }
@@ -19,8 +21,9 @@ extension SparseAutoencoder {
         // Prisma's weights, with config.json or without (the config pickled inside is read then).
         if PrismaFormat.weightsFile(in: path) != nil { return try PrismaFormat.load(from: path) }
         if fm.fileExists(atPath: path + "/" + SaevFormat.fileName) { return try SaevFormat.load(from: path + "/" + SaevFormat.fileName) }
+        if fm.fileExists(atPath: path + "/" + DictionaryLearningFormat.weightsFile) { return try DictionaryLearningFormat.load(from: path) }
         throw SAEError.unreadableSAE(path: path, "'\(path)' holds no SAE: expected \(SAELensFormat.weightsFile) (SAELens), \(SparsifyFormat.weightsFile) (sparsify), "
-            + "weights.pt or n_images_<N>.pt (ViT-Prisma), or \(SaevFormat.fileName) (saev)")
+            + "weights.pt or n_images_<N>.pt (ViT-Prisma), \(SaevFormat.fileName) (saev) or \(DictionaryLearningFormat.weightsFile) (dictionary_learning)")
     }
 
     /// Loads an SAE and checks it reads activations `width` wide.
