@@ -19,6 +19,8 @@ public final class ActivationsObject: HostObject {
         case memory(Tensor)
         case cache(folder: String)
         case file(path: String)
+        /// saev's shards (protocol 2.1): one layer, one token choice of them.
+        case saev(SaevShards, layer: Int, tokens: TokenSelection)
     }
 
     package let storage: Storage
@@ -50,6 +52,13 @@ public final class ActivationsObject: HostObject {
         clip = nil
     }
 
+    init(saev source: SaevShardsActivationSource) {
+        storage = .saev(source.shards, layer: source.layer, tokens: source.tokens)
+        shape = [source.shards.examples, source.rowsPerExample, source.width]
+        metadata = source.metadata
+        clip = nil
+    }
+
     /// The tensor, when the activations are held in memory.
     package var inMemory: Tensor? {
         if case .memory(let tensor) = storage { return tensor }
@@ -68,6 +77,7 @@ public final class ActivationsObject: HostObject {
         case .cache(let folder):
             try ShardedActivationSource(folder: folder, order: trainingSeed.map { .interleaved(seed: $0) } ?? .stored)
         case .file(let path): try CachedActivationSource(path: path)
+        case .saev(let shards, let layer, let tokens): try SaevShardsActivationSource(shards, layer: layer, tokens: tokens)
         }
     }
 
@@ -95,12 +105,25 @@ public final class ActivationsObject: HostObject {
             text += ", on disk in \(folder)"
             fields.append(("on disk", .string(folder)))
             json["path"] = .string(folder)
+        case .saev(let shards, _, _):
+            text += ", saev's shards of \(shards.family) \(shards.checkpoint) in \(shards.folder)"
+                + (shards.hasLabels ? ", with patch labels" : "")
+            fields.append(("on disk", .string(shards.folder + " (saev shards)")))
+            json["path"] = .string(shards.folder)
+            json["format"] = "saev_shards"
         }
         return DisplayBundle.summary(title: "Activations", text: text, fields: fields, json: .object(json))
     }
 }
 
 extension CallContext {
+    /// A `tokens:` argument (`.cls`, `.spatial` or `.all`; the registry checks the choice).
+    func tokenSelection(_ key: String = "tokens") throws -> TokenSelection {
+        let name = try option(key).name
+        guard let tokens = TokenSelection(rawValue: name) else { throw valueError(key, "tokens must be .cls, .spatial or .all, got .\(name)") }
+        return tokens
+    }
+
     func activations(_ key: String) throws -> ActivationsObject {
         try object(key, as: ActivationsObject.self, named: "Activations (from clip.activations(...) or Activations.load(...))")
     }
@@ -125,7 +148,7 @@ func registerActivations(_ r: Registry) {
        + "so memory holds one shard however many images there are; running the same call again after a kill or an interrupt "
        + "skips the shards already complete and verified.") { ctx in
         let model = ctx.clip()
-        var tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
+        var tokens = try ctx.tokenSelection()
         let site: ActivationSite = ["residPre": .residPre, "residPost": .residPost, "attnOut": .attnOut, "mlpOut": .mlpOut,
                                     "embedding": .embedding][try ctx.option("site").name]!
         let layer: Int
@@ -171,14 +194,40 @@ func registerActivations(_ r: Registry) {
                       + "in memory or on disk.", isGlobal: false))
     let activations = r.type("Activations")
     activations.addStatic(BuiltinFunction("load", [
-        Parameter(nil, name: "path", type: "String", doc: "a cache folder, or one .safetensors file"),
+        Parameter(nil, name: "path", type: "String", doc: "a cache folder, saev's shards folder, or one .safetensors file"),
+        Parameter("layer", type: "Int", default: .null, doc: "for saev's shards: which recorded layer (needed when it holds several)"),
+        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: "for saev's shards: .cls, .spatial or .all",
+                  choices: Options.tokens),
     ], returns: "Activations", doc: "Activations on disk, read a block at a time when used: a folder written by "
-       + "`clip.activations(..., to:)` or `loupe cache`, a file from `acts.save`, or a safetensors file written by Python "
+       + "`clip.activations(..., to:)` or `loupe cache`, a folder of saev's shards (protocol 2.1: metadata.json, shards.json, "
+       + "acts*.bin; one layer and token choice of them), a file from `acts.save`, or a safetensors file written by Python "
        + "whose only tensor (or its `activations` tensor) is [rows, width] or [images, tokens, width] in F32, F16 or BF16.") { ctx in
         let path = try ctx.string("path")
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ctx.valueError("path", "'\(path)' does not exist; give a cache folder or a .safetensors file")
+        }
+        if isFolder.boolValue && SaevShards.recognises(path) {
+            let shards: SaevShards
+            do { shards = try SaevShards(folder: path) } catch { throw LoupeError(.io, "\(error)", at: ctx.spanOf("path")) }
+            let layer: Int
+            if ctx.has("layer") {
+                layer = try ctx.int("layer")
+                guard shards.layers.contains(layer) else {
+                    throw ctx.valueError("layer", "these shards hold layers \(shards.layers.map(String.init).joined(separator: ", ")), not \(layer)")
+                }
+            } else {
+                guard shards.layers.count == 1 else {
+                    throw ctx.valueError("layer", "these shards hold layers \(shards.layers.map(String.init).joined(separator: ", ")); say which with layer:")
+                }
+                layer = shards.layers[0]
+            }
+            let tokens = try ctx.tokenSelection()
+            do { return .object(ActivationsObject(saev: try SaevShardsActivationSource(shards, layer: layer, tokens: tokens))) }
+            catch { throw ctx.valueError("tokens", "\(error)") }
+        }
+        for key in ["layer", "tokens"] where ctx.has(key) {
+            throw ctx.valueError(key, "\(key): chooses among saev's shards; Loupe's own caches and files hold one layer and token choice")
         }
         do {
             if isFolder.boolValue { return .object(ActivationsObject(cache: try ShardedActivationSource(folder: path))) }

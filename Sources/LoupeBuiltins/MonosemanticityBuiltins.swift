@@ -157,7 +157,7 @@ func registerMonosemanticity(_ r: Registry) {
         let place = try object.placement(at: ctx.span)
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", AnalysisError.tooFewImages(d.count).description) }
-        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
+        let tokens = try ctx.tokenSelection()
         let similarity = try MonosemanticitySimilarity(ctx, scored: place.clip, dataset: d)
         do {
             let images = try d.allImages(ctx.interpreter)
@@ -187,7 +187,7 @@ func registerMonosemanticity(_ r: Registry) {
        + "default. Min-max normalisation makes the score defined for signed activations too.") { ctx in
         let model = ctx.clip()
         let layer = try ctx.layer("neurons")
-        let tokens = TokenSelection(rawValue: try ctx.option("tokens").name)!
+        let tokens = try ctx.tokenSelection()
         let d = try ctx.object("images", as: DatasetObject.self, named: "a Dataset")
         guard d.count >= 2 else { throw ctx.valueError("images", AnalysisError.tooFewImages(d.count).description) }
         let similarity = try MonosemanticitySimilarity(ctx, scored: model, dataset: d)

@@ -233,6 +233,17 @@ import Testing
         #expect(failure(s, "sae.topImages(feature: 99, in: scenes)")?.message == "latent 99 does not exist: this SAE has latents 0..<16")
     }
 
+    /// saev's shards load as Activations, one layer and token choice, and train an SAE.
+    @Test func saevShardsLoadAndTrain() {
+        let s = Session()
+        let folder = CLIPBuiltinsTests.fixtures + "/../../LoupeSAETests/Fixtures/saev_shards"
+        #expect(succeeds(s, "let acts = Activations.load(\"\(folder)\", layer: 4, tokens: .spatial)"))
+        #expect(result(s, "acts.shape") == "[7, 4, 6]")
+        #expect(succeeds(s, "let sae = SAE.train(acts, kind: .topK(k: 2), width: 12, steps: 3, batch: 8)"))
+        #expect(failure(s, "Activations.load(\"\(folder)\")")?.message == "these shards hold layers 2, 4; say which with layer:")
+        #expect(failure(s, "Activations.load(\"\(folder)\", layer: 3)")?.message == "these shards hold layers 2, 4, not 3")
+    }
+
     /// The latents of one image, strongest first; the first one's peak is the
     /// largest activation its feature page finds on that image alone.
     @Test func activeLatentsRankOneImagesLatentsByPeak() {
