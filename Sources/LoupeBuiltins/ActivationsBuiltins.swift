@@ -196,7 +196,7 @@ func registerActivations(_ r: Registry) {
     activations.addStatic(BuiltinFunction("load", [
         Parameter(nil, name: "path", type: "String", doc: "a cache folder, saev's shards folder, or one .safetensors file"),
         Parameter("layer", type: "Int", default: .null, doc: "for saev's shards: which recorded layer (needed when it holds several)"),
-        Parameter("tokens", type: "Option", default: .enumCase("all", []), doc: "for saev's shards: .cls, .spatial or .all",
+        Parameter("tokens", type: "Option", default: .null, doc: "for saev's shards: .cls, .spatial or .all (the default)",
                   choices: Options.tokens),
     ], returns: "Activations", doc: "Activations on disk, read a block at a time when used: a folder written by "
        + "`clip.activations(..., to:)` or `loupe cache`, a folder of saev's shards (protocol 2.1: metadata.json, shards.json, "
@@ -222,7 +222,7 @@ func registerActivations(_ r: Registry) {
                 }
                 layer = shards.layers[0]
             }
-            let tokens = try ctx.tokenSelection()
+            let tokens = ctx.has("tokens") ? try ctx.tokenSelection() : .all
             do { return .object(ActivationsObject(saev: try SaevShardsActivationSource(shards, layer: layer, tokens: tokens))) }
             catch { throw ctx.valueError("tokens", "\(error)") }
         }

@@ -78,6 +78,33 @@ final class HookPointTests: XCTestCase {
         XCTAssertEqual(try SparseAutoencoder.load(from: dir).hookPoint, HookPoint(), "no metadata: no layer, the defaults")
     }
 
+    /// A hook name places an SAE whose metadata gives no layer: SAELens's
+    /// TransformerLens names and the Hugging Face module paths of its v3 bridge.
+    func testHookNamesPlaceAnSAEWithoutALayer() throws {
+        let cases: [(String, Int, HookPoint.Site)] = [
+            ("blocks.8.hook_resid_post", 8, .residPost), ("blocks.0.hook_mlp_out", 0, .mlpOut),
+            ("vision_model.encoder.layers.8", 8, .residPost), ("vision_model.encoder.layers.11.mlp", 11, .mlpOut),
+            ("vision_model.encoder.layers.3.self_attn", 3, .attnOut), ("dinov2.encoder.layer.5", 5, .residPost),
+            ("visual.transformer.resblocks.7", 7, .residPost), ("model.vision_tower.vision_model.encoder.layers.2", 2, .residPost),
+        ]
+        for (name, layer, site) in cases {
+            let place = try XCTUnwrap(HookName.place(name), name)
+            XCTAssertEqual(place.layer, layer, name)
+            XCTAssertEqual(place.site, site, name)
+        }
+        for name in ["blocks.8.hook_resid_mid", "vision_model.post_layernorm", "vision_model.encoder.layers.8.mlp.fc1", "layers.-1"] {
+            XCTAssertNil(HookName.place(name), name)
+        }
+        let dir = temporaryFolder("hook-name")
+        try SparseAutoencoder(dIn: 4, dSAE: 8, architecture: TopKArchitecture(k: 2), metadata: SAEMetadata(layer: 3)).save(to: dir)
+        try rewriteConfig(dir) { cfg in cfg["metadata"] = ["hook_name": "vision_model.encoder.layers.6.mlp"] }
+        XCTAssertEqual(try SparseAutoencoder.load(from: dir).hookPoint, HookPoint(layer: 6, site: .mlpOut))
+        try rewriteConfig(dir) { cfg in cfg["metadata"] = nil; cfg["hook_name"] = "blocks.2.hook_resid_pre" }
+        XCTAssertEqual(try SparseAutoencoder.load(from: dir).hookPoint, HookPoint(layer: 2, site: .residPre), "older SAELens: at the top level")
+        try rewriteConfig(dir) { cfg in cfg["metadata"] = ["hook_name": "vision_model.post_layernorm"]; cfg["hook_name"] = nil }
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("post_layernorm"), "\($0)") }
+    }
+
     /// Training types the hook point of its activations before any step, so
     /// a cache recorded at an unknown site stops the run at once.
     func testTrainingRefusesUnknownHookValues() throws {

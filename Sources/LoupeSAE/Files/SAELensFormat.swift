@@ -119,7 +119,17 @@ package enum SAELensFormat {
         if let v = meta["loupe_format_version"]?.intValue, v > formatVersion {
             throw SAEError.unreadableSAE(path: path, "'\(path)' was saved by a newer Loupe (format \(v)); update Loupe to read it")
         }
-        let metadata = try SAEMetadata(cfgMetadata: meta)
+        var metadata = try SAEMetadata(cfgMetadata: meta)
+        // No layer recorded: place it by its hook name (in the metadata, or at the top level as older SAELens wrote it).
+        if metadata.layer == nil, let hook = meta["hook_name"]?.stringValue ?? cfg["hook_name"]?.stringValue {
+            guard let place = HookName.place(hook) else {
+                throw SAEError.unreadableSAE(path: path, "'\(path)' records hook_name \"\(hook)\" and no layer; Loupe places a TransformerLens "
+                    + "name (blocks.8.hook_resid_post) or a module path ending in a numbered layer (vision_model.encoder.layers.8, "
+                    + "optionally .mlp or .self_attn); add \"layer\" and \"site\" to cfg.json's metadata")
+            }
+            metadata.layer = place.layer
+            if metadata.site == nil { metadata.site = place.site.rawValue }
+        }
         // A BatchTopK-family file (SAELens saves one mid-training) runs as JumpReLU with its threshold.
         let sae = try SparseAutoencoder.fromFile(path, dIn: dIn, dSAE: dSAE, architecture: trained.inferenceArchitecture, wEnc: wEnc, bEnc: bEnc,
                                         wDec: wDec, bDec: bDec, threshold: threshold, metadata: metadata)
