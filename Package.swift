@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "LoupeImageTests", dependencies: ["LoupeImage"]),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor"]),
         .testTarget(name: "LoupeCLIPTests", dependencies: ["LoupeSites", "LoupeCLIP", "LoupeSafetensors", "LoupeTensor", "LoupeImage", "LoupeJSON", "LoupeToyWorld"]),
-        .testTarget(name: "LoupeSAETests", dependencies: ["LoupeSAE", "LoupeSafetensors", "LoupeJSON", "LoupeTensor"],
+        .testTarget(name: "LoupeSAETests", dependencies: ["LoupeSAE", "LoupeSites", "LoupeSafetensors", "LoupeJSON", "LoupeTensor"],
                     resources: [.copy("Fixtures")]),
         .target(name: "LoupeTestSupport", dependencies: ["LoupeImage", "LoupeRender"], path: "Tests/LoupeTestSupport"),
         .testTarget(name: "LoupeRenderTests", dependencies: ["LoupeRender", "LoupeImage", "LoupeTestSupport"], exclude: ["Golden"]),
