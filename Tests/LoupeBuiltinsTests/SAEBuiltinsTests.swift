@@ -139,8 +139,14 @@ import Testing
         #expect(failure(s, "SAE.load(\"\(folder)\", clip: clip)")?.message
                 == "metadata \"site\" is \"resid_mid\", which Loupe cannot hook; sites are resid_pre, attn_out, mlp_out, resid_post, post_projection")
 
+        // Without a layer the hook name places it (SAELens's own convention) ...
         meta["site"] = nil
         meta["layer"] = nil
+        cfg["metadata"] = .object(meta)
+        try Data(JSON.object(cfg).pretty().utf8).write(to: URL(fileURLWithPath: cfgPath))
+        #expect(result(s, "SAE.load(\"\(folder)\", clip: clip).monosemanticity(scenes).scores.count") == "16")
+        // ... and with neither, analyses that must place it refuse.
+        meta["hook_name"] = nil
         cfg["metadata"] = .object(meta)
         try Data(JSON.object(cfg).pretty().utf8).write(to: URL(fileURLWithPath: cfgPath))
         #expect(failure(s, "clip.with(SAE.load(\"\(folder)\", clip: clip), ablate: [1]) { 1 }")?.message
