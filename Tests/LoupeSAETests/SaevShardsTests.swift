@@ -96,6 +96,23 @@ final class SaevShardsTests: XCTestCase {
         try refused({ try edit("metadata.json", $0) { String($0.prefix(40)) } }, "not valid JSON")
     }
 
+    /// Declared sizes each within bounds whose products are not: a shard of
+    /// 10^11 examples of 10 GB each is refused, not multiplied into a trap.
+    func testSizesWhoseProductOverflowsAreRefused() throws {
+        let copy = temporaryFolder("saev-shards-huge")
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: folder, toPath: copy)
+        let md = copy + "/metadata.json", list = copy + "/shards.json"
+        try (try String(contentsOfFile: md, encoding: .utf8))
+            .replacingOccurrences(of: "\"d_model\": 6", with: "\"d_model\": 268435456")
+            .replacingOccurrences(of: "\"max_tokens_per_shard\": 30", with: "\"max_tokens_per_shard\": 1099511627776")
+            .write(toFile: md, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: list, encoding: .utf8))
+            .replacingOccurrences(of: "\"n_examples\": 3", with: "\"n_examples\": 100000000000")
+            .write(toFile: list, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SaevShards(folder: copy)) { XCTAssertTrue("\($0)".contains("cut short"), "\($0)") }
+    }
+
     /// Seeded mutations of both JSON files: each loads or throws, never crashes.
     func testMutatedMetadataLoadsOrThrowsButNeverCrashes() throws {
         var rng = SeededRandom(seed: 2121)

@@ -101,17 +101,21 @@ package struct SaevShards: Sendable {
             let path = folder + "/" + name
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
             guard let size else { throw fail("lists \(name), which is missing") }
-            guard size >= n * perExample else {
+            // n ≤ perShard and perExample are both bounded, but their product need not fit an Int.
+            let (needed, overflow) = n.multipliedReportingOverflow(by: perExample)
+            guard !overflow, size >= needed else {
                 throw fail("has \(name) of \(size) bytes, too short for its \(n) examples of \(perExample) bytes; the file is cut short")
             }
             shards.append((path, n))
-            total += n
+            total += n   // each n ≤ perShard ≤ 2^40, and the sum is stopped at n_examples ≤ 2^40: no overflow
+            guard total <= examples else { throw fail("has shards holding more than metadata.json's n_examples \(examples)") }
         }
         guard total == examples else { throw fail("has shards holding \(total) examples, but metadata.json says n_examples \(examples)") }
         self.shards = shards
         let labels = (try? FileManager.default.attributesOfItem(atPath: folder + "/labels.bin")[.size] as? Int) ?? nil
-        if let labels, labels != examples * patches {
-            throw fail("has a labels.bin of \(labels) bytes; \(examples) examples of \(patches) patches need \(examples * patches)")
+        let (labelBytes, tooMany) = examples.multipliedReportingOverflow(by: patches)
+        if let labels, tooMany || labels != labelBytes {
+            throw fail("has a labels.bin of \(labels) bytes; \(examples) examples of \(patches) patches need one byte each")
         }
         hasLabels = labels != nil
     }

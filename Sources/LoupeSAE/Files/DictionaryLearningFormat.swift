@@ -103,7 +103,8 @@ package enum DictionaryLearningFormat {
             architecture = BatchTopKArchitecture(k: k)
             threshold = [Float](repeating: try scalarThreshold(), count: dSAE)
         case "MatryoshkaBatchTopKSAE":
-            guard let k, let sizes = try integers("group_sizes"), !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }),
+            // Each size is bounded by d_sae before they are added, so the sum cannot overflow.
+            guard let k, let sizes = try integers("group_sizes"), !sizes.isEmpty, sizes.allSatisfy({ (1...dSAE).contains($0) }),
                   sizes.reduce(0, +) == dSAE else {
                 throw fail("is a MatryoshkaBatchTopKSAE whose k or group_sizes are missing, or whose groups do not add up to \(dSAE) latents")
             }
