@@ -13,15 +13,16 @@ public enum CellOutcome {
 /// The kernel and `loupe run` both drive it through this type.
 public final class Session {
     public let interpreter: Interpreter
-    /// The one thread, with a large stack, that runs every cell and every widget update.
+    /// The long-lived large-stack thread that runs cells and widget updates
+    /// arriving from a thread without a large stack of its own.
     private let worker = LargeStackWorker(stackSize: Session.stackSize)
 
     /// `comms`: the front end's comms, when a kernel runs the session; the
     /// session's widgets travel on them. Everything is made here, once.
     public init(output: OutputSink = DiscardingSink(), registry: Registry = .standard, comms: CommHost? = nil) {
         // The widgets' host runs what the front end sends as this session's
-        // work; the session does not exist yet, so it is reached through the
-        // worker and a box filled before `init` returns.
+        // work; the session does not exist yet, so it is reached through a
+        // box filled before `init` returns.
         let box = WeakSession()
         let widgets = WidgetHost(comms: comms) { body in box.session?.perform(body) }
         interpreter = Interpreter(registry: registry, output: output, services: [widgets])

@@ -163,7 +163,7 @@ func registerSteerabilitySweeps(_ r: Registry) {
             }.sorted { $0.x < $1.x }
             figure = try sweepFigure(points, title: "Steerability by layer at clamp \(String(format: "%g", Double(clamp)))", xName: "layer",
                                      xIsInteger: true, chartTitle: "Fraction of units steerable, by layer")
-        } catch let e as LoupeError { throw e } catch { throw LoupeError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         return try ctx.finished(.object(figure), progress: "stopped between layers", kept: "the figure of the layers done")
     })
 
@@ -188,7 +188,7 @@ func registerSteerabilitySweeps(_ r: Registry) {
             figure = try sweepFigure(points, title: "Steerability against the clamp value at layer \(layer)", xName: "clamp",
                                      xIsInteger: false, chartTitle: "Fraction of units steerable, by clamp value",
                                      logX: points.allSatisfy { $0.x > 0 })
-        } catch let e as LoupeError { throw e } catch { throw LoupeError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
         return try ctx.finished(.object(figure), progress: "stopped between clamp values", kept: "the figure of the values done")
     })
 }

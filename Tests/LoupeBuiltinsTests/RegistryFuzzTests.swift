@@ -143,7 +143,7 @@ import Testing
         var session = Session(registry: registry)
         func fresh() -> Session {
             let s = Session(registry: registry)
-            if case .failure(let f) = s.run(Self.setup, color: false) { Issue.record("setup failed: \(f.error.message)") }
+            if case .failure(let error, _, _) = s.run(Self.setup, color: false) { Issue.record("setup failed: \(error.message)") }
             return s
         }
         session = fresh()

@@ -185,6 +185,6 @@ func registerExploreWidget(_ r: Registry) {
             widget.parts = ["image": picker, "picture": picture, "latents": latents, "top": top, "heading": heading, "status": status]
             for (p, button) in patches.enumerated() { widget.parts["patch \(p)"] = button }
             return .object(widget)
-        } catch let e as LoupeError { throw e } catch { throw LoupeError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 }

@@ -24,6 +24,8 @@ final class SteerController {
     let startClamp: Double
     let choice: WidgetModel, number: WidgetModel, slider: WidgetModel
     let table: WidgetModel, words: WidgetModel, map: WidgetModel, status: WidgetModel
+    /// The starting view's table: what the widget shows where widgets cannot.
+    let firstTable: TableObject
     /// The latent whose firing map is shown.
     private var shown: Int
     private var maps: [Int: [UInt8]] = [:]
@@ -36,7 +38,8 @@ final class SteerController {
         slider = Widgets.slider(i, integer: false, value: clamp, min: 0, max: max(200, clamp * 2), step: 1, label: "clamp")
         shown = offered[0]
         let first = try steering.steered(latent: offered[0], clamp: Float(clamp))
-        table = Widgets.html(i, Self.tableHTML(steering, latent: offered[0], clamp: Float(clamp), steered: first.labels), width: "420px")
+        firstTable = Self.table(steering, latent: offered[0], clamp: Float(clamp), steered: first.labels)
+        table = Widgets.html(i, firstTable.html, width: "420px")
         words = Widgets.html(i, Self.wordsHTML(steering, first.words), width: "320px")
         let firstMap = try Self.firingMap(steering, latent: offered[0]).pngData()
         map = Widgets.image(i, png: firstMap, width: 280)
@@ -60,7 +63,7 @@ final class SteerController {
         do {
             try interrupt.check()
             let p = try steering.steered(latent: latent, clamp: value)
-            table.set(["value": .string(Self.tableHTML(steering, latent: latent, clamp: value, steered: p.labels))])
+            table.set(["value": .string(Self.table(steering, latent: latent, clamp: value, steered: p.labels).html)])
             words.set(["value": .string(Self.wordsHTML(steering, p.words))])
             if latent != shown { map.set([:], binary: ["value": try firingMapPNG(latent: latent)]); shown = latent }
             status.set(["value": ""])
@@ -76,10 +79,6 @@ final class SteerController {
                            columns: ["label", "clean", "steered"],
                            rows: order.map { [.string(s.labels[$0]), .string(String(format: "%.1f%%", 100 * s.cleanLabels[$0])), .double(Double(p[$0]))] },
                            barColumn: 2)
-    }
-
-    static func tableHTML(_ s: ImageSteering, latent: Int, clamp: Float, steered p: [Float]) -> String {
-        table(s, latent: latent, clamp: clamp, steered: p).display().data["text/html"]?.stringValue ?? ""
     }
 
     /// The vocabulary's most probable words with the clamp, and how much each gained.
@@ -151,12 +150,10 @@ func registerSteerWidget(_ r: Registry) {
             let controls = Widgets.box(i, vertical: false, [c.choice, c.number, c.slider])
             let views = Widgets.box(i, vertical: false, [c.table, c.words, c.map], layout: ["align_items": "flex-start", "grid_gap": "16px"])
             let box = Widgets.box(i, vertical: true, [controls, views, c.status])
-            let fallback = SteerController.table(steering, latent: c.offered[0], clamp: Float(clamp),
-                                                 steered: try steering.steered(latent: c.offered[0], clamp: Float(clamp)).labels)
-            let widget = WidgetObject(box, kind: "Widget", fallback: { fallback.display() })
+            let widget = WidgetObject(box, kind: "Widget", fallback: { [firstTable = c.firstTable] in firstTable.display() })
             widget.parts = ["latents": c.choice, "latent": c.number, "clamp": c.slider, "table": c.table, "words": c.words, "map": c.map,
                             "status": c.status]
             return .object(widget)
-        } catch let e as LoupeError { throw e } catch { throw LoupeError(error, at: ctx.span) }
+        } catch { throw LoupeError(error, at: ctx.span) }
     })
 }

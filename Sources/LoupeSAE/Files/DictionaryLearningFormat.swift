@@ -93,7 +93,7 @@ package enum DictionaryLearningFormat {
         var threshold: [Float]? = nil
         switch dictClass {
         case "AutoEncoder":
-            normalizeDecoder(wEnc: &wEnc, bEnc: &bEnc, wDec: &wDec, dIn: dIn, dSAE: dSAE)
+            normalizeDecoder(wEnc: &wEnc, bEnc: &bEnc, wDec: &wDec, dIn: dIn)
             architecture = ReLUArchitecture(l1Coefficient: trainer["l1_penalty"]?.doubleValue.map(Float.init))
         case "AutoEncoderTopK":
             guard let k else { throw fail("is an AutoEncoderTopK without its k buffer") }
@@ -145,12 +145,8 @@ package enum DictionaryLearningFormat {
 
     /// `AutoEncoder.from_pretrained`'s default: each latent's decoder column
     /// to unit norm, its encoder row and bias scaled up to match.
-    static func normalizeDecoder(wEnc: inout [Float], bEnc: inout [Float], wDec: inout [Float], dIn: Int, dSAE: Int) {
-        for j in 0..<dSAE {
-            var sum: Float = 0
-            for t in 0..<dIn { sum += wDec[j * dIn + t] * wDec[j * dIn + t] }
-            let norm = sum.squareRoot()
-            guard norm > 0 else { continue }
+    static func normalizeDecoder(wEnc: inout [Float], bEnc: inout [Float], wDec: inout [Float], dIn: Int) {
+        for (j, norm) in SparseAutoencoder.decoderNorms(wDec, dIn: dIn).enumerated() where norm > 0 {
             for t in 0..<dIn { wDec[j * dIn + t] /= norm; wEnc[j * dIn + t] *= norm }
             bEnc[j] *= norm
         }
