@@ -52,6 +52,13 @@ TARGET static inline float CAT(quick_gelu_, SUFFIX)(float v) {
     return v / (1.0f + CAT(exp_, SUFFIX)(-1.702f * v));
 }
 
+/* 0.5 v (1 + tanh u) with u = sqrt(2/pi) (v + 0.044715 v^3), written as
+ * v / (1 + e^(-2u)), which is the same function and needs one exponential. */
+TARGET static inline float CAT(gelu_tanh_, SUFFIX)(float v) {
+    float u = 0.7978845608028654f * (v + 0.044715f * v * v * v);
+    return v / (1.0f + CAT(exp_, SUFFIX)(-2.0f * u));
+}
+
 TARGET static void CAT(bias_activation_, SUFFIX)(float *x, long rows, long width, const float *bias, int activation) {
     for (long r = 0; r < rows; r++) {
         float *row = x + r * width;
@@ -60,6 +67,8 @@ TARGET static void CAT(bias_activation_, SUFFIX)(float *x, long rows, long width
         }
         if (activation == 0) {
             for (long i = 0; i < width; i++) row[i] = CAT(gelu_, SUFFIX)(row[i]);
+        } else if (activation == 2) {
+            for (long i = 0; i < width; i++) row[i] = CAT(gelu_tanh_, SUFFIX)(row[i]);
         } else {
             for (long i = 0; i < width; i++) row[i] = CAT(quick_gelu_, SUFFIX)(row[i]);
         }

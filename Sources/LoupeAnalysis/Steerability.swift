@@ -59,7 +59,7 @@ package enum Steerability {
     package static func measure(_ model: CLIPModel, kind: Unit, units: [Int], layer: Int, images: [RGBImage],
                                vocabulary: [String], clamp: Float, progress: (Int) -> Bool = { _ in true }) throws -> SteerabilityResult {
         try validate(kind: kind, units: units, width: model.config.vision.width)
-        if layer == model.config.vision.layers - 1 {
+        if layer == model.config.vision.layers - 1, model.imageHead != nil {
             return try measureLastLayer(model, kind: kind, units: units, images: images, vocabulary: vocabulary,
                                         clamp: clamp, progress: progress)
         }
@@ -114,7 +114,7 @@ package enum Steerability {
             }
             shift = { k, out in for i in 0..<n { out[i] = clamp - tokens.pointer[i * width + units[k]] } }
         }
-        let r = ClosedFormSteering.measure(head: model.imageHead, classTokens: tokens, text: text, units: units.count,
+        let r = ClosedFormSteering.measure(head: model.imageHead!, classTokens: tokens, text: text, units: units.count,
                                            direction: direction, shift: shift) { done in progress(min(done, units.count)) }
         return SteerabilityResult(units: Array(units.prefix(r.scores.count)), scores: r.scores, topWord: r.topWord,
                                   topDelta: r.topDelta, firstImageWord: r.firstImageWord, vocabulary: vocabulary)

@@ -18,8 +18,25 @@ package enum CheckpointFormat: String, Sendable {
     case huggingFace = "hugging_face"
 }
 
+/// Which kind of vision transformer a checkpoint holds. They share the
+/// residual blocks; they differ in their tokens, their head and whether a
+/// text tower shares their embedding space.
+package enum ModelFamily: String, Sendable {
+    /// CLIP: class token, ln_pre, class-token head with a projection, a
+    /// causal text tower pooled at its end token, softmax zero-shot.
+    case clip = "CLIP"
+    /// DINOv2: class token (and register tokens, in the registers variant),
+    /// layer scale, the class token after the final layernorm as its
+    /// embedding; no text tower.
+    case dinov2 = "DINOv2"
+    /// SigLIP: no class token, attention-pooling head, a bidirectional text
+    /// tower pooled at its last position, sigmoid zero-shot.
+    case siglip = "SigLIP"
+}
+
 /// The full architecture of a CLIP model, read from tensor shapes and config.
 package struct CLIPConfig: Sendable, Equatable {
+    package var family: ModelFamily = .clip
     package var format: CheckpointFormat
     package var vision: TowerConfig
     package var patchSize: Int
@@ -35,11 +52,17 @@ package struct CLIPConfig: Sendable, Equatable {
     package var std: [Float]
     /// Where the activation function came from ("config", or "assumed" when nothing said).
     package var activationSource: String
+    /// Register tokens after the class token (DINOv2 with registers).
+    package var registerTokens: Int = 0
 
     /// Patches per side of the image grid.
     package var gridSize: Int { imageSize / patchSize }
-    /// Vision tokens: one class token plus one per patch.
-    package var visionTokens: Int { gridSize * gridSize + 1 }
+    /// Whether token 0 is a class token (CLIP, DINOv2; not SigLIP).
+    package var hasClassToken: Bool { family != .siglip }
+    /// Tokens before the patches: the class token and any registers.
+    package var prefixTokens: Int { (hasClassToken ? 1 : 0) + registerTokens }
+    /// Vision tokens: the class token and registers, then one per patch.
+    package var visionTokens: Int { gridSize * gridSize + prefixTokens }
 
     /// The patch grid's side when `patches` tokens are this model's patches
     /// (an image's tokens without the class token); nil otherwise.
@@ -47,15 +70,15 @@ package struct CLIPConfig: Sendable, Equatable {
 
     /// The architecture's usual name when it is a known one, e.g. "ViT-B/32".
     package var architectureName: String {
-        let family: String
+        let size: String
         switch (vision.width, vision.layers) {
-        case (768, 12): family = "ViT-B"
-        case (1024, 24): family = "ViT-L"
-        case (1280, 32): family = "ViT-H"
-        case (384, 12): family = "ViT-S"
-        default: family = "ViT-\(vision.width)w\(vision.layers)L"
+        case (768, 12): size = "ViT-B"
+        case (1024, 24): size = "ViT-L"
+        case (1280, 32): size = "ViT-H"
+        case (384, 12): size = "ViT-S"
+        default: size = "ViT-\(vision.width)w\(vision.layers)L"
         }
-        return "\(family)/\(patchSize)" + (imageSize != 224 ? "@\(imageSize)" : "")
+        return "\(size)/\(patchSize)" + (imageSize != 224 ? "@\(imageSize)" : "") + (registerTokens > 0 ? "-reg\(registerTokens)" : "")
     }
 
     /// OpenAI CLIP's normalisation constants (open_clip's defaults).

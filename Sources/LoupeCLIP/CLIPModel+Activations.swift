@@ -36,7 +36,7 @@ extension CLIPModel {
         for key in keys { try checkSite(key, tokens: tokens) }
         var outputs: [ActivationKey: Tensor] = [:]
         for key in keys {
-            outputs[key] = Tensor(zeros: [count, tokens.range(tokens: tokenCount(key.site)).count, siteWidth(key.site)])
+            outputs[key] = Tensor(zeros: [count, tokenRange(tokens, site: key.site).count, siteWidth(key.site)])
         }
         // Capture runs after any caller hooks at the same site, so it records
         // the activations as modified (e.g. with an SAE latent clamped).
@@ -44,7 +44,7 @@ extension CLIPModel {
         var all = hooks
         for key in Set(keys) {
             let out = outputs[key]!
-            let selected = tokens.range(tokens: tokenCount(key.site)), width = siteWidth(key.site)
+            let selected = tokenRange(tokens, site: key.site), width = siteWidth(key.site)
             all.add(layer: key.layer, site: key.site) { buf in
                 for b in 0..<buf.batch {
                     let dst = out.pointer + (buf.firstItem + b) * selected.count * width
@@ -82,11 +82,20 @@ extension CLIPModel {
     /// Tokens per image at `site`: the whole sequence inside a block, one at the embedding.
     package func tokenCount(_ site: ActivationSite) -> Int { site.isInBlock ? config.visionTokens : 1 }
 
+    /// The tokens `selection` keeps at `site`, out of this model's sequence.
+    package func tokenRange(_ selection: TokenSelection, site: ActivationSite) -> Range<Int> {
+        selection.range(tokens: tokenCount(site), prefix: site.isInBlock ? config.prefixTokens : 0)
+    }
+
     /// Channels at `site`: the tower's width inside a block, the embedding's size after the projection.
     package func siteWidth(_ site: ActivationSite) -> Int { site.isInBlock ? config.vision.width : config.embedDim }
 
     /// Refuses a (layer, site) this model does not have, or tokens the site lacks.
     package func checkSite(_ key: ActivationKey, tokens: TokenSelection) throws {
+        if tokens == .cls, key.site.isInBlock, !config.hasClassToken {
+            throw CLIPError(file: path, problem: "\(config.family.rawValue) has no class token: its image embedding pools every patch by attention",
+                            fix: "Use tokens: .spatial (every patch, the same as .all here), or the embedding site for one vector per image.")
+        }
         if key.site.isInBlock {
             guard (0..<config.vision.layers).contains(key.layer) else {
                 throw CLIPError(file: path, problem: "layer \(key.layer) does not exist",

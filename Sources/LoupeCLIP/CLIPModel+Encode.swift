@@ -54,9 +54,7 @@ extension CLIPModel {
 
     /// Text embeddings [count, embedDim], L2-normalised unless `normalize` is false.
     package func embed(texts: [String], normalize: Bool = true) throws -> Tensor {
-        guard let text else {
-            throw CLIPError(file: path, problem: "this checkpoint has no text tower", fix: "Load a full CLIP checkpoint to embed text.")
-        }
+        let text = try textTower()
         let tok = try tokenizer()
         let ids = texts.map { tok.tokenize($0, contextLength: config.contextLength) }
         return try embed(tokenIDs: ids, normalize: normalize, tower: text)
@@ -64,10 +62,19 @@ extension CLIPModel {
 
     /// Text embeddings from token ids [count][contextLength].
     package func embed(tokenIDs: [[Int32]], normalize: Bool = true) throws -> Tensor {
-        guard let text else {
-            throw CLIPError(file: path, problem: "this checkpoint has no text tower", fix: "Load a full CLIP checkpoint to embed text.")
+        try embed(tokenIDs: tokenIDs, normalize: normalize, tower: try textTower())
+    }
+
+    /// The text tower, or the one error for a model without one.
+    func textTower() throws -> TextTower {
+        if let text { return text }
+        switch config.family {
+        case .dinov2:
+            throw CLIPError(file: path, problem: "DINOv2 has no text tower, so it cannot embed text, classify zero-shot or steer towards words",
+                            fix: "Load a CLIP or SigLIP model for zero-shot, steerability and clip.steer; DINOv2 serves activations, SAEs, L0 maps, top images, probes and MS judging.")
+        case .clip, .siglip:
+            throw CLIPError(file: path, problem: "this checkpoint has no text tower", fix: "Load a full checkpoint (image and text towers) to embed text.")
         }
-        return try embed(tokenIDs: tokenIDs, normalize: normalize, tower: text)
     }
 
     func embed(tokenIDs: [[Int32]], normalize: Bool, tower: TextTower) throws -> Tensor {
@@ -78,7 +85,7 @@ extension CLIPModel {
             }
             if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
                 throw CLIPError(file: "text input \(i)", problem: "token id \(bad) is outside the vocabulary of \(config.vocabSize)",
-                                fix: "Tokenize with CLIP's tokenizer.")
+                                fix: "Tokenize with the model's own tokenizer.")
             }
         }
         var parts: [Tensor] = []
@@ -126,9 +133,16 @@ extension CLIPModel {
         try classify(images: [DecodedImage(image)], labels: labels, hooks: hooks).toArray()
     }
 
-    /// softmax(logitScale · I · Tᵀ) per row, for normalised embeddings.
+    /// Zero-shot probabilities for normalised embeddings: softmax over the
+    /// labels of logitScale · I · Tᵀ (CLIP), or for SigLIP each label's own
+    /// sigmoid(logitScale · I · Tᵀ + logitBias), as SigLIP was trained.
     package func zeroShot(imageEmbeddings: Tensor, textEmbeddings: Tensor) -> Tensor {
-        Self.zeroShotProbabilities(images: imageEmbeddings, text: textEmbeddings, scale: logitScale)
+        guard let bias = logitBias else {
+            return Self.zeroShotProbabilities(images: imageEmbeddings, text: textEmbeddings, scale: logitScale)
+        }
+        let logits = imageEmbeddings.matmul(textEmbeddings, transposeOther: true)
+        for i in 0..<logits.count { logits.pointer[i] = 1 / (1 + Foundation.exp(-(logitScale * logits.pointer[i] + bias))) }
+        return logits
     }
 
     /// softmax over the texts of `scale` · I · Tᵀ, per row of normalised
@@ -149,12 +163,13 @@ extension CLIPModel {
     /// resid_pre for every token ([images, tokens, width], as captured by
     /// `activations(..., tokens: .all)`). Experiments that only change the
     /// stream at or after `layer` (clamping an SAE latent there, say) can
-    /// capture once and rerun only the remaining blocks. Returns projected,
-    /// unnormalised embeddings [images, embedDim].
+    /// capture once and rerun only the remaining blocks. `layer` may be the
+    /// block count: then only the head runs, on the last block's output.
+    /// Returns projected, unnormalised embeddings [images, embedDim].
     package func encodeImages(residPre: Tensor, layer: Int, hooks: HookSet = HookSet(),
                              batchSize: Int = defaultBatchSize) throws -> Tensor {
         let tokens = config.visionTokens, width = config.vision.width
-        guard layer >= 0 && layer < config.vision.layers else {
+        guard layer >= 0 && layer <= config.vision.layers else {
             throw CLIPError(file: path, problem: "layer \(layer) does not exist", fix: "This model has layers 0...\(config.vision.layers - 1).")
         }
         guard residPre.rank == 3, residPre.shape[1] == tokens, residPre.shape[2] == width else {

@@ -18,13 +18,15 @@ package struct ImageHead: @unchecked Sendable {
 }
 
 extension CLIPModel {
-    package var imageHead: ImageHead {
-        let ln = vision.weights.lnPost
+    /// The head in closed form; nil for SigLIP, whose attention pooling
+    /// mixes every token and has no such form.
+    package var imageHead: ImageHead? {
+        guard case .classToken(let ln, let projection) = vision.weights.head else { return nil }
         let width = ln.gamma.count
         let gamma = Array(UnsafeBufferPointer(start: ln.gamma.pointer, count: width))
         let beta = Array(UnsafeBufferPointer(start: ln.beta.pointer, count: width))
         let p: Tensor
-        if let proj = vision.weights.projection {
+        if let proj = projection {
             if proj.inputMajor {
                 p = proj.weight
             } else {

@@ -16,10 +16,15 @@ package final class CLIPModel: @unchecked Sendable {
     package let preprocessor: CLIPPreprocessor
     /// exp of the checkpoint's learned logit scale (100 for trained CLIP).
     package let logitScale: Float
+    /// SigLIP's learned logit bias: zero-shot probabilities are then
+    /// sigmoid(scale·cos + bias) per label, not a softmax over the labels.
+    package let logitBias: Float?
     let vision: VisionTower
     let text: TextTower?
     let file: SafetensorsFile
-    private var tokenizerStorage: CLIPTokenizer?
+    private var tokenizerStorage: (any TextTokenizer)?
+    /// The Hugging Face folder the model came from (its tokenizer files live there).
+    package private(set) var folder: String?
     private let lock = NSLock()
     private var scopedHooks = HookSet()
 
@@ -49,8 +54,10 @@ package final class CLIPModel: @unchecked Sendable {
             let config = try CLIPModel.readJSON(configPath)
             let pre = (path as NSString).appendingPathComponent("preprocessor_config.json")
             let preprocess = FileManager.default.fileExists(atPath: pre) ? try CLIPModel.readJSON(pre) : nil
-            try self.init(file: try SafetensorsFile(path: weights), format: .huggingFace, config: config,
-                          preprocess: preprocess, options: options)
+            let file = try SafetensorsFile(path: weights)
+            try self.init(file: file, format: .huggingFace, family: try CLIPModel.family(config: config, file: file),
+                          config: config, preprocess: preprocess, options: options)
+            folder = path
         } else {
             let file = try SafetensorsFile(path: path)
             // open_clip keeps its config either in the file's metadata or in an
@@ -73,8 +80,9 @@ package final class CLIPModel: @unchecked Sendable {
         }
     }
 
-    init(file: SafetensorsFile, format: CheckpointFormat, config: JSON?, preprocess: JSON?, options: CLIPLoadOptions) throws {
-        let loader = CheckpointLoader(file: file, format: format, config: config, preprocess: preprocess, options: options)
+    init(file: SafetensorsFile, format: CheckpointFormat, family: ModelFamily = .clip, config: JSON?, preprocess: JSON?,
+         options: CLIPLoadOptions) throws {
+        let loader = CheckpointLoader(file: file, format: format, family: family, config: config, preprocess: preprocess, options: options)
         let (cfg, visionWeights, textWeights) = try loader.load()
         self.config = cfg
         self.file = file
@@ -82,17 +90,39 @@ package final class CLIPModel: @unchecked Sendable {
         self.fileSize = file.fileSize
         self.preprocessor = try loader.preprocessor(cfg)
         self.vision = VisionTower(config: cfg, weights: visionWeights)
-        self.text = textWeights.map { TextTower(config: cfg.text!, weights: $0, contextLength: cfg.contextLength) }
-        let scaleName = format == .openCLIP ? "logit_scale" : "logit_scale"
-        if file.has(scaleName) {
-            let t = try file.tensor(scaleName)
-            guard t.count == 1 else {
-                throw CLIPError(file: file.path, tensor: scaleName, problem: "has \(t.count) values, not one", fix: "The checkpoint is inconsistent; re-export it.")
-            }
-            logitScale = Foundation.exp(t.pointer[0])
-        } else {
-            logitScale = 100
+        self.text = textWeights.map { TextTower(config: cfg.text!, weights: $0, contextLength: cfg.contextLength, causal: family != .siglip) }
+        logitScale = try CLIPModel.scalar(file, "logit_scale").map { Foundation.exp($0) } ?? 100
+        logitBias = family == .siglip ? try CLIPModel.scalar(file, "logit_bias") ?? 0 : nil
+    }
+
+    /// Which model a Hugging Face folder holds: its config's `model_type`,
+    /// or failing that its tensor names.
+    static func family(config: JSON, file: SafetensorsFile) throws -> ModelFamily {
+        let type = config["model_type"]?.stringValue
+        switch type {
+        case "dinov2", "dinov2_with_registers": return .dinov2
+        case "siglip", "siglip_vision_model": return .siglip
+        case "siglip2":
+            throw CLIPError(file: file.path, problem: "this is a SigLIP 2 NaFlex model, which resizes each image to a patch grid of its own",
+                            fix: "Loupe runs fixed-resolution models; SigLIP 2's fixed-resolution checkpoints (model_type \"siglip\") load.")
+        case let other? where other.hasPrefix("dinov3"):
+            throw CLIPError(file: file.path, problem: "this is a DINOv3 model (model_type \"\(other)\"), which Loupe does not run yet",
+                            fix: "Loupe loads CLIP (open_clip or Hugging Face), DINOv2 and SigLIP checkpoints.")
+        default:
+            if file.has("vision_model.head.probe") { return .siglip }
+            if file.has("embeddings.cls_token") || file.has("dinov2.embeddings.cls_token") { return .dinov2 }
+            return .clip
         }
+    }
+
+    /// A one-number tensor, if the file has it.
+    static func scalar(_ file: SafetensorsFile, _ name: String) throws -> Float? {
+        guard file.has(name) else { return nil }
+        let t = try file.tensor(name)
+        guard t.count == 1 else {
+            throw CLIPError(file: file.path, tensor: name, problem: "has \(t.count) values, not one", fix: "The checkpoint is inconsistent; re-export it.")
+        }
+        return t.pointer[0]
     }
 
     static func readJSON(_ path: String) throws -> JSON {
@@ -125,11 +155,16 @@ package final class CLIPModel: @unchecked Sendable {
         return all
     }
 
-    /// The BPE tokenizer, loaded on first use.
-    package func tokenizer() throws -> CLIPTokenizer {
+    /// The text tokenizer, loaded on first use: CLIP's BPE, or the
+    /// SentencePiece model in a SigLIP folder.
+    package func tokenizer() throws -> any TextTokenizer {
         lock.lock(); defer { lock.unlock() }
         if let t = tokenizerStorage { return t }
-        let t = try CLIPTokenizer.standard()
+        let t: any TextTokenizer
+        switch config.family {
+        case .siglip: t = try SentencePieceTokenizer(folder: folder ?? (path as NSString).deletingLastPathComponent)
+        case .clip, .dinov2: t = try CLIPTokenizer.standard()
+        }
         tokenizerStorage = t
         return t
     }

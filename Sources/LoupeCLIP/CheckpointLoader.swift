@@ -11,6 +11,8 @@ import LoupeSafetensors
 struct CheckpointLoader {
     let file: SafetensorsFile
     let format: CheckpointFormat
+    /// Which model a Hugging Face folder holds (open_clip files are CLIP).
+    var family: ModelFamily = .clip
     /// open_clip `model_cfg`, or Hugging Face `config.json`.
     let config: JSON?
     /// open_clip `preprocess_cfg`, or Hugging Face `preprocessor_config.json`.
@@ -48,15 +50,18 @@ struct CheckpointLoader {
         switch configured {
         case "quick_gelu": source = "config"; return .quickGelu
         case "gelu": source = "config"; return .gelu
+        case "gelu_pytorch_tanh": source = "config"; return .geluTanh
         default:
-            throw fail(nil, "activation '\(configured)' is not supported", "Loupe runs CLIP models with gelu or quick_gelu.")
+            throw fail(nil, "activation '\(configured)' is not supported", "Loupe runs models with gelu, gelu_pytorch_tanh or quick_gelu.")
         }
     }
 
     func load() throws -> (CLIPConfig, VisionWeights, TextWeights?) {
-        switch format {
-        case .openCLIP: return try loadOpenCLIP()
-        case .huggingFace: return try loadHuggingFace()
+        switch (format, family) {
+        case (.openCLIP, _): return try loadOpenCLIP()
+        case (.huggingFace, .clip): return try loadHuggingFace()
+        case (.huggingFace, .dinov2): return try loadDINOv2()
+        case (.huggingFace, .siglip): return try loadSigLIP()
         }
     }
 
@@ -107,9 +112,9 @@ struct CheckpointLoader {
         }
         let visionWeights = VisionWeights(
             patchWeight: convT.reshaped([width, 3 * patch * patch]), patchBias: nil,
-            classEmbedding: try t("visual.class_embedding", [width]), positional: pos,
-            lnPre: try ln("visual.ln_pre", width, eps), blocks: blocks, lnPost: try ln("visual.ln_post", width, eps),
-            projection: proj)
+            classEmbedding: try t("visual.class_embedding", [width]), registers: nil, positional: pos,
+            lnPre: try ln("visual.ln_pre", width, eps), blocks: blocks,
+            head: .classToken(ln: try ln("visual.ln_post", width, eps), projection: proj))
 
         let textTower = try text(TextLayout(tokenEmbedding: "token_embedding.weight", positional: "positional_embedding",
                                             blocks: "transformer.resblocks.", mlpIn: "mlp.c_fc.weight", lnFinal: "ln_final",
@@ -129,6 +134,8 @@ struct CheckpointLoader {
         let tokenEmbedding, positional, blocks, mlpIn, lnFinal, projection: String
         let projectionInputMajor: Bool
         let block: (_ prefix: String, _ config: TowerConfig) throws -> BlockWeights
+        /// SigLIP's text head has a bias; CLIP's projection has none.
+        var projectionBias: String? = nil
     }
 
     /// The text tower, when the file has one, read by `layout`; `settings`
@@ -143,8 +150,15 @@ struct CheckpointLoader {
         let config = TowerConfig(width: width, layers: layers, heads: heads, mlpWidth: mlp, activation: act, layerNormEps: eps)
         try checkHeads(config, "text")
         let blocks = try (0..<layers).map { try layout.block(layout.blocks + "\($0).", config) }
+        let bias = try layout.projectionBias.flatMap { file.has($0) ? try t($0) : nil }
         let projection: LinearWeights? = file.has(layout.projection)
-            ? LinearWeights(weight: try t(layout.projection), bias: nil, inputMajor: layout.projectionInputMajor) : nil
+            ? LinearWeights(weight: try t(layout.projection), bias: bias, inputMajor: layout.projectionInputMajor) : nil
+        if let projection {
+            guard projection.weight.rank == 2, projection.inFeatures == width, bias.map({ $0.count == projection.outFeatures }) ?? true else {
+                throw fail(layout.projection, "has shape \(projection.weight.shape), which does not take the text width \(width)",
+                           "The checkpoint is inconsistent; re-export it.")
+            }
+        }
         let weights = TextWeights(tokenEmbedding: try t(layout.tokenEmbedding), positional: positional, blocks: blocks,
                                   lnFinal: try ln(layout.lnFinal, width, eps), projection: projection)
         return (config, weights, emb.shape[0], positional.shape[0])
@@ -202,9 +216,9 @@ struct CheckpointLoader {
         let visionWeights = VisionWeights(
             patchWeight: convT.reshaped([width, 3 * patch * patch]),
             patchBias: file.has("vision_model.embeddings.patch_embedding.bias") ? try t("vision_model.embeddings.patch_embedding.bias", [width]) : nil,
-            classEmbedding: try t("vision_model.embeddings.class_embedding", [width]), positional: pos,
+            classEmbedding: try t("vision_model.embeddings.class_embedding", [width]), registers: nil, positional: pos,
             lnPre: try ln("vision_model.pre_layrnorm", width, vEps), blocks: blocks,
-            lnPost: try ln("vision_model.post_layernorm", width, vEps), projection: proj)
+            head: .classToken(ln: try ln("vision_model.post_layernorm", width, vEps), projection: proj))
 
         let textTower = try text(TextLayout(tokenEmbedding: "text_model.embeddings.token_embedding.weight",
                                             positional: "text_model.embeddings.position_embedding.weight",
@@ -223,22 +237,27 @@ struct CheckpointLoader {
 
     func hfBlock(_ p: String, _ c: TowerConfig) throws -> BlockWeights {
         let w = c.width
-        let q = try linear(p + "self_attn.q_proj", w, w)
-        let k = try linear(p + "self_attn.k_proj", w, w)
-        let v = try linear(p + "self_attn.v_proj", w, w)
-        // The three biases side by side, matching the packed QKV buffer.
-        let bias = Tensor(zeros: [3 * w])
-        for (i, part) in [q, k, v].enumerated() {
-            if let b = part.bias { (bias.pointer + i * w).update(from: b.pointer, count: w) }
-        }
-        func noBias(_ l: LinearWeights) -> LinearWeights { LinearWeights(weight: l.weight, bias: nil, inputMajor: false) }
+        let (qkvParts, qkvBias) = try separateQKV(p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj", width: w)
         return BlockWeights(
             ln1: try ln(p + "layer_norm1", w, c.layerNormEps),
-            qkvParts: [(noBias(q), 0), (noBias(k), w), (noBias(v), 2 * w)], qkvBias: bias,
+            qkvParts: qkvParts, qkvBias: qkvBias,
             outProj: try linear(p + "self_attn.out_proj", w, w),
             ln2: try ln(p + "layer_norm2", w, c.layerNormEps),
             fc1: try linear(p + "mlp.fc1", c.mlpWidth, w),
             fc2: try linear(p + "mlp.fc2", w, c.mlpWidth))
+    }
+
+    /// Separate query, key and value projections as parts of the packed
+    /// [rows, 3·width] buffer, with their biases side by side.
+    func separateQKV(_ q: String, _ k: String, _ v: String, width w: Int)
+        throws -> (parts: [(weights: LinearWeights, column: Int)], bias: Tensor) {
+        let parts = try [q, k, v].map { try linear($0, w, w) }
+        let bias = Tensor(zeros: [3 * w])
+        for (i, part) in parts.enumerated() {
+            if let b = part.bias { (bias.pointer + i * w).update(from: b.pointer, count: w) }
+        }
+        let unbiased = parts.enumerated().map { (LinearWeights(weight: $1.weight, bias: nil, inputMajor: false), $0 * w) }
+        return (unbiased, bias)
     }
 
     // MARK: shared pieces
@@ -288,20 +307,25 @@ struct CheckpointLoader {
     /// preprocessing config or CLIP's defaults.
     func config(_ format: CheckpointFormat, textProjectionName: String, vision: TowerConfig, weights: VisionWeights,
                 text: TowerConfig?, textWeights: TextWeights?, width: Int, patch: Int, grid: Int, context: Int, vocab: Int,
-                mean: JSON?, std: JSON?, source: String) throws -> CLIPConfig {
-        let embed = weights.projection?.outFeatures ?? width
+                mean: JSON?, std: JSON?, source: String,
+                defaults: (mean: [Float], std: [Float]) = (CLIPConfig.openAIMean, CLIPConfig.openAIStd)) throws -> CLIPConfig {
+        let embed: Int
+        switch weights.head {
+        case .classToken(_, let projection): embed = projection?.outFeatures ?? width
+        case .attentionPool: embed = width
+        }
         if let p = textWeights?.projection, p.outFeatures != embed {
             throw fail(textProjectionName, "projects to \(p.outFeatures) dimensions but the image side projects to \(embed)",
                        "The checkpoint is inconsistent; re-export it.")
         }
-        let (m, s) = try normalisation(mean, std)
-        return CLIPConfig(format: format, vision: vision, patchSize: patch, imageSize: grid * patch, embedDim: embed,
+        let (m, s) = try normalisation(mean, std, defaults: defaults)
+        return CLIPConfig(family: family, format: format, vision: vision, patchSize: patch, imageSize: grid * patch, embedDim: embed,
                           text: text, contextLength: context, vocabSize: vocab, mean: m, std: s, activationSource: source)
     }
 
-    func normalisation(_ mean: JSON?, _ std: JSON?) throws -> ([Float], [Float]) {
-        let m = mean?.arrayValue?.compactMap { $0.doubleValue }.map(Float.init) ?? CLIPConfig.openAIMean
-        let s = std?.arrayValue?.compactMap { $0.doubleValue }.map(Float.init) ?? CLIPConfig.openAIStd
+    func normalisation(_ mean: JSON?, _ std: JSON?, defaults: (mean: [Float], std: [Float])) throws -> ([Float], [Float]) {
+        let m = mean?.arrayValue?.compactMap { $0.doubleValue }.map(Float.init) ?? defaults.mean
+        let s = std?.arrayValue?.compactMap { $0.doubleValue }.map(Float.init) ?? defaults.std
         guard m.count == 3, s.count == 3, s.allSatisfy({ $0 > 0 }) else {
             throw fail(nil, "the preprocessing config's mean/std are not three positive numbers each", "Fix the mean and std in the config.")
         }
@@ -309,8 +333,9 @@ struct CheckpointLoader {
     }
 
     /// How this checkpoint's images are preprocessed: open_clip's transform
-    /// for open_clip files; for Hugging Face folders, transformers' CLIP
-    /// image processor with the settings of `preprocessor_config.json`
+    /// for open_clip files; for Hugging Face folders, transformers' image
+    /// processor (CLIP's, DINOv2's BitImageProcessor or SigLIP's) with the
+    /// settings of `preprocessor_config.json`
     /// (its defaults where the file or a key is missing). A setting Loupe
     /// cannot reproduce exactly is an error, never quietly replaced.
     func preprocessor(_ cfg: CLIPConfig) throws -> CLIPPreprocessor {
@@ -323,7 +348,7 @@ struct CheckpointLoader {
         }
         func unsupported(_ key: String, _ problem: String) -> CLIPError {
             fail(nil, "preprocessor_config.json: \(key) \(problem)",
-                 "Loupe follows transformers' CLIPImageProcessor exactly; fix the value or remove the key to use the default.")
+                 "Loupe follows transformers' image processors exactly; fix the value or remove the key to use the default.")
         }
         /// A size given as an int, {"shortest_edge": n} or {"height": h, "width": w}.
         func size(_ key: String) throws -> CLIPPreprocessor.Resize? {
@@ -335,8 +360,17 @@ struct CheckpointLoader {
             if let h = v["height"]?.intValue, let w = v["width"]?.intValue, h > 0, w > 0 { return .exact(width: w, height: h) }
             throw unsupported(key, "is \(v.serialized()); Loupe reads an int, {\"shortest_edge\": n} or {\"height\": h, \"width\": w}")
         }
-        let doResize = try flag("do_resize", true), doCrop = try flag("do_center_crop", true)
-        let resize = doResize ? (try size("size") ?? .shortestEdge(cfg.imageSize)) : nil
+        // Each family's processor has its own defaults: CLIP's and DINOv2's
+        // (BitImageProcessor) resize the shorter side and crop, bicubic;
+        // SigLIP's resizes to the square input, bilinear, with no crop.
+        let defaultResize: CLIPPreprocessor.Resize
+        switch family {
+        case .clip: defaultResize = .shortestEdge(cfg.imageSize)
+        case .dinov2: defaultResize = .shortestEdge(256 * cfg.imageSize / 224)
+        case .siglip: defaultResize = .exact(width: cfg.imageSize, height: cfg.imageSize)
+        }
+        let doResize = try flag("do_resize", true), doCrop = try flag("do_center_crop", family != .siglip)
+        let resize = doResize ? (try size("size") ?? defaultResize) : nil
         if doCrop {
             let crop = try size("crop_size") ?? .exact(width: cfg.imageSize, height: cfg.imageSize)
             let side: Int
@@ -362,13 +396,16 @@ struct CheckpointLoader {
                 throw unsupported("do_center_crop", "is false, so size must be exactly {\"height\": \(cfg.imageSize), \"width\": \(cfg.imageSize)}")
             }
         }
-        // CLIP's processors resample bicubic (3); torch's other uint8 kernels
-        // are not reproduced, so they are refused rather than approximated.
-        let resample = p?["resample"]?.intValue ?? 3
-        guard resample == 3 else {
-            throw unsupported("resample", "is \(resample); Loupe resamples as transformers' BICUBIC (3) only")
+        // CLIP's and DINOv2's processors resample bicubic (3), SigLIP's
+        // bilinear (2); torch's other uint8 kernels are not reproduced, so
+        // they are refused rather than approximated.
+        let resample = p?["resample"]?.intValue ?? (family == .siglip ? 2 : 3)
+        let filter: PillowResample.Filter
+        switch resample {
+        case 2: filter = .bilinear
+        case 3: filter = .bicubic
+        default: throw unsupported("resample", "is \(resample); Loupe resamples as transformers' BILINEAR (2) or BICUBIC (3) only")
         }
-        let filter = PillowResample.Filter.bicubic
         let doRescale = try flag("do_rescale", true), doNormalize = try flag("do_normalize", true)
         guard doRescale else {
             throw unsupported("do_rescale", "is false: CLIP takes pixels scaled to [0, 1]")

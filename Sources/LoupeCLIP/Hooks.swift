@@ -13,6 +13,8 @@ package struct ActivationBuffer {
     /// Index of this batch's first image among all images of the call.
     package let firstItem: Int
     package let pointer: UnsafeMutablePointer<Float>
+    /// Tokens before the patches (class token, registers).
+    package var prefixTokens: Int = 1
 
     /// One activation value, readable and writable.
     package subscript(item: Int, token: Int, channel: Int) -> Float {
@@ -22,7 +24,7 @@ package struct ActivationBuffer {
 
     /// The selected tokens copied out as [batch, selected, width].
     package func copy(_ selection: TokenSelection) -> Tensor {
-        let range = selection.range(tokens: tokens)
+        let range = selection.range(tokens: tokens, prefix: prefixTokens)
         let out = Tensor(zeros: [batch, range.count, width])
         for b in 0..<batch {
             (out.pointer + b * range.count * width)
@@ -55,7 +57,7 @@ package struct HookSet {
     package mutating func add(layer: Int, site: ActivationSite, tokens: TokenSelection,
                               _ body: @escaping (_ rows: UnsafeMutablePointer<Float>, _ count: Int, _ width: Int) -> Void) {
         add(layer: layer, site: site) { buffer in
-            let range = tokens.range(tokens: buffer.tokens)
+            let range = tokens.range(tokens: buffer.tokens, prefix: buffer.prefixTokens)
             for item in 0..<buffer.batch {
                 body(buffer.pointer + (item * buffer.tokens + range.lowerBound) * buffer.width, range.count, buffer.width)
             }

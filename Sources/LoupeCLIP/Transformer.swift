@@ -45,12 +45,12 @@ enum Transformer {
     /// place, calling hooks at each site of each block.
     static func run(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, config: TowerConfig,
                     blocks: ArraySlice<BlockWeights>, causal: Bool, hooks: HookSet, firstItem: Int,
-                    workspace ws: BlockWorkspace) {
+                    prefixTokens: Int = 1, workspace ws: BlockWorkspace) {
         let rows = batch * tokens, width = config.width
         func hook(_ layer: Int, _ site: ActivationSite, _ p: UnsafeMutablePointer<Float>) {
             guard !hooks.isEmpty else { return }
             hooks.run(ActivationBuffer(layer: layer, site: site, batch: batch, tokens: tokens, width: width,
-                                       firstItem: firstItem, pointer: p))
+                                       firstItem: firstItem, pointer: p, prefixTokens: prefixTokens))
         }
         for (layer, block) in zip(blocks.indices, blocks) {
             hook(layer, .residPre, x)
@@ -64,7 +64,7 @@ enum Transformer {
             Attention.forward(qkv: ws.qkv.pointer, out: ws.attention.pointer, batch: batch, tokens: tokens,
                               width: width, heads: config.heads, causal: causal)
             block.outProj.apply(ws.attention.pointer, rows: rows, into: ws.branch.pointer)
-            addBranch(ws.branch.pointer, bias: block.outProj.bias, into: x, rows: rows, width: width,
+            addBranch(ws.branch.pointer, bias: block.outProj.bias, scale: block.attentionScale, into: x, rows: rows, width: width,
                       hooked: hooks.has(layer: layer, site: .attnOut)) { hook(layer, .attnOut, ws.branch.pointer) }
 
             // MLP branch.
@@ -73,7 +73,7 @@ enum Transformer {
             Kernels.biasActivation(ws.hidden.pointer, rows: rows, width: config.mlpWidth,
                                    bias: block.fc1.bias?.pointer, activation: config.activation)
             block.fc2.apply(ws.hidden.pointer, rows: rows, into: ws.branch.pointer)
-            addBranch(ws.branch.pointer, bias: block.fc2.bias, into: x, rows: rows, width: width,
+            addBranch(ws.branch.pointer, bias: block.fc2.bias, scale: block.mlpScale, into: x, rows: rows, width: width,
                       hooked: hooks.has(layer: layer, site: .mlpOut)) { hook(layer, .mlpOut, ws.branch.pointer) }
 
             hook(layer, .residPost, x)
@@ -112,9 +112,10 @@ enum Transformer {
         let branch = ws.branch.pointer                 // [batch, width]
         block.outProj.apply(attended, rows: batch, into: branch)
         let cls = ws.normed.pointer                    // [batch, width]: the class rows, compact
+        scaleBranch(branch, bias: block.outProj.bias, scale: block.attentionScale, rows: batch, width: width)
         for b in 0..<batch {
             let xr = x + b * tokens * width, br = branch + b * width
-            for d in 0..<width { xr[d] += br[d] + (block.outProj.bias?.pointer[d] ?? 0) }
+            for d in 0..<width { xr[d] += br[d] }
             (cls + b * width).update(from: xr, count: width)
         }
         let normed = ws.qkv.pointer                    // reused as [batch, width]
@@ -123,9 +124,23 @@ enum Transformer {
         Kernels.biasActivation(ws.hidden.pointer, rows: batch, width: config.mlpWidth,
                                bias: block.fc1.bias?.pointer, activation: config.activation)
         block.fc2.apply(ws.hidden.pointer, rows: batch, into: branch)
+        scaleBranch(branch, bias: block.fc2.bias, scale: block.mlpScale, rows: batch, width: width)
         for b in 0..<batch {
             let xr = x + b * tokens * width, br = branch + b * width
-            for d in 0..<width { xr[d] += br[d] + (block.fc2.bias?.pointer[d] ?? 0) }
+            for d in 0..<width { xr[d] += br[d] }
+        }
+    }
+
+    /// branch = (branch + bias) · scale, channel by channel; either may be absent.
+    static func scaleBranch(_ branch: UnsafeMutablePointer<Float>, bias: Tensor?, scale: Tensor?, rows: Int, width: Int) {
+        if let bias { Kernels.addBias(branch, rows: rows, width: width, bias: bias.pointer) }
+        guard let scale else { return }
+        let s = scale.pointer
+        Parallel.forEach(rows, grain: 64) { range in
+            for r in range {
+                let row = branch + r * width
+                for d in 0..<width { row[d] *= s[d] }
+            }
         }
     }
 
@@ -135,14 +150,15 @@ enum Transformer {
         return lo..<max(lo, min(a.upperBound, b.upperBound))
     }
 
-    /// x += branch + bias. When a hook watches the branch, the bias is added
-    /// first so the hook sees the branch's true output; otherwise both adds
-    /// happen in one pass over memory.
-    static func addBranch(_ branch: UnsafeMutablePointer<Float>, bias: Tensor?, into x: UnsafeMutablePointer<Float>,
+    /// x += (branch + bias) · scale. When a hook watches the branch, or a
+    /// layer scale multiplies it, the bias (and scale) are applied first so
+    /// the hook sees what is really added; otherwise both adds happen in one
+    /// pass over memory.
+    static func addBranch(_ branch: UnsafeMutablePointer<Float>, bias: Tensor?, scale: Tensor?, into x: UnsafeMutablePointer<Float>,
                           rows: Int, width: Int, hooked: Bool, _ callHook: () -> Void) {
-        if hooked {
-            if let bias { Kernels.addBias(branch, rows: rows, width: width, bias: bias.pointer) }
-            callHook()
+        if hooked || scale != nil {
+            scaleBranch(branch, bias: bias, scale: scale, rows: rows, width: width)
+            if hooked { callHook() }
             Kernels.add(branch, into: x, count: rows * width)
         } else {
             Kernels.addWithBias(branch, bias: bias?.pointer, into: x, rows: rows, width: width)

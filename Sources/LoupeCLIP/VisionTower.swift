@@ -39,34 +39,45 @@ struct VisionTower {
             Kernels.addBias(embedded.pointer, rows: batch * g * g, width: width, bias: bias.pointer)
         }
 
+        // Each image's sequence: the class token (with its position), the
+        // registers (with none), then the patches (with theirs).
         let x = Tensor(uninitialized: [batch * tokens, width])
-        let pos = weights.positional.pointer, cls = weights.classEmbedding.pointer
+        let pos = weights.positional.pointer, patches0 = config.prefixTokens
+        let classRows = config.hasClassToken ? 1 : 0, registers = config.registerTokens
         for b in 0..<batch {
             let row0 = x.pointer + b * tokens * width
-            for d in 0..<width { row0[d] = cls[d] + pos[d] }
-            for t in 1..<tokens {
-                let dst = row0 + t * width, src = embedded.pointer + (b * g * g + t - 1) * width, pe = pos + t * width
+            if let cls = weights.classEmbedding?.pointer {
+                for d in 0..<width { row0[d] = cls[d] + pos[d] }
+            }
+            if let reg = weights.registers {
+                (row0 + classRows * width).update(from: reg.pointer, count: registers * width)
+            }
+            for t in 0..<(g * g) {
+                let dst = row0 + (patches0 + t) * width, src = embedded.pointer + (b * g * g + t) * width
+                let pe = pos + (classRows + t) * width
                 for d in 0..<width { dst[d] = src[d] + pe[d] }
             }
         }
-        weights.lnPre.apply(x.pointer, rows: batch * tokens, into: x.pointer)
+        weights.lnPre?.apply(x.pointer, rows: batch * tokens, into: x.pointer)
         return run(x, batch: batch, from: 0, hooks: hooks, firstItem: firstItem, stopAfter: stopAfter)
     }
 
     /// Runs blocks `first`... over `x` ([batch·tokens, width], block
     /// `first`'s resid_pre, overwritten), then the head. When no hook
-    /// watches the last block, only the class token is carried through it:
-    /// the embedding depends on nothing else there.
+    /// watches the last block and the head reads the class token alone,
+    /// only the class token is carried through it: the embedding depends on
+    /// nothing else there.
     func run(_ x: Tensor, batch: Int, from first: Int, hooks: HookSet, firstItem: Int, stopAfter: Int?) -> Tensor? {
         let tokens = config.visionTokens, width = config.vision.width, lastBlock = weights.blocks.count - 1
         let last = min(stopAfter ?? lastBlock, lastBlock)
-        let pruneLast = last == lastBlock && first <= lastBlock
+        let pruneLast = last == lastBlock && first <= lastBlock && config.hasClassToken
             && !HookSet.Probe(hooks).watches(layer: lastBlock)
         let fullUntil = pruneLast ? last - 1 : last
         let ws = workspaces.take(rows: batch * tokens, width: width, mlpWidth: config.vision.mlpWidth)
         if first <= fullUntil {
             Transformer.run(x.pointer, batch: batch, tokens: tokens, config: config.vision,
-                            blocks: weights.blocks[first...fullUntil], causal: false, hooks: hooks, firstItem: firstItem, workspace: ws)
+                            blocks: weights.blocks[first...fullUntil], causal: false, hooks: hooks, firstItem: firstItem,
+                            prefixTokens: config.prefixTokens, workspace: ws)
         }
         if pruneLast {
             Transformer.runClassToken(x.pointer, batch: batch, tokens: tokens, config: config.vision,
@@ -75,10 +86,17 @@ struct VisionTower {
         workspaces.give(ws)
         if last < lastBlock { return nil }
 
-        // ln_post is per token, so normalising only the class tokens is exact.
-        let pooled = Tensor(uninitialized: [batch, width])
-        for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + b * tokens * width, count: width) }
-        let embedded = head(pooled)
+        let embedded: Tensor
+        switch weights.head {
+        case .classToken:
+            // ln_post is per token, so normalising only the class tokens is exact.
+            let pooled = Tensor(uninitialized: [batch, width])
+            for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + b * tokens * width, count: width) }
+            embedded = head(pooled)
+        case .attentionPool(let ln, let pool):
+            ln.apply(x.pointer, rows: batch * tokens, into: x.pointer)
+            embedded = pool.apply(x, batch: batch, tokens: tokens, heads: config.vision.heads, activation: config.vision.activation)
+        }
         // The embedding is a site too (one token per image), after every block.
         let embeddingLayer = weights.blocks.count
         if hooks.has(layer: embeddingLayer, site: .embedding) {
@@ -91,28 +109,37 @@ struct VisionTower {
     /// ln_post and the projection applied to class tokens [rows, width]
     /// taken from the last block's output (overwritten).
     func head(_ pooled: Tensor) -> Tensor {
+        guard case .classToken(let ln, let projection) = weights.head else {
+            preconditionFailure("the class-token head of a model that pools by attention")
+        }
         let rows = pooled.shape[0]
-        weights.lnPost.apply(pooled.pointer, rows: rows, into: pooled.pointer)
-        guard let proj = weights.projection else { return pooled }
+        ln.apply(pooled.pointer, rows: rows, into: pooled.pointer)
+        guard let proj = projection else { return pooled }
         let out = Tensor(uninitialized: [rows, proj.outFeatures])
         proj.apply(pooled.pointer, rows: rows, into: out.pointer)
         return out
     }
 }
 
-/// CLIP's causal text encoder, pooled at the end-of-text token.
+/// The text encoder: CLIP's is causal and pooled at the end-of-text
+/// token (the highest id); SigLIP's attends both ways over the whole
+/// padded context and is pooled at its last position.
 struct TextTower {
     let config: TowerConfig
     let weights: TextWeights
     let contextLength: Int
+    /// Causal attention, pooled at the end token (CLIP); otherwise SigLIP's.
+    var causal = true
 
     /// Encodes token ids [batch][context] into projected embeddings [batch, embedDim].
     func forward(tokens: [[Int32]]) -> Tensor {
         let batch = tokens.count, width = config.width
-        // The pooled token is the highest id (end-of-text); with causal
-        // attention nothing after it can change it, so later positions are skipped.
-        let eot = tokens.map { ids in ids.indices.max { ids[$0] < ids[$1] || (ids[$0] == ids[$1] && $0 > $1) } ?? 0 }
-        let length = min(contextLength, (eot.max() ?? 0) + 1)
+        // CLIP pools the end token; with causal attention nothing after it
+        // can change it, so later positions are skipped. SigLIP needs all.
+        let pooledAt = causal
+            ? tokens.map { ids in ids.indices.max { ids[$0] < ids[$1] || (ids[$0] == ids[$1] && $0 > $1) } ?? 0 }
+            : Array(repeating: contextLength - 1, count: batch)
+        let length = min(contextLength, (pooledAt.max() ?? 0) + 1)
         let x = Tensor(zeros: [batch * length, width])
         let emb = weights.tokenEmbedding.pointer, pos = weights.positional.pointer
         for b in 0..<batch {
@@ -124,13 +151,14 @@ struct TextTower {
         }
         let ws = BlockWorkspace(rows: batch * length, width: width, mlpWidth: config.mlpWidth)
         Transformer.run(x.pointer, batch: batch, tokens: length, config: config, blocks: weights.blocks[...],
-                        causal: true, hooks: HookSet(), firstItem: 0, workspace: ws)
+                        causal: causal, hooks: HookSet(), firstItem: 0, workspace: ws)
         let pooled = Tensor(zeros: [batch, width])
-        for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + (b * length + eot[b]) * width, count: width) }
+        for b in 0..<batch { (pooled.pointer + b * width).update(from: x.pointer + (b * length + pooledAt[b]) * width, count: width) }
         weights.lnFinal.apply(pooled.pointer, rows: batch, into: pooled.pointer)
         guard let proj = weights.projection else { return pooled }
         let out = Tensor(zeros: [batch, proj.outFeatures])
         proj.apply(pooled.pointer, rows: batch, into: out.pointer)
+        if let bias = proj.bias { Kernels.addBias(out.pointer, rows: batch, width: proj.outFeatures, bias: bias.pointer) }
         return out
     }
 }

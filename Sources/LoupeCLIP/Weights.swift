@@ -28,7 +28,9 @@ struct LayerNormWeights: @unchecked Sendable {
     }
 }
 
-/// One pre-norm residual block: x += attn(ln1(x)); x += mlp(ln2(x)).
+/// One pre-norm residual block: x += attn(ln1(x)); x += mlp(ln2(x)),
+/// each branch multiplied channel by channel by its layer scale where the
+/// model has one (DINOv2's `layer_scale1`/`layer_scale2`).
 struct BlockWeights: @unchecked Sendable {
     let ln1: LayerNormWeights
     /// Q, K and V projections, each written into its third of a packed
@@ -40,17 +42,48 @@ struct BlockWeights: @unchecked Sendable {
     let ln2: LayerNormWeights
     let fc1: LinearWeights
     let fc2: LinearWeights
+    var attentionScale: Tensor? = nil
+    var mlpScale: Tensor? = nil
+}
+
+/// SigLIP's pooling head: a learned probe attends to every token of the
+/// normalised last layer (one multi-head attention), then a residual MLP
+/// with its own layer norm; the probe's output is the image embedding.
+struct AttentionPoolWeights: @unchecked Sendable {
+    let probe: Tensor              // [width]
+    let query: LinearWeights       // each [width, width], with bias
+    let key: LinearWeights
+    let value: LinearWeights
+    let outProj: LinearWeights
+    let ln: LayerNormWeights
+    let fc1: LinearWeights
+    let fc2: LinearWeights
+}
+
+/// How the image tower turns its last layer into one vector per image.
+enum VisionHead: @unchecked Sendable {
+    /// CLIP and DINOv2: the class token, normalised (ln_post, or DINOv2's
+    /// final layernorm), then projected when the model has a projection.
+    case classToken(ln: LayerNormWeights, projection: LinearWeights?)
+    /// SigLIP: every token normalised (post_layernorm), then attention pooling.
+    case attentionPool(ln: LayerNormWeights, pool: AttentionPoolWeights)
 }
 
 struct VisionWeights: @unchecked Sendable {
     let patchWeight: Tensor        // [width, 3·p·p] view of the conv kernel
     let patchBias: Tensor?
-    let classEmbedding: Tensor     // [width]
-    let positional: Tensor         // [tokens, width]
-    let lnPre: LayerNormWeights
+    /// The class token [width]; nil for SigLIP, which has none.
+    let classEmbedding: Tensor?
+    /// Register tokens [registers, width] (DINOv2 with registers), placed
+    /// after the class token with no position of their own.
+    let registers: Tensor?
+    /// Positions [tokens without registers, width], already interpolated
+    /// to this model's patch grid.
+    let positional: Tensor
+    /// CLIP's ln_pre; DINOv2 and SigLIP have none.
+    let lnPre: LayerNormWeights?
     let blocks: [BlockWeights]
-    let lnPost: LayerNormWeights
-    let projection: LinearWeights?
+    let head: VisionHead
 }
 
 struct TextWeights: @unchecked Sendable {
@@ -58,5 +91,6 @@ struct TextWeights: @unchecked Sendable {
     let positional: Tensor         // [context, width]
     let blocks: [BlockWeights]
     let lnFinal: LayerNormWeights
+    /// CLIP's text_projection (no bias), or SigLIP's text head (with bias).
     let projection: LinearWeights?
 }

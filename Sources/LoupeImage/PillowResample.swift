@@ -9,6 +9,8 @@ package enum PillowResample {
     package enum Filter: Sendable {
         /// Keys' cubic with a = -0.5, antialiased when shrinking (PIL's BICUBIC).
         case bicubic
+        /// The triangle filter, antialiased when shrinking (PIL's BILINEAR).
+        case bilinear
         /// Nearest neighbour, as PIL applies to palette and 1-bit images.
         case nearest
     }
@@ -46,11 +48,11 @@ package enum PillowResample {
         switch filter {
         case .nearest:
             return nearest(samples, width: width, height: height, channels: channels, outWidth, outHeight, xs, ys)
-        case .bicubic:
+        case .bicubic, .bilinear:
             // PIL: horizontal pass over the input rows the vertical pass reads,
             // then the vertical pass; a dimension that keeps its size is not
             // resampled at all.
-            let vertical = outHeight != height ? coefficients(inSize: height, outSize: outHeight, arithmetic: arithmetic) : nil
+            let vertical = outHeight != height ? coefficients(inSize: height, outSize: outHeight, filter: filter, arithmetic: arithmetic) : nil
             var rows = ys
             if let v = vertical {
                 let first = ys.map { v.bounds[2 * $0] }.min()!
@@ -59,7 +61,7 @@ package enum PillowResample {
             }
             let stretched = outWidth != width
                 ? horizontalPass(samples, width: width, rows: rows, channels: channels,
-                                 coeffs: coefficients(inSize: width, outSize: outWidth, arithmetic: arithmetic), columns: xs)
+                                 coeffs: coefficients(inSize: width, outSize: outWidth, filter: filter, arithmetic: arithmetic), columns: xs)
                 : crop(samples, width: width, channels: channels, columns: xs, rows: rows)
             guard let v = vertical else { return stretched }
             return verticalPass(stretched, width: xs.count, channels: channels, firstRow: rows.lowerBound,
@@ -93,13 +95,20 @@ package enum PillowResample {
         return 0
     }
 
+    @inline(__always)
+    static func triangle(_ xIn: Double) -> Double {
+        let x = xIn < 0 ? -xIn : xIn
+        return x < 1 ? 1 - x : 0
+    }
+
     /// Filter taps for resampling `inSize` samples onto `outSize`, with the
     /// same double-precision arithmetic (and order of operations) as PIL,
     /// rounded to fixed point as `arithmetic` says.
-    static func coefficients(inSize: Int, outSize: Int, arithmetic: Arithmetic = .pillow) -> Coefficients {
+    static func coefficients(inSize: Int, outSize: Int, filter: Filter = .bicubic, arithmetic: Arithmetic = .pillow) -> Coefficients {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1)
-        let support = 2.0 * filterScale
+        let kernel: (Double) -> Double = filter == .bilinear ? triangle : bicubic
+        let support = (filter == .bilinear ? 1.0 : 2.0) * filterScale
         let ksize = Int(support.rounded(.up)) * 2 + 1
         var bounds = [Int](repeating: 0, count: outSize * 2)
         var weights = [Int32](repeating: 0, count: outSize * ksize)
@@ -115,7 +124,7 @@ package enum PillowResample {
             xmax -= xmin
             var ww = 0.0
             for x in 0..<xmax {
-                let w = bicubic((Double(x + xmin) - center + 0.5) * ss)
+                let w = kernel((Double(x + xmin) - center + 0.5) * ss)
                 k[x] = w
                 ww += w
             }

@@ -31,16 +31,20 @@ package enum ActivationSite: String, CaseIterable, Sendable {
 package enum TokenSelection: String, CaseIterable, Sendable {
     /// The class token only (token 0).
     case cls
-    /// The patch tokens (1..<tokens), in raster order.
+    /// The patch tokens, in raster order: every token after the class token
+    /// and any register tokens.
     case spatial
     /// Every token.
     case all
 
-    /// The token indices this selection keeps out of `tokens`.
-    package func range(tokens: Int) -> Range<Int> {
+    /// The token indices this selection keeps out of `tokens`, of which the
+    /// first `prefix` come before the patches (CLIP's and DINOv2's class
+    /// token: 1; DINOv2 with registers: 1 + registers; SigLIP: 0, where
+    /// `.cls` has no token and a model refuses it before asking).
+    package func range(tokens: Int, prefix: Int = 1) -> Range<Int> {
         switch self {
         case .cls: return 0..<1
-        case .spatial: return 1..<tokens
+        case .spatial: return min(prefix, tokens)..<tokens
         case .all: return 0..<tokens
         }
     }

@@ -13,6 +13,14 @@ package enum Kernels {
         case gelu
         /// x·σ(1.702x), used by OpenAI's original CLIP weights.
         case quickGelu = "quick_gelu"
+        /// GELU's tanh approximation, ½x(1 + tanh(√(2/π)(x + 0.044715x³)))
+        /// (transformers' `gelu_pytorch_tanh`, SigLIP's activation).
+        case geluTanh = "gelu_pytorch_tanh"
+
+        /// The C kernels' code for this activation.
+        var kernelCode: Int32 {
+            switch self { case .gelu: return 0; case .quickGelu: return 1; case .geluTanh: return 2 }
+        }
     }
 
     /// Layer normalisation of each `width`-long row: (x-μ)/√(σ²+eps)·γ + β.
@@ -50,7 +58,7 @@ package enum Kernels {
                                       bias: UnsafePointer<Float>?, activation: Activation) {
         Parallel.forEach(rows, grain: 4) { range in
             loupe_bias_activation(x + range.lowerBound * width, range.count, width, bias,
-                                  activation == .gelu ? 0 : 1)
+                                  activation.kernelCode)
         }
     }
 

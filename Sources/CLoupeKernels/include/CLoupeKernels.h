@@ -7,7 +7,8 @@
  * one binary runs everywhere and still uses what the machine has. */
 
 /* x[r][i] = act(x[r][i] + bias[i]) for r in [0, rows); bias may be NULL.
- * activation: 0 = GELU with the error function, 1 = x * sigmoid(1.702 x). */
+ * activation: 0 = GELU with the error function, 1 = x * sigmoid(1.702 x),
+ * 2 = GELU's tanh approximation. */
 void loupe_bias_activation(float *x, long rows, long width, const float *bias, int activation);
 
 /* Softmax of one row in place, max-subtracted. */
