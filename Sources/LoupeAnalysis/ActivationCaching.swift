@@ -23,7 +23,7 @@ package struct ActivationCaching {
         try model.checkSite(ActivationKey(layer: layer, site: site), tokens: tokens)
         plan = try ActivationCachePlan(
             model: (model.path as NSString).lastPathComponent, layer: layer, site: site,
-            tokens: tokens, tokensPerImage: tokens.range(tokens: model.tokenCount(site)).count,
+            tokens: tokens, tokensPerImage: model.tokenRange(tokens, site: site).count,
             width: model.siteWidth(site), dataset: dataset, imageIDs: imageIDs, shardImages: shardImages)
     }
 

@@ -29,7 +29,9 @@ package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable 
             return "neuron \(neuron) does not exist: the residual stream has coordinates 0..<\(width)"
         case .emptyContrast: return "the contrast needs images with and without the attribute"
         case .nothingToAblate: return "ablate at least one unit (top: 1 or more)"
-        case .tooFewTokens(let t): return "L0 by token type needs a class token and spatial tokens; got \(t) token(s) per image"
+        case .tooFewTokens(let t):
+            return t == 0 ? "L0 by token type compares the class token with the patches, and this model (SigLIP) has no class token"
+                          : "L0 by token type needs a class token and spatial tokens; got \(t) token(s) per image"
         case .nothingToSteer: return "steering needs images and a vocabulary"
         case .tooFewImages(let n): return "monosemanticity needs at least 2 images, got \(n)"
         case .noGroundTruth(let dataset):

@@ -19,7 +19,8 @@ package struct FeatureProfile: Sendable {
     package let selected: Range<Int>
 
     /// Encodes every token of `perImage` ([images, tokens, width]).
-    package init(_ sae: SparseAutoencoder, latent: Int, tokens perImage: Tensor, selection: TokenSelection) throws {
+    /// `prefix`: the tokens before the patches (the model's `prefixTokens`).
+    package init(_ sae: SparseAutoencoder, latent: Int, tokens perImage: Tensor, selection: TokenSelection, prefix: Int = 1) throws {
         guard (0..<sae.dSAE).contains(latent) else {
             throw AnalysisError.noSuchLatent(latent, latents: sae.dSAE)
         }
@@ -28,7 +29,7 @@ package struct FeatureProfile: Sendable {
         self.latent = latent
         images = n
         tokensPerImage = t
-        selected = selection.range(tokens: t)
+        selected = selection.range(tokens: t, prefix: prefix)
         activations = sae.encode(UnsafePointer(perImage.pointer), rows: n * t).column(latent)
     }
 
@@ -37,7 +38,7 @@ package struct FeatureProfile: Sendable {
     package init(_ model: CLIPModel, sae: SparseAutoencoder, latent: Int, layer: Int, site: ActivationSite, tokens: TokenSelection,
                  images: [RGBImage]) throws {
         let acts = try model.activations(images: images, layer: layer, site: site, tokens: .all)
-        try self.init(sae, latent: latent, tokens: acts, selection: tokens)
+        try self.init(sae, latent: latent, tokens: acts, selection: tokens, prefix: model.config.prefixTokens)
     }
 
     /// Monosemanticity of this latent alone: its image-level activation (the
@@ -51,12 +52,12 @@ package struct FeatureProfile: Sendable {
 
     /// From codes of every token already encoded ([images × tokens] rows),
     /// so a widget that shows many latents encodes once.
-    package init(latent: Int, codes: SparseCodes, images: Int, tokensPerImage: Int, selection: TokenSelection) throws {
+    package init(latent: Int, codes: SparseCodes, images: Int, tokensPerImage: Int, selection: TokenSelection, prefix: Int = 1) throws {
         guard (0..<codes.width).contains(latent) else { throw AnalysisError.noSuchLatent(latent, latents: codes.width) }
         self.latent = latent
         self.images = images
         self.tokensPerImage = tokensPerImage
-        selected = selection.range(tokens: tokensPerImage)
+        selected = selection.range(tokens: tokensPerImage, prefix: prefix)
         activations = codes.column(latent)
     }
 

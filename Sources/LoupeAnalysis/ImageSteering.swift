@@ -34,7 +34,7 @@ package final class ImageSteering {
         cleanWords = FeatureSteering.probabilities(clean, text: vocabularyText)
         let acts = try model.activations(images: [image], layer: layer, site: site, tokens: .all)
         codes = try sae.encode(acts.toArray(), width: acts.shape[2])
-        selected = tokens.range(tokens: acts.shape[1])
+        selected = model.tokenRange(tokens, site: site)
         grid = acts.shape[1] == model.config.visionTokens ? model.config.gridSize : nil
     }
 
@@ -51,6 +51,6 @@ package final class ImageSteering {
     /// `latent`'s activation on each patch, row by row; nil without a patch grid.
     package func patchActivations(latent: Int) -> [Double]? {
         guard grid != nil else { return nil }
-        return (1..<codes.rows).map { r in Double(codes.row(r).first { $0.latent == latent }?.value ?? 0) }
+        return (model.config.prefixTokens..<codes.rows).map { r in Double(codes.row(r).first { $0.latent == latent }?.value ?? 0) }
     }
 }

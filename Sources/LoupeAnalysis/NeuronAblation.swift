@@ -12,7 +12,7 @@ extension Intervention {
         }
         var hooks = HookSet()
         hooks.add(layer: layer, site: site) { buffer in
-            let range = tokens.range(tokens: buffer.tokens)
+            let range = tokens.range(tokens: buffer.tokens, prefix: buffer.prefixTokens)
             for item in 0..<buffer.batch {
                 for t in range {
                     let row = buffer.pointer + (item * buffer.tokens + t) * buffer.width

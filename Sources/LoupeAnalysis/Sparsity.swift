@@ -18,20 +18,23 @@ package struct TokenSparsity: Sendable {
     /// Encodes every token of `perImage` ([images, tokens, width], CLS first)
     /// with `sae`. The SAE reads all token types here, whatever it was
     /// trained on, so that the two types are compared on equal terms.
-    /// `grid`: the patch grid's side, from the model's config.
-    package static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor, grid: Int?) throws -> TokenSparsity {
+    /// `grid`: the patch grid's side, from the model's config; `prefix`: the
+    /// tokens before the patches (class token and any registers, which
+    /// count as neither type).
+    package static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor, grid: Int?, prefix: Int = 1) throws -> TokenSparsity {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
-        guard t >= 2 else { throw AnalysisError.tooFewTokens(t) }
+        guard prefix >= 1, t > prefix else { throw AnalysisError.tooFewTokens(prefix >= 1 ? t : 0) }
         let codes = sae.encode(UnsafePointer(perImage.pointer), rows: n * t)
         var cls: [Double] = [], spatial: [Double] = []
         cls.reserveCapacity(n)
-        spatial.reserveCapacity(n * (t - 1))
+        spatial.reserveCapacity(n * (t - prefix))
         for i in 0..<n {
             cls.append(Double(codes.row(i * t).count))
-            for p in 1..<t { spatial.append(Double(codes.row(i * t + p).count)) }
+            for p in prefix..<t { spatial.append(Double(codes.row(i * t + p).count)) }
         }
-        return TokenSparsity(cls: cls, spatial: spatial, images: n, patches: t - 1, grid: grid.flatMap { $0 * $0 == t - 1 ? $0 : nil })
+        return TokenSparsity(cls: cls, spatial: spatial, images: n, patches: t - prefix,
+                             grid: grid.flatMap { $0 * $0 == t - prefix ? $0 : nil })
     }
 
     package var meanCLS: Double { Self.mean(cls) }

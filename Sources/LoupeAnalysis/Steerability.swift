@@ -135,7 +135,7 @@ package enum Steerability {
         var codes: SparseCodes? = nil, scales: [Float] = []
         var selected = 0..<tokenCount
         if case .latent(let sae, let tokens) = kind {
-            selected = tokens.range(tokens: tokenCount)
+            selected = tokens.range(tokens: tokenCount, prefix: model.config.prefixTokens)
             let rows = Tensor(uninitialized: [n * selected.count, width])
             for i in 0..<n {
                 (rows.pointer + i * selected.count * width)

@@ -8,7 +8,9 @@ import LoupeSAE
 import LoupeSafetensors
 import LoupeTensor
 
-/// A loaded CLIP model in the session.
+/// A loaded vision model in the session: CLIP, DINOv2 or SigLIP. The
+/// language calls its type CLIP, the name it had first; what needs a
+/// text tower refuses a DINOv2 with one error.
 public final class CLIPObject: HostObject {
     package let model: CLIPModel
     public var typeName: String { "CLIP" }
@@ -19,7 +21,7 @@ public final class CLIPObject: HostObject {
             let v = model.summaryJSON[key]!
             return (key, v.intValue.map(Value.int) ?? v.doubleValue.map(Value.double) ?? .string(v.stringValue ?? v.serialized()))
         }
-        return DisplayBundle.summary(title: "CLIP", text: model.summary, fields: fields, json: model.summaryJSON)
+        return DisplayBundle.summary(title: model.config.family.rawValue, text: model.summary, fields: fields, json: model.summaryJSON)
     }
 }
 
@@ -80,19 +82,31 @@ extension CallContext {
     }
 }
 
-func registerCLIP(_ r: Registry) {
-    let clip = BuiltinType("CLIP", doc: "A CLIP model: image and text towers, zero-shot classification, embeddings and "
-                           + "the image tower's activations at every layer.")
-    clip.addStatic(BuiltinFunction("load", [
+/// `CLIP.load` and `Model.load`: one loader for every supported model.
+func loadModel(doc: String) -> BuiltinFunction {
+    BuiltinFunction("load", [
         Parameter(nil, name: "path", type: "String", default: .null,
-                  doc: "an open_clip .safetensors file or a Hugging Face CLIP folder; omit for the embedded toy model"),
-    ], returns: "CLIP", doc: "Loads a CLIP checkpoint, memory-mapped. The architecture is read from the tensors and the config.") { ctx in
+                  doc: "an open_clip .safetensors file, or a Hugging Face CLIP, DINOv2 or SigLIP folder; omit for the embedded toy CLIP"),
+    ], returns: "CLIP", doc: doc) { ctx in
         guard ctx.has("path") else {
             return .object(CLIPObject(try ToyModel.load(at: ctx.span)))
         }
         let path = try ctx.string("path")
         do { return .object(CLIPObject(try CLIPModel(path: path))) } catch { throw LoupeError(.io, "\(error)", at: ctx.spanOf("path")) }
-    })
+    }
+}
+
+func registerCLIP(_ r: Registry) {
+    let clip = BuiltinType("CLIP", doc: "A CLIP model: image and text towers, zero-shot classification, embeddings and "
+                           + "the image tower's activations at every layer.")
+    clip.addStatic(loadModel(doc: "Loads a CLIP checkpoint, memory-mapped. The architecture is read from the tensors and the config. "
+                             + "A DINOv2 or SigLIP folder loads too, as with Model.load."))
+    let model = BuiltinType("Model", doc: "Loads any supported vision model: CLIP (open_clip or Hugging Face), DINOv2 (with or "
+                            + "without registers) or SigLIP. What is loaded is a CLIP-typed value with the same methods; those "
+                            + "that need a text tower (classify, embed(text:), steerability, clip.steer) refuse a DINOv2.")
+    model.addStatic(loadModel(doc: "Loads a CLIP, DINOv2 or SigLIP checkpoint, memory-mapped; which one is read from config.json "
+                              + "(model_type) or the tensor names."))
+    r.add(model)
     clip.addProperty(BuiltinProperty("layers", type: "Int", doc: "Number of image-tower layers.") { v in
         .int((v.objectValue as! CLIPObject).model.config.vision.layers)
     })

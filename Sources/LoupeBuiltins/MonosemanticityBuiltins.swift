@@ -106,7 +106,7 @@ public final class MonosemanticityObject: HostObject {
         text += "\nactivation per image: " + Self.describe(tokens, site: site) + "; similarity: " + similarity.description
         if similarity.isCircular {
             text += "\nnote: Pach et al. take the similarity from a separate encoder (a CLIP ViT-B/32 when scoring ViT-L/14, "
-                + "or DINOv2), since the scored model judging its own images is circular; pass encoder: another CLIP"
+                + "or DINOv2), since the scored model judging its own images is circular; pass encoder: another CLIP or a DINOv2"
                 + (dataset.source is SceneSource ? ", or encoder: .attributes for the scenes' ground truth" : "")
         }
         if !caveat.isEmpty { text += "\nnote: " + caveat }
@@ -123,7 +123,7 @@ public final class MonosemanticityObject: HostObject {
 /// The arguments that say how MS is measured, shared by latents and neurons.
 let monosemanticityOptions = [
     Parameter("encoder", type: "CLIP or Option", default: .null,
-              doc: "what judges two images alike: another loaded CLIP (the paper: a CLIP ViT-B/32 when scoring ViT-L/14), "
+              doc: "what judges two images alike: another loaded model, CLIP or DINOv2 (the paper: a CLIP ViT-B/32 when scoring ViT-L/14, or DINOv2), "
                  + "or .attributes for the toy world's ground truth; by default the scored CLIP itself",
               choices: Options.similarity),
     Parameter("tokens", type: "Option", default: .enumCase("cls", []),

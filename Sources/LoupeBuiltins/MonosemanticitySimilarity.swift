@@ -28,13 +28,13 @@ enum MonosemanticitySimilarity {
             case .null:
                 guard dataset.source is SceneSource else {
                     throw ctx.valueError("encoder", "preset .pach2025 judges images with a separate encoder, as the paper does (a CLIP "
-                                         + "ViT-B/32 when scoring ViT-L/14, or DINOv2); give encoder: another loaded CLIP")
+                                         + "ViT-B/32 when scoring ViT-L/14, or DINOv2); give encoder: another loaded CLIP or a DINOv2 (Model.load)")
                 }
                 self = .attributes
                 return
             case .object(let o as CLIPObject) where o.model === scored:
                 throw ctx.valueError("encoder", "preset .pach2025 needs a judge other than the scored model, whose own embeddings "
-                                     + "would make the score circular; give another CLIP")
+                                     + "would make the score circular; give another CLIP or a DINOv2")
             default: break
             }
         }
@@ -47,7 +47,7 @@ enum MonosemanticitySimilarity {
             _ = try ctx.option("encoder")
             self = .attributes
         case let other:
-            throw ctx.typeError("encoder", expected: "a CLIP or .attributes", got: other)
+            throw ctx.typeError("encoder", expected: "a loaded model (CLIP, DINOv2, SigLIP) or .attributes", got: other)
         }
     }
 
@@ -55,7 +55,7 @@ enum MonosemanticitySimilarity {
     var description: String {
         switch self {
         case .encoder(let model, let same):
-            let name = "CLIP \(model.config.architectureName) (\((model.path as NSString).lastPathComponent))"
+            let name = "\(model.config.family.rawValue) \(model.config.architectureName) (\((model.path as NSString).lastPathComponent))"
             return same ? "\(name), the scored model itself" : name
         case .attributes: return "the scenes' ground-truth attributes"
         }

@@ -71,7 +71,8 @@ func registerSparsity(_ r: Registry) {
         do {
             let acts = try place.clip.activations(images: try d.allImages(ctx.interpreter), layer: place.layer,
                                                   site: place.site, tokens: .all)
-            let s = try TokenSparsity.measure(object.sae, tokens: acts, grid: place.clip.config.patchGrid(patches: acts.shape[1] - 1))
+            let s = try TokenSparsity.measure(object.sae, tokens: acts, grid: place.clip.config.gridSize,
+                                              prefix: place.clip.config.prefixTokens)
             let title = String(format: "L0 at layer %d over %d images: CLS %.1f, spatial %.1f", place.layer, d.count,
                                s.meanCLS, s.meanSpatial)
             let figure = try sparsityFigure(s, title: title)
@@ -104,8 +105,8 @@ func registerSparsity(_ r: Registry) {
             for object in objects {
                 let place = try object.placement(at: ctx.spanOf("saes"))
                 let acts = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
-                measured.append((place.layer, try TokenSparsity.measure(object.sae, tokens: acts,
-                                                                                   grid: place.clip.config.patchGrid(patches: acts.shape[1] - 1))))
+                measured.append((place.layer, try TokenSparsity.measure(object.sae, tokens: acts, grid: place.clip.config.gridSize,
+                                                                        prefix: place.clip.config.prefixTokens)))
             }
             measured.sort { $0.layer < $1.layer }
             let table = TableObject(title: "L0 by layer over \(d.count) images", columns: ["layer", "CLS L0", "spatial L0", "spatial / CLS"],

@@ -42,7 +42,7 @@ extension Registry {
     /// The standard registry less every builtin that reads or writes files,
     /// reads the environment or waits: what a fuzzer may run freely.
     public static let sandboxed = standard.copy(excluding: [
-        "env", "sleep", "CLIP.load", "SAE.load", "Dataset.folder", "Dataset.waterbirds", "Dataset.celeba",
+        "env", "sleep", "CLIP.load", "Model.load", "SAE.load", "Dataset.folder", "Dataset.waterbirds", "Dataset.celeba",
         "SAE.save", "Activations.save", "Activations.load", "Dataset.save", "Image.save", "Table.save",
     ])
 }

@@ -178,15 +178,17 @@ package final class CLIPModel: @unchecked Sendable {
     package var summary: String {
         let v = config.vision
         var lines = [
-            "CLIP \(config.architectureName) (\(config.format.rawValue)) from \((path as NSString).lastPathComponent)",
-            "vision: \(v.layers) layers, width \(v.width), \(v.heads) heads, patch \(config.patchSize), image \(config.imageSize), \(config.visionTokens) tokens",
+            "\(config.family.rawValue) \(config.architectureName) (\(config.format.rawValue)) from \((path as NSString).lastPathComponent)",
+            "vision: \(v.layers) layers, width \(v.width), \(v.heads) heads, patch \(config.patchSize), image \(config.imageSize), \(config.visionTokens) tokens"
+                + (config.registerTokens > 0 ? " (\(config.registerTokens) registers)" : "") + (config.hasClassToken ? "" : " (no class token; attention pooling)"),
         ]
         if let t = config.text {
             lines.append("text: \(t.layers) layers, width \(t.width), \(t.heads) heads, context \(config.contextLength), vocabulary \(config.vocabSize)")
         } else {
             lines.append("text: none (image tower only)")
         }
-        lines.append("embedding \(config.embedDim), activation \(v.activation.rawValue) (\(config.activationSource)), logit scale \(String(format: "%.2f", logitScale))")
+        let logits = config.text == nil ? "" : ", logit scale \(String(format: "%.2f", logitScale))" + (logitBias.map { String(format: ", bias %.2f (sigmoid)", $0) } ?? "")
+        lines.append("embedding \(config.embedDim), activation \(v.activation.rawValue) (\(config.activationSource))" + logits)
         lines.append("\(Self.formatCount(parameterCount)) parameters, \(Self.formatBytes(fileSize)) mapped")
         lines.append("computing with \(BLASRuntime.description)")
         return lines.joined(separator: "\n")
@@ -195,6 +197,7 @@ package final class CLIPModel: @unchecked Sendable {
     /// Summary fields as JSON (for tables and `application/json`).
     package var summaryJSON: JSON {
         var o: [String: JSON] = [
+            "family": .string(config.family.rawValue),
             "architecture": .string(config.architectureName), "format": .string(config.format.rawValue),
             "layers": .int(config.vision.layers), "width": .int(config.vision.width), "heads": .int(config.vision.heads),
             "patch": .int(config.patchSize), "image_size": .int(config.imageSize), "tokens": .int(config.visionTokens),

@@ -70,7 +70,8 @@ final class ExploreSession {
 
     func topImages(latent: Int, count: Int = 6) throws -> [UInt8] {
         if let png = tops[latent] { return png }
-        let profile = try FeatureProfile(latent: latent, codes: codes, images: images.count, tokensPerImage: tokens, selection: place.tokens)
+        let profile = try FeatureProfile(latent: latent, codes: codes, images: images.count, tokensPerImage: tokens, selection: place.tokens,
+                                         prefix: clip.config.prefixTokens)
         let png = try topImagesGrid(profile, images: images, captions: captions, clip: clip, count: count, cellSize: 112, density: Widgets.density).pngData()
         tops[latent] = png
         return png
