@@ -91,6 +91,7 @@ CLIP_VENV := dev/.venv
 SAE_VENV  := dev/.venv-sae
 BENCH_CHECKPOINT := dev/work/ViT-B-32.safetensors
 BENCH_PHOTOS := dev/work/photos/.complete
+BENCH_TOWERS := dev/work/dinov2_vitb14/model.safetensors
 
 $(CLIP_VENV)/.installed: dev/requirements-clip.txt
 	@python3 -m venv $(CLIP_VENV) && $(CLIP_VENV)/bin/pip install -q --disable-pip-version-check -r $< && touch $@
@@ -101,16 +102,23 @@ $(SAE_VENV)/.installed: dev/requirements-sae.txt
 $(BENCH_CHECKPOINT): $(CLIP_VENV)/.installed
 	$(CLIP_VENV)/bin/python dev/make_clip_fixtures.py --full
 
+# Full-size random DINOv2 ViT-B/14 and SigLIP ViT-B/16 folders, written by transformers.
+$(BENCH_TOWERS): $(CLIP_VENV)/.installed dev/make_tower_fixtures.py
+	$(CLIP_VENV)/bin/python dev/make_tower_fixtures.py --full dev/work
+
 $(BENCH_PHOTOS): $(CLIP_VENV)/.installed dev/make_photos.py
 	$(CLIP_VENV)/bin/python dev/make_photos.py --count 256 --out dev/work/photos && touch $@
 
-bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPOINT) $(BENCH_PHOTOS)
+bench: kernelspec $(CLIP_VENV)/.installed $(SAE_VENV)/.installed $(BENCH_CHECKPOINT) $(BENCH_PHOTOS) $(BENCH_TOWERS)
 	@echo "== CPU: one core's fp32 FMA and bf16 dot-product rates"
 	$(BIN) bench cpu
 	@echo "== kernel: Loupe beside ipykernel"
 	$(PY) bench/kernel_bench.py
 	@echo "== CLIP image tower: Loupe beside open_clip"
 	$(BIN) bench clip $(BENCH_CHECKPOINT) --peer $(CLIP_VENV)/bin/python
+	@echo "== DINOv2 ViT-B/14 and SigLIP ViT-B/16 image towers (random full-size weights): Loupe beside transformers"
+	$(BIN) bench clip dev/work/dinov2_vitb14 --peer $(CLIP_VENV)/bin/python
+	$(BIN) bench clip dev/work/siglip_vitb16 --peer $(CLIP_VENV)/bin/python
 	@echo "== Activations of real photos through the language: beside ready tensors and open_clip"
 	$(BIN) bench photos $(BENCH_CHECKPOINT) dev/work/photos --peer $(CLIP_VENV)/bin/python
 	@echo "== SAE training: Loupe beside SAELens"

@@ -23,7 +23,6 @@ import numpy as np
 import torch
 from PIL import Image
 from safetensors.torch import save_file
-import sentencepiece as spm
 from transformers import (BitImageProcessor, SiglipTokenizer, Dinov2Config, Dinov2Model,
                           Dinov2WithRegistersConfig, Dinov2WithRegistersModel, SiglipConfig,
                           SiglipImageProcessor, SiglipModel)
@@ -147,6 +146,7 @@ def train_tokenizer(folder, vocab):
     """A tiny SentencePiece unigram model laid out as SigLIP's (pad 0, end 1,
     unknown 2), saved by SiglipTokenizer; returns the ids its processor's
     padding gives the test texts."""
+    import sentencepiece as spm
     corpus = os.path.join(folder, "corpus.txt")
     words = ("a photo of the cat dog star red blue green two dogs playing in snow night crossing "
              "zebra an image picture small large bright dark").split()

@@ -33,10 +33,11 @@ func runPeer(_ python: String, _ arguments: [String]) throws -> JSON {
 
 struct CLIPBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "clip", abstract: "Image-tower images/s with every layer captured, beside open_clip (PyTorch).")
+        commandName: "clip", abstract: "Image-tower images/s with every layer captured, beside open_clip or transformers (PyTorch).")
 
-    @Argument(help: "An open_clip .safetensors checkpoint (ViT-B/32-shaped for the reference figures).") var checkpoint: String
-    @Option(help: "Python with torch and open_clip_torch for the peer.") var peer: String?
+    @Argument(help: "An open_clip .safetensors checkpoint (ViT-B/32-shaped for the reference figures), or a Hugging Face CLIP, DINOv2 or SigLIP folder (run beside transformers).")
+    var checkpoint: String
+    @Option(help: "Python with torch, open_clip_torch and transformers for the peer.") var peer: String?
     @Option(help: "Images per batch.") var batch = 32
     @Option(help: "Timed batches.") var batches = 3
 
@@ -44,11 +45,14 @@ struct CLIPBench: ParsableCommand {
         let loupe = try runCLIPBenchmark(checkpoint: checkpoint, batchSize: batch, batches: batches)
         print("loupe     " + loupe.fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         guard let peer else { return }
-        let torch = try runPeer(peer, ["bench/clip_peer.py", checkpoint, "--batch", "\(batch)", "--batches", "\(batches)"])
+        var isFolder: ObjCBool = false
+        let folder = FileManager.default.fileExists(atPath: checkpoint, isDirectory: &isFolder) && isFolder.boolValue
+        let (script, name) = folder ? ("bench/towers_peer.py", "transformers") : ("bench/clip_peer.py", "open_clip")
+        let torch = try runPeer(peer, [script, checkpoint, "--batch", "\(batch)", "--batches", "\(batches)"])
         let rate = torch["images_per_s"]?.doubleValue ?? .nan
-        print("open_clip images_per_s=\(String(format: "%.2f", rate)) peak_rss_mib=\(torch["peak_rss_mib"]?.doubleValue ?? .nan) "
+        print("\(name) images_per_s=\(String(format: "%.2f", rate)) peak_rss_mib=\(torch["peak_rss_mib"]?.doubleValue ?? .nan) "
               + "(\(torch["implementation"]?.stringValue ?? "?"))")
-        print(String(format: "loupe / open_clip: %.2fx images per second; memory after load %.2fx the file",
+        print(String(format: "loupe / \(name): %.2fx images per second; memory after load %.2fx the file",
                      loupe.imagesPerSecond / rate, Double(loupe.residentAfterLoad) / Double(loupe.fileSize)))
     }
 }
