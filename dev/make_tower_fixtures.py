@@ -103,6 +103,24 @@ def save_folder(name, model, processor, reference, extra=None):
     return folder
 
 
+def save_full(name, model, processor, layers, run, pixels, extra=None):
+    """A full-size folder for the benchmark, and beside it every block's
+    output and the embedding for two random inputs (FullSizeParityTests)."""
+    folder = os.path.join(OUT, name)
+    model.save_pretrained(folder, safe_serialization=True)
+    processor.save_pretrained(folder)
+    outputs, handles = {}, []
+    for i, layer in enumerate(layers):
+        handles.append(layer.register_forward_hook(lambda m, a, out, i=i: outputs.__setitem__(
+            f"resid_post.{i}", (out[0] if isinstance(out, tuple) else out).detach().clone())))
+    with torch.no_grad():
+        embeds = run()
+    for h in handles:
+        h.remove()
+    ref = {**outputs, "pixels": pixels, "image_embeds": embeds, **(extra or {})}
+    save_file({k: v.contiguous().float() for k, v in ref.items()}, os.path.join(OUT, f"{name}.reference.safetensors"))
+
+
 def dinov2(name, registers, seed, full=False):
     torch.manual_seed(seed)
     common = dict(hidden_size=768 if full else 32, num_hidden_layers=12 if full else 2,
@@ -119,14 +137,12 @@ def dinov2(name, registers, seed, full=False):
     processor = BitImageProcessor(size={"shortest_edge": 256 if full else 28}, crop_size={"height": crop, "width": crop},
                                   do_center_crop=True, resample=3, image_mean=[0.485, 0.456, 0.406],
                                   image_std=[0.229, 0.224, 0.225], do_convert_rgb=True)
-    if full:
-        folder = os.path.join(OUT, name)
-        model.save_pretrained(folder, safe_serialization=True)
-        processor.save_pretrained(folder)
-        return
     g = torch.Generator().manual_seed(seed + 1)
     pixels = torch.randn(2, 3, crop, crop, generator=g)
     layers = model.encoder.layer
+    if full:
+        save_full(name, model, processor, layers, lambda: model(pixel_values=pixels).pooler_output, pixels)
+        return
     acts, out = capture(layers, lambda l: l.layer_scale1, lambda l: l.layer_scale2,
                         lambda: model(pixel_values=pixels))
     # The MLP's output as added is after layer_scale2; the hook above sees exactly that.
@@ -183,15 +199,17 @@ def siglip(name, seed, full=False):
     size = vision["image_size"]
     processor = SiglipImageProcessor(size={"height": size, "width": size}, resample=2, image_mean=[0.5, 0.5, 0.5],
                                      image_std=[0.5, 0.5, 0.5], do_convert_rgb=True)
-    if full:
-        folder = os.path.join(OUT, name)
-        model.save_pretrained(folder, safe_serialization=True)
-        processor.save_pretrained(folder)
-        return
     g = torch.Generator().manual_seed(seed + 1)
     pixels = torch.randn(2, 3, size, size, generator=g)
     context = text["max_position_embeddings"]
     ids = torch.randint(0, text["vocab_size"], (3, context), generator=g)
+    if full:
+        with torch.no_grad():
+            text_embeds = model.text_model(input_ids=ids).pooler_output
+        save_full(name, model, processor, model.vision_model.encoder.layers,
+                  lambda: model.vision_model(pixel_values=pixels).pooler_output, pixels,
+                  {"token_ids": ids.float(), "text_embeds": text_embeds})
+        return
     ids[0, 5:] = 1   # padded, as SigLIP's processor pads to max_length
     layers = model.vision_model.encoder.layers
     acts, image = capture(layers, lambda l: l.self_attn, lambda l: l.mlp,

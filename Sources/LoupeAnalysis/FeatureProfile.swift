@@ -12,6 +12,8 @@ package struct FeatureProfile: Sendable {
     package let images: Int
     /// Tokens per image in `activations` (all of them, CLS first).
     package let tokensPerImage: Int
+    /// Tokens before the patches (class token and any registers).
+    package let prefix: Int
     /// The latent's activation on every token, [images, tokensPerImage].
     package let activations: [Float]
     /// The tokens the SAE reads (its training selection); density and
@@ -29,6 +31,7 @@ package struct FeatureProfile: Sendable {
         self.latent = latent
         images = n
         tokensPerImage = t
+        self.prefix = prefix
         selected = selection.range(tokens: t, prefix: prefix)
         activations = sae.encode(UnsafePointer(perImage.pointer), rows: n * t).column(latent)
     }
@@ -57,6 +60,7 @@ package struct FeatureProfile: Sendable {
         self.latent = latent
         self.images = images
         self.tokensPerImage = tokensPerImage
+        self.prefix = prefix
         selected = selection.range(tokens: tokensPerImage, prefix: prefix)
         activations = codes.column(latent)
     }
@@ -82,7 +86,7 @@ package struct FeatureProfile: Sendable {
 
     /// The latent's activation on image `i`'s spatial tokens, raster order.
     package func spatial(_ i: Int) -> [Float] {
-        Array(activations[(i * tokensPerImage + 1)..<((i + 1) * tokensPerImage)])
+        Array(activations[(i * tokensPerImage + prefix)..<((i + 1) * tokensPerImage)])
     }
 }
 

@@ -16,7 +16,7 @@ func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [Str
     let order = ranking.prefix(max(1, count))
     let peaks = profile.peaks
     let t = profile.tokensPerImage
-    let grid = clip.config.patchGrid(patches: t - 1) ?? 0
+    let grid = clip.config.patchGrid(patches: t - profile.prefix) ?? 0
     let spatial = grid > 0 && profile.selected.upperBound == t
     let tiles = try order.map { i -> RGBImage in
         let cropped = clip.preprocessor.croppedImage(DecodedImage(images[i]))

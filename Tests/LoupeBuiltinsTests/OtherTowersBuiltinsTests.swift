@@ -33,6 +33,26 @@ import Testing
         #expect(summary.plainText.contains("2 registers"))
     }
 
+    /// The explorer's patch buttons are the 36 patches, not the registers:
+    /// a click on the last patch lists what fires on the last patch token.
+    @Test func theExplorerClicksPatchesNotRegisters() throws {
+        let front = FakeFrontEnd(), s = Session(comms: front)
+        let setup = """
+        let dino = Model.load("\(Self.towers)/dinov2_registers_tiny")
+        let scenes = Dataset.scenes(count: 12, seed: 3)
+        let sae = SAE.train(dino.activations(scenes, layer: 1, tokens: .spatial), kind: .topK(k: 4), width: 32, steps: 10, batch: 64)
+        """
+        guard case .success = s.run(setup) else { Issue.record("setup failed: \(String(describing: failure(s, setup)))"); return }
+        _ = s.run("sae.explore(scenes)")
+        let patches = front.opened.filter { $0.state["_model_name"] == "ButtonModel" }
+        #expect(patches.count == 36)
+        let latents = try #require(front.model("ToggleButtonsModel"))
+        patches[35].receive(["method": "custom", "content": ["event": "click"]], [])
+        let labels = try #require(front.latest(latents, "_options_labels")?.arrayValue)
+        // TopK with k = 4 on a patch token: exactly four latents.
+        #expect(labels.count == 4)
+    }
+
     @Test func textNeedsRefuseADINOv2AndTheSessionKeepsItsVariables() {
         let s = Session()
         _ = s.run("let dino = Model.load(\"\(Self.towers)/dinov2_tiny\")\nlet scenes = Dataset.scenes(count: 4, seed: 1)")

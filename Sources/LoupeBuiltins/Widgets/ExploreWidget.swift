@@ -22,9 +22,11 @@ final class ExploreSession {
     let place: SAEPlacement
     let images: [RGBImage]
     let captions: [String]
-    /// Codes of every token of every image: row i·tokens + t (patch p is token p + 1).
+    /// Codes of every token of every image: row i·tokens + t (patch p is
+    /// token prefix + p, after the class token and any registers).
     let codes: SparseCodes
     let tokens: Int
+    let prefix: Int
     let grid: Int
     var patches: Int { grid * grid }
     /// Pictures already drawn, by image and by latent: a second look costs nothing.
@@ -34,8 +36,9 @@ final class ExploreSession {
         self.clip = clip; self.sae = sae; self.place = place; self.images = images; self.captions = captions
         let acts = try clip.activations(images: images, layer: place.layer, site: place.site, tokens: .all)
         let (n, t, d) = (acts.shape[0], acts.shape[1], acts.shape[2])
-        guard let grid = clip.config.patchGrid(patches: t - 1) else {
-            throw SAEError.shapeMismatch("\(t - 1) tokens are not this model's patches, so there is no patch map to click")
+        prefix = clip.config.prefixTokens
+        guard let grid = clip.config.patchGrid(patches: t - prefix) else {
+            throw SAEError.shapeMismatch("\(t - prefix) tokens are not this model's patches, so there is no patch map to click")
         }
         try sae.checkInputWidth(d)
         self.grid = grid
@@ -43,7 +46,7 @@ final class ExploreSession {
         codes = sae.encode(UnsafePointer(acts.pointer), rows: n * t)
     }
 
-    func patchCodes(image: Int, patch: Int) -> [(latent: Int, value: Float)] { codes.row(image * tokens + 1 + patch) }
+    func patchCodes(image: Int, patch: Int) -> [(latent: Int, value: Float)] { codes.row(image * tokens + prefix + patch) }
 
     func l0(image: Int) -> [Double] { (0..<patches).map { Double(patchCodes(image: image, patch: $0).count) } }
 
@@ -71,7 +74,7 @@ final class ExploreSession {
     func topImages(latent: Int, count: Int = 6) throws -> [UInt8] {
         if let png = tops[latent] { return png }
         let profile = try FeatureProfile(latent: latent, codes: codes, images: images.count, tokensPerImage: tokens, selection: place.tokens,
-                                         prefix: clip.config.prefixTokens)
+                                         prefix: prefix)
         let png = try topImagesGrid(profile, images: images, captions: captions, clip: clip, count: count, cellSize: 112, density: Widgets.density).pngData()
         tops[latent] = png
         return png
