@@ -338,6 +338,9 @@ struct CheckpointLoader {
     /// settings of `preprocessor_config.json`
     /// (its defaults where the file or a key is missing). A setting Loupe
     /// cannot reproduce exactly is an error, never quietly replaced.
+    /// The largest side a processor config may resize or crop to.
+    static let largestSide = 8192
+
     func preprocessor(_ cfg: CLIPConfig) throws -> CLIPPreprocessor {
         guard format == .huggingFace else { return CLIPPreprocessor(imageSize: cfg.imageSize, mean: cfg.mean, std: cfg.std) }
         let p = preprocess
@@ -350,9 +353,14 @@ struct CheckpointLoader {
             fail(nil, "preprocessor_config.json: \(key) \(problem)",
                  "Loupe follows transformers' image processors exactly; fix the value or remove the key to use the default.")
         }
-        /// A size given as an int, {"shortest_edge": n} or {"height": h, "width": w}.
+        /// A size given as an int, {"shortest_edge": n} or {"height": h, "width": w},
+        /// each side at most `largestSide` (what is resized is allocated).
         func size(_ key: String) throws -> CLIPPreprocessor.Resize? {
             guard let v = p?[key], v != .null else { return nil }
+            let sides = [v.intValue, v["shortest_edge"]?.intValue, v["height"]?.intValue, v["width"]?.intValue].compactMap { $0 }
+            if let big = sides.first(where: { $0 > Self.largestSide }) {
+                throw unsupported(key, "asks for \(big) pixels; Loupe resizes to at most \(Self.largestSide) on a side")
+            }
             if let n = v.intValue, n > 0 { return .shortestEdge(n) }
             if let n = v["shortest_edge"]?.intValue, n > 0, v["longest_edge"] == nil || v["longest_edge"] == .null {
                 return .shortestEdge(n)

@@ -48,6 +48,10 @@ extension CheckpointLoader {
         let positions = stored.reshaped([stored.shape[1], stored.shape[2]])
         let trainedGrid = try patchGrid(positions, posName, width: width)
         let imageSize = try cropSize() ?? 224
+        guard imageSize > 0, imageSize <= Self.largestSide else {
+            throw fail(nil, "preprocessor_config.json: crop_size \(imageSize) is not between 1 and \(Self.largestSide) pixels",
+                       "Fix crop_size (DINOv2 is published for 224-pixel crops).")
+        }
         guard imageSize % patch == 0, imageSize / patch > 0 else {
             throw fail(nil, "preprocessor_config.json: crop_size \(imageSize) is not a multiple of the patch size \(patch)",
                        "DINOv2 is run on crops whose side is a whole number of patches; fix crop_size.")
