@@ -44,7 +44,7 @@ import Testing
         let refused = failure(s, "sae.monosemanticity(Dataset.folder(\"\(root.path)\"), encoder: .attributes)")
         #expect(refused?.message.hasPrefix("encoder: .attributes needs the toy world's scenes") == true)
         #expect(failure(s, "sae.monosemanticity(scenes, encoder: .dino)")?.message.contains("choices are .attributes") == true)
-        #expect(failure(s, "sae.monosemanticity(scenes, encoder: 3)")?.message == "'encoder:' expects a CLIP or .attributes, got Int")
+        #expect(failure(s, "sae.monosemanticity(scenes, encoder: 3)")?.message == "'encoder:' expects a loaded model (CLIP, DINOv2, SigLIP) or .attributes, got Int")
     }
 
     @Test func steerabilityReportsBothCoveragesAndCountsTheOneAskedFor() {

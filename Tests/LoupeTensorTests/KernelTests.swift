@@ -38,7 +38,12 @@ final class ElementwiseKernelTests: XCTestCase {
             Kernels.biasActivation(t.pointer, rows: 1, width: values.count, bias: b.pointer, activation: act)
             for i in 0..<values.count {
                 let x = Double(values[i]) + Double(bias[i])
-                let expected = act == .gelu ? 0.5 * x * (1 + erf(x / 2.0.squareRoot())) : x / (1 + Foundation.exp(-1.702 * x))
+                let expected: Double
+                switch act {
+                case .gelu: expected = 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+                case .quickGelu: expected = x / (1 + Foundation.exp(-1.702 * x))
+                case .geluTanh: expected = 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+                }
                 XCTAssertEqual(Double(t.pointer[i]), expected, accuracy: 2e-6 * max(1, abs(x)), "\(act) at \(x)")
             }
         }
