@@ -14,6 +14,9 @@ package enum SAELensFormat {
     package static let historyFile = "training_history.json"
     /// Version of what Loupe writes into `metadata`; bumped on any change of meaning.
     package static let formatVersion = 1
+    /// SAELens's `feature_sampling_window` default: its trainer's `l0` in
+    /// `metadata` is the mean L0 over the last window of this many steps.
+    package static let sparsityWindowSteps = 2000
 
     /// Writes `sae` into folder `path` (created if needed). Both files are
     /// written and flushed under temporary names before either is renamed,
@@ -81,6 +84,7 @@ package enum SAELensFormat {
         let file = try SafetensorsFile(path: path + "/" + weightsFile)
         let cfg = try SAELensPair.config(in: path, weights: file).json
         let dIn = try ConfigFields.positiveInt(cfg, "d_in"), dSAE = try ConfigFields.positiveInt(cfg, "d_sae")
+        try SAELensUnsupported.checkArchitecture(cfg, path: path)
         let trained = try SAEArchitectures.fromConfig(cfg)
         let normalization = try inputNormalization(cfg["normalize_activations"]?.stringValue, path: path)
         if let reshape = cfg["reshape_activations"]?.stringValue, reshape != "none" {
@@ -151,8 +155,7 @@ package enum SAELensFormat {
     /// exactly is refused, never ignored.
     package static func inputNormalization(_ value: String?, path: String) throws -> InputNormalization {
         if let normalization = InputNormalization(configValue: value) { return normalization }
-        throw SAEError.unreadableSAE(path: path, "'\(path)' normalises activations at run time as \"\(value ?? "")\", which Loupe cannot apply "
-            + "(it applies none, layer_norm and constant_norm_rescale); fold the scaling into the weights "
-            + "(SAELens: fold_activation_norm_scaling_factor) and save again")
+        throw SAEError.unreadableSAE(path: path, "'\(path)' normalises activations at run time as \"\(value ?? "")\", which Loupe cannot apply: "
+            + SAELensUnsupported.normalization(value ?? ""))
     }
 }
