@@ -128,7 +128,7 @@ package enum SAELensFormat {
         if metadata.layer == nil, let hook = meta["hook_name"]?.stringValue ?? cfg["hook_name"]?.stringValue {
             guard let place = HookName.place(hook) else {
                 throw SAEError.unreadableSAE(path: path, "'\(path)' records hook_name \"\(hook)\" and no layer; Loupe places a TransformerLens "
-                    + "name (blocks.8.hook_resid_post) or a module path ending in a numbered layer (vision_model.encoder.layers.8, "
+                    + "name (blocks.8.hook_resid_post, or its v3 bridge's blocks.8.hook_out) or a module path ending in a numbered layer (vision_model.encoder.layers.8, "
                     + "optionally .mlp or .self_attn); add \"layer\" and \"site\" to cfg.json's metadata")
             }
             metadata.layer = place.layer
