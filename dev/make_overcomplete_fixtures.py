@@ -10,7 +10,8 @@ attribute, not a buffer) the threshold, so beside a state dict Loupe reads a
 small JSON file with the class and its constructor arguments. For each SAE
 class this writes, under <Class>/:
 
-    module.pt          torch.save(sae) of the model in eval mode (for the
+    module.pt          torch.save(sae) of the model in eval mode, or in
+                       training mode for the *_train_mode ones (for the
                        tied and untied encoders of `tied()` / `untied()`,
                        only this)
     state_dict.pt      torch.save(sae.state_dict())
@@ -85,12 +86,13 @@ def inputs():
     return t.randn(ROWS, D, generator=t.Generator().manual_seed(99)) * 2
 
 
-def write(name, sae, arguments, state_dict=True):
-    """Saves `sae` (both ways unless told otherwise) and records what the
-    reloaded module computes."""
+def write(name, sae, arguments, state_dict=True, train_mode=False):
+    """Saves `sae` (both ways unless told otherwise; in eval mode unless
+    told otherwise, when the atoms are pickled raw and eval() normalises
+    them after loading) and records what the reloaded module computes."""
     folder = OUT / name
     folder.mkdir(parents=True, exist_ok=True)
-    sae.eval()
+    sae.train(train_mode)
     t.save(sae, folder / "module.pt")
     loaded = t.load(folder / "module.pt", weights_only=False)
     loaded.eval()
@@ -153,6 +155,12 @@ def main():
 
     sae = TopKSAE(D, F, top_k=K).tied(bias=True); randomise(sae, g)
     write("TopKSAE_tied", sae, {}, state_dict=False)
+
+    sae = TopKSAE(D, F, top_k=K, dictionary_params={"normalization": "max_l1"}); randomise(sae, g)
+    write("TopKSAE_max_l1_train_mode", sae, {"top_k": K, "dictionary_params": {"normalization": "max_l1"}}, train_mode=True)
+
+    sae = SAE(D, F, dictionary_params={"normalization": "l1"}); randomise(sae, g)
+    write("SAE_l1_train_mode", sae, {"dictionary_params": {"normalization": "l1"}}, train_mode=True)
 
     refused("MpSAE", MpSAE(D, F, k=2).eval())
     refused("OMPSAE", OMPSAE(D, F, k=2).eval())
