@@ -104,6 +104,8 @@ final class SAELensVariantTests: XCTestCase {
         let dead = try XCTUnwrap(meta["num_dead_features"]?.intValue)
         XCTAssertEqual(Double(dead), result.deadFraction * 16, accuracy: 1e-9)
         XCTAssertNil(cfg["l0"], "SAELens keeps them in metadata, not at the top level")
+        // Without sae_lens_version SAELens would read the file as a pre-6.0 config and drop the metadata.
+        XCTAssertEqual(meta["sae_lens_version"]?.stringValue, SAELensFormat.saeLensLayoutVersion)
         // They travel through a load and a save again.
         let again = temporaryFolder("saelens-l0-again")
         try SparseAutoencoder.load(from: dir).save(to: again)

@@ -14,6 +14,11 @@ package enum SAELensFormat {
     package static let historyFile = "training_history.json"
     /// Version of what Loupe writes into `metadata`; bumped on any change of meaning.
     package static let formatVersion = 1
+    /// The SAELens release whose `cfg.json` layout Loupe writes, recorded as
+    /// `metadata.sae_lens_version` when the SAE has none of its own: SAELens
+    /// reads a `cfg.json` without it as a pre-6.0 config and drops its
+    /// metadata (hook name, model, `l0`, `num_dead_features`).
+    package static let saeLensLayoutVersion = "6.54.12"
     /// SAELens's `feature_sampling_window` default: its trainer's `l0` in
     /// `metadata` is the mean L0 over the last window of this many steps.
     package static let sparsityWindowSteps = 2000
@@ -50,6 +55,7 @@ package enum SAELensFormat {
 
         var meta: [String: JSON] = sae.metadata.extra
         meta["loupe_format_version"] = .int(formatVersion)
+        if meta["sae_lens_version"] == nil { meta["sae_lens_version"] = .string(saeLensLayoutVersion) }
         meta[SAELensPair.crcKey] = .int(Int(crc))
         meta["trained_architecture"] = .string(sae.architecture.architectureName)
         for (k, v) in sae.architecture.configFields { meta["trained_" + k] = v }
