@@ -90,7 +90,7 @@ final class ArchitectureRegistryTests: XCTestCase {
     func testUnknownArchitectureInAFileIsAClearError() throws {
         XCTAssertThrowsError(try SAEArchitectures.fromConfig(["architecture": "gated", "d_in": 4])) { error in
             XCTAssertEqual(error as? ArchitectureLookupError, .unknownName("gated", known: SAEArchitectures.names))
-            XCTAssertEqual("\(error)", "unknown SAE architecture 'gated'; Loupe reads: standard, topk, batchtopk, jumprelu, matryoshka_batchtopk")
+            XCTAssertEqual("\(error)", "unknown SAE architecture 'gated'; Loupe reads: standard, topk, batchtopk, jumprelu, matryoshka_batchtopk, abstopk")
         }
         XCTAssertThrowsError(try SAEArchitectures.fromConfig(["d_in": 4])) {
             XCTAssertEqual($0 as? ArchitectureLookupError, .noArchitectureField(known: SAEArchitectures.names))
@@ -100,9 +100,9 @@ final class ArchitectureRegistryTests: XCTestCase {
         }
         let dir = temporaryFolder("unknown-architecture")
         try SparseAutoencoder(dIn: 4, dSAE: 8, architecture: TopKArchitecture(k: 2)).save(to: dir)
-        try rewriteConfig(dir) { $0["architecture"] = "gated" }
+        try rewriteConfig(dir) { $0["architecture"] = "bilinear" }
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) {
-            XCTAssertEqual($0 as? ArchitectureLookupError, .unknownName("gated", known: SAEArchitectures.names))
+            XCTAssertEqual($0 as? ArchitectureLookupError, .unknownName("bilinear", known: SAEArchitectures.names))
         }
     }
 

@@ -95,7 +95,10 @@ final class FormatTests: XCTestCase {
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir + "/missing")) { XCTAssertTrue("\($0)".contains("does not exist")) }
         try Data("{\"architecture\": \"gated\", \"d_in\": 4, \"d_sae\": 8}".utf8).write(to: URL(fileURLWithPath: dir + "/cfg.json"))
         try SafetensorsWriter.write([NamedTensor("b_dec", shape: [4], [0, 0, 0, 0])], to: dir + "/sae_weights.safetensors")
-        XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("unknown SAE architecture 'gated'"), "\($0)") }
+        // SAELens's gated SAE is refused under its name, with the reason; a name no one uses is unknown.
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("SAELens \"gated\" SAE"), "\($0)") }
+        try Data("{\"architecture\": \"bilinear\", \"d_in\": 4, \"d_sae\": 8}".utf8).write(to: URL(fileURLWithPath: dir + "/cfg.json"))
+        XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("unknown SAE architecture 'bilinear'"), "\($0)") }
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/sae_weights.safetensors"))
         try Data("{\"architecture\": \"topk\", \"d_in\": 4, \"d_sae\": 8, \"k\": 2}".utf8).write(to: URL(fileURLWithPath: dir + "/cfg.json"))
         XCTAssertThrowsError(try SparseAutoencoder.load(from: dir)) { XCTAssertTrue("\($0)".contains("not a safetensors file"), "\($0)") }

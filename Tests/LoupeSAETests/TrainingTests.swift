@@ -61,6 +61,11 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(resumed.sae.bDec, straight.sae.bDec)
         XCTAssertEqual(resumed.sae.threshold, straight.sae.threshold)
         XCTAssertEqual(resumed.history, straight.history, "\(arch) history differs after resume")
+        // SAELens's end-of-training figures too: the checkpoint keeps the sparsity window.
+        for key in ["l0", "num_dead_features"] {
+            XCTAssertNotNil(straight.sae.metadata.extra[key], key)
+            XCTAssertEqual(resumed.sae.metadata.extra[key], straight.sae.metadata.extra[key], "\(arch) \(key) differs after resume")
+        }
         XCTAssertEqual(straight.history.points.map(\.step), [3, 6, 9, 12])
         XCTAssertEqual(straight.history.validation.map(\.step), [5, 10, 12])
         // And the run did move away from its starting point.

@@ -13,13 +13,19 @@ package enum SAEArchitectures {
         MatryoshkaBatchTopKArchitecture.self,
     ]
 
+    /// Architectures Loupe reads and runs from files but does not train, so
+    /// they have no `kind:` case.
+    package static let loadedOnly: [any SAEArchitecture.Type] = [
+        AbsTopKArchitecture.self,
+    ]
+
     /// The `cfg.json` names Loupe reads, aliases left out.
-    package static var names: [String] { all.map { $0.architectureName } }
+    package static var names: [String] { (all + loadedOnly).map { $0.architectureName } }
 
     /// The architecture a `cfg.json` name or alias stands for, in any letter case.
     package static func named(_ name: String) throws -> any SAEArchitecture.Type {
         let key = name.lowercased()
-        if let t = all.first(where: { $0.architectureName == key || $0.aliases.contains(key) }) { return t }
+        if let t = (all + loadedOnly).first(where: { $0.architectureName == key || $0.aliases.contains(key) }) { return t }
         throw ArchitectureLookupError.unknownName(name, known: names)
     }
 

@@ -1,20 +1,23 @@
 import Foundation
 
 extension SparseAutoencoder {
-    /// Loads an SAE in SAELens's, sparsify's, ViT-Prisma's, saev's or
-    /// dictionary_learning's layout, told apart by the files' names and first
-    /// bytes: a folder with `sae_weights.safetensors` (SAELens),
-    /// `sae.safetensors` (sparsify), Prisma's `weights.pt` or
+    /// Loads an SAE in SAELens's, sparsify's, ViT-Prisma's, saev's,
+    /// dictionary_learning's or overcomplete's layout, told apart by the
+    /// files' names and first bytes: a folder with `sae_weights.safetensors`
+    /// (SAELens), `sae.safetensors` (sparsify), Prisma's `weights.pt` or
     /// `n_images_<N>.pt` (with or without its `config.json`), `sae.pt` (saev)
     /// or `ae.pt` (dictionary_learning); or one `.pt` file: `ae.pt` is
-    /// dictionary_learning's, one starting with a JSON line saev's, any other Prisma's.
+    /// dictionary_learning's, one starting with a JSON line saev's, a pickled
+    /// overcomplete module or a state dict with its JSON file beside it
+    /// overcomplete's, any other Prisma's.
     package static func load(from path: String) throws -> SparseAutoencoder {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw SAEError.unreadableSAE(path: path, "no SAE at '\(path)': it does not exist") }
         if !isDir.boolValue {
             if (path as NSString).lastPathComponent == DictionaryLearningFormat.weightsFile { return try DictionaryLearningFormat.load(from: path) }
-            return SaevFormat.recognises(path) ? try SaevFormat.load(from: path) : try PrismaFormat.load(from: path)
+            if SaevFormat.recognises(path) { return try SaevFormat.load(from: path) }
+            return OvercompleteFormat.recognises(path) ? try OvercompleteFormat.load(from: path) : try PrismaFormat.load(from: path)
         }
         if fm.fileExists(atPath: path + "/" + SAELensFormat.weightsFile) { return try SAELensFormat.load(from: path) }
         if fm.fileExists(atPath: path + "/" + SparsifyFormat.weightsFile) { return try SparsifyFormat.load(from: path) }

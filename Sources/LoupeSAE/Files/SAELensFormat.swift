@@ -14,6 +14,14 @@ package enum SAELensFormat {
     package static let historyFile = "training_history.json"
     /// Version of what Loupe writes into `metadata`; bumped on any change of meaning.
     package static let formatVersion = 1
+    /// The SAELens release whose `cfg.json` layout Loupe writes, recorded as
+    /// `metadata.sae_lens_version` when the SAE has none of its own: SAELens
+    /// reads a `cfg.json` without it as a pre-6.0 config and drops its
+    /// metadata (hook name, model, `l0`, `num_dead_features`).
+    package static let saeLensLayoutVersion = "6.54.12"
+    /// SAELens's `feature_sampling_window` default: its trainer's `l0` in
+    /// `metadata` is the mean L0 over the last window of this many steps.
+    package static let sparsityWindowSteps = 2000
 
     /// Writes `sae` into folder `path` (created if needed). Both files are
     /// written and flushed under temporary names before either is renamed,
@@ -47,6 +55,7 @@ package enum SAELensFormat {
 
         var meta: [String: JSON] = sae.metadata.extra
         meta["loupe_format_version"] = .int(formatVersion)
+        if meta["sae_lens_version"] == nil { meta["sae_lens_version"] = .string(saeLensLayoutVersion) }
         meta[SAELensPair.crcKey] = .int(Int(crc))
         meta["trained_architecture"] = .string(sae.architecture.architectureName)
         for (k, v) in sae.architecture.configFields { meta["trained_" + k] = v }
@@ -81,6 +90,7 @@ package enum SAELensFormat {
         let file = try SafetensorsFile(path: path + "/" + weightsFile)
         let cfg = try SAELensPair.config(in: path, weights: file).json
         let dIn = try ConfigFields.positiveInt(cfg, "d_in"), dSAE = try ConfigFields.positiveInt(cfg, "d_sae")
+        try SAELensUnsupported.checkArchitecture(cfg, path: path)
         let trained = try SAEArchitectures.fromConfig(cfg)
         let normalization = try inputNormalization(cfg["normalize_activations"]?.stringValue, path: path)
         if let reshape = cfg["reshape_activations"]?.stringValue, reshape != "none" {
@@ -124,7 +134,7 @@ package enum SAELensFormat {
         if metadata.layer == nil, let hook = meta["hook_name"]?.stringValue ?? cfg["hook_name"]?.stringValue {
             guard let place = HookName.place(hook) else {
                 throw SAEError.unreadableSAE(path: path, "'\(path)' records hook_name \"\(hook)\" and no layer; Loupe places a TransformerLens "
-                    + "name (blocks.8.hook_resid_post) or a module path ending in a numbered layer (vision_model.encoder.layers.8, "
+                    + "name (blocks.8.hook_resid_post, or its v3 bridge's blocks.8.hook_out) or a module path ending in a numbered layer (vision_model.encoder.layers.8, "
                     + "optionally .mlp or .self_attn); add \"layer\" and \"site\" to cfg.json's metadata")
             }
             metadata.layer = place.layer
@@ -151,8 +161,7 @@ package enum SAELensFormat {
     /// exactly is refused, never ignored.
     package static func inputNormalization(_ value: String?, path: String) throws -> InputNormalization {
         if let normalization = InputNormalization(configValue: value) { return normalization }
-        throw SAEError.unreadableSAE(path: path, "'\(path)' normalises activations at run time as \"\(value ?? "")\", which Loupe cannot apply "
-            + "(it applies none, layer_norm and constant_norm_rescale); fold the scaling into the weights "
-            + "(SAELens: fold_activation_norm_scaling_factor) and save again")
+        throw SAEError.unreadableSAE(path: path, "'\(path)' normalises activations at run time as \"\(value ?? "")\", which Loupe cannot apply: "
+            + SAELensUnsupported.normalization(value ?? ""))
     }
 }

@@ -81,6 +81,11 @@ package enum SAETrainer {
         /// Steps in which AuxK had dead latents to train (the window must pass
         /// before any latent can count as dead, so short runs may have none).
         var auxKSteps = 0
+        /// SAELens's end-of-training `l0`: the mean number of latents firing
+        /// per training token over its last sparsity window, which restarts
+        /// every `sparsityWindowSteps` steps (kept in checkpoints, so a
+        /// resumed run records what an unbroken one does).
+        var windowL0Sum = 0.0, windowStepCount = 0
 
         struct Report {
             var losses: StepLosses
@@ -101,12 +106,14 @@ package enum SAETrainer {
             var deadLatents = DeadLatentCounter(latents: n, windowSteps: options.deadWindowSteps)
             var history = TrainingHistory(every: options.historyEvery ?? TrainingHistory.defaultEvery(steps: options.steps))
             var scale: Float = 1, startStep = 0, resumed: Int? = nil
+            var sparsityWindow = (l0Sum: 0.0, steps: 0)
             let sae: SparseAutoencoder
             if let dir = options.checkpointDirectory, let state = try TrainingCheckpoint.load(from: dir, dIn: dIn, options: options) {
                 sae = state.sae; optimizer = state.optimizer
                 deadLatents = DeadLatentCounter(stepsSinceFired: state.sinceFired, windowSteps: options.deadWindowSteps)
                 scale = state.scale; startStep = state.step; resumed = state.step
                 if let saved = state.history { history = saved }
+                if let window = state.sparsityWindow { sparsityWindow = window }
                 sae.architecture = architecture
                 try sae.setMetadata(metadata)
             } else {
@@ -138,6 +145,7 @@ package enum SAETrainer {
             }
             optimizer.beta1 = options.adamBeta1; optimizer.beta2 = options.adamBeta2
             self.sae = sae; self.scale = scale; self.startStep = startStep; self.resumed = resumed; self.history = history
+            (windowL0Sum, windowStepCount) = sparsityWindow
             current = startStep
             iteration = SAETrainingIteration(dIn: dIn, options: options, optimizer: optimizer, deadLatents: deadLatents)
             iteration.step.profile = options.profile
@@ -147,9 +155,13 @@ package enum SAETrainer {
         func step(_ x: UnsafePointer<Float>, number: Int) throws -> Report {
             let step = number - 1, n = options.width
             let lr = options.learningRate(at: step)
+            // SAELens restarts its window before a step whose count of steps done is a multiple of it.
+            if step > 0 && step % SAELensFormat.sparsityWindowSteps == 0 { windowL0Sum = 0; windowStepCount = 0 }
             let outcome = iteration.run(sae, x: x, rows: options.batchSize, sparsityCoefficient: options.sparsity(at: step),
                                         learningRate: lr, step: step)
             let losses = outcome.losses
+            // Every batch has the same rows, so the window's mean L0 is the mean of the batches'.
+            windowL0Sum += losses.l0; windowStepCount += 1
             let deadFraction = Double(iteration.deadLatents.deadCount) / Double(n)
             if !outcome.dead.isEmpty && losses.auxiliary > 0 { auxKSteps += 1 }
             current = number
@@ -180,7 +192,8 @@ package enum SAETrainer {
             guard let dir = options.checkpointDirectory else { return }
             try TrainingCheckpoint.save(to: dir, sae: sae, optimizer: iteration.optimizer,
                                         sinceFired: iteration.deadLatents.stepsSinceFired,
-                                        scale: scale, step: current, options: options, dIn: dIn, history: history)
+                                        scale: scale, step: current, options: options, dIn: dIn, history: history,
+                                        sparsityWindow: (windowL0Sum, windowStepCount))
         }
 
         /// A copy of the SAE rewritten for unscaled inputs, as its recipe folds the input scale back.
@@ -198,6 +211,11 @@ package enum SAETrainer {
             let result = inActivationUnits()
             // Which trainer's rules made it travels with the SAE (cfg.json's metadata).
             result.setExtraMetadata(.string(options.recipe.rawValue), forKey: "trainer")
+            // End-of-training figures where SAELens's trainer records them (cfg.json's metadata).
+            if windowStepCount > 0 {
+                result.setExtraMetadata(.double(windowL0Sum / Double(windowStepCount)), forKey: "l0")
+                result.setExtraMetadata(.int(iteration.deadLatents.deadCount), forKey: "num_dead_features")
+            }
             result.history = history
             return SAETrainingResult(sae: result, stepsDone: current, interrupted: interrupted, resumedFromStep: resumed,
                                      lastLosses: last, tokensPerSecond: tokensPerSecond, auxKActiveSteps: auxKSteps,

@@ -19,10 +19,13 @@ enum TrainingCheckpoint {
         var step: Int
         /// The history up to `step` (nil in checkpoints from before histories).
         var history: TrainingHistory?
+        /// The current sparsity window's sum of batch L0s and its steps (SAELens's end-of-training `l0`).
+        var sparsityWindow: (l0Sum: Double, steps: Int)?
     }
 
     static func save(to dir: String, sae: SparseAutoencoder, optimizer: AdamOptimizer, sinceFired: [Float],
-                     scale: Float, step: Int, options: SAETrainingOptions, dIn: Int, history: TrainingHistory? = nil) throws {
+                     scale: Float, step: Int, options: SAETrainingOptions, dIn: Int, history: TrainingHistory? = nil,
+                     sparsityWindow: (l0Sum: Double, steps: Int)? = nil) throws {
         let n = sae.dSAE
         var tensors = [
             NamedTensor("enc.weight", shape: [n, dIn], sae.wEnc), NamedTensor("enc.bias", shape: [n], sae.bEnc),
@@ -30,10 +33,11 @@ enum TrainingCheckpoint {
             NamedTensor("threshold", shape: [n], sae.threshold), NamedTensor("since_fired", shape: [n], sinceFired),
         ]
         for (name, values) in optimizer.state { tensors.append(NamedTensor("adam." + name, shape: [values.count], values)) }
-        let info: JSON = ["format": "loupe-sae-checkpoint", "format_version": .int(formatVersion), "step": .int(step),
+        var info: [String: JSON] = ["format": "loupe-sae-checkpoint", "format_version": .int(formatVersion), "step": .int(step),
                           "adam_step": .int(optimizer.step), "input_scale_bits": .int(Int(scale.bitPattern)),
                           "settings": options.fingerprint(dIn: dIn)]
-        var metadata = ["loupe_checkpoint": info.serialized()]
+        if let window = sparsityWindow { info["sparsity_window"] = ["l0_sum": .double(window.l0Sum), "steps": .int(window.steps)] }
+        var metadata = ["loupe_checkpoint": JSON.object(info).serialized()]
         if let history { metadata["loupe_history"] = history.json.serialized() }
         try SafetensorsWriter.write(tensors, metadata: metadata, to: dir + "/" + fileName)
     }
@@ -67,6 +71,14 @@ enum TrainingCheckpoint {
         let scale = Float(bitPattern: UInt32(info["input_scale_bits"]?.intValue ?? Int(Float(1).bitPattern)))
         return State(sae: sae, optimizer: optimizer, sinceFired: try file.floats("since_fired", shape: [n]),
                      scale: scale, step: info["step"]?.intValue ?? 0,
-                     history: file.metadata["loupe_history"].flatMap { try? JSON.parse($0) }.flatMap(TrainingHistory.init(json:)))
+                     history: file.metadata["loupe_history"].flatMap { try? JSON.parse($0) }.flatMap(TrainingHistory.init(json:)),
+                     sparsityWindow: sparsityWindow(info["sparsity_window"]))
+    }
+
+    /// The saved window, or nil when absent or not sensible (it is a record, not needed to resume).
+    static func sparsityWindow(_ json: JSON?) -> (l0Sum: Double, steps: Int)? {
+        guard let sum = json?["l0_sum"]?.doubleValue ?? json?["l0_sum"]?.intValue.map(Double.init), sum.isFinite, sum >= 0,
+              let steps = json?["steps"]?.intValue, steps >= 0 else { return nil }
+        return (sum, steps)
     }
 }
