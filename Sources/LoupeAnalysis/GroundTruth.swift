@@ -37,6 +37,10 @@ package struct GroundTruthRecovery: Sendable {
     /// the choosing half (0 for a unit that detects nothing): what a score
     /// of units such as MS can be checked against.
     package let unitF1: [Double]
+    /// Each unit's best-matched value on the choosing half, with its F1
+    /// there (nil for a unit that detects nothing): what a unit's name can
+    /// be checked against, on images the name was not chosen on.
+    package let unitValues: [(value: String, f1: Double)?]
 
     package static let recoveredF1 = 0.8
 
@@ -109,6 +113,10 @@ package struct GroundTruthRecovery: Sendable {
         }
         let assignment = Hungarian.maximise(values.indices.map { vi in chosen[vi].map(\.f1) })
         let matched = values.indices.map { detection($0, unit: assignment[$0], seed: UInt64(values.count + $0)) }
+        let unitValues = (0..<k).map { j -> (value: String, f1: Double)? in
+            let vi = values.indices.max { chosen[$0][j].f1 < chosen[$1][j].f1 }!
+            return chosen[vi][j].f1 > 0 ? (values[vi], chosen[vi][j].f1) : nil
+        }
         let unitF1 = (0..<k).map { j -> Double in
             let vi = values.indices.max { chosen[$0][j].f1 < chosen[$1][j].f1 }!
             guard chosen[vi][j].f1 > 0 else { return 0 }
@@ -120,7 +128,8 @@ package struct GroundTruthRecovery: Sendable {
             }
             return tp == 0 ? 0 : 2 * Double(tp) / Double(2 * tp + fp + fn)
         }
-        return GroundTruthRecovery(values: values, best: best, matched: matched, scoringImages: score.count, unitF1: unitF1)
+        return GroundTruthRecovery(values: values, best: best, matched: matched, scoringImages: score.count, unitF1: unitF1,
+                                   unitValues: unitValues)
     }
 
     /// F1 over the scoring images with a percentile-bootstrap interval over them.

@@ -247,14 +247,7 @@ func registerAnalyses(_ r: Registry) {
             throw LoupeError(.argument, "give an SAE (clip.steerability(sae, ...)) or a layer of neurons (neurons: 11)", at: ctx.span)
         }
         var units = Array(0..<total)
-        if ctx.has("units") {
-            units = try ctx.numbers("units").map { v in
-                guard v.isFinite, v == v.rounded(), v >= 0, v < Double(total) else {
-                    throw ctx.valueError("units", "unit \(NumberText.fixed(v, digits: 2)) does not exist: give whole numbers in 0..<\(total)")
-                }
-                return Int(v)
-            }
-        }
+        if ctx.has("units") { units = try ctx.unitIndices("units", below: total) }
         if ctx.has("sample") {
             let fraction = try ctx.double("sample")
             guard fraction > 0, fraction <= 1 else { throw ctx.valueError("sample", "give a fraction in (0, 1], e.g. 0.05; got \(fraction)") }

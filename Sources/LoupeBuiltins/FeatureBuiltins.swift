@@ -95,9 +95,21 @@ func registerFeaturePage(_ r: Registry) {
             ]
             // Monosemanticity of this latent alone: its image-level activation
             // (the mean over the SAE's tokens) against the images' embeddings.
+            let embeddings = place.clip.embed(images: images)
             if d.count >= 2 {
-                let ms = profile.monosemanticity(embeddings: place.clip.embed(images: images))
+                let ms = profile.monosemanticity(embeddings: embeddings)
                 rows.append(["monosemanticity", ms.map(Value.double) ?? .string("undefined (constant on these images)")])
+            }
+            // Its name: from this vocabulary over these images when one is
+            // given (and kept), else the one sae.labels found.
+            if !vocabulary.isEmpty, let label = LatentLabeling.label(
+                latents: [0], peaks: profile.peaks, units: 1, imageEmbeddings: embeddings,
+                wordEmbeddings: try place.clip.embed(texts: vocabulary), vocabulary: vocabulary, top: 3).first ?? nil {
+                object.labels[latent] = label.renumbered(latent)
+            }
+            if let label = object.labels[latent] {
+                rows.append(["label", .string(label.words.map(\.word).joined(separator: ", ")
+                                               + String(format: " (confidence %.2f, z %.1f)", label.confidence, label.words.first?.z ?? 0))])
             }
             let histogram = try Chart.histogram(firing.map(Double.init), bins: 30, options: ChartOptions(
                 width: 420, height: 280, title: String(format: "Activations when firing (density %.2g)", profile.density),

@@ -17,6 +17,8 @@ public final class SAEObject: HostObject {
     package var clip: CLIPModel?
     /// How it was trained, when it was trained in this session.
     package let training: TrainingRecord?
+    /// Latent labels found in this session (`sae.labels`), shown by sae.feature and sae.explore.
+    package var labels: [Int: LatentLabel] = [:]
     public var typeName: String { "SAE" }
 
     init(_ sae: SparseAutoencoder, clip: CLIPModel?, training: TrainingRecord? = nil) {

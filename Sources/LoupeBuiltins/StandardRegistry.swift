@@ -30,6 +30,7 @@ extension Registry {
         registerTypographicDefence(r)
         registerEvidence(r)
         registerGroundTruth(r)
+        registerLabels(r)
         registerZeroShot(r)
         registerSampling(r)
         registerVocabularies(r)

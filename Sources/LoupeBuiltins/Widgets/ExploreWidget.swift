@@ -161,7 +161,10 @@ func registerExploreWidget(_ r: Registry) {
                     button.set(["description": "●"])
                     let active = session.latents(image: current, patch: p)
                     listed = active.map(\.latent); chosen = nil
-                    latents.set(["_options_labels": .array(active.map { .string(String(format: "%d · %.2f", $0.latent, $0.value)) }), "index": .null])
+                    // A latent's label, when sae.labels named it, follows its number.
+                    latents.set(["_options_labels": .array(active.map { a in
+                        .string(String(format: "%d · %.2f", a.latent, a.value) + (object.labels[a.latent].map { " · " + $0.label } ?? ""))
+                    }), "index": .null])
                     heading.set(["value": .string(active.isEmpty
                         ? "No latent is active on patch (\(p / session.grid), \(p % session.grid))."
                         : "<b>\(session.patchCodes(image: current, patch: p).count) latents</b> active on patch "
