@@ -58,7 +58,8 @@ let package = Package(
         .target(name: "LoupeLanguage", dependencies: ["LoupeJSON"]),
         // Tables, figures, images and progress as MIME bundles; the one HTML escaper.
         .target(name: "LoupeDisplay", dependencies: ["LoupeLanguage", "LoupeRender", "LoupeImage", "LoupeJSON"]),
-        .target(name: "LoupeBuiltins", dependencies: ["LoupeSites", "LoupeLanguage", "LoupeDisplay", "LoupeDatasets", "LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors",
+        .target(name: "LoupeFeatureBrowser", dependencies: ["LoupeDisplay", "LoupeFiles", "LoupeImage", "LoupeRender"]),
+        .target(name: "LoupeBuiltins", dependencies: ["LoupeSites", "LoupeLanguage", "LoupeDisplay", "LoupeFeatureBrowser", "LoupeDatasets", "LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors",
                                                       "LoupeRender", "LoupeToyWorld", "LoupeImage", "LoupeTensor", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
         // The Jupyter adapter: a kernel running a session, built in one place.

@@ -7,6 +7,10 @@ import LoupeLanguage
 import LoupeRender
 import LoupeSAE
 
+/// The clamp a feature page and an export steer with unless told: Joseph
+/// et al.'s 150, chosen on ViT-B/32 layer 11.
+let featureSteeringClamp = 150.0
+
 /// The images on which a latent fires most, captioned with its peak, with
 /// the patches where it fires highlighted (when the tokens form a grid).
 func topImagesGrid(_ profile: FeatureProfile, images: [RGBImage], captions: [String], clip: CLIPModel, count: Int,
@@ -71,7 +75,7 @@ func registerFeaturePage(_ r: Registry) {
         Parameter("in", type: "Dataset", doc: "the images to look in"),
         Parameter("count", type: "Int", default: .int(8), doc: "how many top images to show"),
         Parameter("vocabulary", type: "[String]", default: .null, doc: "words to measure steering towards (omit to skip steering)"),
-        Parameter("clamp", type: "Double", default: .double(150), doc: "the value the latent is clamped to when steering"),
+        Parameter("clamp", type: "Double", default: .double(featureSteeringClamp), doc: "the value the latent is clamped to when steering"),
         Parameter("steerImages", type: "Int", default: .int(32), doc: "how many of the images (the first ones) to steer"),
     ], returns: "Feature", doc: "A feature page for one latent: its top images with the active patches highlighted, "
        + "the histogram of its non-zero activations, its density (fraction of tokens it fires on), its monosemanticity "

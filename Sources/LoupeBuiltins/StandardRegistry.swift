@@ -31,6 +31,7 @@ extension Registry {
         registerEvidence(r)
         registerGroundTruth(r)
         registerLabels(r)
+        registerExport(r)
         registerZeroShot(r)
         registerSampling(r)
         registerVocabularies(r)
@@ -44,6 +45,6 @@ extension Registry {
     /// reads the environment or waits: what a fuzzer may run freely.
     public static let sandboxed = standard.copy(excluding: [
         "env", "sleep", "CLIP.load", "Model.load", "SAE.load", "Dataset.folder", "Dataset.waterbirds", "Dataset.celeba",
-        "SAE.save", "Activations.save", "Activations.load", "Dataset.save", "Image.save", "Table.save",
+        "SAE.save", "SAE.export", "Activations.save", "Activations.load", "Dataset.save", "Image.save", "Table.save",
     ])
 }

@@ -60,3 +60,28 @@ import Testing
         #expect(result(s, "scenes.count") == "12")
     }
 }
+
+/// `sae.export` refuses a folder that holds files (writing nothing into
+/// it), and writes a new one whole.
+@Suite struct ExportBuiltinsTests {
+    @Test func aFolderWithFilesIsRefusedAndANewOneIsWritten() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-export-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/taken", withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: base + "/taken/notes.txt"))
+        let s = Session()
+        _ = s.run("let clip = CLIP.load()\nlet scenes = Dataset.scenes(count: 16, seed: 2)\n"
+                  + "let sae = SAE.train(clip.activations(scenes, layer: 1), kind: .topK(k: 4), width: 16, steps: 4, batch: 64)")
+        let refused = failure(s, "sae.export(\"\(base)/taken\", images: scenes)")
+        #expect(refused?.message.contains("never overwrites") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base + "/taken") == ["notes.txt"])
+        #expect(failure(s, "sae.export(\"\(base)/taken/notes.txt\", images: scenes)")?.message.contains("not a folder") == true)
+        #expect(result(s, "sae.export(\"\(base)/site\", images: scenes, latents: 0..<4, top: 3)") == "\"\(base)/site/index.html\"")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: base + "/site/latents").sorted()
+        #expect(pages == ["0.html", "1.html", "2.html", "3.html"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base + "/site/images").count == 16)
+        // Nothing is left beside it: the staging folder was renamed into place.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base).sorted() == ["site", "taken"])
+        #expect(result(s, "scenes.count") == "16")
+    }
+}
