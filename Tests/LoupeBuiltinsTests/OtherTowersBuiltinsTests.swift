@@ -28,6 +28,12 @@ import Testing
         #expect(result(s, "dino.activations(scenes, layer: 0).shape") == "[24, 39, 32]")
         #expect(result(s, "sae.l0Map(scenes[0])")?.hasPrefix("Image ") == true)
         #expect(result(s, "sae.topImages(feature: 0, in: scenes, count: 4)")?.hasPrefix("Image ") == true)
+        // The cache on disk holds the patches only, and a probe fits on the embeddings.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dino-cache-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = s.run("let cached = dino.activations(scenes, layer: 1, tokens: .spatial, to: \"\(folder)\")")
+        #expect(result(s, "Activations.load(\"\(folder)\").shape") == "[24, 36, 32]")
+        #expect(result(s, "dino.probe(scenes, label: \"shape\", steps: 20)")?.isEmpty == false)
         guard case .success(let summary?, _) = s.run("dino") else { Issue.record("display failed"); return }
         #expect(summary.plainText.hasPrefix("DINOv2 "))
         #expect(summary.plainText.contains("2 registers"))
