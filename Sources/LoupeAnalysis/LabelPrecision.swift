@@ -35,8 +35,9 @@ package struct LabelPrecision: Sendable {
         let oddEmbeddings = Tensor(zeros: [odd.count, imageEmbeddings.shape[1]])
         let d = imageEmbeddings.shape[1]
         for (r, i) in odd.enumerated() { (oddEmbeddings.pointer + r * d).update(from: imageEmbeddings.pointer + i * d, count: d) }
-        let labels = LatentLabeling.label(latents: candidates, peaks: oddPeaks, units: units, imageEmbeddings: oddEmbeddings,
-                                          wordEmbeddings: wordEmbeddings, vocabulary: vocabulary, top: 1, seed: seed)
+        let labels = LatentLabeling.label(latents: candidates, peaks: LatentPeaks(dense: oddPeaks, images: odd.count, units: units),
+                                          imageEmbeddings: oddEmbeddings, wordEmbeddings: wordEmbeddings, vocabulary: vocabulary,
+                                          top: 1, seed: seed)
         var judged: [(unit: Int, value: String, label: String)] = []
         for (unit, label) in zip(candidates, labels) {
             guard let label, let value = recovery.unitValues[unit]?.value else { continue }

@@ -40,26 +40,25 @@ package enum LatentLabeling {
     package static let minimumImages = 3
     package static let nullSets = 200
 
-    /// Labels `latents` from their image-level `peaks` ([images, units]
-    /// row-major, units wide), the images' normalised embeddings
-    /// [images, D] and the vocabulary's [words, D]. A latent firing on fewer
-    /// than `minimumImages` images gets nil. `stop` is asked between latents.
-    package static func label(latents: [Int], peaks: [Float], units: Int, imageEmbeddings: Tensor, wordEmbeddings: Tensor,
+    /// Labels `latents` from their image-level `peaks`, the images'
+    /// normalised embeddings [images, D] and the vocabulary's [words, D]. A
+    /// latent firing on fewer than `minimumImages` images gets nil. `stop`
+    /// is asked between latents.
+    package static func label(latents: [Int], peaks: LatentPeaks, imageEmbeddings: Tensor, wordEmbeddings: Tensor,
                               vocabulary: [String], top: Int, seed: UInt64 = 0,
                               stop: () -> Bool = { false }) -> [LatentLabel?] {
         let n = imageEmbeddings.shape[0], v = vocabulary.count
-        precondition(peaks.count == n * units && wordEmbeddings.shape[0] == v, "peaks and embeddings disagree")
+        precondition(peaks.images == n && wordEmbeddings.shape[0] == v, "peaks and embeddings disagree")
         let similarity = WordSimilarity(images: imageEmbeddings, words: wordEmbeddings)
         var nullBest: [Int: [Double]] = [:]
         var random = SeededRandom(seed: seed)
         var out: [LatentLabel?] = []
         for latent in latents {
             if stop() { break }
-            let firing = (0..<n).filter { peaks[$0 * units + latent] > 0 }
+            let firing = peaks.firing(latent)
             guard firing.count >= minimumImages else { out.append(nil); continue }
-            let chosen = firing.sorted { (peaks[$0 * units + latent], -$0) > (peaks[$1 * units + latent], -$1) }
-                .prefix(topImages)
-            let z = similarity.z(Array(chosen))
+            let chosen = firing.sorted { ($0.peak, -$0.image) > ($1.peak, -$1.image) }.prefix(topImages).map { Int($0.image) }
+            let z = similarity.z(chosen)
             let order = (0..<v).sorted { (z[$0], -$0) > (z[$1], -$1) }.prefix(max(1, top))
             let m = chosen.count
             if nullBest[m] == nil {
@@ -73,20 +72,6 @@ package enum LatentLabeling {
             let below = nullBest[m]!.filter { $0 < best }.count
             out.append(LatentLabel(latent: latent, words: order.map { (vocabulary[$0], z[$0]) },
                                    confidence: Double(below) / Double(nullSets), topImages: m, firing: firing.count))
-        }
-        return out
-    }
-
-    /// Each unit's peak over the selected tokens of each image: [images, units]
-    /// from per-token codes, rows image·tokens + t.
-    package static func peaks(_ sae: SparseAutoencoder, tokens perImage: Tensor) throws -> [Float] {
-        let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
-        try sae.checkInputWidth(d)
-        let codes = sae.encode(UnsafePointer(perImage.pointer), rows: n * t)
-        var out = [Float](repeating: 0, count: n * sae.dSAE)
-        for row in 0..<(n * t) {
-            let base = (row / t) * sae.dSAE
-            for (latent, value) in codes.row(row) where value > out[base + latent] { out[base + latent] = value }
         }
         return out
     }
@@ -118,5 +103,59 @@ struct WordSimilarity {
         for i in subset { for j in 0..<words { sum[j] += Double(cosines[i * words + j]) } }
         let m = Double(subset.count), root = m.squareRoot()
         return (0..<words).map { j in sd[j] > 0 ? (sum[j] / m - mean[j]) / (sd[j] / root) : 0 }
+    }
+}
+
+/// Each latent's image-level activation (its peak over an image's tokens),
+/// kept only where it fires: what labels, search and the feature browser
+/// rank images by. Sparse because a dense [images, latents] table of a
+/// 49,152-latent SAE over 50,000 images would take 10 GB.
+package struct LatentPeaks: Sendable {
+    package let images: Int
+    package let latents: Int
+    /// For each latent, (image, peak) where the peak is positive, by image.
+    private let lists: [[(image: Int32, peak: Float)]]
+
+    package init(images: Int, latents: Int, lists: [[(image: Int32, peak: Float)]]) {
+        self.images = images; self.latents = latents; self.lists = lists
+    }
+
+    /// From a dense [images, units] table (zeros where a unit is silent).
+    package init(dense: [Float], images: Int, units: Int) {
+        precondition(dense.count == images * units, "a table of \(images) × \(units)")
+        var lists = [[(image: Int32, peak: Float)]](repeating: [], count: units)
+        for i in 0..<images { for u in 0..<units where dense[i * units + u] > 0 { lists[u].append((Int32(i), dense[i * units + u])) } }
+        self.init(images: images, latents: units, lists: lists)
+    }
+
+    /// Encodes every token of `perImage` ([images, tokens, width]) with `sae`.
+    package static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor) throws -> LatentPeaks {
+        let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
+        try sae.checkInputWidth(d)
+        let codes = sae.encode(UnsafePointer(perImage.pointer), rows: n * t)
+        var lists = [[(image: Int32, peak: Float)]](repeating: [], count: sae.dSAE)
+        var best = [Float](repeating: 0, count: sae.dSAE), touched: [Int] = []
+        for image in 0..<n {
+            for row in (image * t)..<((image + 1) * t) {
+                for (latent, value) in codes.row(row) where value > 0 {
+                    if best[latent] == 0 { touched.append(latent) }
+                    if value > best[latent] { best[latent] = value }
+                }
+            }
+            for latent in touched { lists[latent].append((Int32(image), best[latent])); best[latent] = 0 }
+            touched.removeAll(keepingCapacity: true)
+        }
+        return LatentPeaks(images: n, latents: sae.dSAE, lists: lists)
+    }
+
+    /// Where `latent` fires, (image, peak) by image.
+    package func firing(_ latent: Int) -> [(image: Int32, peak: Float)] { lists[latent] }
+
+    /// The full [images, latents] table, zeros where a latent is silent: for
+    /// the toy world's ground truth, whose SAEs and image sets are small.
+    package func dense() -> [Float] {
+        var out = [Float](repeating: 0, count: images * latents)
+        for (latent, list) in lists.enumerated() { for (image, peak) in list { out[Int(image) * latents + latent] = peak } }
+        return out
     }
 }

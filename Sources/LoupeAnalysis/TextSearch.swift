@@ -45,6 +45,32 @@ package enum TextSearch {
         return Array(hits.prefix(max(1, top)))
     }
 
+    /// The same ranking for latents, from their sparse peaks: a latent is
+    /// zero on every image it does not fire on.
+    package static func rank(peaks: LatentPeaks, similarity: [Float], top: Int) -> [SearchHit] {
+        let n = similarity.count
+        guard n >= 4, peaks.images == n else { return [] }
+        let cMean = similarity.reduce(0.0) { $0 + Double($1) } / Double(n)
+        let cNorm = similarity.reduce(0.0) { $0 + (Double($1) - cMean) * (Double($1) - cMean) }.squareRoot()
+        guard cNorm > 0 else { return [] }
+        var hits: [SearchHit] = []
+        for latent in 0..<peaks.latents {
+            let firing = peaks.firing(latent)
+            // Σ(a − ā)(c − c̄) = Σ a·(c − c̄) (the c − c̄ sum to zero); Σ(a − ā)² = Σa² − (Σa)²/n.
+            var sum = 0.0, square = 0.0, dot = 0.0
+            for (image, peak) in firing {
+                let a = Double(peak)
+                sum += a; square += a * a; dot += a * (Double(similarity[Int(image)]) - cMean)
+            }
+            let norm = square - sum * sum / Double(n)
+            guard norm > 1e-12 * max(1, square) else { continue }
+            let r = max(-1, min(1, dot / (norm.squareRoot() * cNorm)))
+            hits.append(SearchHit(unit: latent, correlation: fisherInterval(r, n: n), active: firing.count))
+        }
+        hits.sort { ($0.correlation.value, -$0.unit) > ($1.correlation.value, -$1.unit) }
+        return Array(hits.prefix(max(1, top)))
+    }
+
     static func fisherInterval(_ r: Double, n: Int) -> Estimate {
         let z = atanh(max(-0.999999, min(0.999999, r))), half = 1.959964 / Double(n - 3).squareRoot()
         return Estimate(value: r, low: tanh(z - half), high: tanh(z + half), n: n, unit: "images")

@@ -87,9 +87,9 @@ func registerExport(_ r: Registry) {
             if ctx.has("latents") {
                 latents = try ctx.unitIndices("latents", below: object.sae.dSAE)
             } else {
-                let peaks = try LatentLabeling.peaks(object.sae, tokens: try place.clip.activations(
+                let peaks = try LatentPeaks.measure(object.sae, tokens: try place.clip.activations(
                     images: images, layer: place.layer, site: place.site, tokens: place.tokens))
-                latents = (0..<object.sae.dSAE).filter { l in (0..<d.count).contains { peaks[$0 * object.sae.dSAE + l] > 0 } }
+                latents = (0..<object.sae.dSAE).filter { !peaks.firing($0).isEmpty }
             }
             guard !latents.isEmpty else { throw ctx.valueError("latents", "no latent fires on these images; nothing to export") }
             var steering: [Int: [String]] = [:]
@@ -98,8 +98,8 @@ func registerExport(_ r: Registry) {
                 let missing = latents.filter { object.labels[$0] == nil }
                 if !missing.isEmpty {
                     let tokens = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: place.tokens)
-                    let found = LatentLabeling.label(latents: missing, peaks: try LatentLabeling.peaks(object.sae, tokens: tokens),
-                                                     units: object.sae.dSAE, imageEmbeddings: place.clip.embed(images: images),
+                    let found = LatentLabeling.label(latents: missing, peaks: try LatentPeaks.measure(object.sae, tokens: tokens),
+                                                     imageEmbeddings: place.clip.embed(images: images),
                                                      wordEmbeddings: try place.clip.embed(texts: vocabulary), vocabulary: vocabulary, top: 3)
                     for l in found.compactMap({ $0 }) { object.labels[l.latent] = l }
                 }

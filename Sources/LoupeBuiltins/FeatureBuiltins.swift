@@ -107,7 +107,7 @@ func registerFeaturePage(_ r: Registry) {
             // Its name: from this vocabulary over these images when one is
             // given (and kept), else the one sae.labels found.
             if !vocabulary.isEmpty, let label = LatentLabeling.label(
-                latents: [0], peaks: profile.peaks, units: 1, imageEmbeddings: embeddings,
+                latents: [0], peaks: LatentPeaks(dense: profile.peaks, images: profile.images, units: 1), imageEmbeddings: embeddings,
                 wordEmbeddings: try place.clip.embed(texts: vocabulary), vocabulary: vocabulary, top: 3).first ?? nil {
                 object.labels[latent] = label.renumbered(latent)
             }

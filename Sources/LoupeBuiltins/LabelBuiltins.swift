@@ -134,18 +134,17 @@ func registerLabels(_ r: Registry) {
         do {
             let (place, d, tokens, embeddings) = try ctx.saeImages("in")
             let words = try place.clip.embed(texts: vocabulary)
-            let peaks = try LatentLabeling.peaks(object.sae, tokens: tokens)
+            let peaks = try LatentPeaks.measure(object.sae, tokens: tokens)
             let stop = ctx.interpreter.interrupt
-            let found = LatentLabeling.label(latents: latents, peaks: peaks, units: object.sae.dSAE, imageEmbeddings: embeddings,
-                                             wordEmbeddings: words, vocabulary: vocabulary, top: top,
-                                             stop: { stop.isRequested })
+            let found = LatentLabeling.label(latents: latents, peaks: peaks, imageEmbeddings: embeddings, wordEmbeddings: words,
+                                             vocabulary: vocabulary, top: top, stop: { stop.isRequested })
             try ctx.checkInterrupt()
             let labelled = found.compactMap { $0 }
             for l in labelled { object.labels[l.latent] = l }
             var precision: (LabelPrecision, LabelPrecision)?
             if let scenes = d.source as? SceneSource, d.count >= 40 {
                 let truth = d.indices.map { MonosemanticitySimilarity.labels(scenes.attributes(at: $0)) }
-                let ours = try LabelPrecision.measure(peaks: peaks, units: object.sae.dSAE, truth: truth, imageEmbeddings: embeddings,
+                let ours = try LabelPrecision.measure(peaks: peaks.dense(), units: object.sae.dSAE, truth: truth, imageEmbeddings: embeddings,
                                                       wordEmbeddings: words, vocabulary: vocabulary)
                 let randomPeaks = LabelPrecision.randomDirectionPeaks(tokens: tokens, count: object.sae.dSAE, seed: 1)
                 let random = try LabelPrecision.measure(peaks: randomPeaks, units: object.sae.dSAE, truth: truth,
@@ -173,8 +172,7 @@ func registerLabels(_ r: Registry) {
             guard d.count >= 4 else { throw ctx.valueError("in", "a correlation needs at least 4 images, got \(d.count)") }
             let text = try place.clip.embed(texts: [prompt])
             let similarity = embeddings.matmul(text, transposeOther: true).toArray()
-            let peaks = try LatentLabeling.peaks(object.sae, tokens: tokens)
-            let hits = TextSearch.rank(activations: peaks, units: object.sae.dSAE, similarity: similarity, top: top)
+            let hits = TextSearch.rank(peaks: try LatentPeaks.measure(object.sae, tokens: tokens), similarity: similarity, top: top)
             return .object(searchTable(hits, prompt: prompt, unit: "latent", images: d.count, labels: object.labels))
         } catch { throw LoupeError(error, at: ctx.span) }
     })

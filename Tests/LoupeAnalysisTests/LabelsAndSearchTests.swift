@@ -27,7 +27,8 @@ import Testing
             peaks[i * 3 + 2] = 1
         }
         peaks[0 * 3 + 1] = 1; peaks[3 * 3 + 1] = 1
-        let labels = LatentLabeling.label(latents: [0, 1, 2], peaks: peaks, units: 3, imageEmbeddings: images, wordEmbeddings: words,
+        let labels = LatentLabeling.label(latents: [0, 1, 2], peaks: LatentPeaks(dense: peaks, images: n, units: 3),
+                                          imageEmbeddings: images, wordEmbeddings: words,
                                           vocabulary: ["cat", "star", "tree"], top: 2)
         let first = try #require(labels[0])
         #expect(first.label == "star")
@@ -43,7 +44,8 @@ import Testing
         let (images, words) = embeddings(images: 30)
         var peaks = [Float](repeating: 0, count: 30)
         for i in [2, 5, 8, 11] { peaks[i] = Float(i) }
-        let label = LatentLabeling.label(latents: [0], peaks: peaks, units: 1, imageEmbeddings: images, wordEmbeddings: words,
+        let label = LatentLabeling.label(latents: [0], peaks: LatentPeaks(dense: peaks, images: 30, units: 1),
+                                         imageEmbeddings: images, wordEmbeddings: words,
                                          vocabulary: ["a", "b", "c"], top: 3)[0]!
         // By hand: cosines with word 2 are 0.9 for images 2, 5, 8, ... and 0 elsewhere.
         let s = (0..<30).map { $0 % 3 == 2 ? 0.9 : 0.0 }
@@ -72,5 +74,11 @@ import Testing
         let z = atanh(ci.value), half = 1.959964 / Double(n - 3).squareRoot()
         #expect(abs(ci.low - tanh(z - half)) < 1e-9 && abs(ci.high - tanh(z + half)) < 1e-9)
         #expect(TextSearch.rank(activations: [1, 2, 3], units: 1, similarity: [1, 2, 3], top: 1).isEmpty, "three images are too few")
+        // The sparse ranking of latents agrees with the dense one on non-negative activations.
+        let nonNegative = activations.map { max(0, $0) }
+        let dense = TextSearch.rank(activations: nonNegative, units: 3, similarity: similarity, top: 3)
+        let sparse = TextSearch.rank(peaks: LatentPeaks(dense: nonNegative, images: n, units: 3), similarity: similarity, top: 3)
+        #expect(dense.map(\.unit) == sparse.map(\.unit))
+        for (a, b) in zip(dense, sparse) { #expect(abs(a.correlation.value - b.correlation.value) < 1e-9 && a.active == b.active) }
     }
 }
