@@ -25,6 +25,11 @@ package final class SentencePieceTokenizer: TextTokenizer, @unchecked Sendable {
 
     package convenience init(folder: String) throws {
         let path = (folder as NSString).appendingPathComponent("spiece.model")
+        let gemma = (folder as NSString).appendingPathComponent("tokenizer.model")
+        if !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: gemma) {
+            throw CLIPError(file: folder, problem: "this SigLIP 2 folder tokenizes with Gemma's tokenizer (tokenizer.model), which Loupe does not run yet",
+                            fix: "Its image tower works (activations, SAEs, maps, probes); for text use a SigLIP folder with spiece.model, or CLIP.")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIPError(file: folder, problem: "the SigLIP folder has no readable spiece.model, so its text cannot be tokenized",
                             fix: "Copy the model's spiece.model (saved by SiglipTokenizer.save_pretrained) into the folder.")
