@@ -111,6 +111,19 @@ final class TowerParityTests: XCTestCase {
         let spatial = try siglip.activations(pixels: pixels, keys: [ActivationKey(layer: 1, site: .residPost)], tokens: .spatial)
         XCTAssertEqual(spatial[ActivationKey(layer: 1, site: .residPost)]!.shape, [2, 36, 32])
         XCTAssertNil(siglip.imageHead)
+        // A SigLIP 2 folder brings Gemma's tokenizer instead of spiece.model.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siglip2-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for file in ["config.json", "model.safetensors", "preprocessor_config.json"] {
+            try FileManager.default.copyItem(atPath: Self.path("siglip_tiny/\(file)"), toPath: "\(folder)/\(file)")
+        }
+        try Data([0x0a, 0x00]).write(to: URL(fileURLWithPath: "\(folder)/tokenizer.model"))
+        let gemma = try CLIPModel(path: folder)
+        XCTAssertThrowsError(try gemma.embed(texts: ["a cat"])) { error in
+            XCTAssertTrue("\(error)".contains("Gemma"), "\(error)")
+        }
+        XCTAssertEqual(gemma.encodeImages(pixels: pixels).shape, [2, 32])
     }
 
     /// The head alone, from the last block's output: what steering at the
