@@ -24,26 +24,45 @@ public final class LabelsObject: HostObject {
         self.precision = precision
     }
 
+    /// The finding in one line: how many were named and, on the toy world, how often rightly.
     var title: String {
-        var text = "Labels of \(labels.count) latents from their top \(LatentLabeling.topImages) images of \(images), over "
-            + "\(vocabulary) words (\(unlabelled) firing on fewer than \(LatentLabeling.minimumImages) images left unlabelled). "
-            + "Confidence: the share of \(LatentLabeling.nullSets) random image sets of the same size whose best word agrees less."
+        var text = "Labels of \(labels.count) latents over \(images) images and \(vocabulary) words"
+            + (unlabelled > 0 ? " (\(unlabelled) firing on fewer than \(LatentLabeling.minimumImages) images left unlabelled)" : "")
         if let p = precision {
-            text += " Toy-world ground truth (value matched on the even images, label from the odd ones): the label names the "
-                + "matched value for " + PrecisionText.describe(p.latents, what: "latents")
-                + "; random directions of the residual stream, labelled the same way: " + PrecisionText.describe(p.random, what: "directions")
+            text += "; toy-world ground truth: the label names the matched value for "
+                + PrecisionText.describe(p.latents, what: "latents") + ", against " + PrecisionText.describe(p.random, what: "random directions")
         }
         return text
     }
 
-    var table: TableObject {
-        let rows: [[Value]] = labels.sorted { ($0.confidence, -$0.latent) > ($1.confidence, -$1.latent) }.map { l in
-            [.int(l.latent), .string(l.label), .double(l.confidence), .double(l.words.first?.z ?? 0),
+    var notes: String {
+        var text = "z: how many standard errors a latent's top \(LatentLabeling.topImages) images' cosine with the word sits above all "
+            + "images' mean. Confidence: the share of \(LatentLabeling.nullSets) random image sets of the same size whose best word "
+            + "agrees less. Strongest labels (by z) first; labels.top(n) lists more, labels.of(latent) one."
+        if precision != nil {
+            text += "\nGround truth: each unit's value is matched on the even-numbered images (F1 ≥ "
+                + NumberText.fixed(LabelPrecision.minimumF1, digits: 1) + "), its label taken from the odd-numbered ones; the random "
+                + "directions are the residual stream's, floored at zero, labelled the same way. docs/labels.md defines every number."
+        }
+        return text
+    }
+
+    /// Labels by z, the strongest first.
+    var ranked: [LatentLabel] {
+        labels.sorted { ($0.words.first?.z ?? 0, -$0.latent) > ($1.words.first?.z ?? 0, -$1.latent) }
+    }
+
+    func table(count: Int) -> TableObject {
+        let rows: [[Value]] = ranked.prefix(count).map { l in
+            [.int(l.latent), .string(l.label), .double(l.words.first?.z ?? 0), .double(l.confidence),
              .string(l.words.dropFirst().map(\.word).joined(separator: ", ")), .int(l.firing)]
         }
-        return TableObject(title: title, columns: ["latent", "label", "confidence", "z", "next words", "images firing"],
-                           rows: rows, barColumn: 2)
+        return TableObject(title: title, columns: ["latent", "label", "z", "confidence", "next words", "images firing"],
+                           rows: rows, notes: notes)
     }
+
+    var table: TableObject { table(count: Self.shown) }
+    static let shown = 20
 
     public func display() -> DisplayBundle {
         var bundle = table.display()
@@ -155,7 +174,22 @@ func registerLabels(_ r: Registry) {
                                         vocabulary: vocabulary.count, precision: precision))
         } catch { throw LoupeError(error, at: ctx.span) }
     })
-    r.add(BuiltinType("Labels", doc: "Latent labels: each latent's best words, their z-scores and a confidence.", isGlobal: false))
+    let labelsType = BuiltinType("Labels", doc: "Latent labels: each latent's best words, their z-scores and a confidence.", isGlobal: false)
+    labelsType.addMethod(BuiltinFunction("top", [Parameter(nil, name: "count", type: "Int", default: .int(50))], returns: "Table",
+                                         doc: "The labels with the largest z, strongest first.") { ctx in
+        let count = try ctx.int("count")
+        guard count >= 1 else { throw ctx.valueError("count", "list at least one label, got \(count)") }
+        return .object((ctx.receiver.objectValue as! LabelsObject).table(count: count))
+    })
+    labelsType.addMethod(BuiltinFunction("of", [Parameter(nil, name: "latent", type: "Int")], returns: "String",
+                                         doc: "One latent's label (\"\" when it is unlabelled).") { ctx in
+        let latent = try ctx.int("latent")
+        return .string((ctx.receiver.objectValue as! LabelsObject).labels.first { $0.latent == latent }?.label ?? "")
+    })
+    labelsType.addProperty(BuiltinProperty("count", type: "Int", doc: "How many latents got a label.") { v in
+        .int((v.objectValue as! LabelsObject).labels.count)
+    })
+    r.add(labelsType)
 
     r.type("SAE").addMethod(BuiltinFunction("search", [
         Parameter(nil, name: "prompt", type: "String", doc: "what to look for, e.g. \"a red star\""),
