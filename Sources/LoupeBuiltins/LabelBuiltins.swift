@@ -17,17 +17,21 @@ public final class LabelsObject: HostObject {
     let images: Int
     let vocabulary: Int
     let precision: (latents: LabelPrecision, random: LabelPrecision)?
+    /// (done, asked) when Stop ended the labelling early.
+    let stoppedAfter: (done: Int, of: Int)?
     public var typeName: String { "Labels" }
 
-    init(labels: [LatentLabel], unlabelled: Int, images: Int, vocabulary: Int, precision: (latents: LabelPrecision, random: LabelPrecision)?) {
+    init(labels: [LatentLabel], unlabelled: Int, images: Int, vocabulary: Int, precision: (latents: LabelPrecision, random: LabelPrecision)?,
+         stoppedAfter: (done: Int, of: Int)? = nil) {
         self.labels = labels; self.unlabelled = unlabelled; self.images = images; self.vocabulary = vocabulary
-        self.precision = precision
+        self.precision = precision; self.stoppedAfter = stoppedAfter
     }
 
     /// The finding in one line: how many were named and, on the toy world, how often rightly.
     var title: String {
         var text = "Labels of \(labels.count) latents over \(images) images and \(vocabulary) words"
             + (unlabelled > 0 ? " (\(unlabelled) firing on fewer than \(LatentLabeling.minimumImages) images left unlabelled)" : "")
+            + (stoppedAfter.map { "; stopped after \($0.done) of \($0.of) latents, the rest unlabelled" } ?? "")
         if let p = precision {
             text += "; toy-world ground truth: the label names the matched value for "
                 + PrecisionText.describe(p.latents, what: "latents") + ", against " + PrecisionText.describe(p.random, what: "random directions")
@@ -157,11 +161,12 @@ func registerLabels(_ r: Registry) {
             let stop = ctx.interpreter.interrupt
             let found = LatentLabeling.label(latents: latents, peaks: peaks, imageEmbeddings: embeddings, wordEmbeddings: words,
                                              vocabulary: vocabulary, top: top, stop: { stop.isRequested })
-            try ctx.checkInterrupt()
+            // Stopped: the latents labelled so far are kept, and say so.
+            let stopped = found.count < latents.count
             let labelled = found.compactMap { $0 }
             for l in labelled { object.labels[l.latent] = l }
             var precision: (LabelPrecision, LabelPrecision)?
-            if let scenes = d.source as? SceneSource, d.count >= 40 {
+            if !stopped, let scenes = d.source as? SceneSource, d.count >= 40 {
                 let truth = d.indices.map { MonosemanticitySimilarity.labels(scenes.attributes(at: $0)) }
                 let ours = try LabelPrecision.measure(peaks: peaks.dense(), units: object.sae.dSAE, truth: truth, imageEmbeddings: embeddings,
                                                       wordEmbeddings: words, vocabulary: vocabulary)
@@ -171,7 +176,8 @@ func registerLabels(_ r: Registry) {
                 precision = (ours, random)
             }
             return .object(LabelsObject(labels: labelled, unlabelled: found.count - labelled.count, images: d.count,
-                                        vocabulary: vocabulary.count, precision: precision))
+                                        vocabulary: vocabulary.count, precision: precision,
+                                        stoppedAfter: stopped ? (found.count, latents.count) : nil))
         } catch { throw LoupeError(error, at: ctx.span) }
     })
     let labelsType = BuiltinType("Labels", doc: "Latent labels: each latent's best words, their z-scores and a confidence.", isGlobal: false)
