@@ -30,10 +30,25 @@ package enum VerifyReportText {
             lines.append("  made with: \(summary(stored))")
             lines.append("  run with:  \(summary(now))")
             lines += ProvenanceComparison.differences(stored: stored, now: now).map { "    differs: \($0)" }
+            if let rerun = sameKernels(stored: stored, now: now, path: notebook.path) {
+                lines.append("  to compute with the kernels that made it (where this CPU has them): \(rerun)")
+            }
         } else {
             lines.append("  the notebook records no provenance (made before Loupe recorded it); run with: \(summary(now))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The command that re-runs with the stored OpenBLAS core and thread
+    /// count, when either differs from now: SAE training amplifies the
+    /// rounding of other kernels into other results, and the same kernels
+    /// repeat a run bit for bit (docs/reproducibility.md).
+    static func sameKernels(stored: JSON, now: JSON, path: String) -> String? {
+        guard let core = stored["machine"]?["blas"]?["core"]?.stringValue, let threads = stored["machine"]?["blas"]?["threads"]?.intValue,
+              core.allSatisfy({ $0.isLetter || $0.isNumber }),
+              core != now["machine"]?["blas"]?["core"]?.stringValue || threads != now["machine"]?["blas"]?["threads"]?.intValue
+        else { return nil }
+        return "OPENBLAS_CORETYPE=\(core) LOUPE_THREADS=\(threads) loupe verify \(path)"
     }
 
     /// "Loupe 0.1.0 at 44eddd0d2a1b (modified), <CPU>, OpenBLAS Cooperlake, 2 threads"

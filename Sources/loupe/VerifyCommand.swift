@@ -14,7 +14,7 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Re-run an executed notebook and compare every output with the stored one.",
         discussion: """
             Tables and numbers compare within a relative tolerance, pictures by their pixels, words exactly; \
-            progress lines only by their counts and end state. The tolerances follow the notebook's provenance: \
+            progress displays, whose presence and text are timings, are left out. The tolerances follow the notebook's provenance: \
             tight when it was made on this CPU with these BLAS kernels and threads, else what two OpenBLAS cores \
             were measured to differ by (docs/reproducibility.md). Prints what drifted and where. Exit status: 0 \
             reproduced, 1 drifted, 2 not a notebook that can be checked (unreadable, another kernel's, or without outputs).
