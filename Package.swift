@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "LoupeSessionTestSupport", dependencies: ["LoupeBuiltins", "LoupeLanguage"], path: "Tests/LoupeSessionTestSupport"),
         .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeBuiltins", "LoupeSessionTestSupport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeBuiltinsTests", dependencies: ["LoupeBuiltins", "LoupeDisplay", "LoupeLanguage", "LoupeSessionTestSupport", "LoupeTestSupport",
-                                                               "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeJSON"]),
+                                                               "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeJSON", "LoupeProvenance"]),
         .testTarget(name: "LoupeDatasetsTests", dependencies: ["LoupeDatasets"]),
         .testTarget(name: "LoupeDisplayTests", dependencies: ["LoupeDisplay", "LoupeImage", "LoupeJSON", "LoupeLanguage"]),
         .target(name: "LoupeKernelTestSupport", dependencies: ["LoupeKernel", "LoupeJSON", "CZMQ"], path: "Tests/LoupeKernelTestSupport"),

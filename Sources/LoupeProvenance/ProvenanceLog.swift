@@ -18,6 +18,12 @@ package final class ProvenanceLog: @unchecked Sendable {
         package let call: String
         package let label: String
         package let value: Int
+
+        package init(call: String, label: String, value: Int) {
+            self.call = call
+            self.label = label
+            self.value = value
+        }
     }
 
     private var loads: [Load] = []
