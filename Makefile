@@ -18,7 +18,7 @@ SUDO    := $(if $(AS_ROOT),,sudo)
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: deps apt browser-packages venv build kernelspec test swift-test jupyter-test browser-test demo lab bench fuzz soak clean
+.PHONY: deps apt browser-packages venv build kernelspec test swift-test jupyter-test browser-test demo lab bench fuzz soak clean verify-notebooks
 
 deps: apt browser-packages venv
 
@@ -80,6 +80,17 @@ demo: kernelspec
 	@$(PY) -m jupyter nbconvert --to html --output-dir out out/01-tour.ipynb --log-level WARN
 	@echo "Executed tour: out/01-tour.ipynb and out/01-tour.html"
 	@echo "Open it live with: make lab"
+
+# Every tutorial executed headless (unless out/notebooks/ has it from
+# `make test`), then re-run by `loupe verify` and compared output by output;
+# about 8 minutes on 2 cores. `make test` verifies the two quick ones.
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+verify-notebooks: kernelspec
+	@mkdir -p out/notebooks
+	@for nb in $(NOTEBOOKS); do name=$$(basename $$nb .ipynb); \
+	  test -f out/notebooks/$$name.ipynb || $(PY) -m jupyter nbconvert --to notebook --execute \
+	    --ExecutePreprocessor.kernel_name=loupe --output-dir out/notebooks --output $$name $$nb --log-level WARN || exit 1; \
+	done; rc=0; for nb in $(NOTEBOOKS); do $(BIN) verify out/notebooks/$$(basename $$nb) || rc=1; done; exit $$rc
 
 lab: kernelspec
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-lab.txt

@@ -56,14 +56,19 @@ let package = Package(
         .target(name: "LoupeToyWorld", dependencies: ["LoupeRender", "LoupeImage", "LoupeJSON", "LoupeFiles"]),
         .target(name: "LoupeDatasets", dependencies: ["LoupeImage", "LoupeToyWorld"]),
         .target(name: "LoupeLanguage", dependencies: ["LoupeJSON"]),
+        // How a session's outputs were made: Loupe's commit, the machine and BLAS, loaded files' SHA-256, seeds.
+        .target(name: "LoupeProvenance", dependencies: ["LoupeJSON", "LoupeTensor", "CCrypto"]),
+        // Notebooks as files: reading one, and comparing a fresh run's outputs with the stored ones.
+        .target(name: "LoupeNotebook", dependencies: ["LoupeJSON", "LoupeImage", "LoupeLanguage"]),
         // Tables, figures, images and progress as MIME bundles; the one HTML escaper.
         .target(name: "LoupeDisplay", dependencies: ["LoupeLanguage", "LoupeRender", "LoupeImage", "LoupeJSON"]),
+        // A static feature browser: HTML, thumbnails and nothing else, opened from disk.
         .target(name: "LoupeFeatureBrowser", dependencies: ["LoupeDisplay", "LoupeFiles", "LoupeImage", "LoupeRender"]),
         .target(name: "LoupeBuiltins", dependencies: ["LoupeSites", "LoupeLanguage", "LoupeDisplay", "LoupeFeatureBrowser", "LoupeDatasets", "LoupeAnalysis", "LoupeCLIP", "LoupeSAE", "LoupeSafetensors",
-                                                      "LoupeRender", "LoupeToyWorld", "LoupeImage", "LoupeTensor", "LoupeJSON", "LoupeFiles"]),
+                                                      "LoupeRender", "LoupeToyWorld", "LoupeImage", "LoupeTensor", "LoupeJSON", "LoupeFiles", "LoupeProvenance"]),
         .target(name: "LoupeKernel", dependencies: ["LoupeJSON", "LoupeFiles", "CZMQ", "CCrypto"]),
         // The Jupyter adapter: a kernel running a session, built in one place.
-        .target(name: "LoupeJupyter", dependencies: ["LoupeKernel", "LoupeBuiltins", "LoupeLanguage", "LoupeTensor", "LoupeJSON"]),
+        .target(name: "LoupeJupyter", dependencies: ["LoupeKernel", "LoupeBuiltins", "LoupeLanguage", "LoupeTensor", "LoupeJSON", "LoupeProvenance"]),
         // The kernelspec's files and the code that installs them, in one folder.
         .target(name: "LoupeKernelSpec", dependencies: ["LoupeJSON", "LoupeFiles"], path: "kernelspec",
                 resources: [.copy("kernel.json.in"), .copy("logo-32x32.png"), .copy("logo-64x64.png")]),
@@ -73,7 +78,7 @@ let package = Package(
         ]),
         .executableTarget(name: "loupe", dependencies: ["LoupeSites", 
             "LoupeKernel", "LoupeJupyter", "LoupeKernelSpec", "LoupeBenchmarks", "LoupeLanguage", "LoupeBuiltins", "LoupeSafetensors", "LoupeToyWorld",
-            "LoupeCLIP", "LoupeSAE", "LoupeAnalysis", "LoupeDatasets", "LoupeImage", "LoupeFiles", "LoupeJSON",
+            "LoupeCLIP", "LoupeSAE", "LoupeAnalysis", "LoupeDatasets", "LoupeImage", "LoupeFiles", "LoupeJSON", "LoupeNotebook",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -92,13 +97,15 @@ let package = Package(
         .target(name: "LoupeSessionTestSupport", dependencies: ["LoupeBuiltins", "LoupeLanguage"], path: "Tests/LoupeSessionTestSupport"),
         .testTarget(name: "LoupeLanguageTests", dependencies: ["LoupeLanguage", "LoupeBuiltins", "LoupeSessionTestSupport", "LoupeTestSupport"]),
         .testTarget(name: "LoupeBuiltinsTests", dependencies: ["LoupeBuiltins", "LoupeDisplay", "LoupeLanguage", "LoupeSessionTestSupport", "LoupeTestSupport",
-                                                               "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeJSON"]),
+                                                               "LoupeCLIP", "LoupeSAE", "LoupeSafetensors", "LoupeJSON", "LoupeProvenance"]),
         .testTarget(name: "LoupeDatasetsTests", dependencies: ["LoupeDatasets"]),
         .testTarget(name: "LoupeDisplayTests", dependencies: ["LoupeDisplay", "LoupeImage", "LoupeJSON", "LoupeLanguage"]),
         .target(name: "LoupeKernelTestSupport", dependencies: ["LoupeKernel", "LoupeJSON", "CZMQ"], path: "Tests/LoupeKernelTestSupport"),
         .testTarget(name: "LoupeKernelTests", dependencies: ["LoupeKernel", "LoupeKernelSpec", "LoupeKernelTestSupport", "LoupeJSON",
                                                              "LoupeTestSupport"]),
         .testTarget(name: "LoupeJupyterTests", dependencies: ["LoupeJupyter", "LoupeKernel", "LoupeKernelTestSupport", "LoupeJSON"]),
+        .testTarget(name: "LoupeProvenanceTests", dependencies: ["LoupeProvenance", "LoupeJSON"]),
+        .testTarget(name: "LoupeNotebookTests", dependencies: ["LoupeNotebook", "LoupeJSON", "LoupeLanguage", "LoupeImage", "LoupeRender"]),
     ],
     swiftLanguageModes: [.v5]
 )

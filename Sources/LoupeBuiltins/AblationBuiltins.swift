@@ -95,7 +95,7 @@ private struct AblationSetup {
         bothWays = try ctx.bool("bothWays")
         draws = try ctx.int("draws")
         guard (1...100).contains(draws) else { throw ctx.valueError("draws", "draws must be between 1 and 100") }
-        let seed = try ctx.int("seed")
+        let seed = try ctx.seed()
         guard seed >= 0 else { throw ctx.valueError("seed", "give a seed of 0 or more, got \(seed)") }
         self.seed = UInt64(seed)
         evaluation = SpuriousAblation(model: model, probe: probe.probe, images: try test.allImages(ctx.interpreter),

@@ -207,6 +207,7 @@ func registerActivations(_ r: Registry) {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ctx.valueError("path", "'\(path)' does not exist; give a cache folder or a .safetensors file")
         }
+        ctx.noteLoad(path)
         if isFolder.boolValue && SaevShards.recognises(path) {
             let shards: SaevShards
             do { shards = try SaevShards(folder: path) } catch { throw LoupeError(.io, "\(error)", at: ctx.spanOf("path")) }

@@ -89,9 +89,12 @@ func loadModel(doc: String) -> BuiltinFunction {
                   doc: "an open_clip .safetensors file, or a Hugging Face CLIP, DINOv2 or SigLIP folder; omit for the embedded toy CLIP"),
     ], returns: "CLIP", doc: doc) { ctx in
         guard ctx.has("path") else {
-            return .object(CLIPObject(try ToyModel.load(at: ctx.span)))
+            let model = try ToyModel.load(at: ctx.span)
+            if let file = try? CLIPModel.toyModelFile() { ctx.noteLoad(file) }
+            return .object(CLIPObject(model))
         }
         let path = try ctx.string("path")
+        ctx.noteLoad(path)
         do { return .object(CLIPObject(try CLIPModel(path: path))) } catch { throw LoupeError(.io, "\(error)", at: ctx.spanOf("path")) }
     }
 }

@@ -84,7 +84,7 @@ func registerDatasets(_ r: Registry) {
        + "each with a caption and its attributes (shape, colour, size, position, background, habitat, group, word).") { ctx in
         let count = try ctx.int("count")
         guard (1...1_000_000).contains(count) else { throw ctx.valueError("count", "count must be between 1 and 1,000,000, got \(count)") }
-        let seed = try ctx.int("seed")
+        let seed = try ctx.seed()
         guard seed >= 0 else { throw ctx.valueError("seed", "seed must not be negative, got \(seed)") }
         var split = WorldSplit.uniform
         if ctx.has("agreement") {
@@ -109,6 +109,7 @@ func registerDatasets(_ r: Registry) {
         let limit = ctx.has("limit") ? try ctx.int("limit") : nil
         if let limit, limit < 1 { throw ctx.valueError("limit", "limit must be at least 1, got \(limit)") }
         let source = try FolderSource(root: try ctx.string("path"), limit: limit)
+        ctx.noteLoad(try ctx.string("path"))
         return .object(DatasetObject(source: source, indices: Array(0..<source.files.count)))
     })
     registerRealDatasets(dataset)

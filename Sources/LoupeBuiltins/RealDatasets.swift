@@ -31,6 +31,7 @@ func registerRealDatasets(_ dataset: BuiltinType) {
        + "Attributes: `bird` (landbird, waterbird) and `place` (land, water): `birds.filter(place: \"water\")`, "
        + "`clip.probe(birds, label: \"bird\")`, `probe.evaluate(test, groups: [\"bird\", \"place\"])`.") { ctx in
         let source = try WaterbirdsSource(root: try ctx.string("path"), split: try split(ctx), limit: try limit(ctx))
+        ctx.noteLoad(try ctx.string("path"))
         return .object(DatasetObject(source: source, indices: Array(source.records.indices)))
     })
 
@@ -50,6 +51,7 @@ func registerRealDatasets(_ dataset: BuiltinType) {
         } catch let error as LoupeError where error.kind == .value && ctx.has("attributes") {
             throw ctx.valueError("attributes", error.message)
         }
+        ctx.noteLoad(try ctx.string("path"))
         return .object(DatasetObject(source: source, indices: Array(source.files.indices)))
     })
 }

@@ -182,6 +182,7 @@ func registerSAE(_ r: Registry) {
         let model = ctx.has("clip") ? try ctx.object("clip", as: CLIPObject.self, named: "a CLIP").model : nil
         do {
             let loaded = try SparseAutoencoder.load(from: try ctx.string("path"))
+            ctx.noteLoad(try ctx.string("path"))
             if let model {
                 let site = loaded.hookPoint.site
                 try loaded.checkInputWidth(model.siteWidth(site), for: "this CLIP's activations at \(site.rawValue)")

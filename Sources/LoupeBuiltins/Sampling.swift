@@ -23,7 +23,7 @@ func registerSampling(_ r: Registry) {
                 }
                 pool.removeAll { p in excluded.contains { Value.equal($0, p) } }
             }
-            let count = try ctx.int("count"), seed = try ctx.int("seed")
+            let count = try ctx.int("count"), seed = try ctx.seed()
             guard count >= 0 else { throw ctx.valueError("count", "count must not be negative, got \(count)") }
             guard count <= pool.count else {
                 throw ctx.valueError("count", "cannot draw \(count) distinct elements from \(pool.count)")

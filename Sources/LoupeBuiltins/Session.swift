@@ -1,5 +1,6 @@
 import Foundation
 import LoupeLanguage
+import LoupeProvenance
 
 /// What running a cell produced.
 public enum CellOutcome {
@@ -13,6 +14,9 @@ public enum CellOutcome {
 /// The kernel and `loupe run` both drive it through this type.
 public final class Session {
     public let interpreter: Interpreter
+    /// The files the cells loaded and the seeds they drew with, for the
+    /// record an executed notebook keeps of how it was made.
+    package let provenance = ProvenanceLog()
     /// The long-lived large-stack thread that runs cells and widget updates
     /// arriving from a thread without a large stack of its own.
     private let worker = LargeStackWorker(stackSize: Session.stackSize)
@@ -25,7 +29,7 @@ public final class Session {
         // box filled before `init` returns.
         let box = WeakSession()
         let widgets = WidgetHost(comms: comms) { body in box.session?.perform(body) }
-        interpreter = Interpreter(registry: registry, output: output, services: [widgets])
+        interpreter = Interpreter(registry: registry, output: output, services: [widgets, provenance])
         box.session = self
     }
 

@@ -59,7 +59,7 @@ extension CallContext {
             warmupSteps: has("warmup") ? try int("warmup") : nil,
             deadWindowSteps: has("deadWindow") ? try int("deadWindow") : nil,
             thresholdStartStep: has("thresholdStart") ? try int("thresholdStart") : nil)
-        let seed = try int("seed")
+        let seed = try self.seed()
         guard seed >= 0 && seed <= Int(Int32.max) else { throw valueError("seed", "give a seed between 0 and \(Int32.max), got \(seed)") }
         options.seed = UInt64(seed)
         options.gradientClipNorm = has("clipGradients") ? try double("clipGradients") : nil
@@ -149,7 +149,7 @@ func registerTraining(_ r: Registry) {
         let acts = try ctx.activations("activations")
         var options = try ctx.trainingOptions(acts, architecture: try ctx.architecture("kind"), width: try ctx.int("width"))
         let firstSeed = Int(options.seed)
-        let seedCount = ctx.has("seeds") ? try ctx.int("seeds") : nil
+        let seedCount = ctx.has("seeds") ? try ctx.seed("seeds") : nil
         if let seedCount, !(1...100).contains(seedCount) {
             throw ctx.valueError("seeds", "give between 1 and 100 seeds, got \(seedCount)")
         }

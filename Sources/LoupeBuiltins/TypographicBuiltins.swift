@@ -77,7 +77,7 @@ func registerTypographicDefence(_ r: Registry) {
         guard (1...100_000).contains(top) else { throw ctx.valueError("top", "ablate between 1 and 100,000 units, got \(top)") }
         let draws = try ctx.int("draws")
         guard (1...100).contains(draws) else { throw ctx.valueError("draws", "draws must be between 1 and 100") }
-        let seed = try ctx.int("seed")
+        let seed = try ctx.seed()
         guard seed >= 0 else { throw ctx.valueError("seed", "give a seed of 0 or more, got \(seed)") }
         let maxWithout = ctx.has("maxWithout") ? try ctx.double("maxWithout") : nil
         if let m = maxWithout, !m.isFinite { throw ctx.valueError("maxWithout", "give a finite fraction, or nil") }

@@ -2,6 +2,7 @@ import LoupeJSON
 import LoupeKernel
 import LoupeBuiltins
 import LoupeLanguage
+import LoupeProvenance
 import LoupeTensor
 
 /// Connects the command language to the protocol core, which knows only
@@ -23,10 +24,23 @@ public final class LanguageInterpreter: KernelInterpreter {
         defer { session.output = DiscardingSink() }
         switch session.run(code) {
         case .success(let result, let pages):
-            return .ok(result: result.map { ($0.data, $0.metadata) }, payload: pages.map(Self.page))
+            return .ok(result: result.map { ($0.data, Self.withProvenance($0.metadata, session.provenance)) },
+                       payload: pages.map(Self.page))
         case .failure(let error, let traceback, let pages):
             return .error(name: error.kind.rawValue, value: error.message, traceback: traceback, payload: pages.map(Self.page))
         }
+    }
+
+    /// A cell's result carries the session's provenance so far in its
+    /// metadata, which Jupyter front ends and nbclient save with the output:
+    /// the notebook keeps how it was made without a kernel being able to
+    /// write notebook metadata (docs/reproducibility.md).
+    static func withProvenance(_ metadata: [String: JSON], _ log: ProvenanceLog) -> [String: JSON] {
+        var metadata = metadata
+        var loupe = metadata["loupe"]?.objectValue ?? [:]
+        loupe["provenance"] = log.json(version: KernelInfo.version)
+        metadata["loupe"] = .object(loupe)
+        return metadata
     }
 
     static func page(_ bundle: DisplayBundle) -> JSON {

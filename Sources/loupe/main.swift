@@ -6,7 +6,7 @@ struct Loupe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loupe",
         abstract: "Look inside CLIP's vision transformer with sparse autoencoders, from Jupyter.",
-        subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, ScenesCommand.self, CacheCommand.self, DocsCommand.self,
+        subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, VerifyCommand.self, ScenesCommand.self, CacheCommand.self, DocsCommand.self,
                       BenchCommand.self, ExportSAEsCommand.self])
 }
 

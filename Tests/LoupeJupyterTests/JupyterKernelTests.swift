@@ -103,3 +103,19 @@ final class LoupeKernelHarness {
         #expect(ticked.last?.type == "status" && ticked.last?.content["execution_state"] == "idle")
     }
 }
+
+@Suite struct ResultProvenanceTests {
+    @Test func aResultCarriesTheSessionsProvenanceInItsMetadata() throws {
+        let harness = LoupeKernelHarness()
+        _ = try harness.execute("let clip = CLIP.load()")
+        let outputs = try harness.execute("Dataset.scenes(count: 2, seed: 5)")
+        let result = try #require(outputs.first { $0.type == "execute_result" })
+        let record = try #require(result.content["metadata"]?["loupe"]?["provenance"])
+        #expect(record["seeds"]?.arrayValue?.contains(["call": "Dataset.scenes", "label": "seed", "value": 5]) == true)
+        let toy = try #require(record["files"]?.arrayValue?.first)
+        #expect(toy["what"] == "CLIP.load" && toy["path"]?.stringValue?.hasSuffix("toy-clip.safetensors") == true)
+        #expect(toy["sha256"]?.stringValue?.count == 64)
+        #expect(record["loupe"]?["version"]?.stringValue == KernelInfo.version)
+        #expect(record["machine"]?["blas"]?["core"]?.stringValue?.isEmpty == false)
+    }
+}
