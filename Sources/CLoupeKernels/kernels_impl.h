@@ -75,13 +75,28 @@ TARGET static void CAT(bias_activation_, SUFFIX)(float *x, long rows, long width
     }
 }
 
+/* The maximum and the sum are reduced in SOFTMAX_LANES independent partial
+ * results, so both loops vectorise (a single running value cannot be
+ * reassociated); the exponentials and the scaling are element-wise. */
+#define SOFTMAX_LANES 16
 TARGET static void CAT(softmax_row_, SUFFIX)(float *row, long count) {
+    long body = count - count % SOFTMAX_LANES;
     float mx = row[0];
-    for (long i = 1; i < count; i++) mx = row[i] > mx ? row[i] : mx;
-    /* Separate loops: the exponentials vectorise; the sum stays in order. */
+    if (body > 0) {
+        float m[SOFTMAX_LANES];
+        for (int l = 0; l < SOFTMAX_LANES; l++) m[l] = row[l];
+        for (long i = SOFTMAX_LANES; i < body; i += SOFTMAX_LANES)
+            for (int l = 0; l < SOFTMAX_LANES; l++) m[l] = row[i + l] > m[l] ? row[i + l] : m[l];
+        for (int l = 0; l < SOFTMAX_LANES; l++) mx = m[l] > mx ? m[l] : mx;
+    }
+    for (long i = body; i < count; i++) mx = row[i] > mx ? row[i] : mx;
     for (long i = 0; i < count; i++) row[i] = CAT(exp_, SUFFIX)(row[i] - mx);
+    float s[SOFTMAX_LANES] = {0};
+    for (long i = 0; i < body; i += SOFTMAX_LANES)
+        for (int l = 0; l < SOFTMAX_LANES; l++) s[l] += row[i + l];
     float sum = 0;
-    for (long i = 0; i < count; i++) sum += row[i];
+    for (int l = 0; l < SOFTMAX_LANES; l++) sum += s[l];
+    for (long i = body; i < count; i++) sum += row[i];
     float inv = 1.0f / sum;
     for (long i = 0; i < count; i++) row[i] *= inv;
 }

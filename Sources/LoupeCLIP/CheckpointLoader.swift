@@ -247,17 +247,19 @@ struct CheckpointLoader {
             fc2: try linear(p + "mlp.fc2", w, c.mlpWidth))
     }
 
-    /// Separate query, key and value projections as parts of the packed
-    /// [rows, 3·width] buffer, with their biases side by side.
+    /// Separate query, key and value projections stacked into one
+    /// [3·width, width] matrix, as open_clip stores them, with their biases
+    /// side by side: one product per block instead of three, so the input
+    /// is packed for BLAS once (copies 3·width² floats per block).
     func separateQKV(_ q: String, _ k: String, _ v: String, width w: Int)
         throws -> (parts: [(weights: LinearWeights, column: Int)], bias: Tensor) {
         let parts = try [q, k, v].map { try linear($0, w, w) }
-        let bias = Tensor(zeros: [3 * w])
+        let stacked = Tensor(uninitialized: [3 * w, w]), bias = Tensor(zeros: [3 * w])
         for (i, part) in parts.enumerated() {
+            (stacked.pointer + i * w * w).update(from: part.weight.pointer, count: w * w)
             if let b = part.bias { (bias.pointer + i * w).update(from: b.pointer, count: w) }
         }
-        let unbiased = parts.enumerated().map { (LinearWeights(weight: $1.weight, bias: nil, inputMajor: false), $0 * w) }
-        return (unbiased, bias)
+        return ([(LinearWeights(weight: stacked, bias: nil, inputMajor: false), 0)], bias)
     }
 
     // MARK: shared pieces

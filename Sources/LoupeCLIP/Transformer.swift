@@ -156,9 +156,11 @@ enum Transformer {
     /// pass over memory.
     static func addBranch(_ branch: UnsafeMutablePointer<Float>, bias: Tensor?, scale: Tensor?, into x: UnsafeMutablePointer<Float>,
                           rows: Int, width: Int, hooked: Bool, _ callHook: () -> Void) {
-        if hooked || scale != nil {
+        if !hooked, let scale {
+            Kernels.addScaled(branch, bias: bias?.pointer, scale: scale.pointer, into: x, rows: rows, width: width)
+        } else if hooked {
             scaleBranch(branch, bias: bias, scale: scale, rows: rows, width: width)
-            if hooked { callHook() }
+            callHook()
             Kernels.add(branch, into: x, count: rows * width)
         } else {
             Kernels.addWithBias(branch, bias: bias?.pointer, into: x, rows: rows, width: width)

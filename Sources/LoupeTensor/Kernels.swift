@@ -134,4 +134,23 @@ extension Kernels {
             }
         }
     }
+
+    /// In place: y[r, :] += (x[r, :] + bias) · scale, one pass (a branch
+    /// with its layer scale, as DINOv2 adds it); bias optional.
+    package static func addScaled(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, scale: UnsafePointer<Float>,
+                                 into y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        Parallel.forEach(rows, grain: 16) { range in
+            for r in range {
+                let xs = x + r * width, ys = y + r * width
+                var i = 0
+                if let bias {
+                    while i + 16 <= width { store(load(ys + i) + (load(xs + i) + load(bias + i)) * load(scale + i), ys + i); i += 16 }
+                    while i < width { ys[i] += (xs[i] + bias[i]) * scale[i]; i += 1 }
+                } else {
+                    while i + 16 <= width { store(load(ys + i) + load(xs + i) * load(scale + i), ys + i); i += 16 }
+                    while i < width { ys[i] += xs[i] * scale[i]; i += 1 }
+                }
+            }
+        }
+    }
 }

@@ -26,12 +26,14 @@ import Testing
         let random = try #require(table["random_precision_at_1"]?.doubleValue)
         #expect(low > random, "labels (\(ours), from \(low)) should beat random directions (\(random))")
         #expect((table["judged"]?.intValue ?? 0) >= 50)
-        // The search ranks by a different measure (correlation over every image), and its best hit is a star latent.
+        // The search ranks by a different measure (correlation over every image); a star latent is among its first
+        // three (the top few's intervals overlap, so which comes first is not a finding), its r well above zero.
         guard case .success(let found?, _) = s.run("sae.search(\"a star\", in: scenes, top: 3)") else { Issue.record("search failed"); return }
         let rows = try #require(found.data[LoupeMIME.table]?["rows"]?.arrayValue)
-        #expect(rows.first?[5]?.stringValue == "star", "\(rows)")
+        let star = try #require(rows.first { $0[5]?.stringValue == "star" }, "no star latent among \(rows)")
+        #expect((star[2]?.doubleValue ?? 0) > 0.1)
         // The feature page shows the label sae.labels found.
-        let latent = try #require(rows.first?[0]?.intValue)
+        let latent = try #require(star[0]?.intValue)
         guard case .success(let page?, _) = s.run("sae.feature(\(latent), in: scenes)") else { Issue.record("feature failed"); return }
         #expect(page.plainText.contains("label") && page.plainText.contains("star"))
     }
