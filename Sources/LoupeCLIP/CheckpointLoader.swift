@@ -223,7 +223,7 @@ struct CheckpointLoader {
         let textTower = try text(TextLayout(tokenEmbedding: "text_model.embeddings.token_embedding.weight",
                                             positional: "text_model.embeddings.position_embedding.weight",
                                             blocks: "text_model.encoder.layers.", mlpIn: "mlp.fc1.weight", lnFinal: "text_model.final_layer_norm",
-                                            projection: "text_projection.weight", projectionInputMajor: false, block: hfBlock)) { _ in
+                                            projection: "text_projection.weight", projectionInputMajor: false, block: hfTextBlock)) { _ in
             (options.textHeads ?? tcfg?["num_attention_heads"]?.intValue ?? 8,
              try activation(tcfg?["hidden_act"]?.stringValue ?? "quick_gelu", source: &source), Float(tcfg?["layer_norm_eps"]?.doubleValue ?? 1e-5))
         }
@@ -235,9 +235,17 @@ struct CheckpointLoader {
         return (cfg, visionWeights, textWeights)
     }
 
-    func hfBlock(_ p: String, _ c: TowerConfig) throws -> BlockWeights {
+    /// An image-tower block: query, key and value stacked (see `separateQKV`).
+    func hfBlock(_ p: String, _ c: TowerConfig) throws -> BlockWeights { try hfBlock(p, c, stacked: true) }
+
+    /// A text-tower block: the projections used in place, since text is
+    /// embedded rarely and in short batches, where a copy would buy nothing.
+    func hfTextBlock(_ p: String, _ c: TowerConfig) throws -> BlockWeights { try hfBlock(p, c, stacked: false) }
+
+    func hfBlock(_ p: String, _ c: TowerConfig, stacked: Bool) throws -> BlockWeights {
         let w = c.width
-        let (qkvParts, qkvBias) = try separateQKV(p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj", width: w)
+        let (qkvParts, qkvBias) = try separateQKV(p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj", width: w,
+                                                  stacked: stacked)
         return BlockWeights(
             ln1: try ln(p + "layer_norm1", w, c.layerNormEps),
             qkvParts: qkvParts, qkvBias: qkvBias,
@@ -247,19 +255,24 @@ struct CheckpointLoader {
             fc2: try linear(p + "mlp.fc2", w, c.mlpWidth))
     }
 
-    /// Separate query, key and value projections stacked into one
-    /// [3·width, width] matrix, as open_clip stores them, with their biases
-    /// side by side: one product per block instead of three, so the input
-    /// is packed for BLAS once (copies 3·width² floats per block).
-    func separateQKV(_ q: String, _ k: String, _ v: String, width w: Int)
+    /// Separate query, key and value projections as parts of the packed
+    /// [rows, 3·width] buffer, with their biases side by side. `stacked`
+    /// copies them into one [3·width, width] matrix, as open_clip stores
+    /// them: one product per block instead of three, so the image tower's
+    /// input is packed for BLAS once (3·width² floats per block in memory).
+    func separateQKV(_ q: String, _ k: String, _ v: String, width w: Int, stacked: Bool = true)
         throws -> (parts: [(weights: LinearWeights, column: Int)], bias: Tensor) {
         let parts = try [q, k, v].map { try linear($0, w, w) }
-        let stacked = Tensor(uninitialized: [3 * w, w]), bias = Tensor(zeros: [3 * w])
+        let bias = Tensor(zeros: [3 * w])
         for (i, part) in parts.enumerated() {
-            (stacked.pointer + i * w * w).update(from: part.weight.pointer, count: w * w)
             if let b = part.bias { (bias.pointer + i * w).update(from: b.pointer, count: w) }
         }
-        return ([(LinearWeights(weight: stacked, bias: nil, inputMajor: false), 0)], bias)
+        guard stacked else {
+            return (parts.enumerated().map { (LinearWeights(weight: $1.weight, bias: nil, inputMajor: false), $0 * w) }, bias)
+        }
+        let matrix = Tensor(uninitialized: [3 * w, w])
+        for (i, part) in parts.enumerated() { (matrix.pointer + i * w * w).update(from: part.weight.pointer, count: w * w) }
+        return ([(LinearWeights(weight: matrix, bias: nil, inputMajor: false), 0)], bias)
     }
 
     // MARK: shared pieces

@@ -57,7 +57,7 @@ extension CheckpointLoader {
                                             positional: "text_model.embeddings.position_embedding.weight",
                                             blocks: "text_model.encoder.layers.", mlpIn: "mlp.fc1.weight",
                                             lnFinal: "text_model.final_layer_norm", projection: "text_model.head.weight",
-                                            projectionInputMajor: false, block: hfBlock, projectionBias: "text_model.head.bias")) { _ in
+                                            projectionInputMajor: false, block: hfTextBlock, projectionBias: "text_model.head.bias")) { _ in
             (options.textHeads ?? tcfg?["num_attention_heads"]?.intValue ?? 12,
              try activation(tcfg?["hidden_act"]?.stringValue ?? "gelu_pytorch_tanh", source: &source),
              Float(tcfg?["layer_norm_eps"]?.doubleValue ?? 1e-6))
