@@ -7,14 +7,13 @@ all tokens, batch 32 by default. Prints one JSON object.
     dev/.venv/bin/python bench/clip_peer.py dev/work/ViT-B-32.safetensors [--batch 32] [--batches 3]
 """
 import argparse
-import json
 import os
-import resource
-import time
 
 import open_clip
 import torch
 from safetensors.torch import load_file
+
+from peer_timing import time_and_report
 
 
 def main():
@@ -36,22 +35,9 @@ def main():
     for i, block in enumerate(model.visual.transformer.resblocks):
         block.register_forward_hook(lambda m, a, out, i=i: captured.__setitem__(i, out.detach().clone()))
 
-    with torch.inference_mode():
-        model.encode_image(pixels)  # warm-up
-        times = []
-        for _ in range(args.batches):
-            start = time.perf_counter()
-            model.encode_image(pixels)
-            times.append(time.perf_counter() - start)
-    seconds = sum(times)
+    time_and_report(model.encode_image, pixels, args.batches,
+                    f"open_clip {open_clip.__version__} / torch {torch.__version__}")
     assert len(captured) == len(model.visual.transformer.resblocks)
-    print(json.dumps({
-        "implementation": f"open_clip {open_clip.__version__} / torch {torch.__version__}",
-        "batch": args.batch, "batches": args.batches, "threads": torch.get_num_threads(),
-        "images_per_s": round(args.batch * args.batches / seconds, 2),
-        "best_images_per_s": round(args.batch / min(times), 2),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
 
 
 if __name__ == "__main__":

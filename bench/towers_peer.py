@@ -10,12 +10,12 @@ by default. Prints one JSON object.
 import argparse
 import json
 import os
-import resource
-import time
 
 import torch
 import transformers
 from transformers import AutoConfig, AutoModel
+
+from peer_timing import time_and_report
 
 
 def main():
@@ -45,23 +45,9 @@ def main():
         block.register_forward_hook(
             lambda m, a, out, i=i: captured.__setitem__(i, (out[0] if isinstance(out, tuple) else out).detach().clone()))
 
-    with torch.inference_mode():
-        run(pixels)  # warm-up
-        times = []
-        for _ in range(args.batches):
-            start = time.perf_counter()
-            run(pixels)
-            times.append(time.perf_counter() - start)
-    seconds = sum(times)
+    time_and_report(run, pixels, args.batches,
+                    f"transformers {transformers.__version__} / torch {torch.__version__} ({config.model_type})")
     assert len(captured) == len(layers)
-    print(json.dumps({
-        "implementation": f"transformers {transformers.__version__} / torch {torch.__version__} ({config.model_type})",
-        "batch": args.batch, "batches": args.batches, "threads": torch.get_num_threads(),
-        "images_per_s": round(args.batch * args.batches / seconds, 2),
-        "best_images_per_s": round(args.batch / min(times), 2),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
-
 
 if __name__ == "__main__":
     main()

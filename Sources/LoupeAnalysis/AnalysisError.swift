@@ -11,6 +11,8 @@ package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable 
     case nothingToAblate
     /// L0 by token type on activations without both kinds of token.
     case tooFewTokens(Int)
+    /// L0 by token type for a model with no class token (SigLIP).
+    case noClassToken
     /// Steering without images or without words.
     case nothingToSteer
     /// The monosemanticity score over fewer than two images: no pair to compare.
@@ -29,9 +31,8 @@ package enum AnalysisError: Error, CustomStringConvertible, Sendable, Equatable 
             return "neuron \(neuron) does not exist: the residual stream has coordinates 0..<\(width)"
         case .emptyContrast: return "the contrast needs images with and without the attribute"
         case .nothingToAblate: return "ablate at least one unit (top: 1 or more)"
-        case .tooFewTokens(let t):
-            return t == 0 ? "L0 by token type compares the class token with the patches, and this model (SigLIP) has no class token"
-                          : "L0 by token type needs a class token and spatial tokens; got \(t) token(s) per image"
+        case .tooFewTokens(let t): return "L0 by token type needs a class token and spatial tokens; got \(t) token(s) per image"
+        case .noClassToken: return "L0 by token type compares the class token with the patches, and this model (SigLIP) has no class token"
         case .nothingToSteer: return "steering needs images and a vocabulary"
         case .tooFewImages(let n): return "monosemanticity needs at least 2 images, got \(n)"
         case .noGroundTruth(let dataset):

@@ -24,7 +24,8 @@ package struct TokenSparsity: Sendable {
     package static func measure(_ sae: SparseAutoencoder, tokens perImage: Tensor, grid: Int?, prefix: Int = 1) throws -> TokenSparsity {
         let (n, t, d) = (perImage.shape[0], perImage.shape[1], perImage.shape[2])
         try sae.checkInputWidth(d)
-        guard prefix >= 1, t > prefix else { throw AnalysisError.tooFewTokens(prefix >= 1 ? t : 0) }
+        guard prefix >= 1 else { throw AnalysisError.noClassToken }
+        guard t > prefix else { throw AnalysisError.tooFewTokens(t) }
         let codes = sae.encode(UnsafePointer(perImage.pointer), rows: n * t)
         var cls: [Double] = [], spatial: [Double] = []
         cls.reserveCapacity(n)

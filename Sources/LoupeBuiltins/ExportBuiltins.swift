@@ -74,22 +74,26 @@ func registerExport(_ r: Registry) {
             throw ctx.valueError("ms", "these scores are of \(ms.scores.count) \(ms.unit)s, not of this SAE's \(object.sae.dSAE) latents")
         }
         // Refused before any work: the folder must be new or empty.
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
-            let count = isDirectory.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: folder))?.count ?? 1) : 1
-            if count > 0 { throw LoupeError(.io, "\(isDirectory.boolValue ? FeatureBrowserError.folderNotEmpty(folder, files: count) : FeatureBrowserError.notAFolder(folder))", at: ctx.spanOf("folder")) }
-        }
+        do { try FeatureBrowser.checkTarget(folder) } catch { throw LoupeError(.io, "\(error)", at: ctx.spanOf("folder")) }
         do {
             let place = try object.placement(at: ctx.span)
             let d = try ctx.nonEmptyDataset("images")
             let images = try d.allImages(ctx.interpreter)
+            // The SAE's tokens, encoded once for both the latents that fire and their labels.
+            var encoded: LatentPeaks?
+            func peaks() throws -> LatentPeaks {
+                if let encoded { return encoded }
+                let measured = try LatentPeaks.measure(object.sae, tokens: try place.clip.activations(
+                    images: images, layer: place.layer, site: place.site, tokens: place.tokens))
+                encoded = measured
+                return measured
+            }
             var latents: [Int]
             if ctx.has("latents") {
                 latents = try ctx.unitIndices("latents", below: object.sae.dSAE)
             } else {
-                let peaks = try LatentPeaks.measure(object.sae, tokens: try place.clip.activations(
-                    images: images, layer: place.layer, site: place.site, tokens: place.tokens))
-                latents = (0..<object.sae.dSAE).filter { !peaks.firing($0).isEmpty }
+                let firing = try peaks()
+                latents = (0..<object.sae.dSAE).filter { !firing.firing($0).isEmpty }
             }
             guard !latents.isEmpty else { throw ctx.valueError("latents", "no latent fires on these images; nothing to export") }
             var steering: [Int: [String]] = [:]
@@ -97,8 +101,7 @@ func registerExport(_ r: Registry) {
                 let vocabulary = try ctx.vocabulary()
                 let missing = latents.filter { object.labels[$0] == nil }
                 if !missing.isEmpty {
-                    let tokens = try place.clip.activations(images: images, layer: place.layer, site: place.site, tokens: place.tokens)
-                    let found = LatentLabeling.label(latents: missing, peaks: try LatentPeaks.measure(object.sae, tokens: tokens),
+                    let found = LatentLabeling.label(latents: missing, peaks: try peaks(),
                                                      imageEmbeddings: place.clip.embed(images: images),
                                                      wordEmbeddings: try place.clip.embed(texts: vocabulary), vocabulary: vocabulary, top: 3)
                     for l in found.compactMap({ $0 }) { object.labels[l.latent] = l }

@@ -183,30 +183,17 @@ struct CheckpointLoader {
         let vcfg = config?["vision_config"] ?? (config?["hidden_size"] != nil ? config : nil)
         let tcfg = config?["text_config"]
         let embName = "vision_model.embeddings.patch_embedding.weight"
-        guard let conv = file.entries[embName] else {
-            throw fail(embName, "missing, so this is not a Hugging Face CLIP checkpoint",
-                       "Pass a folder saved by transformers' CLIPModel.save_pretrained (config.json + model.safetensors).")
-        }
-        guard conv.shape.count == 4, conv.shape[0] > 0, conv.shape[1] == 3, conv.shape[2] > 0, conv.shape[2] == conv.shape[3] else {
-            throw fail(embName, "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a CLIP ViT; re-export it.")
-        }
-        let width = conv.shape[0], patch = conv.shape[2]
+        var source = "config"
+        let (vision, patch) = try visionShape(VisionNames(conv: embName, blocks: "vision_model.encoder.layers.", mlpIn: "mlp.fc1.weight",
+                                                          model: "Hugging Face CLIP", savedBy: "CLIPModel"),
+                                              config: vcfg, activation: "quick_gelu", eps: 1e-5, source: &source)
+        let width = vision.width
         let pos = try t("vision_model.embeddings.position_embedding.weight")
         let grid = try patchGrid(pos, "vision_model.embeddings.position_embedding.weight", width: width)
         if let configured = vcfg?["patch_size"]?.intValue, configured != patch {
             throw fail(embName, "has patch size \(patch) but config.json says \(configured)", "Fix config.json or re-export the folder.")
         }
-        // transformers' own defaults for fields a saved config may omit.
-        var source = "config"
-        let vAct = try activation(vcfg?["hidden_act"]?.stringValue ?? "quick_gelu", source: &source)
-        let vEps = Float(vcfg?["layer_norm_eps"]?.doubleValue ?? 1e-5)
-        let vLayers = try countBlocks("vision_model.encoder.layers.")
-        let vHeads = options.visionHeads ?? vcfg?["num_attention_heads"]?.intValue ?? 12
-        let vMLP = file.entries["vision_model.encoder.layers.0.mlp.fc1.weight"]?.shape.first ?? 4 * width
-        let vision = TowerConfig(width: width, layers: vLayers, heads: vHeads, mlpWidth: vMLP, activation: vAct, layerNormEps: vEps)
-        try checkHeads(vision, "vision")
-        var blocks: [BlockWeights] = []
-        for i in 0..<vLayers { blocks.append(try hfBlock("vision_model.encoder.layers.\(i).", vision)) }
+        let blocks = try (0..<vision.layers).map { try hfBlock("vision_model.encoder.layers.\($0).", vision) }
         let proj: LinearWeights? = file.has("visual_projection.weight")
             ? LinearWeights(weight: try t("visual_projection.weight"), bias: nil, inputMajor: false) : nil
         if let proj, proj.weight.rank != 2 || proj.inFeatures != width {
@@ -217,8 +204,8 @@ struct CheckpointLoader {
             patchWeight: convT.reshaped([width, 3 * patch * patch]),
             patchBias: file.has("vision_model.embeddings.patch_embedding.bias") ? try t("vision_model.embeddings.patch_embedding.bias", [width]) : nil,
             classEmbedding: try t("vision_model.embeddings.class_embedding", [width]), registers: nil, positional: pos,
-            lnPre: try ln("vision_model.pre_layrnorm", width, vEps), blocks: blocks,
-            head: .classToken(ln: try ln("vision_model.post_layernorm", width, vEps), projection: proj))
+            lnPre: try ln("vision_model.pre_layrnorm", width, vision.layerNormEps), blocks: blocks,
+            head: .classToken(ln: try ln("vision_model.post_layernorm", width, vision.layerNormEps), projection: proj))
 
         let textTower = try text(TextLayout(tokenEmbedding: "text_model.embeddings.token_embedding.weight",
                                             positional: "text_model.embeddings.position_embedding.weight",
@@ -276,6 +263,38 @@ struct CheckpointLoader {
     }
 
     // MARK: shared pieces
+
+    /// Where a Hugging Face image tower keeps its patch convolution and blocks.
+    struct VisionNames {
+        let conv, blocks, mlpIn: String
+        /// For errors: the model ("DINOv2") and the class that saves it ("Dinov2Model").
+        let model, savedBy: String
+    }
+
+    /// A Hugging Face image tower's shape, read alike for every family:
+    /// width and patch from the patch convolution [width, 3, patch, patch],
+    /// layers from the blocks present, the MLP width from the first block,
+    /// heads, activation and epsilon from the vision config or the family's
+    /// defaults (transformers' own, for fields a saved config may omit).
+    func visionShape(_ names: VisionNames, config vcfg: JSON?, activation defaultActivation: String, eps defaultEps: Double,
+                     source: inout String) throws -> (tower: TowerConfig, patch: Int) {
+        guard let conv = file.entries[names.conv] else {
+            throw fail(names.conv, "missing, so this is not a \(names.model) checkpoint",
+                       "Pass a folder saved by transformers' \(names.savedBy).save_pretrained (config.json + model.safetensors).")
+        }
+        guard conv.shape.count == 4, conv.shape[0] > 0, conv.shape[1] == 3, conv.shape[2] > 0, conv.shape[2] == conv.shape[3] else {
+            throw fail(names.conv, "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a \(names.model) ViT; re-export it.")
+        }
+        let width = conv.shape[0]
+        let act = try activation(vcfg?["hidden_act"]?.stringValue ?? defaultActivation, source: &source)
+        let eps = Float(vcfg?["layer_norm_eps"]?.doubleValue ?? defaultEps)
+        let layers = try countBlocks(names.blocks)
+        let heads = options.visionHeads ?? vcfg?["num_attention_heads"]?.intValue ?? 12
+        let mlp = file.entries[names.blocks + "0." + names.mlpIn]?.shape.first ?? 4 * width
+        let tower = TowerConfig(width: width, layers: layers, heads: heads, mlpWidth: mlp, activation: act, layerNormEps: eps)
+        try checkHeads(tower, "vision")
+        return (tower, conv.shape[2])
+    }
 
     /// The side of the patch grid from the positional embedding [grid² + 1, width],
     /// its shape checked before any arithmetic on it.

@@ -15,28 +15,17 @@ extension CheckpointLoader {
         // A classification or backbone checkpoint keeps the model under "dinov2.".
         let p = file.has("embeddings.cls_token") ? "" : "dinov2."
         let convName = p + "embeddings.patch_embeddings.projection.weight"
-        guard let conv = file.entries[convName] else {
-            throw fail(convName, "missing, so this is not a DINOv2 checkpoint",
-                       "Pass a folder saved by transformers' Dinov2Model.save_pretrained (config.json + model.safetensors).")
-        }
-        guard conv.shape.count == 4, conv.shape[0] > 0, conv.shape[1] == 3, conv.shape[2] > 0, conv.shape[2] == conv.shape[3] else {
-            throw fail(convName, "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a DINOv2 ViT; re-export it.")
-        }
         if config?["use_swiglu_ffn"]?.boolValue == true || file.has(p + "encoder.layer.0.mlp.weights_in.weight")
             || file.has(p + "encoder.layer.0.mlp.gate_proj.weight") {
             throw fail(nil, "this DINOv2 uses a SwiGLU MLP (the ViT-g/14 model), which Loupe does not run",
                        "Use a DINOv2 ViT-S, B or L checkpoint (GELU MLP).")
         }
-        let width = conv.shape[0], patch = conv.shape[2]
         var source = "config"
-        let act = try activation(config?["hidden_act"]?.stringValue ?? "gelu", source: &source)
-        let eps = Float(config?["layer_norm_eps"]?.doubleValue ?? 1e-6)
-        let layers = try countBlocks(p + "encoder.layer.")
-        let heads = options.visionHeads ?? config?["num_attention_heads"]?.intValue ?? 12
-        let mlp = file.entries[p + "encoder.layer.0.mlp.fc1.weight"]?.shape.first ?? 4 * width
-        let vision = TowerConfig(width: width, layers: layers, heads: heads, mlpWidth: mlp, activation: act, layerNormEps: eps)
-        try checkHeads(vision, "vision")
-        let blocks = try (0..<layers).map { try dinov2Block(p + "encoder.layer.\($0).", vision) }
+        let (vision, patch) = try visionShape(VisionNames(conv: convName, blocks: p + "encoder.layer.", mlpIn: "mlp.fc1.weight",
+                                                          model: "DINOv2", savedBy: "Dinov2Model"),
+                                              config: config, activation: "gelu", eps: 1e-6, source: &source)
+        let width = vision.width
+        let blocks = try (0..<vision.layers).map { try dinov2Block(p + "encoder.layer.\($0).", vision) }
 
         // Positions are stored for the training grid (37×37 for the published
         // weights) and resized to the grid of the processor's crop.
@@ -84,7 +73,7 @@ extension CheckpointLoader {
             patchBias: file.has(p + "embeddings.patch_embeddings.projection.bias")
                 ? try t(p + "embeddings.patch_embeddings.projection.bias", [width]) : nil,
             classEmbedding: try t(p + "embeddings.cls_token", [1, 1, width]).reshaped([width]), registers: registers, positional: positional,
-            lnPre: nil, blocks: blocks, head: .classToken(ln: try ln(p + "layernorm", width, eps), projection: nil))
+            lnPre: nil, blocks: blocks, head: .classToken(ln: try ln(p + "layernorm", width, vision.layerNormEps), projection: nil))
         var cfg = try self.config(.huggingFace, textProjectionName: "", vision: vision, weights: weights, text: nil, textWeights: nil,
                                   width: width, patch: patch, grid: grid, context: 0, vocab: 0,
                                   mean: preprocess?["image_mean"], std: preprocess?["image_std"], source: source,

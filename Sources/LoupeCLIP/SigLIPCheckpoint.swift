@@ -14,23 +14,12 @@ extension CheckpointLoader {
         let tcfg = config?["text_config"]
         let v = "vision_model."
         let convName = v + "embeddings.patch_embedding.weight"
-        guard let conv = file.entries[convName] else {
-            throw fail(convName, "missing, so this is not a SigLIP checkpoint",
-                       "Pass a folder saved by transformers' SiglipModel.save_pretrained (config.json + model.safetensors).")
-        }
-        guard conv.shape.count == 4, conv.shape[0] > 0, conv.shape[1] == 3, conv.shape[2] > 0, conv.shape[2] == conv.shape[3] else {
-            throw fail(convName, "has shape \(conv.shape), not [width, 3, patch, patch]", "The checkpoint is not a SigLIP ViT; re-export it.")
-        }
-        let width = conv.shape[0], patch = conv.shape[2]
         var source = "config"
-        let act = try activation(vcfg?["hidden_act"]?.stringValue ?? "gelu_pytorch_tanh", source: &source)
-        let eps = Float(vcfg?["layer_norm_eps"]?.doubleValue ?? 1e-6)
-        let layers = try countBlocks(v + "encoder.layers.")
-        let heads = options.visionHeads ?? vcfg?["num_attention_heads"]?.intValue ?? 12
-        let mlp = file.entries[v + "encoder.layers.0.mlp.fc1.weight"]?.shape.first ?? 4 * width
-        let vision = TowerConfig(width: width, layers: layers, heads: heads, mlpWidth: mlp, activation: act, layerNormEps: eps)
-        try checkHeads(vision, "vision")
-        let blocks = try (0..<layers).map { try hfBlock(v + "encoder.layers.\($0).", vision) }
+        let (vision, patch) = try visionShape(VisionNames(conv: convName, blocks: v + "encoder.layers.", mlpIn: "mlp.fc1.weight",
+                                                          model: "SigLIP", savedBy: "SiglipModel"),
+                                              config: vcfg, activation: "gelu_pytorch_tanh", eps: 1e-6, source: &source)
+        let width = vision.width
+        let blocks = try (0..<vision.layers).map { try hfBlock(v + "encoder.layers.\($0).", vision) }
 
         // One position per patch and none for a class token: the grid is
         // fixed by the positions (transformers interpolates them only when asked).
@@ -47,7 +36,7 @@ extension CheckpointLoader {
             throw fail(v + "head.probe", "is missing: this SigLIP has no attention-pooling head (vision_use_head is false)",
                        "Use a checkpoint with its pooling head; Loupe's image embedding is that head's output.")
         }
-        let head = VisionHead.attentionPool(ln: try ln(v + "post_layernorm", width, eps), pool: try attentionPool(v + "head.", vision))
+        let head = VisionHead.attentionPool(ln: try ln(v + "post_layernorm", width, vision.layerNormEps), pool: try attentionPool(v + "head.", vision))
         let weights = VisionWeights(
             patchWeight: try t(convName).reshaped([width, 3 * patch * patch]),
             patchBias: file.has(v + "embeddings.patch_embedding.bias") ? try t(v + "embeddings.patch_embedding.bias", [width]) : nil,

@@ -82,12 +82,7 @@ package struct FeatureBrowser: Sendable {
     package func write(to folder: String) throws -> Written {
         let fm = FileManager.default
         let target = (folder as NSString).standardizingPath
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: target, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw FeatureBrowserError.notAFolder(target) }
-            let contents = try fm.contentsOfDirectory(atPath: target)
-            guard contents.isEmpty else { throw FeatureBrowserError.folderNotEmpty(target, files: contents.count) }
-        }
+        try Self.checkTarget(target)
         let parent = (target as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: parent.isEmpty ? "." : parent, withIntermediateDirectories: true)
         let staging = ((parent.isEmpty ? "." : parent) as NSString)
@@ -118,6 +113,16 @@ package struct FeatureBrowser: Sendable {
             try? fm.removeItem(atPath: staging)
             throw error
         }
+    }
+
+    /// Refuses `folder` unless it does not exist or is an empty folder:
+    /// callers check before any work, and `write` again before writing.
+    package static func checkTarget(_ folder: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw FeatureBrowserError.notAFolder(folder) }
+        let contents = try FileManager.default.contentsOfDirectory(atPath: folder)
+        guard contents.isEmpty else { throw FeatureBrowserError.folderNotEmpty(folder, files: contents.count) }
     }
 
     /// The picture scaled so its longer side is at most `thumbnailSide`.
